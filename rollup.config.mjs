@@ -1,0 +1,69 @@
+// One config builds every package. Each package declares what to build in a small
+// `buildOptions` block of its package.json (the vuejs/core pattern):
+//   entries:  { name: "src/file.ts" } → ESM files in dist/ (shared code split into chunks)
+//   external: bare module ids left as imports ("node:*" matches every node: builtin)
+//   iife:     [{ input, file }] → minified, self-contained script-tag builds
+// `ONLY=sdk rollup -c` builds one package.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import typescript from '@rollup/plugin-typescript';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+
+const root = new URL('.', import.meta.url).pathname;
+const only = process.env.ONLY;
+
+/** Terser settings shared by every minified build; `__DEBUG__` strings vanish in production. */
+export const terserOptions = {
+  ecma: 2020,
+  module: true,
+  compress: { passes: 3, global_defs: { __DEBUG__: false }, pure_getters: true },
+  mangle: { properties: { regex: /^_/ } },
+  format: { comments: false },
+};
+
+function isExternal(list) {
+  return (id) =>
+    list.some((e) => (e.endsWith('*') ? id.startsWith(e.slice(0, -1)) : id === e || id.startsWith(e + '/')));
+}
+
+function ts(pkgDir) {
+  return typescript({
+    tsconfig: join(root, 'tsconfig.json'),
+    include: [join(pkgDir, 'src/**/*.ts'), join(pkgDir, 'src/**/*.tsx'), join(root, 'packages/schema/src/**/*.ts')],
+    exclude: ['**/*.test.ts', '**/*.test.tsx'],
+    compilerOptions: { noEmit: false, declaration: false, sourceMap: false, outDir: join(pkgDir, 'dist') },
+    noEmitOnError: true,
+  });
+}
+
+const configs = [];
+for (const name of readdirSync(join(root, 'packages'))) {
+  const dir = join(root, 'packages', name);
+  if (only && only !== name) continue;
+  const pkgFile = join(dir, 'package.json');
+  if (!existsSync(pkgFile)) continue;
+  const opts = JSON.parse(readFileSync(pkgFile, 'utf8')).buildOptions;
+  if (!opts) continue;
+  const external = isExternal(opts.external ?? []);
+  if (opts.entries) {
+    configs.push({
+      input: Object.fromEntries(Object.entries(opts.entries).map(([k, v]) => [k, join(dir, v)])),
+      external,
+      plugins: [ts(dir), nodeResolve({ preferBuiltins: true })],
+      output: { dir: join(dir, 'dist'), format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      onwarn(w, warn) {
+        if (w.code !== 'CIRCULAR_DEPENDENCY') warn(w);
+      },
+    });
+  }
+  for (const b of opts.iife ?? []) {
+    configs.push({
+      input: join(dir, b.input),
+      plugins: [ts(dir), nodeResolve({ browser: true }), terser(terserOptions)],
+      output: { file: join(dir, 'dist', b.file), format: 'iife' },
+    });
+  }
+}
+
+export default configs;
