@@ -1,7 +1,7 @@
 // One config builds every package. Each package declares what to build in a small
 // `buildOptions` block of its package.json (the vuejs/core pattern):
 //   entries:  { name: "src/file.ts" } → ESM files in dist/ (shared code split into chunks)
-//   external: bare module ids left as imports ("node:*" matches every node: builtin)
+//   external: extra module ids left as imports besides `dependencies` ("node:*" matches every builtin)
 //   iife:     [{ input, file }] → minified, self-contained script-tag builds
 // `ONLY=sdk rollup -c` builds one package.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -43,9 +43,11 @@ for (const name of readdirSync(join(root, 'packages'))) {
   if (only && only !== name) continue;
   const pkgFile = join(dir, 'package.json');
   if (!existsSync(pkgFile)) continue;
-  const opts = JSON.parse(readFileSync(pkgFile, 'utf8')).buildOptions;
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+  const opts = pkg.buildOptions;
   if (!opts) continue;
-  const external = isExternal(opts.external ?? []);
+  // Runtime dependencies stay imports in ESM builds; the IIFE bundles everything.
+  const external = isExternal([...Object.keys(pkg.dependencies ?? {}), ...(opts.external ?? [])]);
   if (opts.entries) {
     configs.push({
       input: Object.fromEntries(Object.entries(opts.entries).map(([k, v]) => [k, join(dir, v)])),
