@@ -1,0 +1,64 @@
+/**
+ * The contract between storage (which knows persons, events and orders) and the pure
+ * report functions (attribution, ROPO, funnels, journeys). Storage streams one
+ * `PersonJourney` at a time, so reports never hold all rows in memory.
+ */
+
+/** What kind of contact a touchpoint was. */
+export type TouchKind =
+  /** First event of a web session (`context.omnitrail.sessionStart`), with its source. */
+  | 'session'
+  /** A `QR Code Scanned` event (shared campaign code or personalised mailing code). */
+  | 'qr'
+  /** An offline touchpoint recorded by staff: store visit, phone call, consultation, appointment, custom. */
+  | 'offline'
+  /** A handoff code was issued to the visitor (the person meant to call or visit). */
+  | 'handoff'
+  /** A click in an email (UTM medium email) recorded as its own touch. */
+  | 'email';
+
+/** One touchpoint of a stitched person, with everything channel rules look at. */
+export interface Touch {
+  /** Event time, ms since epoch. */
+  ts: number;
+  kind: TouchKind;
+  /** Stored event's messageId (explainability). */
+  messageId: string;
+  /** UTM parameters, lower-cased as sent. */
+  utm?: { source?: string; medium?: string; campaign?: string; term?: string; content?: string; source_platform?: string };
+  /** Referrer URL of the landing page, if any. */
+  referrer?: string;
+  /** Host of the landing page (so self-referrals count as direct). */
+  pageHost?: string;
+  /** Click IDs from the landing URL (gclid, gbraid, wbraid, fbclid, msclkid, ttclid, li_fat_id, twclid). */
+  clickIds?: Record<string, string>;
+  /** `qr`: the code, its campaign and whether it is personalised (direct mail). */
+  qr?: { code: string; campaignId: string; campaignName?: string; personalised: boolean };
+  /** `offline`: store_visit | phone_call | consultation | appointment | custom; and the location. */
+  offline?: { type: string; location?: string };
+}
+
+/** Status of an order; refunded and cancelled orders do not convert. */
+export type OrderStatus = 'completed' | 'refunded' | 'cancelled';
+
+/** A conversion: an order of any channel, or a configured goal event (value 1 unless given). */
+export interface Conversion {
+  /** Order ID, or the goal event's messageId. */
+  id: string;
+  ts: number;
+  value: number;
+  currency?: string;
+  /** Sales channel of the order: web, store, phone, marketplace, … ; `goal` for goal events. */
+  channel: string;
+  status: OrderStatus;
+  location?: string;
+}
+
+/** Everything reports need to know about one stitched person, touches and conversions in time order. */
+export interface PersonJourney {
+  personId: string;
+  touches: Touch[];
+  conversions: Conversion[];
+  /** Named events in time order (funnels): event name and time. */
+  events?: { name: string; ts: number }[];
+}
