@@ -1,0 +1,25 @@
+import type { StoredEvent } from '../core';
+import type { Db } from './db';
+
+/**
+ * Derives rows from a newly stored event (orders from `Order Completed`, identity links
+ * from identify/alias/scan tokens/handoff codes). Runs synchronously inside the transaction
+ * that inserts the event, only for events that were not duplicates, so derived data is
+ * exactly as durable and exactly-once as the event itself.
+ */
+export type Deriver = (db: Db, ev: StoredEvent, rowid: number) => void;
+
+/** What every sqlite domain module receives (`...qrStore(ctx)` in index.ts). */
+export interface SqliteContext {
+  /** The connection. Reads may use it directly; writes go through `commit`. */
+  db: Db;
+  /**
+   * Group committer: `fn` runs inside the next shared transaction, in its own SAVEPOINT,
+   * and the promise resolves after COMMIT (durable). `weight` = rows written (batching).
+   */
+  commit<T>(fn: (db: Db) => T, weight?: number): Promise<T>;
+  /** Run by `appendEvents` for every newly inserted event. */
+  derivers: readonly Deriver[];
+  /** Called when a deriver throws (its writes are rolled back; the event is kept). */
+  onDeriverError(err: unknown, ev: StoredEvent, deriver: Deriver): void;
+}

@@ -1,0 +1,274 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AppendResult, CoreStore, CreatedSite, Site, StoredEvent } from '../core';
+import type { Db } from './db';
+import { keyHash } from './hash';
+import type { SqliteContext } from './context';
+
+/** A row of the `events` table as better-sqlite3 returns it. */
+export interface EventRow {
+  id: number;
+  site_id: string;
+  message_id: string;
+  type: string;
+  event: string | null;
+  anonymous_id: string | null;
+  user_id: string | null;
+  ts: number;
+  received_at: number;
+  original_timestamp: string | null;
+  sent_at: string | null;
+  consent: string | null;
+  bot: number;
+  ua_browser: string | null;
+  ua_os: string | null;
+  ua_device: string | null;
+  country: string | null;
+  context: string;
+  properties: string;
+  traits: string;
+}
+
+/** Columns to select for {@link rowToEvent}. */
+export const EVENT_COLUMNS =
+  'id, site_id, message_id, type, event, anonymous_id, user_id, ts, received_at, original_timestamp, sent_at, consent, bot, ua_browser, ua_os, ua_device, country, context, properties, traits';
+
+/**
+ * Maps an `events` row back to the {@link StoredEvent} ingest appended.
+ *
+ * @example
+ * const rows = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE site_id = ? ORDER BY ts`).all(siteId);
+ * const events = rows.map(rowToEvent);
+ */
+export function rowToEvent(r: EventRow): StoredEvent {
+  return {
+    siteId: r.site_id,
+    messageId: r.message_id,
+    type: r.type as StoredEvent['type'],
+    event: r.event,
+    anonymousId: r.anonymous_id,
+    userId: r.user_id,
+    timestamp: r.ts,
+    originalTimestamp: r.original_timestamp,
+    receivedAt: r.received_at,
+    sentAt: r.sent_at,
+    consent: r.consent as StoredEvent['consent'],
+    bot: r.bot === 1,
+    ua: r.ua_device === null ? null : { browser: r.ua_browser, os: r.ua_os, device: r.ua_device },
+    country: r.country,
+    context: JSON.parse(r.context),
+    properties: JSON.parse(r.properties),
+    traits: JSON.parse(r.traits),
+  };
+}
+
+/**
+ * Events of one anonymous or user id, oldest first, through the compact hash indexes.
+ * For per-person reads (profiles, journeys); callable inside or outside a transaction.
+ *
+ * @example
+ * eventsOfId(db, site.id, 'anonymousId', 'a-123').map(rowToEvent);
+ */
+export function eventsOfId(db: Db, siteId: string, field: 'anonymousId' | 'userId', value: string): EventRow[] {
+  const sql =
+    field === 'anonymousId'
+      ? `SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ? ORDER BY ts, id`
+      : `SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ? ORDER BY ts, id`;
+  return db.prepare(sql).all(keyHash(siteId, value), siteId, value) as EventRow[];
+}
+
+/** SHA-256 hex of a secret key: what the `sites` table stores. */
+export function hashSecret(secretKey: string): string {
+  return createHash('sha256').update(secretKey).digest('hex');
+}
+
+function randomKey(prefix: string, bytes: number): string {
+  return prefix + randomBytes(bytes).toString('base64url');
+}
+
+interface SiteRow {
+  id: string;
+  name: string;
+  origins: string;
+  write_key: string;
+  secret_hash: string;
+  settings: string;
+  created_at: number;
+}
+
+function rowToSite(r: SiteRow): Site {
+  return {
+    id: r.id,
+    name: r.name,
+    origins: JSON.parse(r.origins),
+    writeKey: r.write_key,
+    createdAt: r.created_at,
+    settings: JSON.parse(r.settings),
+  };
+}
+
+/** How long a write-key lookup may be served from memory; CLI edits from another process show up after this. */
+const SITE_CACHE_MS = 5_000;
+
+/**
+ * The SQLite implementation of {@link CoreStore} (sites, keys, the event log).
+ *
+ * @example
+ * const store = { ...coreStore(ctx) };
+ * const { site, secretKey } = await store.createSite({ name: 'Shop', origins: ['https://shop.example'] });
+ */
+export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'close'> {
+  const { db } = ctx;
+  const q = {
+    findDup: db.prepare('SELECT 1 FROM events WHERE mid_hash = ? AND site_id = ? AND message_id = ? LIMIT 1').pluck(),
+    insert: db.prepare(
+      `INSERT INTO events (site_id, mid_hash, message_id, type, event, anonymous_id, user_id, anon_hash, user_hash,
+        ts, received_at, original_timestamp, sent_at, consent, bot, ua_browser, ua_os, ua_device, country,
+        context, properties, traits)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    siteByWriteKey: db.prepare('SELECT * FROM sites WHERE write_key = ?'),
+    siteBySecret: db.prepare('SELECT * FROM sites WHERE secret_hash = ?'),
+    site: db.prepare('SELECT * FROM sites WHERE id = ?'),
+    sites: db.prepare('SELECT * FROM sites ORDER BY created_at, id'),
+    count: db.prepare('SELECT count(*) FROM events WHERE site_id = ?').pluck(),
+    savepoint: db.prepare('SAVEPOINT deriver'),
+    release: db.prepare('RELEASE deriver'),
+    rollbackTo: db.prepare('ROLLBACK TO deriver'),
+  };
+  const writeKeyCache = new Map<string, { site: Site; at: number }>();
+
+  /** Runs inside the shared transaction: dedup, insert, derivers. */
+  function appendSync(events: StoredEvent[]): AppendResult[] {
+    const out: AppendResult[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      const mid = keyHash(e.siteId, e.messageId);
+      if (q.findDup.get(mid, e.siteId, e.messageId) !== undefined) {
+        out[i] = 'duplicate';
+        continue;
+      }
+      const info = q.insert.run(
+        e.siteId,
+        mid,
+        e.messageId,
+        e.type,
+        e.event,
+        e.anonymousId,
+        e.userId,
+        e.anonymousId == null ? null : keyHash(e.siteId, e.anonymousId),
+        e.userId == null ? null : keyHash(e.siteId, e.userId),
+        e.timestamp,
+        e.receivedAt,
+        e.originalTimestamp,
+        e.sentAt,
+        e.consent,
+        e.bot ? 1 : 0,
+        e.ua?.browser ?? null,
+        e.ua?.os ?? null,
+        e.ua?.device ?? null,
+        e.country,
+        JSON.stringify(e.context ?? {}),
+        JSON.stringify(e.properties ?? {}),
+        JSON.stringify(e.traits ?? {}),
+      );
+      out[i] = 'inserted';
+      const rowid = Number(info.lastInsertRowid);
+      for (const derive of ctx.derivers) {
+        // Each deriver in its own savepoint: a bug in one derived table must not lose the
+        // event (the client would retry a poison batch forever). The failure is reported.
+        q.savepoint.run();
+        try {
+          derive(db, e, rowid);
+          q.release.run();
+        } catch (err) {
+          q.rollbackTo.run();
+          q.release.run();
+          ctx.onDeriverError(err, e, derive);
+        }
+      }
+    }
+    return out;
+  }
+
+  return {
+    async ping() {
+      try {
+        return db.prepare('SELECT 1').pluck().get() === 1;
+      } catch {
+        return false;
+      }
+    },
+
+    async createSite(input): Promise<CreatedSite> {
+      const site: Site = {
+        id: randomKey('st_', 9),
+        name: input.name,
+        origins: [...input.origins],
+        writeKey: randomKey('wk_', 18),
+        createdAt: Date.now(),
+        settings: input.settings ?? {},
+      };
+      const secretKey = randomKey('sk_', 32);
+      await ctx.commit((d) =>
+        d
+          .prepare(
+            'INSERT INTO sites (id, name, origins, write_key, secret_hash, settings, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(site.id, site.name, JSON.stringify(site.origins), site.writeKey, hashSecret(secretKey), JSON.stringify(site.settings), site.createdAt),
+      );
+      return { site, secretKey };
+    },
+
+    async listSites() {
+      return (q.sites.all() as SiteRow[]).map(rowToSite);
+    },
+
+    async getSite(id) {
+      const r = q.site.get(id) as SiteRow | undefined;
+      return r ? rowToSite(r) : null;
+    },
+
+    async siteByWriteKey(writeKey) {
+      const hit = writeKeyCache.get(writeKey);
+      const now = Date.now();
+      if (hit && now - hit.at < SITE_CACHE_MS) return hit.site;
+      const r = q.siteByWriteKey.get(writeKey) as SiteRow | undefined;
+      if (!r) {
+        writeKeyCache.delete(writeKey);
+        return null;
+      }
+      const site = rowToSite(r);
+      if (writeKeyCache.size > 10_000) writeKeyCache.clear();
+      writeKeyCache.set(writeKey, { site, at: now });
+      return site;
+    },
+
+    async siteBySecretKey(secretKey) {
+      const h = hashSecret(secretKey);
+      const r = q.siteBySecret.get(h) as SiteRow | undefined;
+      if (!r) return null;
+      // The index lookup found an equal hash; compare again in constant time so the check
+      // does not depend on how SQLite compares strings.
+      const a = Buffer.from(r.secret_hash, 'hex');
+      const b = Buffer.from(h, 'hex');
+      return a.length === b.length && timingSafeEqual(a, b) ? rowToSite(r) : null;
+    },
+
+    async updateSiteSettings(siteId, settings) {
+      await ctx.commit((d) => {
+        const info = d.prepare('UPDATE sites SET settings = ? WHERE id = ?').run(JSON.stringify(settings), siteId);
+        if (info.changes === 0) throw new Error(`unknown site ${siteId}`);
+      });
+      for (const [k, v] of writeKeyCache) if (v.site.id === siteId) writeKeyCache.delete(k);
+    },
+
+    appendEvents(events) {
+      if (events.length === 0) return Promise.resolve([]);
+      return ctx.commit(() => appendSync(events), events.length);
+    },
+
+    async countEvents(siteId) {
+      return q.count.get(siteId) as number;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { Store } from '../types';
+import type { StoredEvent } from '../core';
+import { createCommitter, type FlushInfo } from './committer';
+import type { Deriver, SqliteContext } from './context';
+import { coreStore } from './core';
+import { openDb, type Db } from './db';
+import { migrations, runMigrations } from './migrations';
+
+export type { Deriver, SqliteContext } from './context';
+export type { Db } from './db';
+export type { FlushInfo } from './committer';
+export { keyHash } from './hash';
+export { EVENT_COLUMNS, rowToEvent, eventsOfId, hashSecret, type EventRow } from './core';
+
+/**
+ * Derivers run for every newly inserted event, inside its transaction, in this order.
+ * Each domain adds its function here (one line), e.g. `identityDeriver, ordersDeriver`.
+ */
+const derivers: readonly Deriver[] = [];
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Page cache in MiB (default 256). */
+  cacheMb?: number;
+  /** Group commit: flush at most this many ms after the first queued write (default 4). */
+  flushMs?: number;
+  /** Group commit: flush at once at this many queued events (default 2000). */
+  maxBatch?: number;
+  /** Observes every flush (metrics: size, latency). */
+  onFlush?: (info: FlushInfo) => void;
+  /** Extra derivers after the built-in ones (tests, plugins). */
+  derivers?: Deriver[];
+  /** Where deriver failures go (default: console.error). */
+  onDeriverError?: (err: unknown, ev: StoredEvent) => void;
+}
+
+/** The SQLite store: the {@link Store} interface plus the connection and committer for sqlite domain modules. */
+export type SqliteStore = Store & {
+  /** The better-sqlite3 connection. */
+  readonly db: Db;
+  /** Group committer (see {@link SqliteContext.commit}). */
+  commit<T>(fn: (db: Db) => T, weight?: number): Promise<T>;
+  /** Commits whatever is queued now. */
+  flush(): Promise<void>;
+};
+
+/**
+ * Opens (creating if needed) an Omnitrail SQLite database, applies pending migrations and
+ * returns the {@link Store}. Writes are group-committed: many concurrent calls share one
+ * transaction, and each promise resolves only after COMMIT (WAL fsync).
+ *
+ * @example
+ * const store = openSqliteStore('./omnitrail.db');
+ * const { site, secretKey } = await store.createSite({ name: 'Shop', origins: ['*'] });
+ * await store.close();
+ */
+export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
+  const db = openDb(path, { cacheMb: opts.cacheMb });
+  try {
+    runMigrations(db, migrations);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const committer = createCommitter(db, { flushMs: opts.flushMs, maxBatch: opts.maxBatch, onFlush: opts.onFlush });
+  const onDeriverError =
+    opts.onDeriverError ??
+    ((err: unknown, ev: StoredEvent) => console.error(`omnitrail: deriver failed for event ${ev.messageId}:`, err));
+  const ctx: SqliteContext = {
+    db,
+    commit: committer.commit,
+    derivers: [...derivers, ...(opts.derivers ?? [])],
+    onDeriverError,
+  };
+  let closing: Promise<void> | null = null;
+
+  return {
+    db,
+    commit: committer.commit,
+    flush: committer.flush,
+    ...coreStore(ctx),
+    // Domain modules spread here, one line each: ...qrStore(ctx), ...ordersStore(ctx), …
+
+    async migrate() {
+      runMigrations(db, migrations);
+    },
+
+    close() {
+      closing ??= (async () => {
+        await committer.close();
+        // Checkpoint so the WAL is folded into the main file on a clean shutdown.
+        try {
+          db.pragma('wal_checkpoint(TRUNCATE)');
+        } catch {
+          /* another connection holds a read lock; the WAL stays and is replayed on next open */
+        }
+        db.close();
+      })();
+      return closing;
+    },
+  };
+}
