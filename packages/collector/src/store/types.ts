@@ -1,4 +1,5 @@
 import type { CoreStore } from './core';
+import type { DashboardStore } from './dashboard';
 
 export type * from './core';
 
@@ -9,4 +10,4 @@ export type * from './core';
  *
  * Each domain owns its part of the interface in its own file and is intersected here.
  */
-export type Store = CoreStore;
+export type Store = CoreStore & DashboardStore;

@@ -3,6 +3,7 @@ import type { StoredEvent } from '../core';
 import { createCommitter, type FlushInfo } from './committer';
 import type { Deriver, SqliteContext } from './context';
 import { coreStore } from './core';
+import { dashboardStore } from './dashboard';
 import { openDb, type Db } from './db';
 import { migrations, runMigrations } from './migrations';
 
@@ -79,6 +80,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     commit: committer.commit,
     flush: committer.flush,
     ...coreStore(ctx),
+    ...dashboardStore(ctx),
     // Domain modules spread here, one line each: ...qrStore(ctx), ...ordersStore(ctx), …
 
     async migrate() {

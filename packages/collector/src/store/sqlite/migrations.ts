@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { dashboardSql } from './dashboard';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -68,7 +69,10 @@ CREATE INDEX events_user ON events (user_hash) WHERE user_hash IS NOT NULL;
  * Every migration, in order. Each domain appends its own numbered entry at the end
  * (e.g. `{ version: 2, name: 'identity', up: identitySql }` imported from its module).
  */
-export const migrations: Migration[] = [{ version: 1, name: 'core: sites, keys, events', up: core }];
+export const migrations: Migration[] = [
+  { version: 1, name: 'core: sites, keys, events', up: core },
+  { version: 2, name: 'dashboard: admin password, cookie secret', up: dashboardSql },
+];
 
 /**
  * Applies the migrations newer than `PRAGMA user_version`, each in its own transaction,

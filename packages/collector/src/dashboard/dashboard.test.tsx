@@ -1,0 +1,227 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite/index';
+import type { AppEnv } from '../routes/auth';
+import { dashboardRoutes } from './index';
+import { hashPassword, LoginLimiter, setAdminPassword, verifyPassword } from './auth';
+
+const ORIGIN = 'http://localhost';
+
+let dir: string;
+let store: SqliteStore;
+let app: Hono<AppEnv>;
+
+/** The real dashboard sub-app on a real SQLite store, mounted as createCollector mounts it. */
+function makeApp(limiter?: LoginLimiter) {
+  const a = new Hono<AppEnv>();
+  a.use('*', async (c, next) => {
+    c.set('store', store);
+    await next();
+  });
+  a.route('/dashboard', dashboardRoutes({ limiter }));
+  return a;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ot-dash-'));
+  store = openSqliteStore(join(dir, 'test.db'));
+  app = makeApp();
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Cookie jar for app.request: keeps `name=value` of every Set-Cookie (maxAge 0 deletes). */
+class Jar {
+  cookies = new Map<string, string>();
+  take(res: Response) {
+    for (const sc of res.headers.getSetCookie()) {
+      const [pair] = sc.split(';');
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i);
+      if (/max-age=0/i.test(sc)) this.cookies.delete(name);
+      else this.cookies.set(name, pair.slice(i + 1));
+    }
+  }
+  header() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+async function get(path: string, jar: Jar) {
+  const res = await app.request(path, { headers: { cookie: jar.header() } });
+  jar.take(res);
+  return res;
+}
+
+async function post(path: string, jar: Jar, form: Record<string, string>, headers: Record<string, string> = { origin: ORIGIN }) {
+  const res = await app.request(path, {
+    method: 'POST',
+    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+  jar.take(res);
+  return res;
+}
+
+function hidden(html: string, name: string): string {
+  const m = html.match(new RegExp(`name="${name}" value="([^"]+)"`));
+  if (!m) throw new Error(`no hidden ${name} in page`);
+  return m[1];
+}
+
+async function login(jar: Jar, password: string) {
+  const page = await get('/dashboard/login', jar);
+  const nonce = hidden(await page.text(), '_login');
+  return post('/dashboard/login', jar, { _login: nonce, password });
+}
+
+describe('password hashing', () => {
+  it('stores PBKDF2 with its parameters and verifies only the right password', async () => {
+    const h = await hashPassword('correct horse battery', 1000);
+    expect(h).toMatch(/^pbkdf2-sha256\$1000\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(h).not.toContain('correct');
+    expect(await verifyPassword('correct horse battery', h)).toBe(true);
+    expect(await verifyPassword('correct horse batterY', h)).toBe(false);
+    expect(await verifyPassword('x', 'md5$abc')).toBe(false);
+    // Same password, new salt, different hash.
+    expect(await hashPassword('correct horse battery', 1000)).not.toBe(h);
+  });
+
+  it('the default hash uses 600k iterations', async () => {
+    await setAdminPassword(store, 'long enough password');
+    const auth = await store.getDashboardAuth();
+    expect(auth?.passwordHash).toMatch(/^pbkdf2-sha256\$600000\$/);
+  });
+});
+
+describe('login and sessions', () => {
+  it('redirects to the login page without a session, keeping where the user wanted to go', async () => {
+    const res = await get('/dashboard/ropo?from=2026-01-01', new Jar());
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/dashboard/login?next=%2Fdashboard%2Fropo%3Ffrom%3D2026-01-01');
+  });
+
+  it('logs in with the admin password; session cookie is HttpOnly, SameSite=Strict and signed', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    const res = await login(jar, 'admin password 1');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/dashboard');
+    const sc = res.headers.getSetCookie().find((s) => s.startsWith('ot_session='))!;
+    expect(sc).toMatch(/HttpOnly/);
+    expect(sc).toMatch(/SameSite=Strict/);
+    expect(sc).toMatch(/Path=\/dashboard/);
+    const page = await get('/dashboard', jar);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<h1>Overview</h1>');
+  });
+
+  it('logs in with a site secret key, scoped to that site', async () => {
+    const a = await store.createSite({ name: 'Shop A', origins: ['*'] });
+    await store.createSite({ name: 'Shop B', origins: ['*'] });
+    const jar = new Jar();
+    expect((await login(jar, a.secretKey)).status).toBe(303);
+    const html = await (await get('/dashboard', jar)).text();
+    expect(html).toContain('Shop A');
+    expect(html).not.toContain('Shop B');
+  });
+
+  it('refuses a wrong password, a tampered cookie and an expired login form', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    const bad = await login(jar, 'admin password 2');
+    expect(bad.status).toBe(401);
+    expect(await bad.text()).toContain('neither the admin password nor a site secret key');
+    expect(jar.cookies.has('ot_session')).toBe(false);
+
+    await login(jar, 'admin password 1');
+    const forged = new Jar();
+    const [payload, sig] = decodeURIComponent(jar.cookies.get('ot_session')!).split('.');
+    forged.cookies.set('ot_session', encodeURIComponent(`${payload}x.${sig}`));
+    expect((await get('/dashboard', forged)).status).toBe(303);
+
+    const noNonce = await post('/dashboard/login', new Jar(), { password: 'admin password 1' });
+    expect(noNonce.status).toBe(403);
+  });
+
+  it('changing the password ends existing sessions', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    await login(jar, 'admin password 1');
+    expect((await get('/dashboard', jar)).status).toBe(200);
+    await setAdminPassword(store, 'admin password 2', 1000);
+    expect((await get('/dashboard', jar)).status).toBe(303);
+  });
+
+  it('locks login after repeated failures', async () => {
+    app = makeApp(new LoginLimiter(3, 60_000));
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    for (let i = 0; i < 3; i++) expect((await login(jar, 'nope nope')).status).toBe(401);
+    const locked = await login(jar, 'admin password 1');
+    expect(locked.status).toBe(429);
+  });
+
+  it('logout ends the session', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    await login(jar, 'admin password 1');
+    const token = hidden(await (await get('/dashboard', jar)).text(), '_csrf');
+    const out = await post('/dashboard/logout', jar, { _csrf: token });
+    expect(out.status).toBe(303);
+    expect((await get('/dashboard', jar)).status).toBe(303);
+  });
+});
+
+describe('CSRF', () => {
+  it('rejects a form post without the session token, with a wrong token, or cross-site', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    await login(jar, 'admin password 1');
+    const token = hidden(await (await get('/dashboard', jar)).text(), '_csrf');
+
+    expect((await post('/dashboard/logout', jar, {})).status).toBe(403);
+    expect((await post('/dashboard/logout', jar, { _csrf: token.slice(1) + 'A' })).status).toBe(403);
+    // Right token but posted from another site: the Origin check refuses it first.
+    const cross = await post('/dashboard/logout', jar, { _csrf: token }, { origin: 'https://evil.example' });
+    expect(cross.status).toBe(403);
+    expect((await get('/dashboard', jar)).status).toBe(200); // still logged in
+    expect((await post('/dashboard/logout', jar, { _csrf: token })).status).toBe(303);
+  });
+});
+
+describe('escaping and headers', () => {
+  it('escapes site names and sends a strict CSP', async () => {
+    const xss = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+    const a = await store.createSite({ name: xss, origins: ['*'] });
+    await store.createSite({ name: 'Other', origins: ['*'] });
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    await login(jar, 'admin password 1');
+    const res = await get(`/dashboard?site=${a.site.id}`, jar);
+    const html = await res.text();
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('script-src');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('keeps the login redirect on the dashboard (no open redirect)', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    for (const next of ['https://evil.example/', '//evil.example/dashboard/', '/dashboard//evil.example']) {
+      const jar = new Jar();
+      const page = await get('/dashboard/login', jar);
+      const nonce = hidden(await page.text(), '_login');
+      const res = await post('/dashboard/login', jar, { _login: nonce, password: 'admin password 1', next });
+      expect(res.headers.get('location')).toBe('/dashboard');
+    }
+  });
+});

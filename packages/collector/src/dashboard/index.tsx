@@ -1,0 +1,227 @@
+/**
+ * The dashboard, served by the collector under `/dashboard`: server-rendered hono/jsx pages,
+ * no client framework and no client script at all. Login with the admin password (set at
+ * first start) or a site's secret key; signed HttpOnly SameSite=Strict session cookies;
+ * every POST needs both a same-origin request (hono `csrf`) and the session's CSRF token.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv } from '../routes/auth';
+import type { Site, Store } from '../store/types';
+import type { DashboardAuth, DashboardStore } from '../store/dashboard';
+import {
+  checkLoginNonce,
+  csrfToken,
+  endSession,
+  ensureDashboardAuth,
+  issueLoginNonce,
+  LoginLimiter,
+  readSession,
+  safeEqual,
+  startSession,
+  verifyPassword,
+  type Session,
+} from './auth';
+import { STYLE_CSS } from './style';
+import { LoginPage } from './pages/login';
+import { registerPages } from './pages/register';
+
+/** Everything a dashboard page handler gets. */
+export interface PageCtx {
+  store: Store & DashboardStore;
+  session: Session;
+  /** The site shown (null when the installation has no site yet). */
+  site: Site | null;
+  /** Sites the session may switch between. */
+  sites: Site[];
+  csrf: string;
+  auth: DashboardAuth;
+}
+
+/** Hono env of dashboard routes: the collector's AppEnv plus the page context. */
+export type DashEnv = { Variables: AppEnv['Variables'] & { page: PageCtx } };
+
+/** Options of {@link dashboardRoutes}. */
+export interface DashboardOptions {
+  /** Override the login limiter (tests). */
+  limiter?: LoginLimiter;
+}
+
+function clientOf(c: Context): string {
+  // The node adapter may set the socket address; never trust a spoofable header here.
+  const ip = (c.var as Record<string, unknown>).clientIp;
+  return typeof ip === 'string' && ip ? ip : 'all-clients';
+}
+
+function dashStore(c: Context<DashEnv>): Store & DashboardStore {
+  const s = c.get('store') as Store & Partial<DashboardStore>;
+  if (typeof s.getDashboardAuth !== 'function' || typeof s.setDashboardAuth !== 'function') {
+    throw new HTTPException(501, { message: 'This store does not implement the dashboard settings (DashboardStore).' });
+  }
+  return s as Store & DashboardStore;
+}
+
+/**
+ * The dashboard as a Hono sub-app; `createCollector` mounts it with
+ * `app.route('/dashboard', dashboardRoutes())`.
+ *
+ * @example
+ * import { dashboardRoutes } from './dashboard';
+ * app.route('/dashboard', dashboardRoutes());
+ */
+export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
+  const limiter = opts.limiter ?? new LoginLimiter();
+  const app = new Hono<DashEnv>();
+
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+      crossOriginResourcePolicy: 'same-origin',
+    }),
+  );
+  // Same-origin check for every unsafe method (Origin / Sec-Fetch-Site), before any handler.
+  app.use('*', csrf());
+  app.use('*', async (c, next) => {
+    await next();
+    // Pages show customer data: never keep them in shared or back/forward caches.
+    if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+  });
+
+  // The overview's canonical URL is /dashboard; a trailing slash is the same page.
+  app.use('*', async (c, next) => {
+    if (c.req.path === '/dashboard/') return c.redirect(`/dashboard${new URL(c.req.url).search}`, 308);
+    await next();
+  });
+
+  app.get('/assets/style.css', (c) =>
+    c.body(STYLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }),
+  );
+
+  app.get('/login', async (c) => {
+    const store = dashStore(c);
+    const auth = await ensureDashboardAuth(store);
+    if (await readSession(c, auth.cookieSecret)) return c.redirect('/dashboard', 303);
+    const nonce = await issueLoginNonce(c, auth.cookieSecret);
+    const next = c.req.query('next');
+    return c.html(<LoginPage nonce={nonce} hasPassword={!!auth.passwordHash} next={next} />);
+  });
+
+  app.post('/login', async (c) => {
+    const store = dashStore(c);
+    const auth = await ensureDashboardAuth(store);
+    const body = await c.req.parseBody();
+    const nonce = typeof body._login === 'string' ? body._login : undefined;
+    const again = async (error: string, status: 400 | 401 | 403 | 429) => {
+      const fresh = await issueLoginNonce(c, auth.cookieSecret);
+      const next = typeof body.next === 'string' ? body.next : undefined;
+      return c.html(<LoginPage nonce={fresh} hasPassword={!!auth.passwordHash} error={error} next={next} />, status);
+    };
+    if (!(await checkLoginNonce(c, auth.cookieSecret, nonce))) {
+      return again('Your login form expired. Please try again.', 403);
+    }
+    const client = clientOf(c);
+    const wait = limiter.blockedFor(client);
+    if (wait > 0) return again(`Too many failed logins. Try again in ${Math.ceil(wait / 60000)} minute(s).`, 429);
+    const secret = typeof body.password === 'string' ? body.password : '';
+    if (!secret) return again('Enter the admin password or a site secret key.', 400);
+    let scope: Session['scope'] | null = null;
+    if (auth.passwordHash && (await verifyPassword(secret, auth.passwordHash))) scope = 'admin';
+    else {
+      const site = await store.siteBySecretKey(secret);
+      if (site) scope = { siteId: site.id };
+    }
+    if (!scope) {
+      limiter.fail(client);
+      return again('That is neither the admin password nor a site secret key.', 401);
+    }
+    limiter.succeed(client);
+    await startSession(c, auth.cookieSecret, scope);
+    const next = typeof body.next === 'string' && /^\/dashboard(\/[A-Za-z0-9/_\-?=&.%]*)?(\?[A-Za-z0-9/_\-?=&.%]*)?$/.test(body.next) && !body.next.includes('//') ? body.next : '/dashboard';
+    return c.redirect(next, 303);
+  });
+
+  // Everything below needs a session.
+  app.use('*', async (c, next) => {
+    const store = dashStore(c);
+    const auth = await ensureDashboardAuth(store);
+    const session = await readSession(c, auth.cookieSecret);
+    if (!session) {
+      if (c.req.method === 'GET') {
+        const url = new URL(c.req.url);
+        return c.redirect(`/dashboard/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
+      }
+      throw new HTTPException(401, { message: 'Not logged in.' });
+    }
+    const token = await csrfToken(auth.cookieSecret, session.sid);
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const ct = c.req.header('content-type') ?? '';
+      const body = ct.includes('form') ? await c.req.parseBody() : {};
+      const sent = typeof body._csrf === 'string' ? body._csrf : c.req.header('x-csrf-token') ?? '';
+      if (!safeEqual(sent, token)) throw new HTTPException(403, { message: 'Missing or wrong CSRF token: reload the page and submit the form again.' });
+    }
+    let sites: Site[];
+    if (session.scope === 'admin') sites = await store.listSites();
+    else {
+      const one = await store.getSite(session.scope.siteId);
+      if (!one) {
+        endSession(c);
+        return c.redirect('/dashboard/login', 303);
+      }
+      sites = [one];
+    }
+    const wanted = c.req.query('site');
+    const site = (wanted && sites.find((s) => s.id === wanted)) || sites[0] || null;
+    c.set('page', { store, session, site, sites, csrf: token, auth });
+    await next();
+  });
+
+  app.post('/logout', (c) => {
+    endSession(c);
+    return c.redirect('/dashboard/login', 303);
+  });
+
+  registerPages(app);
+
+  app.onError((err, c) => {
+    const status = err instanceof HTTPException ? err.status : 500;
+    const message =
+      err instanceof HTTPException
+        ? err.message || (status === 403 ? 'Cross-site form submissions are refused.' : 'Request refused.')
+        : 'Internal error';
+    if (status >= 500) console.error(err);
+    return c.html(
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`Error ${status} · Omnitrail`}</title>
+          <link rel="stylesheet" href="/dashboard/assets/style.css" />
+        </head>
+        <body>
+          <main class="login">
+            <h1>{`Error ${status}`}</h1>
+            <p class="error" role="alert">{message}</p>
+            <p>
+              <a href="/dashboard">Back to the dashboard</a>
+            </p>
+          </main>
+        </body>
+      </html>,
+      status as 400,
+    );
+  });
+
+  return app;
+}

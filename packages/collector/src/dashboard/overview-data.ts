@@ -1,0 +1,85 @@
+/**
+ * The overview's numbers, computed in one pass over the stitched persons
+ * (`store.journeys`), so the overview and the attribution reports count the same people,
+ * the same sessions and the same orders.
+ */
+import type { PersonJourney } from '../attribution/journey';
+import type { Classifier } from '../attribution/channels';
+
+const DAY = 86_400_000;
+
+/** Per-day figures for the overview page. */
+export interface Overview {
+  days: string[];
+  /** Distinct stitched persons with at least one web session that day. */
+  visitors: number[];
+  /** Web sessions per day, per marketing channel of the session's source. */
+  sessionsByChannel: Map<string, number[]>;
+  /** Orders per day per sales channel (web, store, phone, …); refunded/cancelled excluded. */
+  ordersByChannel: Map<string, number[]>;
+  revenueByChannel: Map<string, number[]>;
+  totals: { visitors: number; sessions: number; orders: number; revenue: number; qrScans: number; offlineTouches: number };
+  /** The most frequent currency of the orders (for display). */
+  currency: string;
+}
+
+function bump(m: Map<string, number[]>, key: string, i: number, n: number, by: number) {
+  let a = m.get(key);
+  if (!a) m.set(key, (a = new Array<number>(n).fill(0)));
+  a[i] += by;
+}
+
+/**
+ * One pass over the persons of a range: visitors, sessions by channel, orders and revenue
+ * by sales channel, per UTC day. Touches outside [from, to) (the lookback part of a
+ * journey) are ignored.
+ *
+ * @example
+ * const o = await computeOverview(store.journeys(site.id, { from, to, lookbackMs: 0 }), { from, to }, createClassifier());
+ * o.totals.revenue // e.g. 12345.5
+ */
+export async function computeOverview(persons: AsyncIterable<PersonJourney>, range: { from: number; to: number }, classify: Classifier): Promise<Overview> {
+  const n = Math.max(1, Math.round((range.to - range.from) / DAY));
+  const days = Array.from({ length: n }, (_, i) => new Date(range.from + i * DAY).toISOString().slice(0, 10));
+  const visitors = new Array<number>(n).fill(0);
+  const sessionsByChannel = new Map<string, number[]>();
+  const ordersByChannel = new Map<string, number[]>();
+  const revenueByChannel = new Map<string, number[]>();
+  const totals = { visitors: 0, sessions: 0, orders: 0, revenue: 0, qrScans: 0, offlineTouches: 0 };
+  const currencies = new Map<string, number>();
+  for await (const p of persons) {
+    const seenDays = new Set<number>();
+    for (const t of p.touches) {
+      if (t.ts < range.from || t.ts >= range.to) continue;
+      const i = Math.floor((t.ts - range.from) / DAY);
+      if (t.kind === 'session') {
+        bump(sessionsByChannel, classify(t).channel, i, n, 1);
+        totals.sessions++;
+        seenDays.add(i);
+      } else if (t.kind === 'qr') totals.qrScans++;
+      else if (t.kind === 'offline') totals.offlineTouches++;
+    }
+    for (const i of seenDays) visitors[i]++;
+    if (seenDays.size) totals.visitors++;
+    for (const c of p.conversions) {
+      if (c.ts < range.from || c.ts >= range.to || c.status !== 'completed' || c.channel === 'goal') continue;
+      const i = Math.floor((c.ts - range.from) / DAY);
+      bump(ordersByChannel, c.channel, i, n, 1);
+      bump(revenueByChannel, c.channel, i, n, c.value);
+      totals.orders++;
+      totals.revenue += c.value;
+      if (c.currency) currencies.set(c.currency, (currencies.get(c.currency) ?? 0) + 1);
+    }
+  }
+  const currency = [...currencies.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'EUR';
+  return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currency };
+}
+
+/** Series sorted by total, largest first, the tail folded into "Other" so legends stay readable. */
+export function topSeries(m: Map<string, number[]>, keep = 6): { name: string; values: number[] }[] {
+  const all = [...m.entries()].map(([name, values]) => ({ name, values, sum: values.reduce((a, b) => a + b, 0) })).sort((a, b) => b.sum - a.sum || a.name.localeCompare(b.name));
+  if (all.length <= keep) return all.map(({ name, values }) => ({ name, values }));
+  const head = all.slice(0, keep - 1);
+  const other = all.slice(keep - 1).reduce((acc, s) => acc.map((v, i) => v + s.values[i]), new Array<number>(all[0].values.length).fill(0));
+  return [...head.map(({ name, values }) => ({ name, values })), { name: 'Other', values: other }];
+}

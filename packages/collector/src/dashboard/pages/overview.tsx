@@ -1,0 +1,72 @@
+/** Overview: visitors, sessions, orders and revenue by channel over time. */
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import { createClassifier } from '../../attribution/channels';
+import { parseChannelRules } from '../../attribution/rules';
+import { journeysOf } from '../backends';
+import { LineChart, StackedBars } from '../charts';
+import type { DashEnv } from '../index';
+import { Empty, Layout, NotWired } from '../layout';
+import { computeOverview, topSeries } from '../overview-data';
+import { dayLabel, int, money, parseRange, RangeForm } from '../range';
+
+/** The site's custom channel rules (settings.channelRules), or none when absent/invalid. */
+export function siteClassifier(settings: Record<string, unknown> | undefined) {
+  try {
+    return createClassifier(settings?.channelRules ? parseChannelRules(settings.channelRules) : []);
+  } catch {
+    return createClassifier();
+  }
+}
+
+/** GET /dashboard/ */
+export async function overviewPage(c: Context<DashEnv>) {
+  const p = c.get('page');
+  const range = parseRange(c.req.query());
+  const journeys = journeysOf(p.store);
+  const frame = (body: Child) => (
+    <Layout title="Overview" active="/" site={p.site} sites={p.sites} csrf={p.csrf}>
+      <RangeForm action="/dashboard" range={range} site={p.site} />
+      {body}
+    </Layout>
+  );
+  if (!p.site) return c.html(frame(<Empty>No site yet. Create one with <code>omnitrail site create</code>.</Empty>));
+  if (!journeys) return c.html(frame(<NotWired what="The overview (stitched persons, store.journeys)" />));
+  const o = await computeOverview(journeys(p.site.id, { from: range.from, to: range.to, lookbackMs: 0 }), range, siteClassifier(p.site.settings));
+  const x = o.days.map(dayLabel);
+  const cur = (v: number) => money(v, o.currency);
+  return c.html(
+    frame(
+      <>
+        <section class="kpis" aria-label="Totals">
+          <div class="card kpi"><div class="v">{int(o.totals.visitors)}</div><div class="l">Visitors (persons)</div></div>
+          <div class="card kpi"><div class="v">{int(o.totals.sessions)}</div><div class="l">Web sessions</div></div>
+          <div class="card kpi"><div class="v">{int(o.totals.orders)}</div><div class="l">Orders, all channels</div></div>
+          <div class="card kpi"><div class="v">{cur(o.totals.revenue)}</div><div class="l">Revenue</div></div>
+        </section>
+        {o.totals.sessions + o.totals.orders === 0 ? <Empty /> : null}
+        <div class="grid two">
+          <section class="card">
+            <h2>Visitors per day</h2>
+            <LineChart title="Visitors per day" x={x} series={[{ name: 'Visitors', values: o.visitors }]} format={int} />
+          </section>
+          <section class="card">
+            <h2>Sessions by channel</h2>
+            <StackedBars title="Web sessions per day by marketing channel" x={x} series={topSeries(o.sessionsByChannel)} format={int} />
+          </section>
+          <section class="card">
+            <h2>Orders by sales channel</h2>
+            <StackedBars title="Orders per day by sales channel" x={x} series={topSeries(o.ordersByChannel)} format={int} />
+          </section>
+          <section class="card">
+            <h2>Revenue by sales channel</h2>
+            <StackedBars title="Revenue per day by sales channel" x={x} series={topSeries(o.revenueByChannel)} format={cur} />
+          </section>
+        </div>
+        <p class="muted">
+          {`Also in this range: ${int(o.totals.qrScans)} QR scans and ${int(o.totals.offlineTouches)} offline touchpoints (store visits, calls, consultations). Bots are excluded; persons are stitched across channels.`}
+        </p>
+      </>,
+    ),
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * Date range, model and other report filters read from the query string, and the
+ * small GET form that changes them (no script: a form with a submit button).
+ */
+import type { Child } from 'hono/jsx';
+import type { Site } from '../store/core';
+
+const DAY = 86_400_000;
+
+/** A report range: [from, to) in ms since epoch, plus the date strings shown in the form. */
+export interface Range {
+  from: number;
+  to: number;
+  fromStr: string;
+  toStr: string;
+}
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function parseDay(s: string | undefined): number | null {
+  if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return null;
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return Number.isFinite(t) ? t : null;
+}
+
+/**
+ * Range from `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both inclusive, UTC days); default the last
+ * 30 days up to today. A reversed range is swapped; ranges are capped at 400 days.
+ *
+ * @example
+ * parseRange({ from: '2026-11-01', to: '2026-11-07' }).to // 2026-11-08T00:00Z in ms
+ */
+export function parseRange(q: Record<string, string | undefined>, now = Date.now()): Range {
+  const today = Math.floor(now / DAY) * DAY;
+  let to = parseDay(q.to) ?? today;
+  let from = parseDay(q.from) ?? to - 29 * DAY;
+  if (from > to) [from, to] = [to, from];
+  if (to - from > 400 * DAY) from = to - 400 * DAY;
+  return { from, to: to + DAY, fromStr: isoDay(from), toStr: isoDay(to) };
+}
+
+/** The UTC days of a range as `YYYY-MM-DD` strings. */
+export function daysOf(r: Range): string[] {
+  const out: string[] = [];
+  for (let t = r.from; t < r.to; t += DAY) out.push(isoDay(t));
+  return out;
+}
+
+/** Short day label for chart axes: `26 Nov`. */
+export function dayLabel(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+}
+
+/** Money with the currency code, e.g. `€1,234` (no cents above 1000). */
+export function money(v: number, currency = 'EUR'): string {
+  try {
+    return new Intl.NumberFormat('en-GB', { style: 'currency', currency, maximumFractionDigits: Math.abs(v) >= 1000 ? 0 : 2 }).format(v);
+  } catch {
+    return `${v.toFixed(2)} ${currency}`;
+  }
+}
+
+/** Integer with thousands separators. */
+export function int(v: number): string {
+  return new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 }).format(v);
+}
+
+/** Share as a percentage with one decimal. */
+export function pct(v: number): string {
+  return `${(v * 100).toFixed(1)} %`;
+}
+
+/**
+ * The filter form of report pages: date range, site, and page-specific controls.
+ *
+ * @example
+ * <RangeForm action="/dashboard/attribution" range={r} site={site}><select name="model">…</select></RangeForm>
+ */
+export function RangeForm(props: { action: string; range: Range; site: Site | null; children?: Child }) {
+  return (
+    <form method="get" action={props.action} class="inline card" aria-label="Report filters">
+      {props.site ? <input type="hidden" name="site" value={props.site.id} /> : null}
+      <div class="field">
+        <label for="from">From</label>
+        <input id="from" type="date" name="from" value={props.range.fromStr} />
+      </div>
+      <div class="field">
+        <label for="to">To</label>
+        <input id="to" type="date" name="to" value={props.range.toStr} />
+      </div>
+      {props.children}
+      <button type="submit">Apply</button>
+    </form>
+  );
+}

@@ -1,0 +1,20 @@
+/**
+ * Dashboard settings the collector keeps in its own database: the admin password
+ * (hashed, never the password itself) and the secret that signs dashboard session cookies.
+ * Global to the installation, not per site.
+ */
+export interface DashboardAuth {
+  /** `pbkdf2-sha256$<iterations>$<salt b64url>$<hash b64url>`, or null when no admin password is set. */
+  passwordHash: string | null;
+  /** Random secret (hex) signing session cookies; rotated when the password changes so old sessions die. */
+  cookieSecret: string;
+  updatedAt: number;
+}
+
+/** Storage for the dashboard login. */
+export interface DashboardStore {
+  /** The dashboard's auth settings, or null before the first start. */
+  getDashboardAuth(): Promise<DashboardAuth | null>;
+  /** Replace the dashboard's auth settings (durable when the promise resolves). */
+  setDashboardAuth(auth: DashboardAuth): Promise<void>;
+}
