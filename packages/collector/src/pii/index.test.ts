@@ -69,6 +69,7 @@ describe('hashPii', () => {
     ['phone', '+49 30 1234567', undefined, sha('+49301234567')],
     ['phone', '0049-30-1234567', 'US', sha('+49301234567')],
     ['email', 'nope', undefined, null],
+    ['email', ' Test@Test.com', undefined, null], // placeholder: never identifies anybody
     ['phone', '12', 'DE', null],
     // pre-hashed values pass through, lower-cased
     ['email', sha('jane@example.com').toUpperCase(), undefined, sha('jane@example.com')],
@@ -83,9 +84,9 @@ describe('hashTraits', () => {
     [{ name: 'Jane', email: 'Jane@Example.com' }, undefined, { name: 'Jane', email_sha256: sha('jane@example.com') }],
     [{ phone: '030 1234567' }, 'DE', { phone_sha256: sha('+49301234567') }],
     [
-      { email: ' a@b.co ', phone: '+1 201 555 0123', plan: 'pro' },
+      { email: ' Ann@Shop.co ', phone: '+1 201 555 0123', plan: 'pro' },
       undefined,
-      { email_sha256: sha('a@b.co'), phone_sha256: sha('+12015550123'), plan: 'pro' },
+      { email_sha256: sha('ann@shop.co'), phone_sha256: sha('+12015550123'), plan: 'pro' },
     ],
     // invalid raw values are removed, never stored
     [{ email: 'not-an-email', phone: 'call me', name: 'X' }, 'DE', { name: 'X' }],

@@ -11,6 +11,7 @@
  * libphonenumber-js (about 80 KB instead of the 145 KB default / 250 KB `max`).
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import { isPlaceholderEmail } from '../stitch/identifiers';
 
 /** The two PII kinds we hash. */
 export type PiiKind = 'email' | 'phone';
@@ -95,7 +96,8 @@ export async function sha256Hex(input: string): Promise<string> {
 /**
  * Normalise then hash an e-mail address or phone number. A value that already is a
  * SHA-256 hex digest is passed through (lower-cased), so integrators can send hashes.
- * Returns null when the value does not normalise (not an e-mail / not a valid phone).
+ * Returns null when the value does not normalise (not an e-mail / not a valid phone) and
+ * for placeholder addresses such as `test@test.com` (they would fuse strangers into one person).
  *
  * @example
  * await hashPii('email', ' Jane@Example.com ') === await hashPii('email', 'jane@example.com') // true
@@ -104,6 +106,7 @@ export async function sha256Hex(input: string): Promise<string> {
 export async function hashPii(kind: PiiKind, raw: unknown, defaultCountry?: string): Promise<string | null> {
   if (isSha256Hex(raw)) return raw.trim().toLowerCase();
   const norm = kind === 'email' ? normaliseEmail(raw) : normalisePhone(raw, defaultCountry);
+  if (norm !== null && kind === 'email' && isPlaceholderEmail(norm)) return null;
   return norm === null ? null : sha256Hex(norm);
 }
 
