@@ -1,0 +1,155 @@
+/**
+ * The attribution engine: streams stitched persons once, keeps only conversion paths
+ * (memory grows with conversions, not with events), feeds every path — converting and
+ * not — into the Markov chain, then credits every conversion under every model.
+ */
+import { apportion, fromMicros, toMicros } from './apportion';
+import { CHANNEL_RULES_VERSION, createClassifier } from './channels';
+import type { PersonJourney } from './journey';
+import { MarkovChain } from './markov';
+import {
+  DEFAULT_HALF_LIFE_MS,
+  MODELS,
+  firstTouch,
+  lastNonDirect,
+  lastTouch,
+  linear,
+  positionBased,
+  timeDecay,
+  type ModelName,
+} from './models';
+import { personPaths, type ConversionPath, type PathOptions, type PersonPaths } from './paths';
+import type { ChannelRule } from './rules';
+import { shapleyValues, shapleyWeights } from './shapley';
+
+export interface AttributionOptions extends PathOptions {
+  /** Models to compute (default: all). */
+  models?: readonly ModelName[];
+  /** Time-decay half-life (default 7 days). */
+  halfLifeMs?: number;
+  /** The site's custom channel rules, evaluated before the defaults. */
+  rules?: readonly ChannelRule[];
+  /** Sees every person's classified paths (ROPO, journeys and QR reports ride along). */
+  onPerson?: (p: PersonPaths, j: PersonJourney) => void;
+}
+
+/** One conversion with its path and, per model, integer micro-credits per touch. */
+export interface CreditedOrder {
+  path: ConversionPath;
+  valueMicros: number;
+  credits: Partial<Record<ModelName, number[]>>;
+}
+
+export interface AttributionResult {
+  models: ModelName[];
+  /** Conversions in (time, id) order. */
+  orders: CreditedOrder[];
+  persons: number;
+  /** Paths the Markov chain learned from, and how many converted. */
+  markovPaths: number;
+  markovConversions: number;
+  /** P(START ⇝ CONVERSION) of the fitted chain. */
+  conversionProbability: number;
+  removalEffects: Record<string, number>;
+  /** Channel totals by the textbook formula: total × removal effect / Σ removal effects. */
+  markovTotals: Record<string, { conversions: number; value: number }>;
+  /** Global Shapley values by exact coalition enumeration (null above 20 channels). */
+  shapleyValues: Record<string, number> | null;
+  channelRulesVersion: string;
+}
+
+/**
+ * Run attribution over a stream of stitched persons.
+ *
+ * @example
+ * const result = await attribute(store.journeys(siteId, { from, to, lookbackMs }), { from, to });
+ * result.orders[0].credits.linear // micro-credits per touch, summing to the order value
+ */
+export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterable<PersonJourney>, opts: AttributionOptions): Promise<AttributionResult> {
+  const models = [...(opts.models ?? MODELS)];
+  const classify = createClassifier(opts.rules ?? []);
+  const halfLife = opts.halfLifeMs ?? DEFAULT_HALF_LIFE_MS;
+  const wantMarkov = models.includes('markov');
+  const chain = new MarkovChain();
+  const paths: ConversionPath[] = [];
+  let persons = 0;
+  for await (const j of journeys as AsyncIterable<PersonJourney>) {
+    persons++;
+    const pp = personPaths(j, classify, opts);
+    for (const p of pp.paths) {
+      paths.push(p);
+      if (wantMarkov) chain.add(p.touches.map((t) => t.channel), true);
+    }
+    if (wantMarkov && pp.nonConverting.length) chain.add(pp.nonConverting, false);
+    opts.onPerson?.(pp, j);
+  }
+  paths.sort((a, b) => a.conversion.ts - b.conversion.ts || (a.conversion.id < b.conversion.id ? -1 : a.conversion.id > b.conversion.id ? 1 : 0));
+
+  const removalEffects = wantMarkov ? chain.removalEffects() : {};
+  const conversionProbability = wantMarkov ? chain.conversionProbability() : 0;
+  const orders: CreditedOrder[] = [];
+  const worth = new Map<string, [string[], number]>();
+  let totalMicros = 0;
+  for (const path of paths) {
+    const t = path.touches;
+    const valueMicros = toMicros(Number.isFinite(path.conversion.value) ? path.conversion.value : 0);
+    totalMicros += valueMicros;
+    const credits: Partial<Record<ModelName, number[]>> = {};
+    for (const m of models) {
+      let w: number[];
+      switch (m) {
+        case 'first_touch': w = firstTouch(t); break;
+        case 'last_touch': w = lastTouch(t); break;
+        case 'last_non_direct': w = lastNonDirect(t); break;
+        case 'linear': w = linear(t); break;
+        case 'time_decay': w = timeDecay(t, path.conversion.ts, halfLife); break;
+        case 'position_based': w = positionBased(t); break;
+        case 'markov': w = markovWeights(t, removalEffects); break;
+        case 'shapley': w = shapleyWeights(t); break;
+      }
+      credits[m] = apportion(valueMicros, w);
+    }
+    if (models.includes('shapley')) {
+      const set = [...new Set(t.map((x) => x.channel))].sort();
+      const key = set.join('\u0001');
+      const e = worth.get(key);
+      if (e) e[1] += valueMicros;
+      else worth.set(key, [set, valueMicros]);
+    }
+    orders.push({ path, valueMicros, credits });
+  }
+  const sumRe = Object.values(removalEffects).reduce((a, b) => a + b, 0);
+  const markovTotals: Record<string, { conversions: number; value: number }> = {};
+  for (const [ch, re] of Object.entries(removalEffects)) {
+    markovTotals[ch] = sumRe > 0 ? { conversions: (orders.length * re) / sumRe, value: (fromMicros(totalMicros) * re) / sumRe } : { conversions: 0, value: 0 };
+  }
+  let shapley: Record<string, number> | null = null;
+  if (models.includes('shapley')) {
+    const phi = shapleyValues(worth.values());
+    if (phi) shapley = Object.fromEntries(Object.entries(phi).map(([k, v]) => [k, fromMicros(v)]));
+  }
+  return {
+    models,
+    orders,
+    persons,
+    markovPaths: chain.paths,
+    markovConversions: chain.conversions,
+    conversionProbability,
+    removalEffects,
+    markovTotals,
+    shapleyValues: shapley,
+    channelRulesVersion: CHANNEL_RULES_VERSION,
+  };
+}
+
+/**
+ * Markov credit of one path: each distinct channel in proportion to its removal effect,
+ * split equally over that channel's touches. If every channel in the path has removal
+ * effect 0 the split is equal (the order's value must still be fully credited).
+ */
+export function markovWeights(path: readonly { channel: string }[], removalEffects: Record<string, number>): number[] {
+  const count = new Map<string, number>();
+  for (const t of path) count.set(t.channel, (count.get(t.channel) ?? 0) + 1);
+  const w = path.map((t) => (removalEffects[t.channel] ?? 0) / count.get(t.channel)!);
+  return w.some((x) => x > 0) ? w : path.map((t) => 1 / count.get(t.channel)!);
+}

@@ -1,0 +1,155 @@
+/**
+ * Data-driven attribution with a first-order Markov chain (Anderl et al. 2016, "Mapping
+ * the customer journey"): states are channels plus START, CONVERSION and NULL; each path
+ * (converting or not) is START → c1 → … → ck → CONVERSION|NULL with consecutive repeats of
+ * a channel collapsed. The removal effect of channel c is the relative drop in
+ * P(START ⇝ CONVERSION) when c is removed (its incoming transitions lead to NULL).
+ *
+ * Probabilities are solved exactly from the absorbing chain: with Q the transient→transient
+ * transition matrix and r the transient→CONVERSION vector, x = (I − Q)⁻¹ r gives each
+ * state's conversion probability (Gaussian elimination with partial pivoting; no Monte
+ * Carlo, no iteration). Removing c is the same system with x_c fixed to 0.
+ */
+
+/** Accumulates transition counts path by path (streaming: memory is O(channels²)). */
+export class MarkovChain {
+  private readonly index = new Map<string, number>();
+  private readonly names: string[] = [];
+  /** counts[from][to]; row/col `n` = START (row only), CONV = -1 and NULL = -2 kept apart. */
+  private readonly counts: number[][] = [];
+  private readonly toConv: number[] = [];
+  private readonly toNull: number[] = [];
+  private readonly startTo: number[] = [];
+  private startToConv = 0;
+  private startToNull = 0;
+  /** Paths added, converting paths added. */
+  paths = 0;
+  conversions = 0;
+
+  private idx(ch: string): number {
+    let i = this.index.get(ch);
+    if (i === undefined) {
+      i = this.names.length;
+      this.index.set(ch, i);
+      this.names.push(ch);
+      for (const row of this.counts) row.push(0);
+      this.counts.push(new Array(i + 1).fill(0));
+      this.toConv.push(0);
+      this.toNull.push(0);
+      this.startTo.push(0);
+    }
+    return i;
+  }
+
+  /**
+   * Add one path of channels (repeats are collapsed here). `weight` counts the path that
+   * many times (default 1).
+   *
+   * @example
+   * const m = new MarkovChain();
+   * m.add(['Email', 'Email', 'Paid Search'], true); // START → Email → Paid Search → CONV
+   */
+  add(channels: readonly string[], converted: boolean, weight = 1): void {
+    this.paths += weight;
+    if (converted) this.conversions += weight;
+    let prev = -1;
+    for (const ch of channels) {
+      const i = this.idx(ch);
+      if (i === prev) continue;
+      if (prev < 0) this.startTo[i] += weight;
+      else this.counts[prev][i] += weight;
+      prev = i;
+    }
+    if (prev < 0) {
+      if (converted) this.startToConv += weight;
+      else this.startToNull += weight;
+    } else if (converted) this.toConv[prev] += weight;
+    else this.toNull[prev] += weight;
+  }
+
+  /** Channels seen, in first-seen order. */
+  channels(): string[] {
+    return [...this.names];
+  }
+
+  /**
+   * P(START ⇝ CONVERSION), optionally with one channel removed.
+   */
+  conversionProbability(removed?: string): number {
+    // Channels in name order (not first-seen order), so the floating-point work — and so
+    // every credit — is identical whatever order the paths were added in.
+    const order = [...this.names].sort().map((ch) => this.index.get(ch)!);
+    const n = order.length;
+    const rm = removed === undefined ? -1 : (this.index.get(removed) ?? -1);
+    // Build A = I − Q and b = r over transient channel states.
+    const A: number[][] = [];
+    const b: number[] = [];
+    for (let a = 0; a < n; a++) {
+      const i = order[a];
+      const row = new Array<number>(n).fill(0);
+      row[a] = 1;
+      if (i === rm) {
+        A.push(row);
+        b.push(0);
+        continue;
+      }
+      let out = this.toConv[i] + this.toNull[i];
+      for (let k = 0; k < n; k++) out += this.counts[i][order[k]];
+      if (out > 0) {
+        for (let k = 0; k < n; k++) {
+          const j = order[k];
+          if (j !== rm && this.counts[i][j]) row[k] -= this.counts[i][j] / out;
+        }
+        b.push(this.toConv[i] / out);
+      } else b.push(0);
+      A.push(row);
+    }
+    const x = n > 0 ? solve(A, b) : [];
+    let startOut = this.startToConv + this.startToNull;
+    for (let k = 0; k < n; k++) startOut += this.startTo[order[k]];
+    if (startOut === 0) return 0;
+    let p = this.startToConv / startOut;
+    for (let k = 0; k < n; k++) if (order[k] !== rm) p += (this.startTo[order[k]] / startOut) * x[k];
+    return p;
+  }
+
+  /**
+   * Removal effect per channel: (P − P_without_c) / P; 0 for all when nothing converts.
+   *
+   * @example
+   * m.removalEffects() // { Email: 1, 'Paid Search': 0.5 }
+   */
+  removalEffects(): Record<string, number> {
+    const base = this.conversionProbability();
+    const out: Record<string, number> = {};
+    for (const ch of [...this.names].sort()) {
+      out[ch] = base > 0 ? Math.max(0, (base - this.conversionProbability(ch)) / base) : 0;
+    }
+    return out;
+  }
+}
+
+/** Solve A x = b by Gaussian elimination with partial pivoting (A is small: one row per channel). */
+export function solve(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const M = A.map((row, i) => [...row, b[i]]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    if (Math.abs(M[p][c]) < 1e-300) throw new Error('singular system in Markov solve');
+    if (p !== c) [M[p], M[c]] = [M[c], M[p]];
+    const piv = M[c][c];
+    for (let r = c + 1; r < n; r++) {
+      const f = M[r][c] / piv;
+      if (f === 0) continue;
+      for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = M[r][n];
+    for (let k = r + 1; k < n; k++) s -= M[r][k] * x[k];
+    x[r] = s / M[r][r];
+  }
+  return x;
+}
