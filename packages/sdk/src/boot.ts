@@ -1,0 +1,45 @@
+import type { ConsentState } from '@omnitrail/schema';
+import { trackPageviews } from './pageviews';
+import { createTracker } from './tracker';
+import type { QueueFactory, Tracker } from './types';
+
+/** The pre-load stub of the snippet: a function whose calls wait in `q`. */
+type Stub = ((...a: unknown[]) => unknown) & { q?: ArrayLike<unknown>[] } & Partial<Tracker>;
+
+/**
+ * Script-tag start-up: reads `data-*` attributes of its own `<script>`, creates the tracker,
+ * replays calls the snippet's stub queued before the script arrived (in order), then exposes
+ * `window.omnitrail` both as `omnitrail('track', …)` and `omnitrail.track(…)`.
+ *
+ * Attributes: `data-write-key` (required), `data-endpoint` (default: the script's origin),
+ * `data-consent` (`granted` | `pending` | `denied`), `data-cookieless`, `data-auto-page="false"`,
+ * `data-vitals="false"`, `data-debug`.
+ *
+ * @example
+ * boot(idbQueue, trackVitals);
+ */
+export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
+  const w = window as unknown as { omnitrail?: Stub };
+  const s = (document.currentScript || document.querySelector('script[data-write-key]')) as HTMLScriptElement | null;
+  const d = s ? s.dataset : {};
+  const on = (v?: string) => v != null && v != 'false';
+  const t = createTracker({
+    writeKey: d.writeKey!,
+    endpoint: d.endpoint || (s && s.src ? new URL(s.src).origin : ''),
+    consent: d.consent as ConsentState | undefined,
+    cookieless: on(d.cookieless),
+    debug: on(d.debug),
+    queue,
+  });
+  const queued = (w.omnitrail && w.omnitrail.q) || [];
+  const api: Stub = (m, ...a) => {
+    const f = t[m as keyof Tracker] as ((...x: unknown[]) => unknown) | undefined;
+    if (typeof f == 'function') return f(...a);
+  };
+  Object.assign(api, t);
+  w.omnitrail = api;
+  // Replayed before the automatic page view, so a queued consent() or identify() applies to it.
+  for (const c of Array.from(queued)) api(...Array.from(c));
+  if (d.autoPage != 'false') trackPageviews(t);
+  if (vitals && d.vitals != 'false') vitals(t);
+}

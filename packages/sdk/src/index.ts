@@ -1,0 +1,27 @@
+/**
+ * Omnitrail browser SDK: persistent visitor IDs, sessions, campaign capture and a queue that
+ * deletes an event only after the collector acknowledged it. Tree-shakable named exports, an
+ * explicit tracker instance, no module-level singleton.
+ *
+ * @example
+ * import { createTracker, trackPageviews } from '@omnitrail/sdk';
+ * const ot = createTracker({ writeKey: 'wk_123', endpoint: 'https://t.shop.com' });
+ * trackPageviews(ot);
+ * ot.order({ order_id: 'A-1001', revenue: 59.9, currency: 'EUR' });
+ */
+export { createTracker } from './tracker';
+export { trackPageviews } from './pageviews';
+export { memoryQueue } from './memory-queue';
+export { uuidv7 } from './uuid';
+export type {
+  ConsentState,
+  EventOptions,
+  HandoffResponse,
+  OrderCompletedProperties,
+  Queue,
+  QueueCaps,
+  QueueFactory,
+  Tracker,
+  TrackerOptions,
+  WireEvent,
+} from './types';

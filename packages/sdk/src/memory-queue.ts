@@ -1,0 +1,58 @@
+import type { QueueCaps, QueueFactory, WireEvent } from './types';
+
+/** One queued event with its JSON size (the byte caps need it). */
+export type Sized = [event: WireEvent, bytes: number];
+
+/**
+ * Applies the caps to a list of sizes, oldest first: how many of the oldest to drop.
+ * Shared by the memory and IndexedDB queues so both count the same way.
+ */
+export function overCap(sizes: number[], caps: QueueCaps): number {
+  let bytes = 0;
+  for (const s of sizes) bytes += s;
+  let drop = 0;
+  while (sizes.length - drop > caps.maxEvents || bytes > caps.maxBytes) bytes -= sizes[drop++];
+  return drop;
+}
+
+/** How many of `sizes` (oldest first) fit in `maxBytes`, at least one. */
+export function fitting(sizes: number[], maxBytes: number): number {
+  let n = 0;
+  for (let bytes = 0; n < sizes.length && (bytes += sizes[n]) <= maxBytes; n++);
+  return Math.max(n, Math.min(1, sizes.length));
+}
+
+/**
+ * The default queue: events live in memory only (lost when the page closes). Use
+ * `idbQueue` from `@omnitrail/sdk/queue` for a persistent, cross-tab queue.
+ *
+ * @example
+ * const q = memoryQueue('demo', { maxEvents: 100, maxBytes: 100_000 });
+ */
+export const memoryQueue: QueueFactory = (_name, caps) => {
+  let items: Sized[] = [];
+  const meta: Record<string, string | undefined> = {};
+  return {
+    async add(events) {
+      for (const e of events) items.push([e, JSON.stringify(e).length]);
+      const drop = overCap(items.map((i) => i[1]), caps);
+      items = items.slice(drop);
+      return drop;
+    },
+    async read(maxBytes) {
+      return items.slice(0, fitting(items.map((i) => i[1]), maxBytes)).map((i) => i[0]);
+    },
+    async remove(ids) {
+      items = items.filter((i) => !ids.includes(i[0].messageId));
+    },
+    async clear() {
+      items = [];
+    },
+    async get(key) {
+      return meta[key];
+    },
+    async set(key, value) {
+      meta[key] = value;
+    },
+  };
+};

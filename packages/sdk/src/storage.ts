@@ -1,0 +1,49 @@
+/** Cookie, localStorage and `history` helpers. Every one swallows errors: storage can be blocked. */
+
+/** Name of the anonymous ID in the cookie, localStorage and IndexedDB. */
+export const ID_KEY = 'ot_id';
+
+/** Chrome caps cookie lifetime at 400 days (RFC 6265bis); asking for more is pointless. */
+const MAX_AGE = 34560000;
+
+/** Reads a cookie by name. */
+export function readCookie(name: string): string | undefined {
+  const m = document.cookie.match('(?:^|; )' + name + '=([^;]*)');
+  return m ? decodeURIComponent(m[1]) : undefined;
+}
+
+/** Writes (or with an empty value, deletes) a first-party cookie valid for the whole site. */
+export function writeCookie(name: string, value: string, domain: string): void {
+  document.cookie =
+    name + '=' + value + ';path=/;samesite=lax;max-age=' + (value ? MAX_AGE : 0) +
+    (domain ? ';domain=' + domain : '') + (location.protocol == 'https:' ? ';secure' : '');
+}
+
+/**
+ * The registrable domain ("eTLD+1") found the way analytics tags do it without a public-suffix
+ * list: try `co.uk`, then `shop.co.uk`, … and keep the first the browser accepts a cookie on
+ * (browsers refuse cookies on public suffixes).
+ */
+export function rootDomain(): string {
+  const parts = location.hostname.split('.');
+  for (let i = parts.length - 2; i >= 0; i--) {
+    const d = parts.slice(i).join('.');
+    writeCookie('ot_t', '1', d);
+    if (readCookie('ot_t')) {
+      writeCookie('ot_t', '', d);
+      return d;
+    }
+  }
+  return '';
+}
+
+/** localStorage get (one argument), set (string) or remove (null); undefined when blocked. */
+export function ls(key: string, value?: string | null): string | undefined {
+  try {
+    if (value === undefined) return localStorage.getItem(key) ?? undefined;
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, value);
+  } catch {
+    // Blocked storage (Safari private mode, sandboxed iframes): memory state still works.
+  }
+}

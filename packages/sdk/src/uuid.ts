@@ -1,0 +1,25 @@
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * A time-ordered UUIDv7 (RFC 9562): 48-bit ms timestamp, then a 12-bit counter so IDs made in
+ * the same millisecond still sort in creation order (the IndexedDB queue relies on key order,
+ * and the collector's indexes stay append-mostly).
+ *
+ * @example
+ * uuidv7() // '0192f3a4-5b6c-7d8e-9f01-23456789abcd'
+ */
+export function uuidv7(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  let t = Date.now();
+  // Same millisecond: bump the counter; on a new one, start it low so it rarely overflows.
+  seq = t > lastMs ? b[7] & 63 : seq + 1;
+  lastMs = t = Math.max(t, lastMs);
+  for (let i = 5; i >= 0; i--, t = Math.floor(t / 256)) b[i] = t & 255;
+  b[6] = 112 | ((seq >> 8) & 15);
+  b[7] = seq & 255;
+  b[8] = (b[8] & 63) | 128;
+  let h = '';
+  for (let i = 0; i < 16; i++) h += (i == 4 || i == 6 || i == 8 || i == 10 ? '-' : '') + (b[i] + 256).toString(16).slice(1);
+  return h;
+}
