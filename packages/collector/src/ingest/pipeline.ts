@@ -1,0 +1,71 @@
+import type { IngestResponse, RejectedEvent } from '@omnitrail/schema';
+import type { StoredEvent, Store } from '../store/types';
+import { hashTraits } from '../pii/index';
+import type { Metrics } from './metrics';
+import { checkEvent, type Envelope } from './validate';
+
+function hasPii(o: unknown): boolean {
+  return typeof o === 'object' && o !== null && ('email' in o || 'phone' in o);
+}
+
+/**
+ * Replace raw e-mail addresses and phone numbers by their SHA-256 (`email_sha256`,
+ * `phone_sha256`) wherever Segment clients put them: identify/group `traits`,
+ * `context.traits` (analytics.js copies traits there) and event `properties` (e.g. an
+ * `Order Completed` with the buyer's email). Raw values never reach storage.
+ */
+async function hashEventPii(ev: StoredEvent, defaultCountry: string | undefined): Promise<void> {
+  if (hasPii(ev.traits)) ev.traits = await hashTraits(ev.traits, defaultCountry);
+  if (hasPii(ev.properties)) ev.properties = await hashTraits(ev.properties, defaultCountry);
+  const ct = ev.context.traits;
+  if (hasPii(ct)) ev.context = { ...ev.context, traits: await hashTraits(ct as Record<string, unknown>, defaultCountry) };
+}
+
+/**
+ * Check, enrich and store the events of one request. Invalid events are listed in `rejected`
+ * and never block their valid batch-mates; the promise resolves only after the accepted events
+ * are committed (the store's group commit), so a 2xx built from it is durable.
+ *
+ * @example
+ * const res = await ingestEvents(body.batch, envelope, store, metrics);
+ * // { accepted: 19, duplicates: 0, rejected: [{ index: 4, messageId: 'm5', reason: 'anonymousId or userId is required' }] }
+ */
+export async function ingestEvents(
+  raws: readonly unknown[],
+  env: Envelope,
+  store: Store,
+  metrics: Metrics,
+  opts: { defaultCountry?: string } = {},
+): Promise<IngestResponse> {
+  const events: StoredEvent[] = [];
+  const rejected: RejectedEvent[] = [];
+  let piiWork: Promise<void>[] | null = null;
+  for (let i = 0; i < raws.length; i++) {
+    const r = checkEvent(raws[i], env);
+    if (r.ok) {
+      const ev = r.event;
+      events.push(ev);
+      if (hasPii(ev.traits) || hasPii(ev.properties) || hasPii(ev.context.traits)) {
+        (piiWork ??= []).push(hashEventPii(ev, opts.defaultCountry));
+      }
+    } else {
+      rejected.push(r.messageId === undefined ? { index: i, reason: r.reason } : { index: i, messageId: r.messageId, reason: r.reason });
+    }
+  }
+  if (piiWork) await Promise.all(piiWork);
+  let accepted = 0;
+  let duplicates = 0;
+  if (events.length > 0) {
+    const t0 = performance.now();
+    const results = await store.appendEvents(events);
+    metrics.observeCommit((performance.now() - t0) / 1000);
+    for (let i = 0; i < results.length; i++) {
+      if (results[i] === 'inserted') accepted++;
+      else duplicates++;
+    }
+  }
+  metrics.accepted += accepted;
+  metrics.duplicates += duplicates;
+  metrics.rejected += rejected.length;
+  return { accepted, duplicates, rejected };
+}

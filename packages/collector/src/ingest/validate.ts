@@ -1,0 +1,252 @@
+import type { ConsentState, EventType } from '@omnitrail/schema';
+import type { StoredEvent } from '../store/types';
+import { LIMITS } from './limits';
+import { correctTimestamp, parseIsoTime } from './time';
+import type { UaClass } from './enrich';
+
+/** What one request contributes to each of its events. */
+export interface Envelope {
+  siteId: string;
+  /** Server clock when the request arrived (ms). */
+  receivedAt: number;
+  /** Batch-level `sentAt` (ms), used when an event has none. */
+  sentAt: number | null;
+  /** Batch-level `sentAt` string as sent. */
+  sentAtRaw: string | null;
+  /** Batch-level `context`, merged under each event's own context. */
+  context: Record<string, unknown> | null;
+  /** The type the endpoint implies (`/v1/track` → `track`); null for `/v1/batch`. */
+  endpointType: EventType | null;
+  /** User agent of the HTTP request, only when it came from a browser (see routes/ingest). */
+  requestUa: string | null;
+  /** Classifies a user-agent string (memoised). */
+  uaOf: (ua: string) => UaClass;
+  /** Coarse country of the client, if a resolver is configured. */
+  country: string | null;
+}
+
+/** Result of checking one event: the event to store, or why it was refused. */
+export type Checked = { ok: true; event: StoredEvent } | { ok: false; reason: string; messageId?: string };
+
+const TYPES = new Set<string>(['track', 'page', 'identify', 'alias', 'group', 'screen']);
+const CONSENT = new Set<string>(['granted', 'denied', 'pending']);
+// Keys that would reach an object's prototype chain if a later step merged with Object.assign
+// or a naive deep merge. JSON.parse makes them harmless own properties, so the danger is only
+// downstream; refusing them here keeps every consumer (derivers, exports, dashboards) safe.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+type Str = string & { isWellFormed?: () => boolean };
+// A lone UTF-16 surrogate cannot be encoded as UTF-8: it would be silently replaced by U+FFFD
+// in storage (and an id with one would no longer match itself after a round trip).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed: (s: string) => boolean =
+  typeof (''as Str).isWellFormed === 'function' ? (s) => (s as Str).isWellFormed!() : (s) => !LONE_SURROGATE.test(s);
+
+/** Size accounting of one walk: `chars` is a lower bound of the JSON bytes, `upper` an upper bound. */
+interface Size {
+  chars: number;
+  upper: number;
+}
+
+/**
+ * Walk a parsed JSON value once: depth, key names, strings (lone surrogates) and a cheap
+ * byte-size bracket. Returns a reason with the path of the offending value, or null.
+ */
+function walk(v: unknown, depth: number, size: Size): string | null {
+  if (typeof v === 'string') {
+    size.chars += v.length + 3;
+    // worst case: every UTF-16 unit escaped as \u00XX (6 bytes)
+    size.upper += v.length * 6 + 3;
+    return wellFormed(v) ? null : ': string contains a lone UTF-16 surrogate';
+  }
+  if (v === null || typeof v !== 'object') {
+    size.chars += 2;
+    size.upper += 26;
+    return null;
+  }
+  if (depth > LIMITS.maxDepth) return `: nested deeper than ${LIMITS.maxDepth} levels`;
+  size.chars += 2;
+  size.upper += 2;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = walk(v[i], depth + 1, size);
+      if (r !== null) return `[${i}]${r}`;
+    }
+    return null;
+  }
+  for (const k in v) {
+    if (k.length > LIMITS.maxKey) return `: key longer than ${LIMITS.maxKey} characters`;
+    if (FORBIDDEN_KEYS.has(k)) return `.${k}: forbidden key`;
+    if (!wellFormed(k)) return ': key contains a lone UTF-16 surrogate';
+    size.chars += k.length + 3;
+    size.upper += k.length * 6 + 3;
+    const r = walk((v as Record<string, unknown>)[k], depth + 1, size);
+    if (r !== null) return `.${k}${r}`;
+  }
+  return null;
+}
+
+/**
+ * Check a JSON value that is not an event (e.g. a batch-level `context`) for depth, forbidden
+ * keys and lone surrogates. Returns a reason starting with the path (`.a.b: …`), or null.
+ *
+ * @example
+ * checkJsonValue({ a: { __proto__x: 1 } }) // null
+ */
+export function checkJsonValue(v: unknown): string | null {
+  return walk(v, 2, { chars: 0, upper: 0 });
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An id field: non-empty string (numbers are accepted and stringified, as Segment does). */
+function idOf(v: unknown): string | null | undefined {
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'string') return v.length <= LIMITS.maxId ? v : undefined;
+  return undefined;
+}
+
+// Time-prefixed ids for events sent without a messageId (purely random ids scatter B-tree inserts).
+function generatedMessageId(now: number): string {
+  return `srv-${now.toString(36)}-${crypto.randomUUID()}`;
+}
+
+/**
+ * Validate one Segment event and turn it into the event the store keeps: type, ids, ISO-8601
+ * times (clock-skew corrected and clamped), names, JSON depth, key names, lone surrogates and
+ * the 32 KB size limit are checked; `context.ip` is dropped; the user agent is classified.
+ * Never throws, whatever `raw` is.
+ *
+ * Events without `messageId` get a server-made one (Segment does the same); they cannot be
+ * deduplicated if the client retries, which is the client's choice. `alias` keeps `previousId`
+ * in `properties.previousId`, `group` keeps `groupId` in `properties.groupId`.
+ *
+ * @example
+ * const r = checkEvent({ type: 'track', event: 'Signed Up', anonymousId: 'a1', messageId: 'm1' }, env);
+ * if (r.ok) events.push(r.event); else rejected.push({ index, messageId: r.messageId, reason: r.reason });
+ */
+export function checkEvent(raw: unknown, env: Envelope): Checked {
+  if (!isObject(raw)) return { ok: false, reason: 'event must be a JSON object' };
+  let messageId: string;
+  const mid = raw.messageId;
+  if (mid === undefined || mid === null) messageId = generatedMessageId(env.receivedAt);
+  else if (typeof mid !== 'string' || mid.length === 0 || mid.length > LIMITS.maxMessageId) {
+    return { ok: false, reason: `messageId must be a string of 1 to ${LIMITS.maxMessageId} characters` };
+  } else messageId = mid;
+  const fail = (reason: string): Checked => ({ ok: false, reason, messageId: typeof mid === 'string' ? mid : undefined });
+
+  let type = raw.type as EventType | undefined;
+  if (type === undefined && env.endpointType) type = env.endpointType;
+  if (typeof type !== 'string' || !TYPES.has(type)) {
+    return fail('type must be one of track, page, identify, alias, group, screen');
+  }
+  if (env.endpointType && type !== env.endpointType) {
+    return fail(`type "${type}" sent to /v1/${env.endpointType}: use /v1/${type} or /v1/batch`);
+  }
+
+  const anonymousId = idOf(raw.anonymousId);
+  const userId = idOf(raw.userId);
+  if (anonymousId === undefined) return fail(`anonymousId must be a string of at most ${LIMITS.maxId} characters`);
+  if (userId === undefined) return fail(`userId must be a string of at most ${LIMITS.maxId} characters`);
+  if (anonymousId === null && userId === null) return fail('anonymousId or userId is required');
+
+  let name: string | null = null;
+  const properties: Record<string, unknown> = {};
+  let traits: Record<string, unknown> = {};
+  if (raw.properties !== undefined && raw.properties !== null && !isObject(raw.properties)) {
+    return fail('properties must be an object');
+  }
+  if (raw.traits !== undefined && raw.traits !== null && !isObject(raw.traits)) return fail('traits must be an object');
+  if (raw.context !== undefined && raw.context !== null && !isObject(raw.context)) return fail('context must be an object');
+
+  if (type === 'track') {
+    if (typeof raw.event !== 'string' || raw.event.length === 0) return fail('track needs "event", a non-empty string');
+    if (raw.event.length > LIMITS.maxName) return fail(`event must be at most ${LIMITS.maxName} characters`);
+    name = raw.event;
+  } else if (type === 'page' || type === 'screen') {
+    if (raw.name !== undefined && raw.name !== null) {
+      if (typeof raw.name !== 'string' || raw.name.length > LIMITS.maxName) {
+        return fail(`name must be a string of at most ${LIMITS.maxName} characters`);
+      }
+      name = raw.name || null;
+    }
+  } else if (type === 'alias') {
+    const prev = idOf(raw.previousId);
+    if (!prev) return fail(`alias needs "previousId", a string of at most ${LIMITS.maxId} characters`);
+    properties.previousId = prev;
+  } else if (type === 'group') {
+    const gid = idOf(raw.groupId);
+    if (!gid) return fail(`group needs "groupId", a string of at most ${LIMITS.maxId} characters`);
+    properties.groupId = gid;
+  }
+  if (type === 'identify' || type === 'group') traits = (raw.traits as Record<string, unknown>) ?? {};
+  const props = isObject(raw.properties) && (type === 'track' || type === 'page' || type === 'screen') ? raw.properties : null;
+
+  // Times: ISO-8601 only; the event's own sentAt wins over the batch's.
+  let ts: number | null = null;
+  let originalTimestamp: string | null = null;
+  if (raw.timestamp !== undefined && raw.timestamp !== null) {
+    if (typeof raw.timestamp !== 'string' || Number.isNaN((ts = parseIsoTime(raw.timestamp)))) {
+      return fail('timestamp must be an ISO-8601 date-time string');
+    }
+    originalTimestamp = raw.timestamp;
+  }
+  let sentAt = env.sentAt;
+  let sentAtRaw = env.sentAtRaw;
+  if (raw.sentAt !== undefined && raw.sentAt !== null) {
+    if (typeof raw.sentAt !== 'string' || Number.isNaN((sentAt = parseIsoTime(raw.sentAt)))) {
+      return fail('sentAt must be an ISO-8601 date-time string');
+    }
+    sentAtRaw = raw.sentAt;
+  }
+
+  const size: Size = { chars: 0, upper: 0 };
+  const bad = walk(raw, 1, size);
+  if (bad !== null) return fail(`event${bad}`);
+  if (size.chars > LIMITS.maxEventBytes) return fail(`event is larger than ${LIMITS.maxEventBytes / 1024} KB`);
+  if (size.upper > LIMITS.maxEventBytes && utf8Length(JSON.stringify(raw)) > LIMITS.maxEventBytes) {
+    return fail(`event is larger than ${LIMITS.maxEventBytes / 1024} KB`);
+  }
+
+  // context: the batch's context under the event's own; the client IP is never stored.
+  let context = (raw.context as Record<string, unknown> | undefined) ?? {};
+  if (env.context) context = { ...env.context, ...context };
+  if ('ip' in context) {
+    context = { ...context };
+    delete context.ip;
+  }
+  const om = context.omnitrail;
+  const consentRaw = isObject(om) ? om.consent : undefined;
+  const consent = typeof consentRaw === 'string' && CONSENT.has(consentRaw) ? (consentRaw as ConsentState) : null;
+
+  const uaString = typeof context.userAgent === 'string' ? context.userAgent : env.requestUa;
+  const cls = uaString ? env.uaOf(uaString) : null;
+
+  const event: StoredEvent = {
+    siteId: env.siteId,
+    messageId,
+    type,
+    event: name,
+    anonymousId,
+    userId,
+    timestamp: correctTimestamp(ts, sentAt, env.receivedAt),
+    originalTimestamp,
+    receivedAt: env.receivedAt,
+    sentAt: sentAtRaw,
+    consent,
+    bot: cls ? cls.bot : false,
+    ua: cls ? cls.ua : null,
+    country: env.country,
+    context,
+    properties: props ?? properties,
+    traits,
+  };
+  return { ok: true, event };
+}

@@ -1,0 +1,40 @@
+import type { Context } from 'hono';
+
+/** How many reverse proxies in front of the collector are trusted to append `X-Forwarded-For`. */
+export type TrustProxy = boolean | number;
+
+function socketAddress(c: Context): string | null {
+  // @hono/node-server puts the Node request under `c.env.incoming` (HttpBindings).
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? null;
+}
+
+/** `::ffff:203.0.113.7` → `203.0.113.7`, so one client has one bucket whatever the socket family. */
+function unmap(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+/**
+ * Build the client-IP function the collector uses for rate limiting. The address comes from the
+ * socket; `X-Forwarded-For` is read only when `trustProxy` is set, and then from the right: with
+ * N trusted proxies the client is the N-th entry from the end (entries further left were written
+ * by the client itself and can be forged). The IP is used transiently and never stored.
+ *
+ * @example
+ * createCollector({ store, clientIp: clientIpResolver(1) }); // one proxy (nginx, a load balancer)
+ */
+export function clientIpResolver(trustProxy: TrustProxy = false): (c: Context) => string | null {
+  const hops = trustProxy === true ? 1 : typeof trustProxy === 'number' && trustProxy > 0 ? Math.floor(trustProxy) : 0;
+  return (c) => {
+    if (hops > 0) {
+      const xff = c.req.header('x-forwarded-for');
+      if (xff) {
+        const parts = xff.split(',');
+        const entry = parts[parts.length - hops]?.trim();
+        if (entry) return unmap(entry);
+      }
+    }
+    const a = socketAddress(c);
+    return a ? unmap(a) : null;
+  };
+}

@@ -1,0 +1,5 @@
+// Node entry (`@omnitrail/collector/node`): the SQLite store and the HTTP server. Only
+// re-exports, like hono's per-runtime adapters; the edge-safe core is `@omnitrail/collector`.
+export { startServer, type StartServerOptions, type RunningServer } from './server';
+export { clientIpResolver, type TrustProxy } from './client-ip';
+export { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';

@@ -1,0 +1,106 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createCollector, type CollectorOptions } from '../app';
+import { createMetrics } from '../ingest/metrics';
+import { openSqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';
+import type { Store } from '../store/types';
+import { clientIpResolver, type TrustProxy } from './client-ip';
+import { nodeAssets } from './assets';
+
+/** Options of {@link startServer}: where to listen, which database, plus every collector option. */
+export type StartServerOptions = Partial<CollectorOptions> & {
+  /** An open store. When given, the caller owns it: `close()` does not close it. */
+  store?: Store;
+  /** SQLite file opened (and closed by `close()`) when no `store` is given. Default `./omnitrail.db`. */
+  dbPath?: string;
+  /** SQLite tuning when `dbPath` is used. */
+  sqlite?: Omit<SqliteStoreOptions, 'onFlush'>;
+  /** Port; 0 picks a free one. Default 8787. */
+  port?: number;
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Read the client IP from `X-Forwarded-For` (true = one proxy, or the number of proxies). Default false. */
+  trustProxy?: TrustProxy;
+  /** Print nothing (no "listening on" line). */
+  quiet?: boolean;
+  /** Longest time `close()` waits for in-flight requests before cutting connections (ms). Default 10 000. */
+  drainMs?: number;
+};
+
+/** A running collector. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  /**
+   * Stop accepting connections, let in-flight requests finish (their events committed and
+   * answered), then close the database if this server opened it. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Start the collector on Node with @hono/node-server. The client IP is taken from the socket,
+ * or from `X-Forwarded-For` only with `trustProxy`; it is used for rate limiting and never stored.
+ *
+ * @example
+ * import { startServer } from '@omnitrail/collector/node';
+ * const srv = await startServer({ dbPath: './omnitrail.db', port: 8787 });
+ * process.on('SIGTERM', () => srv.close().then(() => process.exit(0)));
+ */
+export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
+  const metrics = opts.metrics ?? createMetrics();
+  const ownStore = !opts.store;
+  const store =
+    opts.store ?? openSqliteStore(opts.dbPath ?? './omnitrail.db', { ...opts.sqlite, onFlush: (f) => metrics.observeFlush(f) });
+  const app = createCollector({
+    ...opts,
+    store,
+    metrics,
+    clientIp: opts.clientIp ?? clientIpResolver(opts.trustProxy ?? false),
+    assets: opts.assets ?? nodeAssets(),
+  });
+  const host = opts.host ?? '127.0.0.1';
+
+  let server: Server;
+  let port: number;
+  try {
+    ({ server, port } = await new Promise<{ server: Server; port: number }>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, (info: AddressInfo) =>
+        resolve({ server: s as Server, port: info.port }),
+      ) as Server;
+      s.once('error', reject);
+    }));
+  } catch (e) {
+    if (ownStore) await store.close();
+    throw e;
+  }
+  server.keepAliveTimeout = 5_000;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!opts.quiet) console.log(`omnitrail collector listening on ${url}`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    store,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          // Stop accepting; idle keep-alive sockets are closed at once, busy ones after their response.
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          const idle = setInterval(() => server.closeIdleConnections(), 50);
+          const hard = setTimeout(() => server.closeAllConnections(), opts.drainMs ?? 10_000);
+          server.once('close', () => {
+            clearInterval(idle);
+            clearTimeout(hard);
+          });
+        });
+        if (ownStore) await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { EventType, IngestResponse } from '@omnitrail/schema';
+import type { AppEnv } from './auth';
+import { resolveWriteKey } from './auth';
+import type { CollectorDeps } from '../app';
+import { readJsonBody } from '../ingest/body';
+import { applyIngestCors, exposeEarlyError, originAllowed, preflight } from '../ingest/cors';
+import { createUaCache } from '../ingest/enrich';
+import { LIMITS } from '../ingest/limits';
+import { ingestEvents } from '../ingest/pipeline';
+import { createRateLimiter, type RateLimiter } from '../ingest/rate-limit';
+import { parseIsoTime } from '../ingest/time';
+import { checkJsonValue, type Envelope } from '../ingest/validate';
+
+const SINGLE: readonly EventType[] = ['track', 'page', 'identify', 'alias', 'group', 'screen'];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The Segment-compatible write-key endpoints: `POST /v1/batch` and `POST /v1/{track,page,
+ * identify,alias,group,screen}`, plus the CORS preflight for every `/v1/*` path.
+ *
+ * Order of work per request, cheapest refusal first: size (while reading), per-IP limit,
+ * JSON, write key, origin, per-key limit, then per-event validation and one group commit.
+ *
+ * @example
+ * app.route('/', ingestRoutes(deps));
+ * // curl -u wk_…: -H 'content-type: application/json' -d '{"batch":[…]}' http://localhost:8787/v1/batch
+ */
+export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
+  const { store, metrics, options } = deps;
+  const rl = options.rateLimit;
+  const perIp: RateLimiter | null =
+    rl === false || (rl && rl.perIp === false) ? null : createRateLimiter((rl && rl.perIp) || { rate: 100, burst: 400 }, { now: deps.now });
+  const perKey: RateLimiter | null =
+    rl === false || (rl && rl.perKey === false) ? null : createRateLimiter((rl && rl.perKey) || { rate: 2000, burst: 4000 }, { now: deps.now });
+  const uaOf = createUaCache();
+  const tooLarge = (message: string) => (c: Context): never => {
+    metrics.refuse(413);
+    exposeEarlyError(c);
+    throw new HTTPException(413, { message });
+  };
+
+  const limited = (c: Context, wait: number): never => {
+    c.header('Retry-After', String(wait));
+    throw new HTTPException(429, { message: `Too many requests; retry after ${wait} s` });
+  };
+
+  async function handle(c: Context<AppEnv>, endpointType: EventType | null): Promise<Response> {
+    const receivedAt = deps.now();
+    const ip = options.clientIp ? options.clientIp(c) : null;
+    try {
+      if (perIp && ip) {
+        const wait = perIp.take(ip);
+        if (wait) limited(c, wait);
+      }
+      const body = await readJsonBody(c);
+      if (!isObject(body)) throw new HTTPException(400, { message: 'Request body must be a JSON object' });
+      const site = await resolveWriteKey(c, body);
+      applyIngestCors(c, site);
+      if (perKey) {
+        const wait = perKey.take(site.writeKey);
+        if (wait) limited(c, wait);
+      }
+
+      let raws: unknown[];
+      let sentAt: number | null = null;
+      let sentAtRaw: string | null = null;
+      let context: Record<string, unknown> | null = null;
+      if (endpointType === null) {
+        const batch = body.batch;
+        if (!Array.isArray(batch)) {
+          throw new HTTPException(400, { message: 'Body must be {"batch": [ …events ]}; "batch" is missing or not an array' });
+        }
+        if (batch.length === 0) throw new HTTPException(400, { message: '"batch" is empty: send at least one event' });
+        if (batch.length > LIMITS.maxBatchEvents) {
+          throw new HTTPException(413, {
+            message: `Too many events: ${batch.length} in one batch, at most ${LIMITS.maxBatchEvents}; split the batch`,
+          });
+        }
+        if (body.sentAt !== undefined && body.sentAt !== null) {
+          if (typeof body.sentAt !== 'string' || Number.isNaN((sentAt = parseIsoTime(body.sentAt)))) {
+            throw new HTTPException(400, { message: '"sentAt" must be an ISO-8601 date-time string' });
+          }
+          sentAtRaw = body.sentAt;
+        }
+        if (body.context !== undefined && body.context !== null) {
+          if (!isObject(body.context)) throw new HTTPException(400, { message: '"context" must be an object' });
+          const bad = checkJsonValue(body.context);
+          if (bad) throw new HTTPException(400, { message: `context${bad}` });
+          context = body.context;
+        }
+        raws = batch;
+      } else {
+        raws = [body];
+      }
+
+      const env: Envelope = {
+        siteId: site.id,
+        receivedAt,
+        sentAt,
+        sentAtRaw,
+        context,
+        endpointType,
+        // The request's own User-Agent describes the visitor only when a browser sent it (fetch and
+        // sendBeacon always send Origin on POST). A server library's UA (analytics-node, curl) would
+        // classify every server-sent event as a bot.
+        requestUa: c.req.header('origin') ? (c.req.header('user-agent') ?? null) : null,
+        uaOf,
+        country: options.country ? options.country(c, ip) : null,
+      };
+      const defaultCountry = typeof site.settings.defaultCountry === 'string' ? site.settings.defaultCountry : undefined;
+      const result = await ingestEvents(raws, env, store, metrics, { defaultCountry });
+      return c.json<IngestResponse>(result, 200);
+    } catch (e) {
+      if (e instanceof HTTPException) {
+        metrics.refuse(e.status);
+        if (!c.get('site')) exposeEarlyError(c);
+      }
+      throw e;
+    }
+  }
+
+  const app = new Hono<AppEnv>();
+  app.options('/v1/*', async (c) => {
+    const origin = c.req.header('origin');
+    if (!origin) return preflight(c, false);
+    const key = c.req.query('writeKey');
+    let allowed: boolean;
+    if (key) {
+      const site = await c.get('sites').byWriteKey(key);
+      allowed = site !== null && originAllowed(site, origin);
+    } else {
+      allowed = await c.get('sites').anyAllows(origin);
+    }
+    return preflight(c, allowed);
+  });
+  app.post(
+    '/v1/batch',
+    bodyLimit({ maxSize: LIMITS.maxBodyBytes, onError: tooLarge(`Request body larger than ${LIMITS.maxBodyBytes / 1024} KB; split the batch`) }),
+    (c) => handle(c, null),
+  );
+  for (const t of SINGLE) {
+    app.post(
+      `/v1/${t}`,
+      bodyLimit({ maxSize: LIMITS.maxEventBytes, onError: tooLarge(`Event larger than ${LIMITS.maxEventBytes / 1024} KB`) }),
+      (c) => handle(c, t),
+    );
+  }
+  return app;
+}
