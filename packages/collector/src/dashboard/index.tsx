@@ -48,12 +48,8 @@ export type DashEnv = { Variables: AppEnv['Variables'] & { page: PageCtx } };
 export interface DashboardOptions {
   /** Override the login limiter (tests). */
   limiter?: LoginLimiter;
-}
-
-function clientOf(c: Context): string {
-  // The node adapter may set the socket address; never trust a spoofable header here.
-  const ip = (c.var as Record<string, unknown>).clientIp;
-  return typeof ip === 'string' && ip ? ip : 'all-clients';
+  /** The collector's client-IP function (socket, or X-Forwarded-For only behind a trusted proxy). */
+  clientIp?: (c: Context) => string | null;
 }
 
 function dashStore(c: Context<DashEnv>): Store & DashboardStore {
@@ -74,6 +70,8 @@ function dashStore(c: Context<DashEnv>): Store & DashboardStore {
  */
 export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
   const limiter = opts.limiter ?? new LoginLimiter();
+  // Failed logins are counted per client IP; without one (edge runtime without IP) all share one bucket.
+  const clientOf = (c: Context) => opts.clientIp?.(c) || 'all-clients';
   const app = new Hono<DashEnv>();
 
   app.use(
