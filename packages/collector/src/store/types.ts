@@ -1,5 +1,8 @@
 import type { CoreStore } from './core';
+import type { QrStore } from './qr';
 import type { DashboardStore } from './dashboard';
+import type { IdentityStore } from './identity';
+import type { KeyStore } from './keys';
 
 export type * from './core';
 
@@ -10,4 +13,4 @@ export type * from './core';
  *
  * Each domain owns its part of the interface in its own file and is intersected here.
  */
-export type Store = CoreStore & DashboardStore;
+export type Store = CoreStore & DashboardStore & QrStore & IdentityStore & KeyStore;

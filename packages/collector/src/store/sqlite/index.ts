@@ -3,9 +3,13 @@ import type { StoredEvent } from '../core';
 import { createCommitter, type FlushInfo } from './committer';
 import type { Deriver, SqliteContext } from './context';
 import { coreStore } from './core';
+import { keysStore } from './keys';
 import { dashboardStore } from './dashboard';
 import { openDb, type Db } from './db';
 import { migrations, runMigrations } from './migrations';
+import { qrScanDeriver, qrStore } from './qr';
+import { identityDeriver } from './identity';
+import { identityStore } from './identity-read';
 
 export type { Deriver, SqliteContext } from './context';
 export type { Db } from './db';
@@ -17,7 +21,7 @@ export { EVENT_COLUMNS, rowToEvent, eventsOfId, hashSecret, type EventRow } from
  * Derivers run for every newly inserted event, inside its transaction, in this order.
  * Each domain adds its function here (one line), e.g. `identityDeriver, ordersDeriver`.
  */
-const derivers: readonly Deriver[] = [];
+const derivers: readonly Deriver[] = [qrScanDeriver, identityDeriver];
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -73,14 +77,19 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     derivers: [...derivers, ...(opts.derivers ?? [])],
     onDeriverError,
   };
+  const core = coreStore(ctx);
   let closing: Promise<void> | null = null;
 
   return {
     db,
     commit: committer.commit,
     flush: committer.flush,
-    ...coreStore(ctx),
+    ...core,
+    // After core: wraps its key lookups so rotated-out keys work during their overlap.
+    ...keysStore(ctx, core),
     ...dashboardStore(ctx),
+    ...qrStore(ctx),
+    ...identityStore(ctx),
     // Domain modules spread here, one line each: ...qrStore(ctx), ...ordersStore(ctx), …
 
     async migrate() {

@@ -1,5 +1,8 @@
 import type { Db } from './db';
+import { qrMigrationSql } from './qr';
 import { dashboardSql } from './dashboard';
+import { identityMigrationSql } from './identity';
+import { keysMigrationSql } from './keys';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -72,6 +75,9 @@ CREATE INDEX events_user ON events (user_hash) WHERE user_hash IS NOT NULL;
 export const migrations: Migration[] = [
   { version: 1, name: 'core: sites, keys, events', up: core },
   { version: 2, name: 'dashboard: admin password, cookie secret', up: dashboardSql },
+  { version: 3, name: 'qr: campaigns, codes, recipients, scans, handoff codes', up: qrMigrationSql },
+  { version: 4, name: 'identity: identifiers, links, components, touch refs', up: identityMigrationSql },
+  { version: 5, name: 'keys: rotated and revoked site keys', up: keysMigrationSql },
 ];
 
 /**
