@@ -2,6 +2,7 @@ import type { Db } from './db';
 import { qrMigrationSql } from './qr';
 import { dashboardSql } from './dashboard';
 import { identityMigrationSql } from './identity';
+import { ordersMigrationSql } from './orders';
 import { keysMigrationSql } from './keys';
 
 /**
@@ -77,7 +78,8 @@ export const migrations: Migration[] = [
   { version: 2, name: 'dashboard: admin password, cookie secret', up: dashboardSql },
   { version: 3, name: 'qr: campaigns, codes, recipients, scans, handoff codes', up: qrMigrationSql },
   { version: 4, name: 'identity: identifiers, links, components, touch refs', up: identityMigrationSql },
-  { version: 5, name: 'keys: rotated and revoked site keys', up: keysMigrationSql },
+  { version: 5, name: 'orders: orders by (site, order_id), order records / status history', up: ordersMigrationSql },
+  { version: 6, name: 'keys: rotated and revoked site keys', up: keysMigrationSql },
 ];
 
 /**
