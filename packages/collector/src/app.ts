@@ -11,6 +11,9 @@ import { healthRoutes } from './routes/health';
 import { idCookieRoutes } from './routes/idcookie';
 import { demoRoutes, type AssetSources } from './routes/demo';
 import { dashboardRoutes } from './dashboard/index';
+import { qrRoutes } from './routes/qr';
+import { handoffRoutes } from './routes/handoff';
+import type { HandoffOptions, QrOptions } from './qr/options';
 
 /** Options of {@link createCollector}. Other domains add their own optional fields here. */
 export interface CollectorOptions {
@@ -40,6 +43,15 @@ export interface CollectorOptions {
    * from disk with `nodeAssets()`); without them both answer 404.
    */
   assets?: AssetSources;
+  /**
+   * Public URL of this collector (e.g. `https://t.shop.example`), printed into QR codes as
+   * `<publicUrl>/q/<code>`. Default: the origin of the admin request that creates the campaign.
+   */
+  publicUrl?: string;
+  /** QR scan endpoint options (scan-token life, per-IP scan limit). */
+  qr?: QrOptions;
+  /** Handoff code options (validity days, length, rate limits). */
+  handoff?: HandoffOptions;
   /** Serve the dashboard at `/dashboard` (default true). */
   dashboard?: boolean;
   /** Where unexpected (500) errors are reported. Default: console.error. */
@@ -101,6 +113,8 @@ export function createCollector(options: CollectorOptions): Hono<AppEnv> {
   // Routes, one line per domain: app.route('/', <domain>Routes(deps)).
   app.route('/', healthRoutes(deps));
   app.route('/', ingestRoutes(deps));
+  app.route('/', qrRoutes(deps));
+  app.route('/', handoffRoutes(deps));
   app.route('/', idCookieRoutes(deps));
   app.route('/', demoRoutes(options.assets));
   if (options.dashboard !== false) app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp }));

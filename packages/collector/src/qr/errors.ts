@@ -1,0 +1,20 @@
+import { HTTPException } from 'hono/http-exception';
+
+/**
+ * A QR/handoff input problem. It is an `HTTPException(400)`, so the collector's one `onError`
+ * renders it as `{ error, message }`; the CLI prints its message.
+ */
+export class QrInputError extends HTTPException {
+  override name = 'QrInputError';
+  constructor(message: string) {
+    super(400, { message });
+  }
+}
+
+/** A campaign or code that does not exist on this site: `HTTPException(404)`. */
+export class QrNotFoundError extends HTTPException {
+  override name = 'QrNotFoundError';
+  constructor(message: string) {
+    super(404, { message });
+  }
+}

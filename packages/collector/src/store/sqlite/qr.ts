@@ -1,0 +1,489 @@
+import { randomSymbols, symbolsForBits, normaliseCode, isCodeString } from '../../qr/alphabet';
+import { generateHandoffCode, parseHandoffCode, formatHandoffCode } from '../../qr/handoff-code';
+import { identifier, recipientIdentifier, cleanIdentifiers } from '../../stitch/identifiers';
+import type { StoredEvent } from '../core';
+import type {
+  HandoffCodeRecord,
+  HandoffLookup,
+  QrCampaign,
+  QrCampaignPatch,
+  QrCode,
+  QrCodesResult,
+  QrRecipient,
+  QrStore,
+  ResolvedQrCode,
+} from '../qr';
+import { QrNotFoundError } from '../../qr/errors';
+import type { Deriver, SqliteContext } from './context';
+import type { Db } from './db';
+import { recordIdentifierSet } from './identity';
+
+/** Length of shared campaign codes: 8 symbols ≈ 39.6 bits (public anyway: printed on posters). */
+export const SHARED_CODE_LENGTH = 8;
+/** Length of personalised codes: 13 symbols ≈ 64.4 bits, so no recipient can find another's code. */
+export const PERSONAL_CODE_LENGTH = symbolsForBits(64);
+
+/**
+ * Migration of the QR/handoff domain. Codes are the primary key (globally unique: the scan URL
+ * carries no site) in a WITHOUT ROWID table, so `/q/<code>` is one B-tree descent.
+ * `qr_scans` holds one row per recorded scan (filled by `qrScanDeriver` in the scan event's own
+ * transaction) for counts and scan-token lookups.
+ */
+export const qrMigrationSql = `
+CREATE TABLE qr_campaigns (
+  id           TEXT PRIMARY KEY,
+  site_id      TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  target_url   TEXT NOT NULL,
+  fallback_url TEXT,
+  utm          TEXT NOT NULL DEFAULT '{}',
+  base_url     TEXT NOT NULL,
+  starts_at    INTEGER,
+  ends_at      INTEGER,
+  disabled     INTEGER NOT NULL DEFAULT 0,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX qr_campaigns_site ON qr_campaigns (site_id, created_at);
+
+CREATE TABLE qr_codes (
+  code          TEXT PRIMARY KEY,
+  site_id       TEXT NOT NULL,
+  campaign_id   TEXT NOT NULL,
+  kind          TEXT NOT NULL,          -- shared | personal
+  recipient_ref TEXT,
+  label         TEXT,
+  target_url    TEXT,
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  seq           INTEGER NOT NULL        -- creation order inside the campaign (paging, exports)
+) WITHOUT ROWID;
+CREATE INDEX qr_codes_campaign ON qr_codes (campaign_id, seq);
+CREATE UNIQUE INDEX qr_codes_recipient ON qr_codes (campaign_id, recipient_ref) WHERE recipient_ref IS NOT NULL;
+
+-- Mailing recipients: identifiers hashed (e-mail/phone SHA-256), never raw.
+CREATE TABLE qr_recipients (
+  campaign_id   TEXT NOT NULL,
+  recipient_ref TEXT NOT NULL,
+  site_id       TEXT NOT NULL,
+  customer_id   TEXT,
+  email_sha256  TEXT,
+  phone_sha256  TEXT,
+  loyalty_id    TEXT,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, recipient_ref)
+) WITHOUT ROWID;
+
+CREATE TABLE qr_scans (
+  token        TEXT PRIMARY KEY,
+  site_id      TEXT NOT NULL,
+  code         TEXT NOT NULL,
+  campaign_id  TEXT NOT NULL,
+  ts           INTEGER NOT NULL,
+  event_rowid  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX qr_scans_code ON qr_scans (code);
+CREATE INDEX qr_scans_campaign ON qr_scans (campaign_id);
+
+CREATE TABLE handoff_codes (
+  site_id      TEXT NOT NULL,
+  code         TEXT NOT NULL,
+  anonymous_id TEXT NOT NULL,
+  issued_at    INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  PRIMARY KEY (site_id, code)
+) WITHOUT ROWID;
+CREATE INDEX handoff_codes_anon ON handoff_codes (site_id, anonymous_id, expires_at);
+`;
+
+interface CampaignRow {
+  id: string;
+  site_id: string;
+  name: string;
+  target_url: string;
+  fallback_url: string | null;
+  utm: string;
+  base_url: string;
+  starts_at: number | null;
+  ends_at: number | null;
+  disabled: number;
+  created_at: number;
+  codes?: number;
+  scans?: number;
+}
+
+interface CodeRow {
+  code: string;
+  site_id: string;
+  campaign_id: string;
+  kind: string;
+  recipient_ref: string | null;
+  label: string | null;
+  target_url: string | null;
+  disabled: number;
+  created_at: number;
+  scans?: number;
+}
+
+function toCampaign(r: CampaignRow): QrCampaign {
+  const c: QrCampaign = {
+    id: r.id,
+    siteId: r.site_id,
+    name: r.name,
+    targetUrl: r.target_url,
+    fallbackUrl: r.fallback_url,
+    utm: JSON.parse(r.utm),
+    baseUrl: r.base_url,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    disabled: r.disabled === 1,
+    createdAt: r.created_at,
+  };
+  if (r.codes !== undefined) c.codes = r.codes;
+  if (r.scans !== undefined) c.scans = r.scans;
+  return c;
+}
+
+function toCode(r: CodeRow): QrCode {
+  const c: QrCode = {
+    code: r.code,
+    siteId: r.site_id,
+    campaignId: r.campaign_id,
+    kind: r.kind === 'personal' ? 'personal' : 'shared',
+    recipientRef: r.recipient_ref,
+    label: r.label,
+    targetUrl: r.target_url,
+    disabled: r.disabled === 1,
+    createdAt: r.created_at,
+  };
+  if (r.scans !== undefined) c.scans = r.scans;
+  return c;
+}
+
+const CAMPAIGN_WITH_COUNTS = `SELECT c.*,
+  (SELECT count(*) FROM qr_codes k WHERE k.campaign_id = c.id) AS codes,
+  (SELECT count(*) FROM qr_scans s WHERE s.campaign_id = c.id) AS scans
+  FROM qr_campaigns c`;
+
+/** Inserts a code with a fresh random value, retrying on the (astronomically rare) collision. */
+function insertFreshCode(db: Db, row: Omit<CodeRow, 'code' | 'disabled' | 'scans'> & { seq: number }, length: number): string {
+  const stmt = db.prepare(
+    `INSERT OR IGNORE INTO qr_codes (code, site_id, campaign_id, kind, recipient_ref, label, target_url, disabled, created_at, seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+  );
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const code = randomSymbols(length);
+    const r = stmt.run(code, row.site_id, row.campaign_id, row.kind, row.recipient_ref, row.label, row.target_url, row.created_at, row.seq);
+    if (r.changes === 1) return code;
+  }
+  throw new Error('could not find a free QR code value after 10 attempts');
+}
+
+function nextSeq(db: Db, campaignId: string): number {
+  const r = db.prepare('SELECT max(seq) AS m FROM qr_codes WHERE campaign_id = ?').get(campaignId) as { m: number | null };
+  return (r.m ?? 0) + 1;
+}
+
+/**
+ * Identifiers of a mailing recipient: the campaign-scoped recipient identifier plus whatever
+ * the list gave (customer ID → `user`, hashed e-mail/phone, loyalty card).
+ */
+export function recipientIdentifiers(campaignId: string, r: QrRecipient) {
+  return cleanIdentifiers([
+    recipientIdentifier(campaignId, r.ref),
+    identifier('user', r.customerId),
+    identifier('email', r.emailSha256),
+    identifier('phone', r.phoneSha256),
+    identifier('loyalty', r.loyaltyId),
+  ]);
+}
+
+/**
+ * Looks up a handoff code quoted by staff, inside any transaction (orders and touchpoints call
+ * this in their own write). `at` is the time of the order or touchpoint, so a CSV import of
+ * last month's orders accepts codes that were valid then.
+ *
+ * @example
+ * const r = lookupHandoffCodeSync(db, siteId, 'k7m-2qx', order.ts);
+ * if (!r.ok) reject(r.message); else link({ kind: 'anon', value: r.record.anonymousId });
+ */
+export function lookupHandoffCodeSync(db: Db, siteId: string, raw: unknown, at: number): HandoffLookup {
+  const parsed = parseHandoffCode(raw);
+  if (!parsed.ok) return parsed;
+  const row = db
+    .prepare('SELECT site_id, code, anonymous_id, issued_at, expires_at FROM handoff_codes WHERE site_id = ? AND code = ?')
+    .get(siteId, parsed.code) as { site_id: string; code: string; anonymous_id: string; issued_at: number; expires_at: number } | undefined;
+  const shown = formatHandoffCode(parsed.code);
+  if (!row) {
+    return { ok: false, reason: 'unknown', message: `handoff code ${shown} was never issued on this site (its check character is valid, so it may be from another shop or made up)` };
+  }
+  const record: HandoffCodeRecord = { siteId: row.site_id, code: row.code, anonymousId: row.anonymous_id, issuedAt: row.issued_at, expiresAt: row.expires_at };
+  if (at > row.expires_at) {
+    return { ok: false, reason: 'expired', message: `handoff code ${shown} expired on ${new Date(row.expires_at).toISOString()} (issued ${new Date(row.issued_at).toISOString()})` };
+  }
+  if (at < row.issued_at - 5 * 60_000) {
+    // A record dated well before the code existed cannot have quoted it (5 min clock tolerance).
+    return { ok: false, reason: 'expired', message: `handoff code ${shown} was issued on ${new Date(row.issued_at).toISOString()}, after this record's time` };
+  }
+  return { ok: true, record };
+}
+
+/**
+ * A QR code's campaign and recipient, inside any transaction: orders and touchpoints that quote
+ * a personalised code link to the recipient (`recipientIdentifier(campaignId, recipientRef)`).
+ *
+ * @example
+ * const q = qrCodeInfoSync(db, siteId, 'K7M2QXPRTV8WZ');
+ * if (q?.recipientRef) ids.push(recipientIdentifier(q.campaignId, q.recipientRef));
+ */
+export function qrCodeInfoSync(db: Db, siteId: string, raw: string): { code: string; campaignId: string; recipientRef: string | null } | null {
+  const code = normaliseCode(raw);
+  if (!isCodeString(code, 4, 32)) return null;
+  const r = db.prepare('SELECT code, campaign_id, recipient_ref FROM qr_codes WHERE code = ? AND site_id = ?').get(code, siteId) as
+    | { code: string; campaign_id: string; recipient_ref: string | null }
+    | undefined;
+  return r ? { code: r.code, campaignId: r.campaign_id, recipientRef: r.recipient_ref } : null;
+}
+
+/**
+ * Records each `QR Code Scanned` event of a known code in `qr_scans`, inside the event's own
+ * transaction (exactly-once, as durable as the event). Register in `store/sqlite/index.ts`.
+ */
+export const qrScanDeriver: Deriver = (db, ev: StoredEvent, rowid: number) => {
+  if (ev.type !== 'track' || ev.event !== 'QR Code Scanned' || ev.bot) return;
+  const p = ev.properties;
+  if (typeof p.scan_token !== 'string' || typeof p.code !== 'string') return;
+  db.prepare(
+    `INSERT OR IGNORE INTO qr_scans (token, site_id, code, campaign_id, ts, event_rowid)
+     SELECT ?, site_id, code, campaign_id, ?, ? FROM qr_codes WHERE code = ? AND site_id = ?`,
+  ).run(p.scan_token, ev.timestamp, rowid, p.code, ev.siteId);
+};
+
+/** The QR/handoff part of the SQLite store (`...qrStore(ctx)` in index.ts). */
+export function qrStore(ctx: SqliteContext): QrStore {
+  const { db, commit } = ctx;
+  const getCampaignStmt = () => db.prepare(`${CAMPAIGN_WITH_COUNTS} WHERE c.site_id = ? AND c.id = ?`);
+  const resolveStmt = db.prepare(
+    `SELECT k.code, k.site_id, k.campaign_id, k.kind, k.recipient_ref, k.label, k.target_url, k.disabled, k.created_at,
+            c.id AS c_id, c.name AS c_name, c.target_url AS c_target_url, c.fallback_url AS c_fallback_url, c.utm AS c_utm,
+            c.base_url AS c_base_url, c.starts_at AS c_starts_at, c.ends_at AS c_ends_at, c.disabled AS c_disabled, c.created_at AS c_created_at
+     FROM qr_codes k JOIN qr_campaigns c ON c.id = k.campaign_id WHERE k.code = ?`,
+  );
+
+  function getCampaign(siteId: string, id: string): QrCampaign | null {
+    const r = getCampaignStmt().get(siteId, id) as CampaignRow | undefined;
+    return r ? toCampaign(r) : null;
+  }
+
+  function requireCampaign(dbx: Db, siteId: string, id: string): void {
+    if (!dbx.prepare('SELECT 1 FROM qr_campaigns WHERE site_id = ? AND id = ?').get(siteId, id)) {
+      throw new QrNotFoundError(`campaign ${id} not found`);
+    }
+  }
+
+  return {
+    async createQrCampaign(siteId, input) {
+      const id = `cmp_${randomSymbols(12).toLowerCase()}`;
+      const now = Date.now();
+      await commit((d) =>
+        d
+          .prepare(
+            `INSERT INTO qr_campaigns (id, site_id, name, target_url, fallback_url, utm, base_url, starts_at, ends_at, disabled, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+          )
+          .run(id, siteId, input.name, input.targetUrl, input.fallbackUrl ?? null, JSON.stringify(input.utm), input.baseUrl, input.startsAt ?? null, input.endsAt ?? null, now),
+      );
+      return getCampaign(siteId, id)!;
+    },
+
+    async listQrCampaigns(siteId) {
+      const rows = db.prepare(`${CAMPAIGN_WITH_COUNTS} WHERE c.site_id = ? ORDER BY c.created_at, c.id`).all(siteId) as CampaignRow[];
+      return rows.map(toCampaign);
+    },
+
+    async getQrCampaign(siteId, id) {
+      return getCampaign(siteId, id);
+    },
+
+    async updateQrCampaign(siteId, id, patch) {
+      const sets: string[] = [];
+      const args: unknown[] = [];
+      const col = (c: string, v: unknown) => {
+        sets.push(`${c} = ?`);
+        args.push(v);
+      };
+      if (patch.name !== undefined) col('name', patch.name);
+      if (patch.targetUrl !== undefined) col('target_url', patch.targetUrl);
+      if (patch.fallbackUrl !== undefined) col('fallback_url', patch.fallbackUrl);
+      if (patch.utm !== undefined) col('utm', JSON.stringify(patch.utm));
+      if (patch.startsAt !== undefined) col('starts_at', patch.startsAt);
+      if (patch.endsAt !== undefined) col('ends_at', patch.endsAt);
+      if (patch.disabled !== undefined) col('disabled', patch.disabled ? 1 : 0);
+      if (sets.length > 0) {
+        await commit((d) => d.prepare(`UPDATE qr_campaigns SET ${sets.join(', ')} WHERE site_id = ? AND id = ?`).run(...args, siteId, id));
+      }
+      return getCampaign(siteId, id);
+    },
+
+    async createSharedQrCodes(siteId, campaignId, opts = {}) {
+      const count = opts.count ?? 1;
+      const codes = await commit((d) => {
+        requireCampaign(d, siteId, campaignId);
+        let seq = nextSeq(d, campaignId);
+        const now = Date.now();
+        const out: string[] = [];
+        for (let i = 0; i < count; i++) {
+          out.push(
+            insertFreshCode(
+              d,
+              { site_id: siteId, campaign_id: campaignId, kind: 'shared', recipient_ref: null, label: opts.label ?? null, target_url: opts.targetUrl ?? null, created_at: now, seq: seq++ },
+              SHARED_CODE_LENGTH,
+            ),
+          );
+        }
+        return out;
+      }, count);
+      return codes.map((c) => getCode(db, siteId, c)!);
+    },
+
+    async createPersonalQrCodes(siteId, campaignId, recipients) {
+      let created = 0;
+      let existing = 0;
+      const all: string[] = [];
+      // Chunks keep each shared transaction short, so ingest never waits behind a big mailing.
+      for (let i = 0; i < recipients.length; i += 1000) {
+        const chunk = recipients.slice(i, i + 1000);
+        const r = await commit((d) => {
+          requireCampaign(d, siteId, campaignId);
+          const existingStmt = d.prepare('SELECT code FROM qr_codes WHERE campaign_id = ? AND recipient_ref = ?');
+          const recStmt = d.prepare(
+            `INSERT INTO qr_recipients (campaign_id, recipient_ref, site_id, customer_id, email_sha256, phone_sha256, loyalty_id, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (campaign_id, recipient_ref) DO UPDATE SET
+               customer_id = coalesce(excluded.customer_id, customer_id),
+               email_sha256 = coalesce(excluded.email_sha256, email_sha256),
+               phone_sha256 = coalesce(excluded.phone_sha256, phone_sha256),
+               loyalty_id = coalesce(excluded.loyalty_id, loyalty_id)`,
+          );
+          let seq = nextSeq(d, campaignId);
+          const now = Date.now();
+          const codes: string[] = [];
+          let c = 0;
+          let e = 0;
+          for (const rec of chunk) {
+            const had = existingStmt.get(campaignId, rec.ref) as { code: string } | undefined;
+            let code: string;
+            if (had) {
+              code = had.code;
+              e++;
+            } else {
+              code = insertFreshCode(
+                d,
+                { site_id: siteId, campaign_id: campaignId, kind: 'personal', recipient_ref: rec.ref, label: null, target_url: null, created_at: now, seq: seq++ },
+                PERSONAL_CODE_LENGTH,
+              );
+              c++;
+            }
+            recStmt.run(campaignId, rec.ref, siteId, rec.customerId ?? null, rec.emailSha256 ?? null, rec.phoneSha256 ?? null, rec.loyaltyId ?? null, now);
+            const ids = recipientIdentifiers(campaignId, rec);
+            recordIdentifierSet(d, {
+              siteId,
+              ids,
+              source: { type: 'recipient', ref: `${campaignId}/${rec.ref}`, ts: now, rule: 'qr-recipient-list' },
+              consent: null,
+            });
+            codes.push(code);
+          }
+          return { codes, c, e };
+        }, chunk.length);
+        created += r.c;
+        existing += r.e;
+        all.push(...r.codes);
+      }
+      const byCode = new Map<string, QrCode>();
+      for (let i = 0; i < all.length; i += 500) {
+        const part = all.slice(i, i + 500);
+        const rows = db.prepare(`SELECT * FROM qr_codes WHERE code IN (${part.map(() => '?').join(',')})`).all(...part) as CodeRow[];
+        for (const row of rows) byCode.set(row.code, toCode(row));
+      }
+      return { codes: all.map((c) => byCode.get(c)!), created, existing } satisfies QrCodesResult;
+    },
+
+    async listQrCodes(siteId, campaignId, opts = {}) {
+      const limit = Math.min(Math.max(opts.limit ?? 1000, 1), 10_000);
+      let afterSeq = 0;
+      if (opts.after) {
+        const r = db.prepare('SELECT seq FROM qr_codes WHERE code = ? AND campaign_id = ?').get(normaliseCode(opts.after), campaignId) as { seq: number } | undefined;
+        afterSeq = r?.seq ?? 0;
+      }
+      const rows = db
+        .prepare(
+          `SELECT k.*, (SELECT count(*) FROM qr_scans s WHERE s.code = k.code) AS scans
+           FROM qr_codes k WHERE k.site_id = ? AND k.campaign_id = ? AND k.seq > ? ORDER BY k.seq LIMIT ?`,
+        )
+        .all(siteId, campaignId, afterSeq, limit) as CodeRow[];
+      return rows.map(toCode);
+    },
+
+    async getQrCode(siteId, code) {
+      return getCode(db, siteId, normaliseCode(code));
+    },
+
+    async setQrCodeDisabled(siteId, code, disabled) {
+      const c = normaliseCode(code);
+      await commit((d) => d.prepare('UPDATE qr_codes SET disabled = ? WHERE site_id = ? AND code = ?').run(disabled ? 1 : 0, siteId, c));
+      return getCode(db, siteId, c);
+    },
+
+    async resolveQrCode(code) {
+      const r = resolveStmt.get(code) as (CodeRow & Record<string, unknown>) | undefined;
+      if (!r) return null;
+      const campaign = toCampaign({
+        id: r.c_id as string,
+        site_id: r.site_id,
+        name: r.c_name as string,
+        target_url: r.c_target_url as string,
+        fallback_url: r.c_fallback_url as string | null,
+        utm: r.c_utm as string,
+        base_url: r.c_base_url as string,
+        starts_at: r.c_starts_at as number | null,
+        ends_at: r.c_ends_at as number | null,
+        disabled: r.c_disabled as number,
+        created_at: r.c_created_at as number,
+      });
+      return { code: toCode(r), campaign } satisfies ResolvedQrCode;
+    },
+
+    async issueHandoffCode(siteId, anonymousId, opts) {
+      return commit((d) => {
+        const live = d
+          .prepare('SELECT code, issued_at, expires_at FROM handoff_codes WHERE site_id = ? AND anonymous_id = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT 1')
+          .get(siteId, anonymousId, opts.now) as { code: string; issued_at: number; expires_at: number } | undefined;
+        // Same visitor, same code: what they were told to quote stays valid while it is fresh.
+        if (live && live.expires_at - opts.now >= opts.validityMs / 2 && live.code.length === opts.length) {
+          return { record: { siteId, code: live.code, anonymousId, issuedAt: live.issued_at, expiresAt: live.expires_at }, reused: true };
+        }
+        const ins = d.prepare('INSERT OR IGNORE INTO handoff_codes (site_id, code, anonymous_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)');
+        const expiresAt = opts.now + opts.validityMs;
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const code = generateHandoffCode(opts.length);
+          // Codes are never reused on a site, so a late record quoting an old code cannot reach a new visitor.
+          if (ins.run(siteId, code, anonymousId, opts.now, expiresAt).changes === 1) {
+            return { record: { siteId, code, anonymousId, issuedAt: opts.now, expiresAt }, reused: false };
+          }
+        }
+        throw new Error('handoff code space is crowded: configure a longer handoff code length');
+      });
+    },
+
+    async lookupHandoffCode(siteId, raw, at) {
+      return lookupHandoffCodeSync(db, siteId, raw, at);
+    },
+  };
+}
+
+function getCode(db: Db, siteId: string, code: string): QrCode | null {
+  const r = db
+    .prepare('SELECT k.*, (SELECT count(*) FROM qr_scans s WHERE s.code = k.code) AS scans FROM qr_codes k WHERE k.site_id = ? AND k.code = ?')
+    .get(siteId, code) as CodeRow | undefined;
+  return r ? toCode(r) : null;
+}
