@@ -53,7 +53,14 @@ for (const name of readdirSync(join(root, 'packages'))) {
       input: Object.fromEntries(Object.entries(opts.entries).map(([k, v]) => [k, join(dir, v)])),
       external,
       plugins: [ts(dir), nodeResolve({ preferBuiltins: true })],
-      output: { dir: join(dir, 'dist'), format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      output: {
+        dir: join(dir, 'dist'),
+        format: 'es',
+        entryFileNames: '[name].js',
+        chunkFileNames: 'chunks/[name]-[hash].js',
+        // An entry named `cli` is a bin: it needs a shebang.
+        banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+      },
       onwarn(w, warn) {
         if (w.code !== 'CIRCULAR_DEPENDENCY') warn(w);
       },

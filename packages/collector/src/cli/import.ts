@@ -1,0 +1,179 @@
+import { createWriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { OfflineStore } from '../orders/apply';
+import { openSqliteStore } from '../store/sqlite/index';
+import { httpSink, importCsv, storeSink, type ImportSink, type RejectedRow } from './import-csv';
+import { parseMappings, type ImportKind } from './import-rows';
+
+export const IMPORT_HELP = `Usage: omnitrail import <orders|touchpoints> <file.csv> [options]
+
+Import offline orders or touchpoints from a CSV file (header row required). Re-running the
+same file is safe: orders are idempotent per order_id, touchpoints per touchpoint_id (or a
+hash of the row). Rejected rows are reported with their line number and reason; the good
+rows are imported anyway. Consecutive order rows with the same order_id (and status) are
+line items of one order (product_id, sku, product_name, price, quantity, category columns).
+
+Target (one of):
+  --db <file>              SQLite database (default: $OMNITRAIL_DB or ./omnitrail.db)
+  --site <id>              site in that database (default: the only site)
+  --url <collector-url>    send through the HTTP API instead, with --secret-key
+  --secret-key <key>       the site's secret key (HTTP mode; or $OMNITRAIL_SECRET_KEY)
+
+Options:
+  --map <field=Column>     map a CSV column to a field (repeatable), e.g. --map order_id=Bestellnr
+                           orders: order_id channel location timestamp revenue currency status coupon
+                             products(JSON) product_id sku product_name price quantity category
+                           touchpoints: touchpoint_id type name timestamp location note staff channel
+                           both: userId email phone email_sha256 phone_sha256 loyaltyId anonymousId
+                             handoffCode qrCode scanToken ext.<name>
+                           Columns named like a field (Order ID, customer_id, E-Mail…) map themselves.
+  --default-country <CC>   country of national phone numbers, e.g. DE (default: site setting)
+  --channel <name>         channel of orders whose row has none (default: store)
+  --delimiter <char>       field delimiter (default: guessed from the header: , ; tab |)
+  --encoding <enc>         utf8 (default) or latin1 (old Excel exports)
+  --batch <n>              records per write (default 1000; at most 1000 over HTTP)
+  --rejects <file>         also write every rejected row to this CSV (line,id,reason)
+  --progress, --no-progress  progress bar on stderr (default: when stderr is a terminal)
+  -h, --help               show this help
+
+Time columns without a zone (2026-03-01 10:15) are read as UTC.
+Exit status: 0 all rows imported, 2 some rows rejected (the rest was imported), 1 error.`;
+
+/** Where the CLI writes (process by default; tests capture it). */
+export interface CliIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  env?: Record<string, string | undefined>;
+}
+
+/** Rejected rows printed to stderr before the rest goes to `--rejects` only. */
+const PRINT_REJECTS = 50;
+
+const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/**
+ * `omnitrail import <orders|touchpoints> <file.csv> [options]`. Returns the exit code.
+ *
+ * @example
+ * const code = await run(['orders', 'pos.csv', '--db', 'omnitrail.db', '--map', 'order_id=Bestellnr']);
+ */
+export async function run(argv: string[], io: CliIo = process): Promise<number> {
+  const env = io.env ?? process.env;
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        db: { type: 'string' },
+        site: { type: 'string' },
+        url: { type: 'string' },
+        'secret-key': { type: 'string' },
+        map: { type: 'string', multiple: true },
+        'default-country': { type: 'string' },
+        channel: { type: 'string' },
+        delimiter: { type: 'string' },
+        encoding: { type: 'string' },
+        batch: { type: 'string' },
+        rejects: { type: 'string' },
+        progress: { type: 'boolean' },
+        'no-progress': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    io.stderr.write(`omnitrail import: ${(e as Error).message}\n\n${IMPORT_HELP}\n`);
+    return 1;
+  }
+  const v = args.values;
+  if (v.help) {
+    io.stdout.write(IMPORT_HELP + '\n');
+    return 0;
+  }
+  const [kindArg, file, ...extra] = args.positionals;
+  const fail = (msg: string) => {
+    io.stderr.write(`omnitrail import: ${msg}\n`);
+    return 1;
+  };
+  if (kindArg !== 'orders' && kindArg !== 'touchpoints') return fail(`expected "orders" or "touchpoints", got ${JSON.stringify(kindArg ?? '')} (see --help)`);
+  if (!file || extra.length) return fail('expected exactly one CSV file (see --help)');
+  const kind: ImportKind = kindArg;
+  const country = v['default-country'];
+  if (country !== undefined && !/^[A-Za-z]{2}$/.test(country)) return fail('--default-country must be a two-letter country code such as DE');
+  const batchSize = v.batch === undefined ? 1000 : Number(v.batch);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) return fail('--batch must be 1–10000');
+  if (v.delimiter !== undefined && v.delimiter.replace('\\t', '\t').length !== 1) return fail('--delimiter must be one character');
+  if (v.encoding !== undefined && v.encoding !== 'utf8' && v.encoding !== 'latin1') return fail('--encoding must be utf8 or latin1');
+  let mappings: Record<string, string>;
+  try {
+    mappings = parseMappings(v.map ?? [], kind);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+
+  let sink: ImportSink;
+  let close = async () => {};
+  const url = v.url ?? env.OMNITRAIL_URL;
+  if (v.url) {
+    const key = v['secret-key'] ?? env.OMNITRAIL_SECRET_KEY;
+    if (!key) return fail('--url needs --secret-key (or $OMNITRAIL_SECRET_KEY)');
+    if (batchSize > 1000) return fail('--batch over HTTP is at most 1000');
+    sink = httpSink(url!, key, kind, { defaultCountry: country?.toUpperCase() });
+  } else {
+    const dbPath = v.db ?? env.OMNITRAIL_DB ?? './omnitrail.db';
+    let store;
+    try {
+      store = openSqliteStore(dbPath);
+    } catch (e) {
+      return fail(`cannot open ${dbPath}: ${(e as Error).message}`);
+    }
+    close = () => store.close();
+    const sites = await store.listSites();
+    const site = v.site ? sites.find((s) => s.id === v.site || s.name === v.site) : sites.length === 1 ? sites[0] : undefined;
+    if (!site) {
+      await close();
+      const list = sites.map((s) => `${s.id} (${s.name})`).join(', ') || 'none — create one with "omnitrail site create"';
+      return fail(v.site ? `no site ${v.site} in ${dbPath}; sites: ${list}` : `choose a site with --site; sites in ${dbPath}: ${list}`);
+    }
+    const siteCountry = typeof site.settings?.defaultCountry === 'string' ? site.settings.defaultCountry : undefined;
+    sink = storeSink(store as unknown as OfflineStore, site.id, kind, { defaultCountry: country?.toUpperCase() ?? siteCountry });
+  }
+
+  const rejectsOut = v.rejects ? createWriteStream(v.rejects) : null;
+  rejectsOut?.write('line,id,reason\n');
+  let printed = 0;
+  const onReject = (r: RejectedRow) => {
+    rejectsOut?.write(`${r.line},${csvCell(r.id ?? '')},${csvCell(r.reason)}\n`);
+    if (printed < PRINT_REJECTS) io.stderr.write(`line ${r.line}${r.id ? ` (${r.id})` : ''}: ${r.reason}\n`);
+    else if (printed === PRINT_REJECTS) io.stderr.write(`… more rejected rows${v.rejects ? ` in ${v.rejects}` : '; use --rejects <file> to list them all'}\n`);
+    printed++;
+  };
+  const showProgress = v['no-progress'] ? false : (v.progress ?? !!io.stderr.isTTY);
+
+  try {
+    const s = await importCsv({
+      kind,
+      file,
+      sink,
+      mappings,
+      channel: kind === 'orders' ? v.channel : undefined,
+      delimiter: v.delimiter?.replace('\\t', '\t'),
+      encoding: v.encoding as 'utf8' | 'latin1' | undefined,
+      batchSize,
+      progress: showProgress ? io.stderr : null,
+      onReject,
+    });
+    const secs = s.ms / 1000;
+    const rate = Math.round(s.rows / Math.max(secs, 0.001));
+    const warned = s.warnings.length ? `, ${s.warnings.length} warnings (e.g. line ${s.warnings[0].index}: ${s.warnings[0].warning})` : '';
+    io.stdout.write(
+      `${kind}: ${s.rows} rows → ${s.records} ${kind}: ${s.accepted} imported, ${s.duplicates} unchanged, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s (${rate} rows/s)\n`,
+    );
+    return s.rejected.length ? 2 : 0;
+  } catch (e) {
+    return fail((e as Error).message);
+  } finally {
+    await new Promise<void>((r) => (rejectsOut ? rejectsOut.end(r) : r()));
+    await close();
+  }
+}

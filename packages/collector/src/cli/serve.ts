@@ -1,0 +1,136 @@
+import { parseArgs } from 'node:util';
+import { startServer, type StartServerOptions } from '../node/server';
+import type { Store } from '../store/types';
+import { CliError, type CliIo } from './io';
+
+export const summary = 'Run the collector (HTTP ingest + APIs) on a SQLite database';
+
+const HELP = `Usage: omnitrail serve [options]
+
+Run the collector. On an empty database a demo site is created and its keys are printed.
+
+Options:
+  --port <n>          Port to listen on (env PORT, default 8787; 0 = any free port)
+  --host <addr>       Interface to bind (env HOST, default 127.0.0.1; 0.0.0.0 for all)
+  --db <file>         SQLite database file (env OMNITRAIL_DB, default ./omnitrail.db)
+  --trust-proxy <n>   Read the client IP from X-Forwarded-For written by n reverse proxies (e.g. 1)
+  --rate-ip <n>       Requests per second per client IP on ingest (default 100, burst 4×; 0 = off)
+  --rate-key <n>      Requests per second per write key on ingest (default 2000, burst 2×; 0 = off)
+  --quiet             Print nothing but errors
+  -h, --help          Show this help
+
+SIGTERM / SIGINT stop accepting requests, finish the ones in flight and close the database.`;
+
+/** Parse a non-negative integer flag. */
+export function intFlag(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined || v === '') return dflt;
+  if (!/^\d+$/.test(v)) throw new CliError(`${name} must be a non-negative integer, got "${v}"`);
+  return Number(v);
+}
+
+/**
+ * Create the demo site when the database has no site yet, and say how to use its keys.
+ * Returns the printed lines (empty when sites already exist).
+ *
+ * @example
+ * await ensureDemoSite(store, 'http://127.0.0.1:8787', io);
+ */
+export async function ensureDemoSite(store: Store, url: string, io: CliIo): Promise<boolean> {
+  if ((await store.listSites()).length > 0) return false;
+  const { site, secretKey } = await store.createSite({ name: 'Demo shop', origins: ['*'], settings: { demo: true } });
+  io.out(
+    [
+      '',
+      'Created a demo site (empty database). Keep the secret key: it is shown only once.',
+      `  site id     ${site.id}`,
+      `  write key   ${site.writeKey}   (public: browser SDK, Segment clients)`,
+      `  secret key  ${secretKey}   (server APIs: orders, reports, QR, erasure)`,
+      '  origins     * (any page may send events; create a real site with "omnitrail site create --origin https://…")',
+      '',
+      `  try: curl -u ${site.writeKey}: -H 'content-type: application/json' \\`,
+      `         -d '{"type":"track","event":"Hello","anonymousId":"a1","messageId":"m1"}' ${url}/v1/track`,
+      '',
+    ].join('\n'),
+  );
+  return true;
+}
+
+/**
+ * `omnitrail serve`: start the collector and keep running until SIGTERM/SIGINT.
+ *
+ * @example
+ * await run(['--port', '0', '--db', '/tmp/o.db'], stdio);
+ */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      'trust-proxy': { type: 'string' },
+      'rate-ip': { type: 'string' },
+      'rate-key': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  const port = intFlag('--port', values.port ?? process.env.PORT, 8787);
+  if (port > 65535) throw new CliError(`--port must be at most 65535, got ${port}`);
+  const rateIp = intFlag('--rate-ip', values['rate-ip'], 100);
+  const rateKey = intFlag('--rate-key', values['rate-key'], 2000);
+  const trustProxy = intFlag('--trust-proxy', values['trust-proxy'], 0);
+  const opts: StartServerOptions = {
+    port,
+    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    dbPath: values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db',
+    trustProxy,
+    quiet: true,
+    rateLimit: {
+      perIp: rateIp > 0 ? { rate: rateIp, burst: rateIp * 4 } : false,
+      perKey: rateKey > 0 ? { rate: rateKey, burst: rateKey * 2 } : false,
+    },
+  };
+  let srv;
+  try {
+    srv = await startServer(opts);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use; pick another with --port`, 1);
+    if (err.code === 'EACCES') throw new CliError(`not allowed to listen on ${opts.host}:${port}`, 1);
+    throw new CliError(`cannot start: ${err.message}`, 1);
+  }
+  const quietIo: CliIo = values.quiet ? { out: () => {}, err: io.err } : io;
+  await ensureDemoSite(srv.store, srv.url, quietIo);
+  quietIo.out(`omnitrail collector listening on ${srv.url} (database ${opts.dbPath})`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        io.err(`omnitrail: ${signal} again, exiting without draining`);
+        process.exit(1);
+      }
+      stopping = true;
+      quietIo.out(`omnitrail: ${signal}: draining in-flight requests and closing the database…`);
+      srv.close().then(
+        () => {
+          quietIo.out('omnitrail: stopped cleanly');
+          resolve(0);
+        },
+        (e) => {
+          io.err(`omnitrail: error while closing: ${e instanceof Error ? e.message : String(e)}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { startServer } from '../node/server';
+import { setAdminPassword, ensureDashboardAuth } from '../dashboard/auth';
+import { findDemoSite } from '../routes/demo';
+import type { Store } from '../store/types';
+import { CliError, type CliIo } from './io';
+import { intFlag } from './serve';
+import { seedDemo, DEMO_SITE_NAME } from './demo-seed';
+
+export const summary = 'First run: collector + dashboard + demo shop with a seeded demo dataset';
+
+const HELP = `Usage: omnitrail start [options]
+
+Start the collector with its dashboard and the demo shop. On first run it creates a demo
+site filled with a generated, clearly-labelled demo dataset (remove it with
+"omnitrail demo remove") and an admin password for the dashboard (printed once).
+
+Options:
+  --port <n>            Port (env PORT, default 8787; 0 = any free port)
+  --host <addr>         Interface to bind (env HOST, default 127.0.0.1)
+  --db <file>           SQLite database (env OMNITRAIL_DB, default ./omnitrail.db)
+  --no-demo             Do not seed demo data
+  --demo-persons <n>    Size of the demo dataset in persons (default 1500)
+  --reset-password      Set a new admin password (printed) and log out every dashboard session
+  --password <pw>       Use this admin password instead of a generated one (env OMNITRAIL_ADMIN_PASSWORD)
+  --quiet               Print only the URLs
+  -h, --help            Show this help`;
+
+/** A readable random password: 4 groups of 4 from an alphabet without look-alikes (~95 bits). */
+export function generatePassword(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+  const bytes = randomBytes(32);
+  let out = '';
+  for (let i = 0; out.replace(/-/g, '').length < 16; i++) {
+    // Rejection sampling keeps every character equally likely.
+    if (bytes[i] >= alphabet.length * Math.floor(256 / alphabet.length)) continue;
+    out += alphabet[bytes[i] % alphabet.length];
+    if (out.replace(/-/g, '').length % 4 === 0 && out.replace(/-/g, '').length < 16) out += '-';
+  }
+  return out;
+}
+
+/**
+ * Make sure the dashboard has an admin password. Returns the new password when one was set now
+ * (first run, `--reset-password`, or `--password`), else null.
+ *
+ * @example
+ * const pw = await ensureAdminPassword(store, { reset: false }); // 'abcd-…' on first run
+ */
+export async function ensureAdminPassword(store: Store, opts: { reset?: boolean; password?: string }): Promise<string | null> {
+  const auth = await ensureDashboardAuth(store);
+  if (auth.passwordHash && !opts.reset && !opts.password) return null;
+  const pw = opts.password || generatePassword();
+  if (pw.length < 8) throw new CliError('the admin password needs at least 8 characters');
+  await setAdminPassword(store, pw);
+  return pw;
+}
+
+/**
+ * `omnitrail start`: the first-run experience.
+ *
+ * @example
+ * await run(['--port', '0', '--db', '/tmp/o.db'], stdio);
+ */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      'no-demo': { type: 'boolean' },
+      'demo-persons': { type: 'string' },
+      'reset-password': { type: 'boolean' },
+      password: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  const port = intFlag('--port', values.port ?? process.env.PORT, 8787);
+  if (port > 65535) throw new CliError(`--port must be at most 65535, got ${port}`);
+  const persons = intFlag('--demo-persons', values['demo-persons'], 1500);
+  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  const dbPath = values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db';
+  const say = values.quiet ? () => {} : io.out;
+
+  let srv;
+  try {
+    srv = await startServer({ port, host, dbPath, quiet: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use; stop the other process or pick another with --port`, 1);
+    throw new CliError(`cannot start: ${err.message}`, 1);
+  }
+  const store = srv.store;
+  // Browsers treat localhost and 127.0.0.1 as different origins; show the friendlier one.
+  const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? `http://localhost:${srv.port}` : srv.url;
+
+  try {
+    const password = await ensureAdminPassword(store, { reset: values['reset-password'], password: values.password ?? process.env.OMNITRAIL_ADMIN_PASSWORD });
+    let demo = await findDemoSite(store);
+    let keys: { writeKey: string; secretKey?: string } | null = demo ? { writeKey: demo.writeKey } : null;
+    if (!values['no-demo'] && !(demo && demo.settings.demoSeededAt)) {
+      const origins = [`http://localhost:${srv.port}`, `http://127.0.0.1:${srv.port}`, srv.url];
+      const created = await store.createSite({ name: DEMO_SITE_NAME, origins: [...new Set(origins)], settings: { demo: true } });
+      say(`Seeding the demo dataset (${persons} generated persons, last 30 days)…`);
+      const t0 = Date.now();
+      const stats = await seedDemo(store, created, { persons, now: Date.now(), progress: values.quiet ? undefined : (m) => io.err(m) });
+      say(`Seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${stats.summary}`);
+      demo = created.site;
+      keys = { writeKey: created.site.writeKey, secretKey: created.secretKey };
+    }
+    io.out('');
+    io.out(`Omnitrail is running — database ${dbPath}`);
+    io.out('');
+    io.out(`  Dashboard   ${shown}/dashboard`);
+    if (password) io.out(`              admin password: ${password}   (shown once; set a new one with --reset-password)`);
+    else io.out('              log in with the admin password set at first start (forgot it? omnitrail start --reset-password)');
+    if (demo) io.out(`  Demo shop   ${shown}/demo/   (events go to the site "${demo.name}")`);
+    io.out(`  API         ${shown}/v1/   e.g. POST /v1/batch, /v1/orders; GET /v1/reports/attribution`);
+    io.out(`  SDK         ${shown}/sdk/omnitrail.min.js`);
+    if (keys) {
+      io.out(`  Keys        write key ${keys.writeKey}${keys.secretKey ? `   secret key ${keys.secretKey} (shown once; also logs into the dashboard)` : ''}`);
+    }
+    if (demo) io.out(`\n  The demo site holds generated data. Remove it with: omnitrail demo remove${dbPath !== './omnitrail.db' ? ` --db ${dbPath}` : ''}`);
+    io.out('\nStop with Ctrl+C.');
+  } catch (e) {
+    await srv.close();
+    throw e;
+  }
+
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      say('omnitrail: stopping (finishing requests in flight, closing the database)…');
+      srv.close().then(
+        () => resolve(0),
+        (e) => {
+          io.err(`omnitrail: error while closing: ${e instanceof Error ? e.message : String(e)}`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

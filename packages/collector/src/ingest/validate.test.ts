@@ -1,0 +1,190 @@
+import { describe, expect, test } from 'vitest';
+import { checkEvent, checkJsonValue, type Envelope } from './validate';
+import { createUaCache } from './enrich';
+import { correctTimestamp, parseIsoTime } from './time';
+
+const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+const env = (over: Partial<Envelope> = {}): Envelope => ({
+  siteId: 'st_1',
+  receivedAt: NOW,
+  sentAt: null,
+  sentAtRaw: null,
+  context: null,
+  endpointType: null,
+  requestUa: null,
+  uaOf: createUaCache(),
+  country: null,
+  ...over,
+});
+const base = { type: 'track', event: 'Viewed', anonymousId: 'a1', messageId: 'm1' };
+
+function deep(n: number): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < n; i++) v = { x: v };
+  return v;
+}
+
+describe('checkEvent rejects', () => {
+  const cases: [string, unknown, RegExp, Partial<Envelope>?][] = [
+    ['a non-object', [1, 2], /JSON object/],
+    ['null', null, /JSON object/],
+    ['an unknown type', { ...base, type: 'click' }, /type must be one of/],
+    ['a numeric type', { ...base, type: 1 }, /type must be one of/],
+    ['a type other than the endpoint', { ...base, type: 'page' }, /sent to \/v1\/track/, { endpointType: 'track' }],
+    ['a messageId of 101 characters', { ...base, messageId: 'x'.repeat(101) }, /messageId must be a string of 1 to 100/],
+    ['an empty messageId', { ...base, messageId: '' }, /messageId/],
+    ['a numeric messageId', { ...base, messageId: 7 }, /messageId/],
+    ['no anonymousId nor userId', { ...base, anonymousId: undefined }, /anonymousId or userId is required/],
+    ['an empty anonymousId and no userId', { ...base, anonymousId: '' }, /anonymousId or userId is required/],
+    ['an object userId', { ...base, userId: { a: 1 } }, /userId must be a string/],
+    ['a too long anonymousId', { ...base, anonymousId: 'a'.repeat(257) }, /anonymousId must be a string of at most 256/],
+    ['track without event', { ...base, event: undefined }, /track needs "event"/],
+    ['track with a numeric event', { ...base, event: 5 }, /track needs "event"/],
+    ['a too long event name', { ...base, event: 'e'.repeat(257) }, /event must be at most 256/],
+    ['page with a numeric name', { type: 'page', name: 3, anonymousId: 'a', messageId: 'p' }, /name must be a string/],
+    ['alias without previousId', { type: 'alias', userId: 'u1', messageId: 'al' }, /alias needs "previousId"/],
+    ['group without groupId', { type: 'group', userId: 'u1', messageId: 'g' }, /group needs "groupId"/],
+    ['array properties', { ...base, properties: [1] }, /properties must be an object/],
+    ['string traits', { type: 'identify', userId: 'u', messageId: 'i', traits: 'x' }, /traits must be an object/],
+    ['string context', { ...base, context: 'x' }, /context must be an object/],
+    ['a non-ISO timestamp', { ...base, timestamp: 'Tuesday' }, /timestamp must be an ISO-8601/],
+    ['a US date', { ...base, timestamp: '03/01/2026' }, /timestamp must be an ISO-8601/],
+    ['a numeric timestamp', { ...base, timestamp: 1767225600000 }, /timestamp must be an ISO-8601/],
+    ['an impossible date', { ...base, timestamp: '2026-13-45T00:00:00Z' }, /timestamp must be an ISO-8601/],
+    ['a non-ISO sentAt', { ...base, sentAt: 'now' }, /sentAt must be an ISO-8601/],
+    ['a __proto__ key', JSON.parse('{"type":"track","event":"E","anonymousId":"a","messageId":"m","properties":{"__proto__":{"admin":true}}}'), /properties\.__proto__: forbidden key/],
+    ['a constructor key', { ...base, properties: { a: { constructor: { prototype: 1 } } } }, /properties\.a\.constructor: forbidden key/],
+    ['a lone high surrogate in a value', { ...base, properties: { q: 'ab\uD800c' } }, /properties\.q: string contains a lone UTF-16 surrogate/],
+    ['a lone low surrogate in an id', { ...base, anonymousId: '\uDC00x' }, /anonymousId: string contains a lone/],
+    ['a lone surrogate in a key', { ...base, properties: { ['k\uD83D']: 1 } }, /key contains a lone UTF-16 surrogate/],
+    ['JSON nested 17 deep', { ...base, properties: deep(16) }, /nested deeper than 16/],
+    ['a key of 257 characters', { ...base, properties: { ['k'.repeat(257)]: 1 } }, /key longer than 256/],
+    ['an event over 32 KB of ASCII', { ...base, properties: { s: 'x'.repeat(33 * 1024) } }, /larger than 32 KB/],
+    ['an event over 32 KB only in UTF-8 bytes', { ...base, properties: { s: 'é'.repeat(17 * 1024) } }, /larger than 32 KB/],
+  ];
+  test.each(cases)('%s', (_name, raw, reason, over) => {
+    const r = checkEvent(raw, env(over));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+
+  test('a rejected event keeps its messageId for the response', () => {
+    const r = checkEvent({ ...base, event: undefined }, env());
+    expect(r).toMatchObject({ ok: false, messageId: 'm1' });
+  });
+});
+
+describe('checkEvent accepts', () => {
+  test('a plain track and maps it to a stored event', () => {
+    const r = checkEvent({ ...base, properties: { price: 3 }, context: { ip: '203.0.113.9', page: { url: 'https://s/x' } } }, env());
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.event).toMatchObject({ siteId: 'st_1', messageId: 'm1', type: 'track', event: 'Viewed', anonymousId: 'a1', userId: null, timestamp: NOW, receivedAt: NOW, properties: { price: 3 }, bot: false, ua: null });
+    expect(r.event.context).toEqual({ page: { url: 'https://s/x' } });
+    expect('ip' in r.event.context).toBe(false);
+  });
+
+  test('nested 16 deep, 32 KB of multibyte text just under the limit, and astral characters', () => {
+    expect(checkEvent({ ...base, properties: deep(14) }, env()).ok).toBe(true);
+    expect(checkEvent({ ...base, properties: { s: 'é'.repeat(15 * 1024), e: '😀' } }, env()).ok).toBe(true);
+  });
+
+  test('the endpoint type when the body has none, numeric ids as strings', () => {
+    const r = checkEvent({ event: 'E', userId: 42, messageId: 'm' }, env({ endpointType: 'track' }));
+    expect(r.ok && r.event).toMatchObject({ type: 'track', userId: '42', anonymousId: null });
+  });
+
+  test('a missing messageId gets a server-made one', () => {
+    const r = checkEvent({ ...base, messageId: undefined }, env());
+    expect(r.ok && r.event.messageId).toMatch(/^srv-/);
+  });
+
+  test('alias keeps previousId, group keeps groupId and traits, identify keeps traits', () => {
+    const a = checkEvent({ type: 'alias', userId: 'u1', previousId: 'anon-9', messageId: 'x' }, env());
+    expect(a.ok && a.event.properties).toEqual({ previousId: 'anon-9' });
+    const g = checkEvent({ type: 'group', userId: 'u1', groupId: 'g1', traits: { plan: 'pro' }, messageId: 'y' }, env());
+    expect(g.ok && g.event).toMatchObject({ properties: { groupId: 'g1' }, traits: { plan: 'pro' } });
+    const i = checkEvent({ type: 'identify', userId: 'u1', traits: { name: 'Jo' }, messageId: 'z' }, env());
+    expect(i.ok && i.event.traits).toEqual({ name: 'Jo' });
+  });
+
+  test('page name becomes the event name', () => {
+    const r = checkEvent({ type: 'page', name: 'Home', anonymousId: 'a', messageId: 'p' }, env());
+    expect(r.ok && r.event.event).toBe('Home');
+  });
+
+  test('consent comes from context.omnitrail.consent, unknown values are null', () => {
+    const g = checkEvent({ ...base, context: { omnitrail: { consent: 'granted' } } }, env());
+    expect(g.ok && g.event.consent).toBe('granted');
+    const x = checkEvent({ ...base, context: { omnitrail: { consent: 'yes' } } }, env());
+    expect(x.ok && x.event.consent).toBe(null);
+  });
+
+  test('batch context is merged under the event context', () => {
+    const r = checkEvent({ ...base, context: { locale: 'de' } }, env({ context: { library: { name: 'x', version: '1' }, locale: 'en', ip: '1.1.1.1' } }));
+    expect(r.ok && r.event.context).toEqual({ library: { name: 'x', version: '1' }, locale: 'de' });
+  });
+
+  test('user agent: context.userAgent first, then the browser request UA; bots flagged', () => {
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+    const r1 = checkEvent({ ...base, context: { userAgent: iphone } }, env({ requestUa: chrome }));
+    expect(r1.ok && r1.event.ua).toEqual({ browser: 'Mobile Safari', os: 'iOS', device: 'mobile' });
+    const r2 = checkEvent(base, env({ requestUa: chrome }));
+    expect(r2.ok && r2.event.ua).toEqual({ browser: 'Chrome', os: 'Windows', device: 'desktop' });
+    const r3 = checkEvent({ ...base, context: { userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } }, env());
+    expect(r3.ok && r3.event).toMatchObject({ bot: true, ua: { device: 'bot' } });
+  });
+});
+
+describe('timestamps', () => {
+  test.each([
+    ['2026-03-01T12:00:00Z', NOW],
+    ['2026-03-01T12:00:00.000Z', NOW],
+    ['2026-03-01T12:00:00.123456Z', NOW + 123],
+    ['2026-03-01T13:00:00+01:00', NOW],
+    ['2026-03-01T13:00:00+0100', NOW],
+    ['2026-03-01T13:00:00+01', NOW],
+    ['2026-03-01T12:00:00', NOW],
+    ['2026-03-01 12:00:00Z', NOW],
+    ['2026-03-01', Date.parse('2026-03-01T00:00:00Z')],
+  ])('parseIsoTime(%s)', (s, want) => expect(parseIsoTime(s)).toBe(want));
+
+  test.each(['', 'now', '1709294400', '2026-03-01T12:00:00 GMT', 'Sun, 01 Mar 2026 12:00:00 GMT', '2026-03-01T25:00:00Z', 'x'.repeat(50)])(
+    'parseIsoTime(%j) is NaN',
+    (s) => expect(parseIsoTime(s)).toBeNaN(),
+  );
+
+  test('clock skew: a client 1 h fast is corrected by receivedAt − sentAt', () => {
+    const ts = NOW + 3_600_000 - 5_000;
+    expect(correctTimestamp(ts, NOW + 3_600_000, NOW)).toBe(NOW - 5_000);
+    const r = checkEvent({ ...base, timestamp: new Date(ts).toISOString(), sentAt: new Date(NOW + 3_600_000).toISOString() }, env());
+    expect(r.ok && r.event).toMatchObject({ timestamp: NOW - 5_000, originalTimestamp: new Date(ts).toISOString() });
+  });
+
+  test('batch sentAt applies when the event has none; the event sentAt wins', () => {
+    const ts = new Date(NOW - 60_000).toISOString();
+    const r1 = checkEvent({ ...base, timestamp: ts }, env({ sentAt: NOW - 10_000, sentAtRaw: 'b' }));
+    expect(r1.ok && r1.event).toMatchObject({ timestamp: NOW - 50_000, sentAt: 'b' });
+    const own = new Date(NOW - 30_000).toISOString();
+    const r2 = checkEvent({ ...base, timestamp: ts, sentAt: own }, env({ sentAt: NOW - 10_000, sentAtRaw: 'b' }));
+    expect(r2.ok && r2.event).toMatchObject({ timestamp: NOW - 30_000, sentAt: own });
+  });
+
+  test('absurd future timestamps are clamped to receivedAt; old ones are kept', () => {
+    const r = checkEvent({ ...base, timestamp: '2099-01-01T00:00:00Z' }, env());
+    expect(r.ok && r.event.timestamp).toBe(NOW);
+    const old = checkEvent({ ...base, timestamp: '2026-02-01T00:00:00Z' }, env());
+    expect(old.ok && old.event.timestamp).toBe(Date.parse('2026-02-01T00:00:00Z'));
+  });
+
+  test('no timestamp: the event happened when received', () => {
+    const r = checkEvent(base, env());
+    expect(r.ok && r.event).toMatchObject({ timestamp: NOW, originalTimestamp: null });
+  });
+});
+
+test('checkJsonValue reports the path of the offending value', () => {
+  expect(checkJsonValue({ a: [{ b: '\uD800' }] })).toBe('.a[0].b: string contains a lone UTF-16 surrogate');
+  expect(checkJsonValue({ ok: [1, 'x', null, true] })).toBe(null);
+});

@@ -1,0 +1,29 @@
+import { expect, test } from 'vitest';
+import { Hono } from 'hono';
+import { clientIpResolver } from './client-ip';
+
+async function ipOf(trust: boolean | number, xff: string | null, socket = '::ffff:10.0.0.1') {
+  const app = new Hono();
+  const resolve = clientIpResolver(trust);
+  app.get('/', (c) => c.text(String(resolve(c))));
+  const headers: Record<string, string> = xff ? { 'x-forwarded-for': xff } : {};
+  const res = await app.request('/', { headers }, { incoming: { socket: { remoteAddress: socket } } });
+  return res.text();
+}
+
+test('without trustProxy the socket address is used and X-Forwarded-For is ignored', async () => {
+  expect(await ipOf(false, '203.0.113.5')).toBe('10.0.0.1');
+});
+
+test('with one trusted proxy the last X-Forwarded-For entry is the client (left entries are forgeable)', async () => {
+  expect(await ipOf(true, '6.6.6.6, 203.0.113.5')).toBe('203.0.113.5');
+  expect(await ipOf(1, '203.0.113.5')).toBe('203.0.113.5');
+});
+
+test('with two proxies the second entry from the right', async () => {
+  expect(await ipOf(2, '6.6.6.6, 203.0.113.5, 10.1.1.1')).toBe('203.0.113.5');
+});
+
+test('trusted but no header: the socket', async () => {
+  expect(await ipOf(true, null, '198.51.100.2')).toBe('198.51.100.2');
+});
