@@ -12,10 +12,10 @@ export function readCookie(name: string): string | undefined {
   return m ? decodeURIComponent(m[1]) : undefined;
 }
 
-/** Writes (or with an empty value, deletes) a first-party cookie valid for the whole site. */
+/** Writes (or with an empty value, deletes: Max-Age ≤ 0 expires it, RFC 6265 §5.2.2) a first-party cookie valid for the whole site. */
 export function writeCookie(name: string, value: string, domain: string): void {
   document.cookie =
-    name + '=' + value + ';path=/;samesite=lax;max-age=' + (value ? MAX_AGE : 0) +
+    name + '=' + value + ';path=/;samesite=lax;max-age=' + (value ? MAX_AGE : -1) +
     (domain ? ';domain=' + domain : '') + (location.protocol == 'https:' ? ';secure' : '');
 }
 

@@ -75,6 +75,8 @@ export function createTracker(o: TrackerOptions): Tracker {
   const beaconed = new WeakSet<WireEvent>();
   /** Resolves once the IndexedDB copy of the ID has been read (it may win over a new ID). */
   let ready: Promise<unknown> = Promise.resolve();
+  /** The latest queue write: a flush waits for it, so "written before any send" holds. */
+  let writing: Promise<unknown> = ready;
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   let running: Promise<void> | 0 = 0;
   let again = 0;
@@ -83,10 +85,10 @@ export function createTracker(o: TrackerOptions): Tracker {
 
   const granted = () => state == 'granted';
 
-  const saveId = () => {
+  const saveId = (idb?: 1) => {
     writeCookie(ID_KEY, aid, (domain ??= o.cookieDomain ?? rootDomain()));
     ls(ID_KEY, aid);
-    return q.set(ID_KEY, aid).catch(() => {});
+    if (idb) return q.set(ID_KEY, aid).catch(() => {});
   };
 
   /** Switches to an ID found on the device; events not yet written follow it. */
@@ -102,14 +104,12 @@ export function createTracker(o: TrackerOptions): Tracker {
     uid = ls(USER_KEY) || uid;
     if (found) adopt(found);
     saveId();
+    // Read IndexedDB before writing it: cookie and localStorage may have been cleared while it kept the ID.
     ready = q
       .get(ID_KEY)
       .then((v) => {
-        if (!found && valid(v) && v != aid) {
-          // Cookie and localStorage were cleared but IndexedDB kept the ID: adopt it everywhere.
-          adopt(v!);
-          return saveId();
-        }
+        if (!found && valid(v)) adopt(v!);
+        return saveId(1);
       })
       .catch(() => {});
   };
@@ -174,7 +174,10 @@ export function createTracker(o: TrackerOptions): Tracker {
     } else {
       mine.set(e.messageId, e);
       // One queue write per burst: all events of the current task share a transaction.
-      if (buf.push(e) == 1) Promise.resolve().then(write);
+      if (buf.push(e) == 1) writing = Promise.resolve().then(write);
+      // A running flush may already have read the queue: go again after it, unless backing off.
+      if (running) again = 1;
+      else if (!timer) timer = setTimeout(flush, o.flushDelay ?? 1000);
     }
   };
 
@@ -194,7 +197,6 @@ export function createTracker(o: TrackerOptions): Tracker {
         if (DEBUG_BUILD && dropped) dbg('queue full: dropped', dropped, 'oldest events');
         // Hidden page (tab switch, closing, or web-vitals reporting on hide): the next task may never run.
         if (document.visibilityState == 'hidden') beacon();
-        else if (!timer) timer = setTimeout(flush, o.flushDelay ?? 1000);
       })
       .catch((e) => DEBUG_BUILD && dbg(e));
 
@@ -224,7 +226,7 @@ export function createTracker(o: TrackerOptions): Tracker {
 
   /** Sends the queue batch by batch under a cross-tab lock, so two tabs never send the same event at once. */
   const drain = async () => {
-    await ready;
+    for (let w; w != writing; ) await (w = writing);
     if (!granted()) return;
     if (refreshDue && (o.idRefresh ?? sameSite())) {
       refreshDue = 0;
@@ -277,10 +279,8 @@ export function createTracker(o: TrackerOptions): Tracker {
       })
       .finally(() => {
         running = 0;
-        if (again) {
-          again = 0;
-          flush();
-        }
+        if (again && !fails) flush();
+        again = 0;
       }));
   };
 
@@ -381,7 +381,7 @@ export function createTracker(o: TrackerOptions): Tracker {
       if (granted()) {
         ls(USER_KEY, null);
         ls(SESSION_KEY, null);
-        saveId();
+        saveId(1);
       }
     }),
     consent: safe(consent),

@@ -1,0 +1,493 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { WireEvent } from '@omnitrail/schema';
+import { createTracker } from './tracker';
+import { idbQueue } from './queue';
+import { key, mockFetch, okFor, resetKeys, sent, visit, wipeDevice } from './test-helpers';
+import type { TrackerOptions } from './types';
+
+const ENDPOINT = 'https://t.shop.example';
+const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const make = (o: Partial<TrackerOptions> = {}) => createTracker({ writeKey: key(), endpoint: ENDPOINT, flushDelay: 60_000, idRefresh: false, ...o });
+
+beforeEach(() => {
+  resetKeys();
+  visit('https://www.shop.example/products/1?utm_source=news&utm_medium=email&utm_campaign=spring&gclid=G1&fbclid=F1');
+  wipeDevice();
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('createTracker: requests', () => {
+  it('sends a Segment batch to /v1/batch with the write key in the query, as text/plain JSON', async () => {
+    const calls = mockFetch();
+    const t = make({ writeKey: key('wk_exact') });
+    t.track('Product Viewed', { product_id: 'p1' });
+    await t.flush();
+    expect(calls).toHaveLength(1);
+    const [c] = calls;
+    expect(c.url).toBe('https://t.shop.example/v1/batch?writeKey=wk_exact');
+    expect(c.init.method).toBe('POST');
+    expect(c.init.headers).toBeUndefined(); // no custom header: a CORS "simple request", no preflight
+    expect(typeof c.init.body).toBe('string');
+    expect(Date.parse(c.body.sentAt!)).not.toBeNaN();
+    const [e] = c.body.batch;
+    expect(e).toMatchObject({
+      type: 'track',
+      event: 'Product Viewed',
+      properties: { product_id: 'p1' },
+      anonymousId: t.anonymousId(),
+      context: {
+        page: { url: 'https://www.shop.example/products/1?utm_source=news&utm_medium=email&utm_campaign=spring&gclid=G1&fbclid=F1', path: '/products/1', referrer: '' },
+        campaign: { source: 'news', medium: 'email', name: 'spring' },
+        library: { name: 'omnitrail', version: '0.1.0' },
+        omnitrail: { v: 1, consent: 'granted', sessionStart: true, clickIds: { gclid: 'G1', fbclid: 'F1' } },
+      },
+    });
+    expect(e.messageId).toMatch(UUID7);
+    expect(e.anonymousId).toMatch(UUID7);
+    expect(e.context!.omnitrail!.sessionId).toMatch(UUID7);
+    expect(e.context!.locale).toBe(navigator.language);
+    expect(typeof e.context!.timezone).toBe('string');
+    expect(e.context!.screen).toHaveProperty('width');
+  });
+
+  it('deletes acknowledged events and never resends them', async () => {
+    const calls = mockFetch();
+    const t = make();
+    t.track('a');
+    t.track('b');
+    await t.flush();
+    await t.flush();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].body.batch.map((e) => e.event)).toEqual(['a', 'b']);
+  });
+
+  it('drops events the collector rejected as malformed (no endless retry of a poison event)', async () => {
+    const calls = mockFetch((c) =>
+      Response.json({ accepted: 1, duplicates: 0, rejected: [{ index: 1, messageId: c.body.batch[1].messageId, reason: 'bad' }] }),
+    );
+    const t = make();
+    t.track('good');
+    t.track('poison');
+    await t.flush();
+    t.track('next');
+    await t.flush();
+    expect(calls.map((c) => c.body.batch.map((e) => e.event))).toEqual([['good', 'poison'], ['next']]);
+  });
+
+  it('splits a batch the collector refused as a whole (400/413) until the poison event is alone, then drops only it', async () => {
+    const calls = mockFetch((c) => (c.body.batch.some((e) => e.event === 'poison') ? new Response('{}', { status: 413 }) : okFor(c)));
+    const t = make();
+    for (const ev of ['a', 'b', 'poison', 'c']) t.track(ev);
+    await t.flush();
+    const delivered = calls.filter((c) => c.body.batch.every((e) => e.event !== 'poison')).flatMap((c) => c.body.batch.map((e) => e.event));
+    expect(delivered.sort()).toEqual(['a', 'b', 'c']);
+    const before = calls.length;
+    await t.flush();
+    expect(calls.length).toBe(before); // queue empty: poison dropped, the rest acknowledged
+  });
+
+  it('keeps events on 5xx and retries with exponential backoff and jitter', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999); // jitter factor ~1: the full delay
+    let fail = 3;
+    const calls = mockFetch((c) => (fail-- > 0 ? new Response('{}', { status: 503 }) : okFor(c)));
+    const t = make();
+    t.track('x');
+    await t.flush();
+    expect(calls).toHaveLength(1);
+    // 1 s, 2 s, 4 s (× jitter 0.5–1): nothing earlier, exactly one retry at each step.
+    for (const [wait, total] of [[990, 1], [15, 2], [1980, 2], [25, 3], [3960, 3], [45, 4]] as const) {
+      await vi.advanceTimersByTimeAsync(wait);
+      expect(calls).toHaveLength(total);
+    }
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(calls).toHaveLength(4);
+    expect(new Set(calls.map((c) => c.body.batch[0].messageId)).size).toBe(1);
+  });
+
+  it('honours Retry-After on 429 and retries network errors', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const answers: Array<() => Response> = [
+      () => new Response('{}', { status: 429, headers: { 'Retry-After': '7' } }),
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+    ];
+    const calls = mockFetch((c, n) => (answers[n - 1] ? answers[n - 1]() : okFor(c)));
+    const t = make();
+    t.track('x');
+    await t.flush();
+    await vi.advanceTimersByTimeAsync(6_900);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(calls).toHaveLength(2); // network error → backoff
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(calls).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('keeps events when the write key or endpoint is refused (401/403/404) and does not hammer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const calls = mockFetch(() => new Response('{"error":"unauthorized"}', { status: 401 }));
+    const t = make();
+    t.track('x');
+    await t.flush();
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(calls).toHaveLength(1);
+    vi.unstubAllGlobals();
+    const ok = mockFetch();
+    await t.flush();
+    expect(sent(ok).map((e) => e.event)).toEqual(['x']);
+  });
+
+  it('flushes by itself after flushDelay, batching a burst into one request', async () => {
+    const calls = mockFetch();
+    const t = make({ flushDelay: 5 });
+    for (let i = 0; i < 20; i++) t.track('e' + i);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0].body.batch).toHaveLength(20);
+  });
+
+  it('sends unacknowledged events with keepalive when the page is hidden', async () => {
+    const calls = mockFetch();
+    const t = make();
+    t.track('before-hide');
+    await Promise.resolve();
+    dispatchEvent(new Event('pagehide'));
+    await vi.waitFor(() => expect(calls.some((c) => c.init.keepalive)).toBe(true));
+    const beacon = calls.find((c) => c.init.keepalive)!;
+    expect(beacon.body.batch.map((e) => e.event)).toEqual(['before-hide']);
+    expect(beacon.init.body!.toString().length).toBeLessThan(64 * 1024);
+    // Acknowledged → removed from the queue: the next flush has nothing to send.
+    await vi.waitFor(async () => {
+      const n = calls.length;
+      await t.flush();
+      expect(calls.length).toBe(n);
+    });
+  });
+});
+
+describe('createTracker: identity and sessions', () => {
+  it('persists the anonymous ID in a cookie, localStorage and IndexedDB and restores it from any survivor', async () => {
+    mockFetch();
+    const writeKey = key();
+    const a = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue });
+    const id = a.anonymousId()!;
+    expect(id).toMatch(UUID7);
+    expect(document.cookie).toContain('ot_id=' + id);
+    expect(localStorage.getItem('ot_id')).toBe(id);
+    await a.flush(); // waits for the IndexedDB copy
+
+    expect(createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue }).anonymousId()).toBe(id);
+    document.cookie = 'ot_id=;path=/;max-age=-1;domain=shop.example';
+    expect(createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue }).anonymousId()).toBe(id);
+    expect(document.cookie).toContain('ot_id=' + id); // healed
+    wipeDevice();
+    const c = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue });
+    c.track('after-wipe');
+    await c.flush();
+    expect(c.anonymousId()).toBe(id);
+    expect(localStorage.getItem('ot_id')).toBe(id);
+  });
+
+  it('events made before the IndexedDB copy answered carry the restored ID', async () => {
+    const calls = mockFetch();
+    const writeKey = key();
+    const a = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue });
+    await a.flush();
+    const id = a.anonymousId();
+    wipeDevice();
+    const b = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue });
+    b.track('first'); // synchronously, before IndexedDB answered
+    await b.flush();
+    expect(sent(calls).map((e) => [e.event, e.anonymousId])).toEqual([['first', id]]);
+  });
+
+  it('ignores a damaged ID cookie', () => {
+    document.cookie = 'ot_id=<script>;path=/';
+    expect(make().anonymousId()).toMatch(UUID7);
+  });
+
+  it('keeps one session for 30 minutes of activity, starts a new one after inactivity or on a new campaign', async () => {
+    const calls = mockFetch();
+    let now = Date.parse('2026-01-01T10:00:00Z');
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    const t = make();
+    t.page();
+    now += 29 * 60_000;
+    t.track('still');
+    now += 29 * 60_000;
+    t.track('still2');
+    now += 31 * 60_000;
+    t.track('new-by-timeout');
+    now += 60_000;
+    visit('https://www.shop.example/?utm_source=flyer&utm_campaign=autumn');
+    t.page();
+    t.track('same-campaign');
+    visit('https://www.shop.example/other');
+    t.page(); // no campaign on the URL: not a new session
+    await t.flush();
+    const evs = sent(calls);
+    const sid = (e: WireEvent) => e.context!.omnitrail!.sessionId;
+    const starts = evs.map((e) => !!e.context!.omnitrail!.sessionStart);
+    expect(starts).toEqual([true, false, false, true, true, false, false]);
+    expect(sid(evs[0])).toBe(sid(evs[2]));
+    expect(sid(evs[3])).not.toBe(sid(evs[2]));
+    expect(sid(evs[4])).not.toBe(sid(evs[3]));
+    expect(sid(evs[6])).toBe(sid(evs[4]));
+    expect(evs[4].context!.campaign).toEqual({ source: 'flyer', name: 'autumn' });
+  });
+
+  it('shares the session across tabs (two trackers) through localStorage', () => {
+    mockFetch();
+    const writeKey = key();
+    const a = createTracker({ writeKey, endpoint: ENDPOINT });
+    const b = createTracker({ writeKey, endpoint: ENDPOINT });
+    a.track('x');
+    b.track('y');
+    const s = JSON.parse(localStorage.getItem('ot_ses')!);
+    expect(s[0]).toMatch(UUID7);
+  });
+
+  it('identify() keeps the userId on later events and across page loads; reset() forgets it and rotates the ID', async () => {
+    const calls = mockFetch();
+    const writeKey = key();
+    const t = createTracker({ writeKey, endpoint: ENDPOINT });
+    const anon = t.anonymousId();
+    t.identify('cust-42', { email: 'a@b.example' });
+    t.track('after');
+    const reloaded = createTracker({ writeKey, endpoint: ENDPOINT });
+    reloaded.track('reloaded');
+    reloaded.reset();
+    reloaded.track('after-reset');
+    await t.flush();
+    await reloaded.flush();
+    const evs = sent(calls);
+    expect(evs.map((e) => [e.type, e.event ?? null, e.userId ?? null])).toEqual([
+      ['identify', null, 'cust-42'],
+      ['track', 'after', 'cust-42'],
+      ['track', 'reloaded', 'cust-42'],
+      ['track', 'after-reset', null],
+    ]);
+    expect(evs[0].traits).toEqual({ email: 'a@b.example' });
+    expect(evs[2].anonymousId).toBe(anon);
+    expect(evs[3].anonymousId).not.toBe(anon);
+    expect(reloaded.anonymousId()).toBe(evs[3].anonymousId);
+    expect(localStorage.getItem('ot_id')).toBe(evs[3].anonymousId);
+  });
+
+  it('alias() links the previous ID; order() emits Segment Order Completed', async () => {
+    const calls = mockFetch();
+    const t = make();
+    t.alias('cust-9');
+    t.order({ order_id: 'A-1', revenue: 59.9, currency: 'EUR', products: [{ product_id: 'p1', quantity: 2, price: 29.95 }] });
+    await t.flush();
+    const [alias, order] = sent(calls);
+    expect(alias).toMatchObject({ type: 'alias', userId: 'cust-9', previousId: t.anonymousId() });
+    expect(order).toMatchObject({
+      type: 'track',
+      event: 'Order Completed',
+      properties: { order_id: 'A-1', revenue: 59.9, currency: 'EUR', products: [{ product_id: 'p1', quantity: 2, price: 29.95 }] },
+    });
+  });
+
+  it('captures the QR scan token once and strips it from the visible URL', async () => {
+    visit('https://www.shop.example/landing?utm_source=flyer&ot_scan=SCAN123#top');
+    const calls = mockFetch();
+    const t = make();
+    expect(location.href).toBe('https://www.shop.example/landing?utm_source=flyer#top');
+    t.page();
+    t.track('second');
+    await t.flush();
+    const [first, second] = sent(calls);
+    expect(first.context!.omnitrail!.scanToken).toBe('SCAN123');
+    expect(first.context!.page!.url).not.toContain('ot_scan');
+    expect(second.context!.omnitrail!.scanToken).toBeUndefined();
+  });
+
+  it('uses the message ID and context an option supplies (idempotent retries)', async () => {
+    const calls = mockFetch();
+    const t = make();
+    t.track('x', {}, { messageId: 'fixed-id-1', context: { app: 'pos' } });
+    await t.flush();
+    expect(sent(calls)[0]).toMatchObject({ messageId: 'fixed-id-1', context: { app: 'pos', library: { name: 'omnitrail' } } });
+  });
+});
+
+describe('createTracker: consent', () => {
+  const deviceEmpty = () => {
+    expect(document.cookie).not.toContain('ot_');
+    expect(localStorage.length).toBe(0);
+  };
+
+  it('pending: nothing written to the device and nothing sent; granted: held events go out with the restored ID', async () => {
+    const calls = mockFetch();
+    const writeKey = key();
+    const first = createTracker({ writeKey, endpoint: ENDPOINT });
+    const known = first.anonymousId();
+    await first.flush();
+    wipeDevice();
+    document.cookie = 'ot_id=' + known + ';path=/';
+    const before = document.cookie;
+    const t = createTracker({ writeKey, endpoint: ENDPOINT, consent: 'pending' });
+    t.page();
+    t.track('held');
+    await t.flush();
+    expect(calls).toHaveLength(0);
+    expect(document.cookie).toBe(before);
+    expect(localStorage.length).toBe(0);
+    t.consent('granted');
+    await t.flush();
+    expect(sent(calls).map((e) => [e.type, e.anonymousId, e.context!.omnitrail!.consent])).toEqual([
+      ['page', known, 'granted'],
+      ['track', known, 'granted'],
+    ]);
+  });
+
+  it('pending then denied: held events are dropped, nothing stored', async () => {
+    const calls = mockFetch();
+    const t = make({ consent: 'pending' });
+    t.track('held');
+    t.consent('denied');
+    t.track('after');
+    await t.flush();
+    expect(calls).toHaveLength(0);
+    deviceEmpty();
+    expect(t.anonymousId()).toBeUndefined();
+  });
+
+  it('denied with cookieless: page/track counts are sent without any identifier; identify is not', async () => {
+    const calls = mockFetch();
+    const t = make({ consent: 'denied', cookieless: true });
+    t.page();
+    t.identify('cust-1', { email: 'x@y.example' });
+    t.track('Order Completed', { order_id: 'o1' });
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    for (const e of sent(calls)) {
+      expect(e.anonymousId).toBeUndefined();
+      expect(e.userId).toBeUndefined();
+      expect(e.context!.omnitrail).toEqual({ v: 1, consent: 'denied', cookieless: true });
+    }
+    expect(calls.every((c) => c.init.keepalive)).toBe(true);
+    deviceEmpty();
+  });
+
+  it('Global Privacy Control makes the default denied, unless the site overrides it in code', async () => {
+    Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+    try {
+      const calls = mockFetch();
+      const gpc = make();
+      gpc.track('x');
+      await gpc.flush();
+      expect(calls).toHaveLength(0);
+      expect(gpc.anonymousId()).toBeUndefined();
+      deviceEmpty();
+      const overridden = make({ ignoreGpc: true });
+      overridden.track('y');
+      await overridden.flush();
+      expect(sent(calls).map((e) => e.event)).toEqual(['y']);
+      const banner = make({ consent: 'pending' });
+      banner.consent('granted'); // an explicit choice in the banner wins over the GPC default
+      banner.track('z');
+      await banner.flush();
+      expect(sent(calls).map((e) => e.event)).toEqual(['y', 'z']);
+    } finally {
+      delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
+    }
+  });
+
+  it('withdrawing consent erases the ID, user, session and queue from the device', async () => {
+    const calls = mockFetch(() => new Response('{}', { status: 503 }));
+    const writeKey = key();
+    const t = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, flushDelay: 60_000 });
+    t.identify('cust-1');
+    t.track('queued');
+    await t.flush();
+    t.consent('denied');
+    deviceEmpty();
+    vi.unstubAllGlobals();
+    const after = mockFetch();
+    const again = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue });
+    await again.flush();
+    expect(after.filter((c) => c.url.includes('/v1/batch'))).toHaveLength(0);
+    expect(calls.length).toBeGreaterThan(0);
+  });
+});
+
+describe('createTracker: robustness', () => {
+  it('throws a clear error on misuse at init', () => {
+    expect(() => createTracker(undefined as unknown as TrackerOptions)).toThrow('[omnitrail] writeKey is required');
+    expect(() => createTracker({ writeKey: '', endpoint: ENDPOINT })).toThrow(/writeKey/);
+    expect(() => createTracker({ writeKey: 'k', endpoint: '/relative' })).toThrow(/endpoint/);
+  });
+
+  it('never throws into the host page after init', async () => {
+    vi.stubGlobal('fetch', () => {
+      throw new Error('boom');
+    });
+    const t = make();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() => t.track('circular', circular)).not.toThrow();
+    expect(() => t.track(undefined as unknown as string)).not.toThrow();
+    expect(() => t.identify({} as unknown as string)).not.toThrow();
+    expect(() => t.consent('bogus' as never)).not.toThrow();
+    await expect(t.flush()).resolves.toBeUndefined();
+  });
+
+  it('caps the memory queue by count and bytes, dropping the oldest', async () => {
+    const calls = mockFetch();
+    const t = make({ maxEvents: 3 });
+    for (const e of ['1', '2', '3', '4', '5']) t.track(e);
+    await t.flush();
+    expect(sent(calls).map((e) => e.event)).toEqual(['3', '4', '5']);
+    const small = make({ maxBytes: 2500 });
+    for (const e of ['a', 'b', 'c', 'd', 'e']) small.track(e, { pad: 'x'.repeat(400) });
+    await small.flush();
+    const got = sent(calls).slice(3).map((e) => e.event);
+    expect(got.length).toBeLessThan(5);
+    expect(got.at(-1)).toBe('e');
+  });
+
+  it('handoffCode() asks the collector with the write key and anonymous ID', async () => {
+    const calls = mockFetch((c) =>
+      c.url.includes('/v1/handoff') ? Response.json({ code: 'K7M2QX', display: 'K7M-2QX', expiresAt: '2026-01-01T00:00:00Z' }) : okFor(c),
+    );
+    const t = make({ writeKey: key('wk_h') });
+    await expect(t.handoffCode()).resolves.toEqual({ code: 'K7M2QX', display: 'K7M-2QX', expiresAt: '2026-01-01T00:00:00Z' });
+    const call = calls.find((c) => c.url.includes('/v1/handoff'))!;
+    expect(call.url).toBe('https://t.shop.example/v1/handoff?writeKey=wk_h');
+    expect(call.init.method).toBe('POST');
+    expect(call.body).toEqual({ anonymousId: t.anonymousId() });
+  });
+
+  it('handoffCode() rejects with a clear error when the collector cannot issue one, or without consent', async () => {
+    mockFetch(() => Response.json({ error: 'not_found', message: 'No route for POST /v1/handoff' }, { status: 404 }));
+    await expect(make().handoffCode()).rejects.toThrow('[omnitrail] handoff code unavailable: No route for POST /v1/handoff');
+    await expect(make({ consent: 'pending' }).handoffCode()).rejects.toThrow(/consent/);
+  });
+
+  it('asks a same-site collector to re-set the ID cookie once per session (Safari ITP)', async () => {
+    const calls = mockFetch((c) => (c.url.includes('/v1/id') ? new Response(null, { status: 204 }) : okFor(c)));
+    const t = make({ writeKey: key('wk_itp'), idRefresh: undefined });
+    t.page();
+    t.track('x');
+    await t.flush();
+    await t.flush();
+    const refresh = calls.filter((c) => c.url.includes('/v1/id'));
+    expect(refresh).toHaveLength(1);
+    expect(refresh[0].url).toBe('https://t.shop.example/v1/id?writeKey=wk_itp');
+    expect(refresh[0].init.credentials).toBe('include');
+    expect(refresh[0].body).toEqual({ anonymousId: t.anonymousId(), domain: 'shop.example' });
+    const other = mockFetch();
+    const cross = createTracker({ writeKey: key(), endpoint: 'https://collector.vendor.example' });
+    cross.track('y');
+    await cross.flush();
+    expect(other.filter((c) => c.url.includes('/v1/id'))).toHaveLength(0);
+  });
+});
