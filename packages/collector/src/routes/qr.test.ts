@@ -286,3 +286,30 @@ describe('personalised mailing codes', () => {
       expect(new Set(body.codes.map((k: CodeOut) => k.code)).size).toBe(2);
     }));
 });
+
+describe('scan ↔ visitor ↔ recipient', () => {
+  eachTransport('the SDK echo of ot_scan joins the browser to the recipient of a personalised code', async (fx) => {
+    const c = await campaign(fx, { name: 'Letter' });
+    const up = await fx.post(`/v1/qr/campaigns/${c.id}/recipients`, [{ ref: 'R-7', loyaltyId: 'L-4711', customerId: 'C-7' }], { auth: 'secret' });
+    const code: CodeOut = (await up.json()).codes[0];
+    const hit = await scan(fx, `/q/${code.code}`);
+    const landing = new URL(hit.headers.get('location')!);
+    const token = landing.searchParams.get('ot_scan')!;
+    const sdk = await fx.post('/v1/page', {
+      type: 'page',
+      messageId: 'm-landing-1',
+      anonymousId: 'browser-1',
+      context: { page: { url: landing.href }, omnitrail: { v: 1, sessionId: 's1', sessionStart: true, scanToken: token }, userAgent: IPHONE },
+    }, { headers: { 'user-agent': IPHONE } });
+    expect(sdk.status).toBe(200);
+    const person = await fx.store.personOf(fx.site.id, { kind: 'loyalty', value: 'L-4711' });
+    expect(person?.identifiers).toEqual(
+      expect.arrayContaining([
+        { kind: 'anon', value: 'browser-1' },
+        { kind: 'user', value: 'C-7' },
+        { kind: 'scan', value: token },
+        { kind: 'recipient', value: `${c.id}/R-7` },
+      ]),
+    );
+  });
+});
