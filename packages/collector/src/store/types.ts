@@ -1,8 +1,10 @@
 import type { CoreStore } from './core';
+import type { OrdersStore } from './orders';
 import type { QrStore } from './qr';
 import type { DashboardStore } from './dashboard';
 import type { IdentityStore } from './identity';
 import type { KeyStore } from './keys';
+import type { PrivacyStore } from './privacy';
 
 export type * from './core';
 
@@ -13,4 +15,4 @@ export type * from './core';
  *
  * Each domain owns its part of the interface in its own file and is intersected here.
  */
-export type Store = CoreStore & DashboardStore & QrStore & IdentityStore & KeyStore;
+export type Store = CoreStore & DashboardStore & QrStore & IdentityStore & KeyStore & PrivacyStore & OrdersStore;

@@ -4,12 +4,14 @@ import { createCommitter, type FlushInfo } from './committer';
 import type { Deriver, SqliteContext } from './context';
 import { coreStore } from './core';
 import { keysStore } from './keys';
+import { privacyStore } from './privacy';
 import { dashboardStore } from './dashboard';
 import { openDb, type Db } from './db';
 import { migrations, runMigrations } from './migrations';
 import { qrScanDeriver, qrStore } from './qr';
 import { identityDeriver } from './identity';
 import { identityStore } from './identity-read';
+import { ordersDeriver, ordersStore } from './orders';
 
 export type { Deriver, SqliteContext } from './context';
 export type { Db } from './db';
@@ -21,7 +23,7 @@ export { EVENT_COLUMNS, rowToEvent, eventsOfId, hashSecret, type EventRow } from
  * Derivers run for every newly inserted event, inside its transaction, in this order.
  * Each domain adds its function here (one line), e.g. `identityDeriver, ordersDeriver`.
  */
-const derivers: readonly Deriver[] = [qrScanDeriver, identityDeriver];
+const derivers: readonly Deriver[] = [qrScanDeriver, identityDeriver, ordersDeriver];
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -87,9 +89,12 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     ...core,
     // After core: wraps its key lookups so rotated-out keys work during their overlap.
     ...keysStore(ctx, core),
+    // After core: drops events of suppressed (erased) anonymous IDs before they are stored.
+    ...privacyStore(ctx, core),
     ...dashboardStore(ctx),
     ...qrStore(ctx),
     ...identityStore(ctx),
+    ...ordersStore(ctx),
     // Domain modules spread here, one line each: ...qrStore(ctx), ...ordersStore(ctx), …
 
     async migrate() {

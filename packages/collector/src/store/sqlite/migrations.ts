@@ -4,6 +4,7 @@ import { dashboardSql } from './dashboard';
 import { identityMigrationSql } from './identity';
 import { ordersMigrationSql } from './orders';
 import { keysMigrationSql } from './keys';
+import { privacyMigrationSql } from './privacy';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -80,6 +81,7 @@ export const migrations: Migration[] = [
   { version: 4, name: 'identity: identifiers, links, components, touch refs', up: identityMigrationSql },
   { version: 5, name: 'orders: orders by (site, order_id), order records / status history', up: ordersMigrationSql },
   { version: 6, name: 'keys: rotated and revoked site keys', up: keysMigrationSql },
+  { version: 7, name: 'privacy: audit log, suppression list', up: privacyMigrationSql },
 ];
 
 /**

@@ -1,0 +1,333 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AppendResult, CoreStore, StoredEvent } from '../core';
+import type { ErasureCounts, PersonExport, PrivacyAuditEntry, PrivacyStore, RetentionResult } from '../privacy';
+import type { Identifier } from '../../stitch/types';
+import { cleanIdentifiers } from '../../stitch/identifiers';
+import type { SqliteContext } from './context';
+import type { Db } from './db';
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
+import { keyHash } from './hash';
+import { eraseIdentifiersSync, findIdentifierSync } from './identity';
+
+/** Migration: the audit log (no personal data) and the suppression list (hashed anonymous IDs). */
+export const privacyMigrationSql = `
+CREATE TABLE privacy_audit (
+  id          INTEGER PRIMARY KEY,
+  site_id     TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  id_kind     TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  result      TEXT NOT NULL
+);
+CREATE INDEX privacy_audit_site ON privacy_audit (site_id, at);
+
+CREATE TABLE privacy_suppressed (
+  site_id     TEXT NOT NULL,
+  anon_sha256 TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  PRIMARY KEY (site_id, anon_sha256)
+) WITHOUT ROWID;
+`;
+
+const DAY = 86_400_000;
+/** Default raw-event retention: 25 months (the CNIL's ceiling for audience-measurement data). */
+export const DEFAULT_RETENTION_DAYS = 760;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+interface Member {
+  id: number;
+  kind: string;
+  value: string;
+}
+
+/** The person's identifiers (or just `id` itself when the graph does not know it: unstitched events). */
+function closureOf(db: Db, siteId: string, id: Identifier): Member[] {
+  const [clean] = cleanIdentifiers([id]);
+  if (!clean) return [];
+  const row = findIdentifierSync(db, siteId, clean);
+  if (!row) return [{ id: -1, kind: clean.kind, value: clean.value }];
+  return db
+    .prepare('SELECT id, kind, value FROM identity_ids WHERE site_id = ? AND person = ? ORDER BY kind, value')
+    .all(siteId, row.person) as Member[];
+}
+
+/** Row ids of every event of the closure: by anonymous/user ID, and by identity references (scans, touchpoints, handoffs). */
+function eventRows(db: Db, siteId: string, members: Member[]): EventRow[] {
+  const out = new Map<number, EventRow>();
+  const byAnon = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ?`);
+  const byUser = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ?`);
+  const byRef = db.prepare(`SELECT ${EVENT_COLUMNS.split(', ').map((c) => 'e.' + c).join(', ')} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ?`);
+  const byScan = db.prepare('SELECT event_rowid FROM qr_scans WHERE token = ? AND site_id = ?').pluck();
+  const byRowid = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`);
+  for (const m of members) {
+    let rows: EventRow[] = [];
+    if (m.kind === 'anon') rows = byAnon.all(keyHash(siteId, m.value), siteId, m.value) as EventRow[];
+    else if (m.kind === 'user') rows = byUser.all(keyHash(siteId, m.value), siteId, m.value) as EventRow[];
+    if (m.id >= 0) rows = rows.concat(byRef.all(m.id) as EventRow[]);
+    if (m.kind === 'scan') {
+      const rid = byScan.get(m.value, siteId) as number | undefined;
+      const r = rid === undefined ? undefined : (byRowid.get(rid) as EventRow | undefined);
+      if (r) rows.push(r);
+    }
+    for (const r of rows) out.set(r.id, r);
+  }
+  // A web `Order Completed` of an erased order goes too, whoever's browser sent it.
+  for (const m of members) {
+    if (m.kind !== 'order') continue;
+    for (const r of db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE site_id = ? AND type = 'track' AND event = 'Order Completed' AND json_extract(properties, '$.order_id') = ?`).all(siteId, m.value) as EventRow[]) out.set(r.id, r);
+  }
+  return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
+}
+
+/** Orders joined to the closure: by order ID, or carrying one of its identifiers. */
+function orderIdsOf(db: Db, siteId: string, members: Member[]): string[] {
+  const ids = new Set(members.filter((m) => m.kind === 'order').map((m) => m.value));
+  const keys = new Set(members.map((m) => `${m.kind}\u0000${m.value}`));
+  // Identifiers are a JSON array per order; json_each scans only this site's orders that mention a member value.
+  const stmt = db.prepare(
+    `SELECT DISTINCT o.order_id FROM orders o, json_each(o.identifiers) j
+     WHERE o.site_id = ? AND json_extract(j.value, '$.value') = ? AND json_extract(j.value, '$.kind') = ?`,
+  );
+  for (const k of keys) {
+    const [kind, value] = k.split('\u0000');
+    for (const oid of stmt.pluck().all(siteId, value, kind) as string[]) ids.add(oid);
+  }
+  return [...ids].filter((oid) => db.prepare('SELECT 1 FROM orders WHERE site_id = ? AND order_id = ?').get(siteId, oid));
+}
+
+/** Products keep only their commercial fields (free-text extras such as engravings may be personal). */
+function bookkeepingProducts(json: string): string {
+  try {
+    const list = JSON.parse(json) as Record<string, unknown>[];
+    return JSON.stringify(
+      list.map((p) => {
+        const out: Record<string, unknown> = {};
+        for (const k of ['id', 'product_id', 'sku', 'name', 'price', 'quantity', 'category']) if (k in p) out[k] = p[k];
+        return out;
+      }),
+    );
+  } catch {
+    return '[]';
+  }
+}
+
+function eraseSync(db: Db, siteId: string, id: Identifier, suppress: boolean): ErasureCounts {
+  const members = closureOf(db, siteId, id);
+  const counts: ErasureCounts = { identifiers: 0, events: 0, ordersAnonymised: 0, scans: 0, handoffCodes: 0, recipients: 0, suppressed: 0 };
+  if (members.length === 0) return counts;
+  const values = (kind: string) => members.filter((m) => m.kind === kind).map((m) => m.value);
+
+  // Orders first: finding them needs the identifiers we are about to delete.
+  const closureKeys = new Set(members.map((m) => `${m.kind}\u0000${m.value}`));
+  for (const oid of orderIdsOf(db, siteId, members)) {
+    const row = db.prepare('SELECT products, identifiers FROM orders WHERE site_id = ? AND order_id = ?').get(siteId, oid) as { products: string; identifiers: string };
+    const ids = JSON.parse(row.identifiers) as Identifier[];
+    const foreignUser = ids.some((i) => i.kind === 'user' && !closureKeys.has(`user\u0000${i.value}`));
+    if (foreignUser) {
+      // Another (unerased) customer's order that also carried one of this person's
+      // identifiers (a shared device): keep it, drop only this person's identifiers.
+      const rest = ids.filter((i) => !closureKeys.has(`${i.kind}\u0000${i.value}`));
+      db.prepare('UPDATE orders SET identifiers = ?, updated_at = ? WHERE site_id = ? AND order_id = ?').run(JSON.stringify(rest), Date.now(), siteId, oid);
+      continue;
+    }
+    const anonId = 'erased-' + randomBytes(12).toString('base64url');
+    db.prepare(
+      `UPDATE orders SET order_id = ?, identifiers = '[]', qr_codes = '[]', coupon = NULL, products = ?, sources = '["erased"]', updated_at = ?
+       WHERE site_id = ? AND order_id = ?`,
+    ).run(anonId, bookkeepingProducts(row.products), Date.now(), siteId, oid);
+    db.prepare('DELETE FROM order_records WHERE site_id = ? AND order_id = ?').run(siteId, oid);
+    counts.ordersAnonymised++;
+  }
+
+  const events = eventRows(db, siteId, members);
+  const delRefs = db.prepare('DELETE FROM identity_refs WHERE event_id = ?');
+  const delScan = db.prepare('DELETE FROM qr_scans WHERE event_rowid = ?');
+  const delEvent = db.prepare('DELETE FROM events WHERE id = ?');
+  const userSet = new Set(values('user'));
+  const detach = db.prepare('UPDATE events SET anonymous_id = NULL, anon_hash = NULL WHERE id = ?');
+  for (const e of events) {
+    if (e.user_id != null && !userSet.has(e.user_id)) {
+      // Another customer logged in on this person's device (the stitching guards kept them
+      // apart): that event is theirs. Keep it and remove only this person's browser ID.
+      detach.run(e.id);
+      delRefs.run(e.id);
+      continue;
+    }
+    delRefs.run(e.id);
+    counts.scans += delScan.run(e.id).changes;
+    counts.events += delEvent.run(e.id).changes;
+  }
+  for (const token of values('scan')) counts.scans += db.prepare('DELETE FROM qr_scans WHERE site_id = ? AND token = ?').run(siteId, token).changes;
+
+  for (const a of values('anon')) counts.handoffCodes += db.prepare('DELETE FROM handoff_codes WHERE site_id = ? AND anonymous_id = ?').run(siteId, a).changes;
+  for (const h of values('handoff')) counts.handoffCodes += db.prepare('DELETE FROM handoff_codes WHERE site_id = ? AND code = ?').run(siteId, h).changes;
+
+  for (const r of values('recipient')) {
+    const slash = r.indexOf('/');
+    if (slash < 0) continue;
+    const campaign = r.slice(0, slash);
+    const ref = r.slice(slash + 1);
+    counts.recipients += db.prepare('DELETE FROM qr_recipients WHERE campaign_id = ? AND recipient_ref = ? AND site_id = ?').run(campaign, ref, siteId).changes;
+    // The printed code stays valid for campaign totals but no longer names anyone.
+    db.prepare('UPDATE qr_codes SET recipient_ref = NULL, label = NULL WHERE campaign_id = ? AND recipient_ref = ? AND site_id = ?').run(campaign, ref, siteId);
+  }
+
+  const known = members.filter((m) => m.id >= 0).map((m) => ({ kind: m.kind, value: m.value }) as Identifier);
+  counts.identifiers = known.length ? eraseIdentifiersSync(db, siteId, known) : 0;
+
+  if (suppress) {
+    for (const a of values('anon')) {
+      counts.suppressed += db
+        .prepare('INSERT OR IGNORE INTO privacy_suppressed (site_id, anon_sha256, at) VALUES (?, ?, ?)')
+        .run(siteId, sha256(a), Date.now()).changes;
+    }
+  }
+  return counts;
+}
+
+function audit(db: Db, siteId: string, action: 'erase' | 'export', kind: string, result: Record<string, number>) {
+  db.prepare('INSERT INTO privacy_audit (site_id, action, id_kind, at, result) VALUES (?, ?, ?, ?, ?)').run(siteId, action, kind, Date.now(), JSON.stringify(result));
+}
+
+/**
+ * Erasure, export, suppression, audit and retention for the SQLite store. It wraps the
+ * core's `appendEvents` so events from a suppressed anonymous ID are dropped before storage
+ * (reported to the client as duplicates, so it stops resending them).
+ *
+ * @example
+ * const counts = await store.erasePerson(site.id, { kind: 'loyalty', value: 'L-4711' }, { suppress: true });
+ */
+export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEvents'>): PrivacyStore & Pick<CoreStore, 'appendEvents'> {
+  const { db } = ctx;
+  const suppressed = new Set<string>(
+    (db.prepare('SELECT site_id, anon_sha256 FROM privacy_suppressed').all() as { site_id: string; anon_sha256: string }[]).map(
+      (r) => `${r.site_id}:${r.anon_sha256}`,
+    ),
+  );
+
+  return {
+    async appendEvents(events: StoredEvent[]): Promise<AppendResult[]> {
+      // Hot path: costs one Set.size check unless someone asked to be suppressed.
+      if (suppressed.size === 0) return core.appendEvents(events);
+      const keep: StoredEvent[] = [];
+      const drop = events.map((e) => e.anonymousId != null && suppressed.has(`${e.siteId}:${sha256(e.anonymousId)}`));
+      events.forEach((e, i) => drop[i] || keep.push(e));
+      const stored = await core.appendEvents(keep);
+      let k = 0;
+      return drop.map((d) => (d ? 'duplicate' : stored[k++]));
+    },
+
+    async erasePerson(siteId, id, opts = {}) {
+      const counts = await ctx.commit((d) => {
+        const c = eraseSync(d, siteId, id, opts.suppress === true);
+        audit(d, siteId, 'erase', id.kind, { ...c });
+        return c;
+      });
+      if (opts.suppress) {
+        // Mirror the committed list in memory (anonymous IDs were hashed in the transaction).
+        for (const r of db.prepare('SELECT anon_sha256 FROM privacy_suppressed WHERE site_id = ?').pluck().all(siteId) as string[]) suppressed.add(`${siteId}:${r}`);
+      }
+      return counts;
+    },
+
+    async exportPerson(siteId, id) {
+      const members = closureOf(db, siteId, id);
+      const events = members.length ? eventRows(db, siteId, members) : [];
+      const ids = members.filter((m) => m.id >= 0).map((m) => m.id);
+      if (ids.length === 0 && events.length === 0) {
+        await ctx.commit((d) => audit(d, siteId, 'export', id.kind, { records: 0 }));
+        return null;
+      }
+      const idOf = new Map(members.map((m) => [m.id, { kind: m.kind, value: m.value } as Identifier]));
+      const links = ids.length
+        ? (db
+            .prepare(`SELECT a, b, rule, src_type, src_ref, ts, status FROM identity_links WHERE a IN (${ids.map(() => '?').join(',')}) OR b IN (${ids.map(() => '?').join(',')})`)
+            .all(...ids, ...ids) as { a: number; b: number; rule: string; src_type: string; src_ref: string; ts: number; status: string }[])
+            .filter((l) => idOf.has(l.a) && idOf.has(l.b))
+            .map((l) => ({ a: idOf.get(l.a)!, b: idOf.get(l.b)!, rule: l.rule, source: `${l.src_type}:${l.src_ref}`, at: new Date(l.ts).toISOString(), status: l.status }))
+        : [];
+      const orders = orderIdsOf(db, siteId, members).map((oid) => {
+        const o = db.prepare('SELECT * FROM orders WHERE site_id = ? AND order_id = ?').get(siteId, oid) as Record<string, unknown>;
+        for (const k of ['products', 'identifiers', 'qr_codes', 'sources']) if (typeof o[k] === 'string') o[k] = JSON.parse(o[k] as string);
+        return o;
+      });
+      const scanTokens = members.filter((m) => m.kind === 'scan').map((m) => m.value);
+      const qrScans = scanTokens.flatMap((t) =>
+        (db.prepare('SELECT code, campaign_id, ts FROM qr_scans WHERE site_id = ? AND token = ?').all(siteId, t) as { code: string; campaign_id: string; ts: number }[]).map((s) => ({
+          code: s.code,
+          campaignId: s.campaign_id,
+          at: new Date(s.ts).toISOString(),
+        })),
+      );
+      const anons = members.filter((m) => m.kind === 'anon').map((m) => m.value);
+      const handoffCodes = anons.flatMap((a) =>
+        (db.prepare('SELECT code, issued_at, expires_at FROM handoff_codes WHERE site_id = ? AND anonymous_id = ?').all(siteId, a) as { code: string; issued_at: number; expires_at: number }[]).map((h) => ({
+          code: h.code,
+          issuedAt: new Date(h.issued_at).toISOString(),
+          expiresAt: new Date(h.expires_at).toISOString(),
+        })),
+      );
+      const mailings = members
+        .filter((m) => m.kind === 'recipient')
+        .map((m) => ({ campaignId: m.value.slice(0, m.value.indexOf('/')), recipientRef: m.value.slice(m.value.indexOf('/') + 1) }));
+      const out: PersonExport = {
+        exportedAt: new Date().toISOString(),
+        siteId,
+        identifiers: members.map((m) => ({ kind: m.kind, value: m.value }) as Identifier),
+        links,
+        events: events.map(rowToEvent),
+        orders,
+        qrScans,
+        handoffCodes,
+        mailings,
+      };
+      await ctx.commit((d) => audit(d, siteId, 'export', id.kind, { records: out.events.length + out.orders.length + out.identifiers.length }));
+      return out;
+    },
+
+    async privacyAudit(siteId, limit = 100) {
+      return (db.prepare('SELECT * FROM privacy_audit WHERE site_id = ? ORDER BY id DESC LIMIT ?').all(siteId, limit) as {
+        id: number;
+        site_id: string;
+        action: 'erase' | 'export';
+        id_kind: string;
+        at: number;
+        result: string;
+      }[]).map((r): PrivacyAuditEntry => ({ id: r.id, siteId: r.site_id, action: r.action, identifierKind: r.id_kind, at: r.at, result: JSON.parse(r.result) }));
+    },
+
+    async runRetention(siteId, opts = {}) {
+      const site = db.prepare('SELECT settings FROM sites WHERE id = ?').get(siteId) as { settings: string } | undefined;
+      if (!site) throw new Error(`unknown site ${siteId}`);
+      const settings = JSON.parse(site.settings) as { retentionDays?: unknown };
+      const days = opts.retentionDays ?? (typeof settings.retentionDays === 'number' && settings.retentionDays > 0 ? settings.retentionDays : DEFAULT_RETENTION_DAYS);
+      const cutoff = (opts.now ?? Date.now()) - days * DAY;
+      const batchSize = Math.max(1, opts.batchSize ?? 2_000);
+      const pick = db.prepare('SELECT id FROM events WHERE site_id = ? AND ts < ? ORDER BY ts LIMIT ?').pluck();
+      let deleted = 0;
+      let batches = 0;
+      for (;;) {
+        // Each batch is its own small group commit: ingest writes queued meanwhile go out in the
+        // next flush instead of waiting for one huge DELETE.
+        const n = await ctx.commit((d) => {
+          const ids = pick.all(siteId, cutoff, batchSize) as number[];
+          const refs = d.prepare('DELETE FROM identity_refs WHERE event_id = ?');
+          const scans = d.prepare('DELETE FROM qr_scans WHERE event_rowid = ?');
+          const ev = d.prepare('DELETE FROM events WHERE id = ?');
+          for (const id of ids) {
+            refs.run(id);
+            scans.run(id);
+            ev.run(id);
+          }
+          return ids.length;
+        }, batchSize);
+        deleted += n;
+        if (n > 0) batches++;
+        if (n < batchSize) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      return { siteId, cutoff, deleted, batches };
+    },
+  };
+}
