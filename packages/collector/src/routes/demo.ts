@@ -32,13 +32,15 @@ const TYPES: Record<string, string> = {
 const SAFE_NAME = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9]+)+$/;
 
 /**
- * The demo site: the first site whose settings carry `demo: true` (created by `omnitrail start`).
+ * The demo site: the site marked `settings.demo` (created by `omnitrail start`), preferring the
+ * one holding the seeded demo dataset, so the demo shop's visits join the demo data.
  *
  * @example
  * const demo = await findDemoSite(store); // Site | null
  */
 export async function findDemoSite(store: Store): Promise<Site | null> {
-  return (await store.listSites()).find((s) => s.settings?.demo === true) ?? null;
+  const demos = (await store.listSites()).filter((s) => s.settings?.demo === true);
+  return demos.find((s) => s.settings.demoSeededAt) ?? demos[0] ?? null;
 }
 
 /**

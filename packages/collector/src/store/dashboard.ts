@@ -17,4 +17,10 @@ export interface DashboardStore {
   getDashboardAuth(): Promise<DashboardAuth | null>;
   /** Replace the dashboard's auth settings (durable when the promise resolves). */
   setDashboardAuth(auth: DashboardAuth): Promise<void>;
+  /**
+   * Delete a site and every row of every domain that belongs to it (events, orders, identity
+   * graph, QR campaigns, …) in one transaction. Used by `omnitrail demo remove`.
+   * Returns the number of rows deleted per table.
+   */
+  removeSite(siteId: string): Promise<Record<string, number>>;
 }

@@ -1,5 +1,43 @@
 import type { DashboardAuth, DashboardStore } from '../dashboard';
 import type { SqliteContext } from './context';
+import type { Db } from './db';
+
+/** Columns of a table (PRAGMA table_info). */
+function columnsOf(db: Db, table: string): Set<string> {
+  return new Set((db.prepare(`PRAGMA table_info("${table.replace(/"/g, '""')}")`).all() as { name: string }[]).map((c) => c.name));
+}
+
+/**
+ * Delete everything of one site, discovering the tables at run time so domains added later are
+ * covered without editing this file: rows with a `site_id` column go directly; rows of tables
+ * without one go through their parent key (`event_id` → events, `ident` → identity_ids,
+ * `comp` ids of the site's identity components). Children first, then parents, then the site.
+ */
+export function removeSiteRows(db: Db, siteId: string): Record<string, number> {
+  const q = (t: string) => `"${t.replace(/"/g, '""')}"`;
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
+  const removed: Record<string, number> = {};
+  const count = (t: string, n: number) => {
+    if (n) removed[t] = (removed[t] ?? 0) + n;
+  };
+  for (const t of tables) {
+    if (t === 'sites') continue;
+    const cols = columnsOf(db, t);
+    if (cols.has('site_id')) continue;
+    if (cols.has('event_id') && tables.includes('events')) {
+      count(t, db.prepare(`DELETE FROM ${q(t)} WHERE event_id IN (SELECT id FROM events WHERE site_id = ?)`).run(siteId).changes);
+    } else if (cols.has('ident') && tables.includes('identity_ids')) {
+      count(t, db.prepare(`DELETE FROM ${q(t)} WHERE ident IN (SELECT id FROM identity_ids WHERE site_id = ?)`).run(siteId).changes);
+    } else if (t === 'identity_comps' && tables.includes('identity_ids')) {
+      count(t, db.prepare(`DELETE FROM identity_comps WHERE id IN (SELECT comp FROM identity_ids WHERE site_id = ?)`).run(siteId).changes);
+    }
+  }
+  for (const t of tables) {
+    if (t !== 'sites' && columnsOf(db, t).has('site_id')) count(t, db.prepare(`DELETE FROM ${q(t)} WHERE site_id = ?`).run(siteId).changes);
+  }
+  count('sites', db.prepare('DELETE FROM sites WHERE id = ?').run(siteId).changes);
+  return removed;
+}
 
 /**
  * Migration: the dashboard's one-row settings table (admin password hash, cookie secret).
@@ -34,6 +72,9 @@ export function dashboardStore(ctx: SqliteContext): DashboardStore {
            ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash, cookie_secret = excluded.cookie_secret, updated_at = excluded.updated_at`,
         ).run(auth.passwordHash, auth.cookieSecret, auth.updatedAt);
       });
+    },
+    removeSite(siteId: string) {
+      return ctx.commit((db) => removeSiteRows(db, siteId));
     },
   };
 }
