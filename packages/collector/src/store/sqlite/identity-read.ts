@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import type { Conversion, OrderStatus, PersonJourney, Touch, TouchKind } from '../../attribution/journey';
+import { cleanIdentifiers, identifierKey } from '../../stitch/identifiers';
+import type { Identifier } from '../../stitch/types';
+import type { StoredEvent } from '../core';
+import type { IdentityStore, JourneyQuery, LinkExplanation, PersonIdentity } from '../identity';
+import type { SqliteContext } from './context';
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
+import type { Db } from './db';
+import { keyHash } from './hash';
+import { eraseIdentifiersSync, findIdentifierSync } from './identity';
+
+/** Reads of the identity graph: persons, their events, journeys for reports. */
+
+const DAY = 86_400_000;
+/** Event columns qualified with the `e` alias (for joins with identity_refs). */
+const E_COLUMNS = EVENT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ');
+
+interface MemberRow {
+  id: number;
+  kind: string;
+  value: string;
+  person: number;
+}
+
+/**
+ * Public person ID: a hash of the person's smallest identifier key, so it is the same
+ * whatever the ingestion order, and reveals no identifier.
+ *
+ * @example
+ * personIdOf('site_1', ['anon:a1', 'user:C1']) // 'p_3f1c…' (24 hex)
+ */
+export function personIdOf(siteId: string, memberKeys: string[]): string {
+  let min = memberKeys[0];
+  for (const k of memberKeys) if (k < min) min = k;
+  return 'p_' + createHash('sha256').update(`${siteId}\n${min}`).digest('hex').slice(0, 24);
+}
+
+const asId = (m: { kind: string; value: string }): Identifier => ({ kind: m.kind as Identifier['kind'], value: m.value });
+
+function membersOf(db: Db, siteId: string, person: number): MemberRow[] {
+  return db.prepare('SELECT id, kind, value, person FROM identity_ids WHERE site_id = ? AND person = ? ORDER BY kind, value').all(siteId, person) as MemberRow[];
+}
+
+function linksOf(db: Db, members: MemberRow[]): LinkExplanation[] {
+  if (members.length === 0) return [];
+  const ids = members.map((m) => m.id);
+  const marks = ids.map(() => '?').join(',');
+  const rows = db
+    .prepare(
+      `SELECT l.*, ia.kind AS a_kind, ia.value AS a_value, ib.kind AS b_kind, ib.value AS b_value
+       FROM identity_links l JOIN identity_ids ia ON ia.id = l.a JOIN identity_ids ib ON ib.id = l.b
+       WHERE l.a IN (${marks}) OR l.b IN (${marks}) ORDER BY l.key`,
+    )
+    .all(...ids, ...ids) as {
+    a_kind: string; a_value: string; b_kind: string; b_value: string; ts: number; src_type: LinkExplanation['source']['type'];
+    src_ref: string; rule: string; status: LinkExplanation['status']; reason: string | null;
+  }[];
+  return rows.map((r) => ({
+    a: asId({ kind: r.a_kind, value: r.a_value }),
+    b: asId({ kind: r.b_kind, value: r.b_value }),
+    source: { type: r.src_type, ref: r.src_ref, ts: r.ts, rule: r.rule },
+    status: r.status,
+    reason: r.reason,
+  }));
+}
+
+/** Event rows of a person's identifiers: anon/user events through the events indexes, others through touch refs. */
+function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0, to = Number.MAX_SAFE_INTEGER, names?: string[]): EventRow[] {
+  const out = new Map<number, EventRow>();
+  const nameSql = names ? ` AND type = 'track' AND event IN (${names.map(() => '?').join(',')})` : '';
+  const byAnon = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ? AND ts >= ? AND ts < ?${nameSql}`);
+  const byUser = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ? AND ts >= ? AND ts < ?${nameSql}`);
+  const byRef = db.prepare(`SELECT ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?`);
+  for (const m of members) {
+    let rows: EventRow[] = [];
+    if (m.kind === 'anon') rows = byAnon.all(keyHash(siteId, m.value), siteId, m.value, from, to, ...(names ?? [])) as EventRow[];
+    else if (m.kind === 'user') rows = byUser.all(keyHash(siteId, m.value), siteId, m.value, from, to, ...(names ?? [])) as EventRow[];
+    else if (!names) rows = byRef.all(m.id, from, to) as EventRow[];
+    for (const r of rows) out.set(r.id, r);
+  }
+  return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
+}
+
+function hostOf(url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * The journey touch an event represents (the deriver decided the kind when it stored the ref).
+ *
+ * @example
+ * touchOf('session', storedEvent) // { ts, kind: 'session', messageId, utm: { source: 'newsletter', medium: 'email' }, … }
+ */
+export function touchOf(kind: TouchKind, ev: StoredEvent): Touch {
+  const t: Touch = { ts: ev.timestamp, kind, messageId: ev.messageId };
+  const p = ev.properties;
+  if (kind === 'session') {
+    const c = (ev.context.campaign ?? {}) as Record<string, unknown>;
+    const utm: NonNullable<Touch['utm']> = {};
+    if (str(c.source)) utm.source = str(c.source);
+    if (str(c.medium)) utm.medium = str(c.medium);
+    if (str(c.name) ?? str(c.campaign)) utm.campaign = str(c.name) ?? str(c.campaign);
+    if (str(c.term)) utm.term = str(c.term);
+    if (str(c.content)) utm.content = str(c.content);
+    if (str(c.source_platform)) utm.source_platform = str(c.source_platform);
+    if (Object.keys(utm).length) t.utm = utm;
+    const page = (ev.context.page ?? {}) as Record<string, unknown>;
+    if (str(page.referrer)) t.referrer = str(page.referrer);
+    const host = hostOf(page.url);
+    if (host) t.pageHost = host;
+    const ot = (ev.context.omnitrail ?? {}) as Record<string, unknown>;
+    if (ot.clickIds && typeof ot.clickIds === 'object' && Object.keys(ot.clickIds).length) t.clickIds = ot.clickIds as Record<string, string>;
+  } else if (kind === 'qr') {
+    t.qr = { code: String(p.code ?? ''), campaignId: String(p.campaign_id ?? ''), personalised: p.personalised === true };
+    if (str(p.campaign_name)) t.qr.campaignName = str(p.campaign_name);
+  } else if (kind === 'offline') {
+    t.offline = { type: String(p.touchpoint_type ?? 'custom') };
+    if (str(p.location)) t.offline.location = str(p.location);
+  }
+  return t;
+}
+
+interface OrderRow {
+  order_id: string;
+  channel: string;
+  location: string | null;
+  ts: number;
+  revenue: number;
+  currency: string | null;
+  status: string;
+}
+
+type Stmt = { get(...args: unknown[]): unknown };
+const orderStmts = new WeakMap<Db, Stmt | null>();
+function ordersStmt(db: Db) {
+  if (!orderStmts.has(db)) {
+    // The orders table belongs to the orders module; a store without it has no orders.
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'orders'").get();
+    orderStmts.set(db, exists ? db.prepare('SELECT order_id, channel, location, ts, revenue, currency, status FROM orders WHERE site_id = ? AND order_id = ?') : null);
+  }
+  return orderStmts.get(db)!;
+}
+
+function conversionsOf(db: Db, siteId: string, members: MemberRow[], goals: string[], q: JourneyQuery): Conversion[] {
+  const out: Conversion[] = [];
+  // Orders of every channel (orders table of store/sqlite/orders.ts), through the person's order IDs.
+  const orderStmt = ordersStmt(db);
+  for (const m of members) {
+    if (m.kind !== 'order' || !orderStmt) continue;
+    const o = orderStmt.get(siteId, m.value) as OrderRow | undefined;
+    if (!o || o.ts < q.from || o.ts >= q.to) continue;
+    const c: Conversion = { id: o.order_id, ts: o.ts, value: o.revenue, channel: o.channel, status: o.status as OrderStatus };
+    if (o.currency) c.currency = o.currency;
+    if (o.location) c.location = o.location;
+    out.push(c);
+  }
+  if (goals.length) {
+    for (const r of personEventRows(db, siteId, members, q.from, q.to, goals)) {
+      const props = JSON.parse(r.properties) as Record<string, unknown>;
+      const value = typeof props.value === 'number' && Number.isFinite(props.value) ? props.value : 1;
+      out.push({ id: r.message_id, ts: r.ts, value, channel: 'goal', status: 'completed' });
+    }
+  }
+  return out.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+}
+
+function journeyOf(db: Db, siteId: string, members: MemberRow[], goals: string[], q: JourneyQuery): PersonJourney | null {
+  const touchFrom = q.from - (q.lookbackMs ?? 30 * DAY);
+  const touches: Touch[] = [];
+  const refStmt = db.prepare(
+    `SELECT r.kind AS ref_kind, ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?`,
+  );
+  const seen = new Set<number>();
+  for (const m of members) {
+    for (const r of refStmt.all(m.id, touchFrom, q.to) as (EventRow & { ref_kind: TouchKind })[]) {
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      touches.push(touchOf(r.ref_kind, rowToEvent(r)));
+    }
+  }
+  const conversions = conversionsOf(db, siteId, members, goals, q);
+  if (touches.length === 0 && conversions.length === 0) return null;
+  touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
+  const j: PersonJourney = { personId: personIdOf(siteId, members.map((m) => identifierKey(asId(m)))), touches, conversions };
+  if (q.events) {
+    j.events = personEventRows(db, siteId, members.filter((m) => m.kind === 'anon' || m.kind === 'user'), touchFrom, q.to)
+      .filter((r) => r.type === 'track' && r.event && r.bot === 0)
+      .map((r) => ({ name: r.event!, ts: r.ts }));
+  }
+  return j;
+}
+
+/**
+ * The identity reads of the SQLite store (`...identityStore(ctx)` in index.ts).
+ *
+ * @example
+ * const p = await store.personOf(site.id, { kind: 'user', value: 'C-17' });
+ */
+export function identityStore(ctx: SqliteContext): IdentityStore {
+  const { db } = ctx;
+
+  function lookup(siteId: string, id: Identifier): MemberRow[] | null {
+    const [clean] = cleanIdentifiers([id]);
+    if (!clean) return null;
+    const row = findIdentifierSync(db, siteId, clean);
+    return row ? membersOf(db, siteId, row.person) : null;
+  }
+
+  return {
+    async personOf(siteId, id): Promise<PersonIdentity | null> {
+      const members = lookup(siteId, id);
+      if (!members) return null;
+      return {
+        personId: personIdOf(siteId, members.map((m) => identifierKey(asId(m)))),
+        identifiers: members.map(asId),
+        links: linksOf(db, members),
+      };
+    },
+
+    async personEvents(siteId, id, opts = {}): Promise<StoredEvent[]> {
+      const members = lookup(siteId, id);
+      if (!members) return [];
+      const rows = personEventRows(db, siteId, members);
+      const limit = opts.limit ?? 10_000;
+      return rows.slice(Math.max(0, rows.length - limit)).map(rowToEvent);
+    },
+
+    async *journeys(siteId, q) {
+      const site = db.prepare('SELECT settings FROM sites WHERE id = ?').get(siteId) as { settings: string } | undefined;
+      const settings = site ? (JSON.parse(site.settings) as Record<string, unknown>) : {};
+      const goals = q.goals ?? (Array.isArray(settings.goals) ? settings.goals.filter((g): g is string => typeof g === 'string') : []);
+      const chunk = Math.max(1, q.chunkSize ?? 500);
+      const nextPersons = db.prepare('SELECT DISTINCT person FROM identity_ids WHERE site_id = ? AND person > ? ORDER BY person LIMIT ?').pluck();
+      const membersIn = db.prepare('SELECT id, kind, value, person FROM identity_ids WHERE site_id = ? AND person >= ? AND person <= ? ORDER BY person');
+      let after = -1;
+      for (;;) {
+        // Keyset pagination over persons: each chunk is read in one short burst, never all rows.
+        const persons = nextPersons.all(siteId, after, chunk) as number[];
+        if (persons.length === 0) return;
+        after = persons[persons.length - 1];
+        const rows = membersIn.all(siteId, persons[0], after) as MemberRow[];
+        const batch: PersonJourney[] = [];
+        let i = 0;
+        while (i < rows.length) {
+          let k = i;
+          while (k < rows.length && rows[k].person === rows[i].person) k++;
+          const j = journeyOf(db, siteId, rows.slice(i, k), goals, q);
+          if (j) batch.push(j);
+          i = k;
+        }
+        for (const j of batch) yield j;
+        // Let other requests run between chunks (the reads are synchronous).
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+
+    eraseIdentifiers(siteId, ids) {
+      return ctx.commit((tx) => eraseIdentifiersSync(tx, siteId, ids));
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PersonJourney } from '../../attribution/journey';
+import { groupPersons, pairKey, stitch, type Link } from '../../stitch/graph';
+import type { Identifier } from '../../stitch/types';
+import type { StoredEvent } from '../core';
+import { openSqliteStore, type SqliteStore } from './index';
+import { recordIdentifierSet } from './identity';
+
+const dir = mkdtempSync(join(tmpdir(), 'ot-identity-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let dbn = 0;
+async function open(): Promise<{ store: SqliteStore; siteId: string }> {
+  const store = openSqliteStore(join(dir, `t${++dbn}.db`), { flushMs: 1 });
+  const { site } = await store.createSite({ name: 'Shop', origins: ['*'] });
+  return { store, siteId: site.id };
+}
+
+let seq = 0;
+function ev(siteId: string, p: Partial<StoredEvent>): StoredEvent {
+  return {
+    siteId, messageId: `m${++seq}`, type: 'track', event: 'Clicked', anonymousId: null, userId: null, timestamp: 1_000_000 + seq,
+    originalTimestamp: null, receivedAt: 0, sentAt: null, consent: 'granted', bot: false, ua: null, country: null,
+    context: {}, properties: {}, traits: {}, ...p,
+  };
+}
+const ids = (p: { identifiers: Identifier[] } | null) => p?.identifiers.map((i) => `${i.kind}:${i.value}`);
+
+describe('identity store', () => {
+  it('stitches web, scan, handoff and offline identifiers into one person', async () => {
+    const { store, siteId } = await open();
+    await store.appendEvents([
+      ev(siteId, { event: 'QR Code Scanned', timestamp: 1, properties: { scan_token: 'tok', campaign_id: 'c1', recipient_ref: 'R1', personalised: true, code: 'ABC' } }),
+      ev(siteId, { type: 'page', event: null, anonymousId: 'a1', timestamp: 2, context: { omnitrail: { sessionStart: true, scanToken: 'tok' } } }),
+      ev(siteId, { event: 'Handoff Code Issued', anonymousId: 'a1', timestamp: 3, properties: { code: 'K7M2QX' } }),
+    ]);
+    // The mailing list binds the recipient to a loyalty card (QR engineer's recordIdentifierSet call).
+    await store.commit((db) =>
+      recordIdentifierSet(db, { siteId, ids: [{ kind: 'recipient', value: 'c1/R1' }, { kind: 'loyalty', value: 'L-1' }], source: { type: 'recipient', ref: 'c1/R1', ts: 0, rule: 'mailing-list' } }),
+    );
+    await store.commit((db) =>
+      recordIdentifierSet(db, { siteId, ids: [{ kind: 'order', value: 'P-9' }, { kind: 'handoff', value: 'k7m-2qx' }], source: { type: 'order', ref: 'P-9', ts: 9, rule: 'order-identifiers' } }),
+    );
+    const p = await store.personOf(siteId, { kind: 'loyalty', value: 'L-1' });
+    expect(ids(p)).toEqual(['anon:a1', 'handoff:K7M2QX', 'loyalty:L-1', 'order:P-9', 'recipient:c1/R1', 'scan:tok']);
+    expect((await store.personOf(siteId, { kind: 'order', value: 'P-9' }))?.personId).toBe(p!.personId);
+    const tokLink = p!.links.find((l) => [l.a.kind, l.b.kind].sort().join() === 'anon,scan')!;
+    expect(tokLink).toMatchObject({ status: 'linked', source: { type: 'event', rule: 'scan-token', ts: 2 } });
+    const events = await store.personEvents(siteId, { kind: 'order', value: 'P-9' });
+    expect(events.map((e) => e.event ?? e.type)).toEqual(['QR Code Scanned', 'page', 'Handoff Code Issued']);
+    await store.close();
+  });
+
+  it('records user-ID conflicts and cap refusals instead of merging', async () => {
+    const { store, siteId } = await open();
+    await store.appendEvents([
+      ev(siteId, { anonymousId: 'family-pc', userId: 'mom', timestamp: 10 }),
+      ev(siteId, { anonymousId: 'family-pc', userId: 'dad', timestamp: 20 }),
+      ...['e1', 'e2', 'e3', 'e4'].map((e, i) => ev(siteId, { type: 'identify', event: null, anonymousId: 'tablet', timestamp: 30 + i, traits: { email_sha256: e.padStart(64, 'a') } })),
+    ]);
+    const mom = await store.personOf(siteId, { kind: 'user', value: 'mom' });
+    expect(ids(mom)).toEqual(['anon:family-pc', 'user:mom']);
+    expect(ids(await store.personOf(siteId, { kind: 'user', value: 'dad' }))).toEqual(['user:dad']);
+    expect(mom!.links.find((l) => l.b.value === 'dad' || l.a.value === 'dad')).toMatchObject({ status: 'refused', reason: 'user-conflict' });
+    const tablet = await store.personOf(siteId, { kind: 'anon', value: 'tablet' });
+    expect(tablet!.identifiers.filter((i) => i.kind === 'email')).toHaveLength(3);
+    expect(tablet!.links.filter((l) => l.status === 'refused').map((l) => l.reason)).toEqual(['cap:email']);
+    await store.close();
+  });
+
+  it('never stitches denied, pending or bot events and never stores blocked values', async () => {
+    const { store, siteId } = await open();
+    await store.appendEvents([
+      ev(siteId, { anonymousId: 'a', userId: 'U', consent: 'denied' }),
+      ev(siteId, { anonymousId: 'b', userId: 'U', consent: 'pending' }),
+      ev(siteId, { anonymousId: 'c', userId: 'U', bot: true }),
+      ev(siteId, { anonymousId: 'd', userId: 'undefined' }),
+      ev(siteId, { anonymousId: 'e', userId: '0' }),
+    ]);
+    expect(await store.personOf(siteId, { kind: 'user', value: 'U' })).toBeNull();
+    expect(await store.personOf(siteId, { kind: 'anon', value: 'a' })).toBeNull();
+    expect(ids(await store.personOf(siteId, { kind: 'anon', value: 'd' }))).toEqual(['anon:d']);
+    expect(await store.personOf(siteId, { kind: 'user', value: 'undefined' })).toBeNull();
+    await store.close();
+  });
+
+  it('a late, earlier link re-stitches the component as if it had arrived in order', async () => {
+    const { store, siteId } = await open();
+    await store.appendEvents([ev(siteId, { anonymousId: 'd', userId: 'U2', timestamp: 50 })]);
+    expect(ids(await store.personOf(siteId, { kind: 'user', value: 'U2' }))).toEqual(['anon:d', 'user:U2']);
+    // An offline queue delivers an older login on the same device: U1 was first, U2 is the conflict.
+    await store.appendEvents([ev(siteId, { anonymousId: 'd', userId: 'U1', timestamp: 10 })]);
+    expect(ids(await store.personOf(siteId, { kind: 'user', value: 'U1' }))).toEqual(['anon:d', 'user:U1']);
+    expect(ids(await store.personOf(siteId, { kind: 'user', value: 'U2' }))).toEqual(['user:U2']);
+    await store.close();
+  });
+
+  it('erasure removes identifiers and their links, and splits persons joined only through them', async () => {
+    const { store, siteId } = await open();
+    const H = 'f'.repeat(64);
+    await store.appendEvents([
+      ev(siteId, { type: 'identify', event: null, anonymousId: 'a1', userId: 'U1', traits: { email_sha256: H } }),
+      ev(siteId, { type: 'identify', event: null, anonymousId: 'a2', traits: { email_sha256: H } }),
+    ]);
+    expect(ids(await store.personOf(siteId, { kind: 'anon', value: 'a2' }))).toEqual(['anon:a1', 'anon:a2', `email:${H}`, 'user:U1']);
+    expect(await store.eraseIdentifiers(siteId, [{ kind: 'email', value: H }])).toBe(1);
+    expect(ids(await store.personOf(siteId, { kind: 'anon', value: 'a2' }))).toEqual(['anon:a2']);
+    expect(ids(await store.personOf(siteId, { kind: 'user', value: 'U1' }))).toEqual(['anon:a1', 'user:U1']);
+    expect(await store.personOf(siteId, { kind: 'email', value: H })).toBeNull();
+    const left = (store.db.prepare('SELECT count(*) FROM identity_links').pluck().get() as number);
+    expect(left).toBe(1);
+    await store.close();
+  });
+});
+
+/** Seeded PRNG (mulberry32). */
+function rng(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function shuffle<T>(xs: T[], r: () => number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+/** A messy little shop: shared devices, reused emails, scans, handoffs, store visits, web orders. */
+function scenario(siteId: string, r: () => number): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const anons = Array.from({ length: 14 }, (_, i) => `a${i}`);
+  const users = ['U1', 'U2', 'U3', 'U4', 'U5'];
+  const emails = Array.from({ length: 6 }, (_, i) => String(i + 1).repeat(64).slice(0, 64));
+  let ts = 1_000;
+  // Coarse time steps so identical timestamps (ties) occur.
+  const t = () => (ts += Math.floor(r() * 3));
+  let m = 0;
+  const e = (p: Partial<StoredEvent>) => out.push(ev(siteId, { messageId: `s${++m}`, timestamp: t(), ...p }));
+  for (let i = 0; i < 120; i++) {
+    const anon = pick(anons);
+    switch (Math.floor(r() * 8)) {
+      case 0: e({ type: 'page', event: null, anonymousId: anon, context: { omnitrail: { sessionStart: true }, campaign: { source: pick(['google', 'newsletter']), medium: pick(['cpc', 'email']) }, page: { url: 'https://shop.test/' } } }); break;
+      case 1: e({ anonymousId: anon, userId: pick(users) }); break;
+      case 2: e({ type: 'identify', event: null, anonymousId: anon, traits: { email_sha256: pick(emails), loyalty_id: r() < 0.3 ? pick(['L1', 'L2', 'L3']) : undefined } }); break;
+      case 3: {
+        const tok = `tok${i}`;
+        e({ event: 'QR Code Scanned', properties: { scan_token: tok, code: 'Q', campaign_id: 'c1', recipient_ref: pick(['R1', 'R2', null]), personalised: true } });
+        e({ type: 'page', event: null, anonymousId: anon, context: { omnitrail: { scanToken: tok, sessionStart: true } } });
+        break;
+      }
+      case 4: e({ event: 'Handoff Code Issued', anonymousId: anon, properties: { code: `H${i}` } }); break;
+      case 5: e({ event: 'Offline Touchpoint', properties: { touchpoint_type: 'store_visit', identifiers: { loyaltyId: pick(['L1', 'L2', 'L3']), handoffCode: r() < 0.5 ? `H${Math.floor(r() * i)}` : undefined } } }); break;
+      case 6: e({ event: 'Order Completed', anonymousId: anon, userId: r() < 0.5 ? pick(users) : null, properties: { order_id: `W${i}` } }); break;
+      default: e({ type: 'alias', event: null, userId: pick(users), properties: { previousId: anon } });
+    }
+  }
+  return out;
+}
+
+async function snapshot(store: SqliteStore, siteId: string) {
+  const persons = (store.db.prepare('SELECT kind, value, person FROM identity_ids WHERE site_id = ?').all(siteId) as { kind: string; value: string; person: number }[])
+    .reduce((m, x) => m.set(x.person, [...(m.get(x.person) ?? []), `${x.kind}:${x.value}`]), new Map<number, string[]>());
+  const links = (store.db
+    .prepare('SELECT ia.kind || \':\' || ia.value AS a, ib.kind || \':\' || ib.value AS b, l.status, l.reason, l.src_ref, l.rule, l.ts FROM identity_links l JOIN identity_ids ia ON ia.id = l.a JOIN identity_ids ib ON ib.id = l.b')
+    .all() as { a: string; b: string; status: string; reason: string | null; src_ref: string; rule: string; ts: number }[])
+    .map((l) => `${[l.a, l.b].sort().join('|')} ${l.status} ${l.reason} ${l.src_ref} ${l.rule} ${l.ts}`)
+    .sort();
+  const journeys: PersonJourney[] = [];
+  for await (const j of store.journeys(siteId, { from: 0, to: 1e12, chunkSize: 7 })) journeys.push(j);
+  // personIds hash the site ID too, so compare content, in a content order.
+  const js = journeys.map((j) => JSON.stringify({ ...j, personId: '' })).sort();
+  return { persons: [...persons.values()].map((p) => p.sort().join(' ')).sort(), links, journeys: js };
+}
+
+describe('identity store: order independence (property test)', () => {
+  it('gives identical persons, links and journeys for 3 scenarios × 4 random ingestion orders and batchings', async () => {
+    const r = rng(2026);
+    for (let s = 0; s < 3; s++) {
+      const base = await open();
+      const events = scenario(base.siteId, rng(100 + s));
+      await base.store.appendEvents(events);
+      const want = await snapshot(base.store, base.siteId);
+      await base.store.close();
+      // The oracle: the pure stitch() over every link the store recorded.
+      expect(want.persons.length).toBeGreaterThan(3);
+      expect(want.links.some((l) => l.includes('refused'))).toBe(true);
+      expect(want.journeys.length).toBeGreaterThan(3);
+      for (let p = 0; p < 4; p++) {
+        const { store, siteId } = await open();
+        const shuffled = shuffle(events, r).map((e) => ({ ...e, siteId }));
+        for (let i = 0; i < shuffled.length; ) {
+          const n = 1 + Math.floor(r() * 30);
+          await store.appendEvents(shuffled.slice(i, i + n));
+          i += n;
+        }
+        const got = await snapshot(store, siteId);
+        expect(got.persons).toEqual(want.persons);
+        expect(got.links).toEqual(want.links);
+        expect(got.journeys).toEqual(want.journeys);
+        await store.close();
+      }
+    }
+  });
+
+  it('matches the pure stitch() over the same links', async () => {
+    const { store, siteId } = await open();
+    await store.appendEvents(shuffle(scenario(siteId, rng(7)), rng(8)));
+    const rows = store.db
+      .prepare('SELECT ia.kind AS ak, ia.value AS av, ib.kind AS bk, ib.value AS bv, l.* FROM identity_links l JOIN identity_ids ia ON ia.id = l.a JOIN identity_ids ib ON ib.id = l.b')
+      .all() as { ak: string; av: string; bk: string; bv: string; src_type: 'event'; src_ref: string; ts: number; rule: string; status: string; reason: string | null }[];
+    const links: Link[] = rows.map((x) => ({ a: { kind: x.ak as Identifier['kind'], value: x.av }, b: { kind: x.bk as Identifier['kind'], value: x.bv }, source: { type: x.src_type, ref: x.src_ref, ts: x.ts, rule: x.rule } }));
+    const all = (store.db.prepare('SELECT kind, value FROM identity_ids').all() as Identifier[]);
+    const oracle = stitch(all, links);
+    for (const [i, x] of rows.entries()) expect({ status: x.status, reason: x.reason }).toEqual(oracle.outcomes.get(pairKey(links[i].a, links[i].b)));
+    const want = [...groupPersons(oracle.personOf).values()].map((p) => p.join(' ')).sort();
+    expect((await snapshot(store, siteId)).persons).toEqual(want);
+    await store.close();
+  });
+});

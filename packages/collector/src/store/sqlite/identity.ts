@@ -1,0 +1,377 @@
+import type { ConsentState } from '@omnitrail/schema';
+import { eventIdentity } from '../../stitch/derive';
+import { linkKey, pairKey, stitch, type Link, type LinkStatus } from '../../stitch/graph';
+import { cleanIdentifiers, identifierKey } from '../../stitch/identifiers';
+import { DEFAULT_CAPS, mergeVerdict, type KindCounts, type StitchCaps } from '../../stitch/policy';
+import type { Identifier, LinkSource } from '../../stitch/types';
+import type { Deriver } from './context';
+import type { Db } from './db';
+import { keyHash } from './hash';
+
+/**
+ * The identity graph in SQLite, maintained incrementally inside the ingest transaction.
+ *
+ * Tables:
+ * - `identity_ids`: one row per (site, kind, value), looked up through a 53-bit hash index
+ *   (like the events table). `person` is the internal person (a member's row id), `comp` the
+ *   raw component: identifiers connected by ANY link, refused ones included.
+ * - `identity_links`: one row per identifier pair, holding the pair's earliest evidence
+ *   (canonical key = time|source|ref|rule|pair) and its outcome (linked/redundant/refused).
+ * - `identity_comps`: size and largest link key of raw components with more than one member.
+ * - `identity_refs`: touch events (session starts, QR scans, offline touchpoints, handoff
+ *   issuance) by the identifier carrying them, for journeys.
+ *
+ * Order independence: the outcome of a link depends on the links evaluated before it, so
+ * links are evaluated in canonical key order (stitch/graph.ts). A new link whose key is larger
+ * than every key in both raw components it touches is simply applied (the common case:
+ * events arrive roughly in time order). A late link — or earlier evidence for a known pair —
+ * re-stitches its whole raw component from scratch with the pure `stitch()`. Both paths use
+ * the same `mergeVerdict`, so the stored result always equals `stitch()` over all links.
+ */
+export const identityMigrationSql = `
+CREATE TABLE identity_ids (
+  id      INTEGER PRIMARY KEY,
+  site_id TEXT NOT NULL,
+  kind    TEXT NOT NULL,
+  value   TEXT NOT NULL,             -- e-mail/phone: SHA-256 hex only
+  h       INTEGER NOT NULL,          -- keyHash(site, kind:value)
+  person  INTEGER NOT NULL,
+  comp    INTEGER NOT NULL
+);
+CREATE INDEX identity_ids_h ON identity_ids (h);
+CREATE INDEX identity_ids_person ON identity_ids (site_id, person);
+CREATE INDEX identity_ids_comp ON identity_ids (comp);
+
+CREATE TABLE identity_links (
+  a        INTEGER NOT NULL,         -- identity_ids.id, a < b
+  b        INTEGER NOT NULL,
+  site_id  TEXT NOT NULL,
+  key      TEXT NOT NULL,            -- canonical evaluation key of the earliest evidence
+  ts       INTEGER NOT NULL,
+  src_type TEXT NOT NULL,
+  src_ref  TEXT NOT NULL,
+  rule     TEXT NOT NULL,
+  status   TEXT NOT NULL,            -- linked | redundant | refused
+  reason   TEXT,                     -- user-conflict | cap:<kind>
+  PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX identity_links_b ON identity_links (b);
+CREATE INDEX identity_links_refused ON identity_links (site_id, status) WHERE status = 'refused';
+
+CREATE TABLE identity_comps (
+  id      INTEGER PRIMARY KEY,
+  size    INTEGER NOT NULL,
+  max_key TEXT NOT NULL
+);
+
+CREATE TABLE identity_refs (
+  ident    INTEGER NOT NULL,
+  ts       INTEGER NOT NULL,
+  event_id INTEGER NOT NULL,         -- events.id
+  kind     TEXT NOT NULL,            -- session | qr | offline | handoff
+  PRIMARY KEY (ident, ts, event_id)
+) WITHOUT ROWID;
+CREATE INDEX identity_refs_event ON identity_refs (event_id);
+`;
+
+/** A row of `identity_ids` as the write path needs it. */
+interface IdRow {
+  id: number;
+  kind: string;
+  value: string;
+  person: number;
+  comp: number;
+}
+
+interface LinkRow {
+  a: number;
+  b: number;
+  key: string;
+  ts: number;
+  src_type: LinkSource['type'];
+  src_ref: string;
+  rule: string;
+  status: LinkStatus;
+  reason: string | null;
+}
+
+// Prepared statements per connection (a deriver only gets the Db, not the store).
+const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
+function prepare(db: Db) {
+  return {
+    find: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE h = ? AND site_id = ? AND kind = ? AND value = ?'),
+    insert: db.prepare('INSERT INTO identity_ids (site_id, kind, value, h, person, comp) VALUES (?, ?, ?, ?, 0, 0)'),
+    selfRef: db.prepare('UPDATE identity_ids SET person = id, comp = id WHERE id = ?'),
+    byId: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE id = ?'),
+    link: db.prepare('SELECT * FROM identity_links WHERE a = ? AND b = ?'),
+    insertLink: db.prepare(
+      'INSERT INTO identity_links (a, b, site_id, key, ts, src_type, src_ref, rule, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    updateLinkSource: db.prepare('UPDATE identity_links SET key = ?, ts = ?, src_type = ?, src_ref = ?, rule = ? WHERE a = ? AND b = ?'),
+    setLinkStatus: db.prepare('UPDATE identity_links SET status = ?, reason = ? WHERE a = ? AND b = ?'),
+    comp: db.prepare('SELECT size, max_key FROM identity_comps WHERE id = ?'),
+    upsertComp: db.prepare('INSERT INTO identity_comps (id, size, max_key) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET size = excluded.size, max_key = excluded.max_key'),
+    deleteComp: db.prepare('DELETE FROM identity_comps WHERE id = ?'),
+    relabelComp: db.prepare('UPDATE identity_ids SET comp = ? WHERE comp = ?'),
+    relabelPerson: db.prepare('UPDATE identity_ids SET person = ? WHERE site_id = ? AND person = ?'),
+    personCounts: db.prepare('SELECT kind, count(*) AS n FROM identity_ids WHERE site_id = ? AND person = ? GROUP BY kind'),
+    compMembers: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE comp = ?'),
+    compLinks: db.prepare('SELECT l.* FROM identity_ids i JOIN identity_links l ON l.a = i.id WHERE i.comp = ?'),
+    setPerson: db.prepare('UPDATE identity_ids SET person = ? WHERE id = ?'),
+    setComp: db.prepare('UPDATE identity_ids SET comp = ? WHERE id = ?'),
+    insertRef: db.prepare('INSERT OR IGNORE INTO identity_refs (ident, ts, event_id, kind) VALUES (?, ?, ?, ?)'),
+  };
+}
+function stmts(db: Db) {
+  let s = cache.get(db);
+  if (!s) cache.set(db, (s = prepare(db)));
+  return s;
+}
+
+/**
+ * The row of an identifier (value already normalised), created if new: a new identifier is
+ * its own person and its own raw component.
+ */
+function ensureId(db: Db, siteId: string, id: Identifier): IdRow {
+  const s = stmts(db);
+  const h = keyHash(siteId, `${id.kind}:${id.value}`);
+  const row = s.find.get(h, siteId, id.kind, id.value) as IdRow | undefined;
+  if (row) return row;
+  const rowid = Number(s.insert.run(siteId, id.kind, id.value, h).lastInsertRowid);
+  s.selfRef.run(rowid);
+  return { id: rowid, kind: id.kind, value: id.value, person: rowid, comp: rowid };
+}
+
+/** Read-only lookup of an identifier's row (value already normalised). */
+export function findIdentifierSync(db: Db, siteId: string, id: Identifier): IdRow | null {
+  const h = keyHash(siteId, `${id.kind}:${id.value}`);
+  return (stmts(db).find.get(h, siteId, id.kind, id.value) as IdRow | undefined) ?? null;
+}
+
+function compInfo(db: Db, comp: number): { size: number; maxKey: string } {
+  const r = stmts(db).comp.get(comp) as { size: number; max_key: string } | undefined;
+  return r ? { size: r.size, maxKey: r.max_key } : { size: 1, maxKey: '' };
+}
+
+function personCounts(db: Db, siteId: string, person: number): KindCounts {
+  const out: KindCounts = {};
+  for (const r of stmts(db).personCounts.all(siteId, person) as { kind: string; n: number }[]) out[r.kind] = r.n;
+  return out;
+}
+
+/** Merge raw components `x` and `y` (relabel the smaller); returns the surviving id. */
+function mergeComps(db: Db, x: number, y: number, key: string): number {
+  const s = stmts(db);
+  const cx = compInfo(db, x);
+  const cy = compInfo(db, y);
+  const maxKey = [cx.maxKey, cy.maxKey, key].reduce((m, k) => (k > m ? k : m), '');
+  if (x === y) {
+    s.upsertComp.run(x, cx.size, maxKey);
+    return x;
+  }
+  const [keep, drop] = cx.size >= cy.size ? [x, y] : [y, x];
+  s.relabelComp.run(keep, drop);
+  s.deleteComp.run(drop);
+  s.upsertComp.run(keep, cx.size + cy.size, maxKey);
+  return keep;
+}
+
+/**
+ * Re-stitch one raw component from scratch with the pure `stitch()` (canonical order) and
+ * write back persons and link outcomes that changed. Also splits the component if links were
+ * removed (erasure), so it is the one repair path for every non-append change.
+ */
+export function restitchComponent(db: Db, siteId: string, comp: number, caps: StitchCaps = DEFAULT_CAPS): void {
+  const s = stmts(db);
+  const members = s.compMembers.all(comp) as IdRow[];
+  if (members.length === 0) {
+    s.deleteComp.run(comp);
+    return;
+  }
+  const links = s.compLinks.all(comp) as LinkRow[];
+  const byId = new Map(members.map((m) => [m.id, m]));
+  const ident = (m: IdRow): Identifier => ({ kind: m.kind as Identifier['kind'], value: m.value });
+  const asLink = (l: LinkRow): Link => ({
+    a: ident(byId.get(l.a)!),
+    b: ident(byId.get(l.b)!),
+    source: { type: l.src_type, ref: l.src_ref, ts: l.ts, rule: l.rule },
+  });
+  const result = stitch(members.map(ident), links.map(asLink), caps);
+
+  // Raw sub-components (after an erasure the component may have fallen apart).
+  const parent = new Map<number, number>(members.map((m) => [m.id, m.id]));
+  const find = (x: number): number => {
+    while (parent.get(x) !== x) x = parent.get(x)!;
+    return x;
+  };
+  for (const l of links) {
+    const ra = find(l.a);
+    const rb = find(l.b);
+    if (ra !== rb) parent.set(Math.max(ra, rb), Math.min(ra, rb));
+  }
+  const subs = new Map<number, { size: number; maxKey: string }>();
+  for (const m of members) {
+    const r = find(m.id);
+    const sub = subs.get(r) ?? { size: 0, maxKey: '' };
+    sub.size++;
+    subs.set(r, sub);
+  }
+  for (const l of links) {
+    const sub = subs.get(find(l.a))!;
+    if (l.key > sub.maxKey) sub.maxKey = l.key;
+  }
+  s.deleteComp.run(comp);
+  for (const [root, sub] of subs) if (sub.size > 1) s.upsertComp.run(root, sub.size, sub.maxKey);
+
+  // Internal person id: the smallest row id among the person's members.
+  const personRow = new Map<string, number>();
+  for (const m of members) {
+    const p = result.personOf.get(identifierKey(ident(m)))!;
+    const cur = personRow.get(p);
+    if (cur === undefined || m.id < cur) personRow.set(p, m.id);
+  }
+  for (const m of members) {
+    const person = personRow.get(result.personOf.get(identifierKey(ident(m)))!)!;
+    if (person !== m.person) s.setPerson.run(person, m.id);
+    const c = find(m.id);
+    if (c !== m.comp) s.setComp.run(c, m.id);
+  }
+  for (const l of links) {
+    const link = asLink(l);
+    const out = result.outcomes.get(pairKey(link.a, link.b));
+    if (out && (out.status !== l.status || out.reason !== l.reason)) s.setLinkStatus.run(out.status, out.reason, l.a, l.b);
+  }
+}
+
+/** Apply one link (evidence that `x` and `y` are one person) incrementally. */
+function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource, caps: StitchCaps): void {
+  if (x.id === y.id) return;
+  const s = stmts(db);
+  const [lo, hi] = x.id < y.id ? [x, y] : [y, x];
+  const link: Link = { a: { kind: lo.kind as Identifier['kind'], value: lo.value }, b: { kind: hi.kind as Identifier['kind'], value: hi.value }, source };
+  const key = linkKey(link);
+  const existing = s.link.get(lo.id, hi.id) as LinkRow | undefined;
+  if (existing) {
+    if (key >= existing.key) return; // a repeat of known evidence: nothing changes
+    // Earlier evidence for a known pair moves the pair in the canonical order.
+    s.updateLinkSource.run(key, source.ts, source.type, source.ref, source.rule, lo.id, hi.id);
+    const comp = (s.byId.get(lo.id) as IdRow).comp;
+    mergeComps(db, comp, comp, key);
+    restitchComponent(db, siteId, comp, caps);
+    return;
+  }
+  // Re-read: earlier links of the same set may have moved these rows to other persons/comps.
+  const a = s.byId.get(lo.id) as IdRow;
+  const b = s.byId.get(hi.id) as IdRow;
+  const maxKey = [compInfo(db, a.comp).maxKey, compInfo(db, b.comp).maxKey].reduce((m, k) => (k > m ? k : m), '');
+  s.insertLink.run(lo.id, hi.id, siteId, key, source.ts, source.type, source.ref, source.rule, 'redundant', null);
+  const comp = mergeComps(db, a.comp, b.comp, key);
+  if (key < maxKey) {
+    restitchComponent(db, siteId, comp, caps); // late link: re-evaluate in canonical order
+    return;
+  }
+  if (a.person === b.person) return; // 'redundant', as inserted
+  const ca = personCounts(db, siteId, a.person);
+  const cb = personCounts(db, siteId, b.person);
+  const reason = mergeVerdict(ca, cb, caps);
+  if (reason) {
+    s.setLinkStatus.run('refused', reason, lo.id, hi.id);
+    return;
+  }
+  const sizeA = Object.values(ca).reduce((n, v) => n + v, 0);
+  const sizeB = Object.values(cb).reduce((n, v) => n + v, 0);
+  const [keep, drop] = sizeA > sizeB || (sizeA === sizeB && a.person < b.person) ? [a.person, b.person] : [b.person, a.person];
+  s.relabelPerson.run(keep, siteId, drop);
+  s.setLinkStatus.run('linked', null, lo.id, hi.id);
+}
+
+/** Anchor priority: the identifier the others of a set are linked to (strongest first). */
+const ANCHOR: Record<string, number> = { user: 0, email: 1, phone: 2, loyalty: 3, recipient: 4, order: 5, anon: 6, handoff: 7, scan: 8 };
+const anchorRank = (kind: string) => ANCHOR[kind] ?? 3.5; // ext:* between loyalty and recipient
+
+/** Arguments of {@link recordIdentifierSet}. */
+export interface IdentifierSetInput {
+  siteId: string;
+  /** Identifiers that belong together (e-mail/phone hashed); blocked values are dropped. */
+  ids: Identifier[];
+  /** The evidence: which event/order/touchpoint, when, which rule. */
+  source: LinkSource;
+  /** Consent of the source; anything but `granted` (or absent) links nothing. */
+  consent?: ConsentState | null;
+  /** Per-kind caps (default {@link DEFAULT_CAPS}). */
+  caps?: StitchCaps;
+}
+
+/**
+ * Record that some identifiers belong to one person, INSIDE the caller's transaction (a
+ * deriver, or a `store.commit()` callback): registers each identifier and links each of them
+ * to the strongest one (user > email > phone > loyalty > ext > recipient > order > anon >
+ * handoff > scan) under the guards. Idempotent: repeating the same evidence changes nothing.
+ *
+ * @example
+ * await store.commit((db) =>
+ *   recordIdentifierSet(db, {
+ *     siteId, ids: [{ kind: 'order', value: 'B-1' }, { kind: 'loyalty', value: 'L-4711' }],
+ *     source: { type: 'order', ref: 'B-1', ts: Date.now(), rule: 'order-identifiers' },
+ *   }),
+ * );
+ */
+export function recordIdentifierSet(db: Db, input: IdentifierSetInput): void {
+  if (input.consent && input.consent !== 'granted') return;
+  const ids = cleanIdentifiers(input.ids);
+  if (ids.length === 0) return;
+  const rows = ids.map((id) => ensureId(db, input.siteId, id));
+  if (rows.length < 2) return;
+  let anchor = 0;
+  for (let i = 1; i < rows.length; i++) {
+    const r = anchorRank(rows[i].kind) - anchorRank(rows[anchor].kind);
+    if (r < 0 || (r === 0 && rows[i].value < rows[anchor].value)) anchor = i;
+  }
+  // Applied in canonical key order, so a set never counts as "late" against itself.
+  const caps = input.caps ?? DEFAULT_CAPS;
+  const pairs = rows
+    .filter((_, i) => i !== anchor)
+    .map((other) => ({ other, key: pairKey(rows[anchor] as Identifier, other as Identifier) }))
+    .sort((x, y) => (x.key < y.key ? -1 : 1));
+  for (const { other } of pairs) addLink(db, input.siteId, rows[anchor], other, input.source, caps);
+}
+
+/**
+ * Deriver: the identity rules of `stitch/derive.ts` applied to every newly stored event,
+ * inside its transaction. Register in `store/sqlite/index.ts`.
+ */
+export const identityDeriver: Deriver = (db, ev, rowid) => {
+  const r = eventIdentity(ev);
+  if (r.register.length === 0 && r.sets.length === 0) return;
+  for (const id of r.register) ensureId(db, ev.siteId, id);
+  for (const set of r.sets) {
+    recordIdentifierSet(db, { siteId: ev.siteId, ids: set.ids, source: { type: 'event', ref: ev.messageId, ts: ev.timestamp, rule: set.rule } });
+  }
+  if (r.touch) {
+    const row = ensureId(db, ev.siteId, r.touch.id);
+    stmts(db).insertRef.run(row.id, ev.timestamp, rowid, r.touch.kind);
+  }
+};
+
+/**
+ * Remove identifiers, every link touching them and their touch references, then re-stitch
+ * the components they were part of (persons joined only through them split again).
+ * Runs inside the caller's transaction; returns how many identifiers were removed.
+ *
+ * @example
+ * await store.commit((db) => eraseIdentifiersSync(db, siteId, [{ kind: 'user', value: 'C-17' }]));
+ */
+export function eraseIdentifiersSync(db: Db, siteId: string, ids: Identifier[]): number {
+  const rows = cleanIdentifiers(ids)
+    .map((id) => findIdentifierSync(db, siteId, id))
+    .filter((r): r is IdRow => r !== null);
+  const comps = new Set<number>();
+  for (const r of rows) {
+    comps.add(r.comp);
+    db.prepare('DELETE FROM identity_links WHERE a = ? OR b = ?').run(r.id, r.id);
+    db.prepare('DELETE FROM identity_refs WHERE ident = ?').run(r.id);
+    db.prepare('DELETE FROM identity_ids WHERE id = ?').run(r.id);
+  }
+  for (const c of comps) restitchComponent(db, siteId, c);
+  return rows.length;
+}
