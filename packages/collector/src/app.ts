@@ -7,12 +7,15 @@ import { createSiteCache, type SiteCache } from './ingest/site-cache';
 import { createMetrics, type Metrics } from './ingest/metrics';
 import type { RateSpec } from './ingest/rate-limit';
 import { ingestRoutes } from './routes/ingest';
+import { ordersRoutes } from './routes/orders';
+import { touchpointsRoutes } from './routes/touchpoints';
 import { healthRoutes } from './routes/health';
 import { idCookieRoutes } from './routes/idcookie';
 import { demoRoutes, type AssetSources } from './routes/demo';
 import { dashboardRoutes } from './dashboard/index';
 import { qrRoutes } from './routes/qr';
 import { handoffRoutes } from './routes/handoff';
+import { personsRoutes } from './routes/persons';
 import type { HandoffOptions, QrOptions } from './qr/options';
 
 /** Options of {@link createCollector}. Other domains add their own optional fields here. */
@@ -115,7 +118,10 @@ export function createCollector(options: CollectorOptions): Hono<AppEnv> {
   app.route('/', ingestRoutes(deps));
   app.route('/', qrRoutes(deps));
   app.route('/', handoffRoutes(deps));
+  app.route('/', ordersRoutes(deps));
+  app.route('/', touchpointsRoutes(deps));
   app.route('/', idCookieRoutes(deps));
+  app.route('/', personsRoutes(deps));
   app.route('/', demoRoutes(options.assets));
   if (options.dashboard !== false) app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp }));
 
