@@ -17,6 +17,7 @@ export interface CliCommand {
 const commands: Record<string, () => Promise<CliCommand>> = {
   serve: () => import('./serve'),
   site: () => import('./site'),
+  qr: () => import('./qr'),
 };
 
 function usage(io: CliIo, summaries: [string, string][]): void {
