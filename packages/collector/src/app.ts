@@ -16,6 +16,7 @@ import { dashboardRoutes } from './dashboard/index';
 import { qrRoutes } from './routes/qr';
 import { handoffRoutes } from './routes/handoff';
 import { personsRoutes } from './routes/persons';
+import { profilesRoutes } from './routes/profiles';
 import type { HandoffOptions, QrOptions } from './qr/options';
 
 /** Options of {@link createCollector}. Other domains add their own optional fields here. */
@@ -122,8 +123,9 @@ export function createCollector(options: CollectorOptions): Hono<AppEnv> {
   app.route('/', touchpointsRoutes(deps));
   app.route('/', idCookieRoutes(deps));
   app.route('/', personsRoutes(deps));
+  app.route('/', profilesRoutes(deps));
   app.route('/', demoRoutes(options.assets));
-  if (options.dashboard !== false) app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp }));
+  if (options.dashboard !== false) app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp, publicUrl: options.publicUrl }));
 
   app.notFound((c) => c.json<ErrorResponse>({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {

@@ -1,0 +1,45 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { hashPii } from '../pii/index';
+import type { Identifier, IdentifierKind } from '../stitch/types';
+import type { AppEnv } from './auth';
+import { defaultCountryOf } from './orders';
+
+/** Query parameters that name a person, and the identifier kind each one is. */
+export const IDENTIFIER_PARAMS: Record<string, IdentifierKind> = {
+  userId: 'user',
+  anonymousId: 'anon',
+  email: 'email',
+  phone: 'phone',
+  orderId: 'order',
+  loyaltyId: 'loyalty',
+  handoffCode: 'handoff',
+  scanToken: 'scan',
+};
+
+/**
+ * The one identifier a person-level request names (`?email=…`, `?loyaltyId=…`, …). E-mail and
+ * phone are normalised and hashed exactly as at ingest, so they match what was stored.
+ * Exactly one parameter must be given; anything else is a 400 with a message that lists them.
+ *
+ * @example
+ * const id = await identifierFromQuery(c); // ?email=Ann@Example.com → { kind: 'email', value: '<sha256>' }
+ */
+export async function identifierFromQuery(c: Context<AppEnv>): Promise<Identifier> {
+  const given = Object.keys(IDENTIFIER_PARAMS).filter((k) => c.req.query(k) !== undefined);
+  if (given.length !== 1) {
+    throw new HTTPException(400, {
+      message: `Name the person by exactly one of: ${Object.keys(IDENTIFIER_PARAMS).join(', ')}`,
+    });
+  }
+  const param = given[0];
+  const raw = (c.req.query(param) ?? '').trim();
+  if (!raw || raw.length > 200) throw new HTTPException(400, { message: `${param} must be 1 to 200 characters` });
+  const kind = IDENTIFIER_PARAMS[param];
+  if (kind === 'email' || kind === 'phone') {
+    const hashed = await hashPii(kind, raw, defaultCountryOf(c));
+    if (!hashed) throw new HTTPException(400, { message: `${param} is not a valid ${kind === 'email' ? 'e-mail address' : 'phone number (use +<country code> or ?defaultCountry=)'}` });
+    return { kind, value: hashed };
+  }
+  return { kind, value: kind === 'handoff' ? raw.toUpperCase().replace(/[^0-9A-Z]/g, '') : raw };
+}
