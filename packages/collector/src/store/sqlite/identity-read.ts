@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Conversion, OrderStatus, PersonJourney, Touch, TouchKind } from '../../attribution/journey';
+import { touchOf } from '../../stitch/touch';
 import { cleanIdentifiers, identifierKey } from '../../stitch/identifiers';
 import type { Identifier } from '../../stitch/types';
 import type { StoredEvent } from '../core';
@@ -80,52 +81,6 @@ function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0,
     for (const r of rows) out.set(r.id, r);
   }
   return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
-}
-
-function hostOf(url: unknown): string | undefined {
-  if (typeof url !== 'string') return undefined;
-  try {
-    return new URL(url).host;
-  } catch {
-    return undefined;
-  }
-}
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-/**
- * The journey touch an event represents (the deriver decided the kind when it stored the ref).
- *
- * @example
- * touchOf('session', storedEvent) // { ts, kind: 'session', messageId, utm: { source: 'newsletter', medium: 'email' }, … }
- */
-export function touchOf(kind: TouchKind, ev: StoredEvent): Touch {
-  const t: Touch = { ts: ev.timestamp, kind, messageId: ev.messageId };
-  const p = ev.properties;
-  if (kind === 'session') {
-    const c = (ev.context.campaign ?? {}) as Record<string, unknown>;
-    const utm: NonNullable<Touch['utm']> = {};
-    if (str(c.source)) utm.source = str(c.source);
-    if (str(c.medium)) utm.medium = str(c.medium);
-    if (str(c.name) ?? str(c.campaign)) utm.campaign = str(c.name) ?? str(c.campaign);
-    if (str(c.term)) utm.term = str(c.term);
-    if (str(c.content)) utm.content = str(c.content);
-    if (str(c.source_platform)) utm.source_platform = str(c.source_platform);
-    if (Object.keys(utm).length) t.utm = utm;
-    const page = (ev.context.page ?? {}) as Record<string, unknown>;
-    if (str(page.referrer)) t.referrer = str(page.referrer);
-    const host = hostOf(page.url);
-    if (host) t.pageHost = host;
-    const ot = (ev.context.omnitrail ?? {}) as Record<string, unknown>;
-    if (ot.clickIds && typeof ot.clickIds === 'object' && Object.keys(ot.clickIds).length) t.clickIds = ot.clickIds as Record<string, string>;
-  } else if (kind === 'qr') {
-    t.qr = { code: String(p.code ?? ''), campaignId: String(p.campaign_id ?? ''), personalised: p.personalised === true };
-    if (str(p.campaign_name)) t.qr.campaignName = str(p.campaign_name);
-  } else if (kind === 'offline') {
-    t.offline = { type: String(p.touchpoint_type ?? 'custom') };
-    if (str(p.location)) t.offline.location = str(p.location);
-  }
-  return t;
 }
 
 interface OrderRow {
