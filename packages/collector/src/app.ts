@@ -17,7 +17,6 @@ import { qrRoutes } from './routes/qr';
 import { handoffRoutes } from './routes/handoff';
 import { personsRoutes } from './routes/persons';
 import { profilesRoutes } from './routes/profiles';
-import { profilesRoutes } from './routes/profiles';
 import type { HandoffOptions, QrOptions } from './qr/options';
 
 /** Options of {@link createCollector}. Other domains add their own optional fields here. */
@@ -124,7 +123,6 @@ export function createCollector(options: CollectorOptions): Hono<AppEnv> {
   app.route('/', touchpointsRoutes(deps));
   app.route('/', idCookieRoutes(deps));
   app.route('/', personsRoutes(deps));
-  app.route('/', profilesRoutes(deps));
   app.route('/', profilesRoutes(deps));
   app.route('/', demoRoutes(options.assets));
   if (options.dashboard !== false) app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp, publicUrl: options.publicUrl }));
