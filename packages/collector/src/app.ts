@@ -124,6 +124,7 @@ export function createCollector(options: CollectorOptions): Hono<AppEnv> {
   app.route('/', idCookieRoutes(deps));
   app.route('/', personsRoutes(deps));
   app.route('/', profilesRoutes(deps));
+  app.route('/', reportsRoutes(deps));
   app.route('/', demoRoutes(options.assets));
   if (options.dashboard !== false) app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp, publicUrl: options.publicUrl }));
 

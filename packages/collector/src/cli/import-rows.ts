@@ -29,10 +29,17 @@ const SYNONYMS: Record<string, string> = {
   handoffcode: 'handoffCode', handoff: 'handoffCode', qrcode: 'qrCode', qr: 'qrCode', scantoken: 'scanToken',
   productid: 'product_id', productname: 'product_name', qty: 'quantity', touchpointid: 'touchpoint_id',
   touchpointtype: 'type', kind: 'type', staffnote: 'note', notes: 'note', comment: 'note', employee: 'staff',
+  // German exports (the seed shops): Bestellnummer, Kundennummer, Kundenkarte, Filiale, …
+  bestellnr: 'order_id', bestellnummer: 'order_id', auftragsnummer: 'order_id', kundennr: 'userId', kundennummer: 'userId',
+  kundenkarte: 'loyaltyId', filiale: 'location', umsatz: 'revenue', betrag: 'revenue', summe: 'revenue', datum: 'timestamp',
+  zeit: 'timestamp',
+  waehrung: 'currency', telefon: 'phone', telefonnummer: 'phone', handy: 'phone',
+  gutschein: 'coupon', menge: 'quantity', anzahl: 'quantity', preis: 'price', artikelnummer: 'sku', artikel: 'product_name',
+  notiz: 'note', mitarbeiter: 'staff', art: 'type',
   emailsha256: 'email_sha256', phonesha256: 'phone_sha256', couponcode: 'coupon', orderstatus: 'status',
 };
 
-const squash = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+const squash = (s: string) => s.toLowerCase().replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue').replace(/[^a-z0-9]/g, '');
 
 /**
  * Parse `--map field=Column` flags into field → column. Throws on unknown fields, so a

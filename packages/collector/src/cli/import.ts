@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { OfflineStore } from '../orders/apply';
 import { openSqliteStore } from '../store/sqlite/index';
 import { httpSink, importCsv, storeSink, type ImportSink, type RejectedRow } from './import-csv';
 import { parseMappings, type ImportKind } from './import-rows';
+import { stdio, type CliIo } from './io';
 
 export const IMPORT_HELP = `Usage: omnitrail import <orders|touchpoints> <file.csv> [options]
 
@@ -37,14 +37,13 @@ Options:
   -h, --help               show this help
 
 Time columns without a zone (2026-03-01 10:15) are read as UTC.
-Exit status: 0 all rows imported, 2 some rows rejected (the rest was imported), 1 error.`;
+Exit status: 0 all rows imported; 3 some rows rejected (the rest was imported); 2 usage error; 1 other error.`;
 
-/** Where the CLI writes (process by default; tests capture it). */
-export interface CliIo {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown; isTTY?: boolean };
-  env?: Record<string, string | undefined>;
-}
+/** One line for `omnitrail --help`. */
+export const summary = 'import offline orders or touchpoints from a CSV file';
+
+/** The CLI's io, plus where the progress bar goes (default: process.stderr). */
+export type ImportIo = CliIo & { progress?: { write(s: string): unknown; isTTY?: boolean }; env?: Record<string, string | undefined> };
 
 /** Rejected rows printed to stderr before the rest goes to `--rejects` only. */
 const PRINT_REJECTS = 50;
@@ -57,7 +56,7 @@ const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"
  * @example
  * const code = await run(['orders', 'pos.csv', '--db', 'omnitrail.db', '--map', 'order_id=Bestellnr']);
  */
-export async function run(argv: string[], io: CliIo = process): Promise<number> {
+export async function run(argv: string[], io: ImportIo = stdio): Promise<number> {
   const env = io.env ?? process.env;
   let args;
   try {
@@ -82,18 +81,18 @@ export async function run(argv: string[], io: CliIo = process): Promise<number> 
       },
     });
   } catch (e) {
-    io.stderr.write(`omnitrail import: ${(e as Error).message}\n\n${IMPORT_HELP}\n`);
-    return 1;
+    io.err(`omnitrail import: ${(e as Error).message}\nRun "omnitrail import --help".`);
+    return 2;
   }
   const v = args.values;
   if (v.help) {
-    io.stdout.write(IMPORT_HELP + '\n');
+    io.out(IMPORT_HELP);
     return 0;
   }
   const [kindArg, file, ...extra] = args.positionals;
-  const fail = (msg: string) => {
-    io.stderr.write(`omnitrail import: ${msg}\n`);
-    return 1;
+  const fail = (msg: string, code = 2) => {
+    io.err(`omnitrail import: ${msg}`);
+    return code;
   };
   if (kindArg !== 'orders' && kindArg !== 'touchpoints') return fail(`expected "orders" or "touchpoints", got ${JSON.stringify(kindArg ?? '')} (see --help)`);
   if (!file || extra.length) return fail('expected exactly one CSV file (see --help)');
@@ -114,7 +113,7 @@ export async function run(argv: string[], io: CliIo = process): Promise<number> 
   let sink: ImportSink;
   let close = async () => {};
   const url = v.url ?? env.OMNITRAIL_URL;
-  if (v.url) {
+  if (url) {
     const key = v['secret-key'] ?? env.OMNITRAIL_SECRET_KEY;
     if (!key) return fail('--url needs --secret-key (or $OMNITRAIL_SECRET_KEY)');
     if (batchSize > 1000) return fail('--batch over HTTP is at most 1000');
@@ -125,7 +124,7 @@ export async function run(argv: string[], io: CliIo = process): Promise<number> 
     try {
       store = openSqliteStore(dbPath);
     } catch (e) {
-      return fail(`cannot open ${dbPath}: ${(e as Error).message}`);
+      return fail(`cannot open ${dbPath}: ${(e as Error).message}`, 1);
     }
     close = () => store.close();
     const sites = await store.listSites();
@@ -136,7 +135,7 @@ export async function run(argv: string[], io: CliIo = process): Promise<number> 
       return fail(v.site ? `no site ${v.site} in ${dbPath}; sites: ${list}` : `choose a site with --site; sites in ${dbPath}: ${list}`);
     }
     const siteCountry = typeof site.settings?.defaultCountry === 'string' ? site.settings.defaultCountry : undefined;
-    sink = storeSink(store as unknown as OfflineStore, site.id, kind, { defaultCountry: country?.toUpperCase() ?? siteCountry });
+    sink = storeSink(store, site.id, kind, { defaultCountry: country?.toUpperCase() ?? siteCountry });
   }
 
   const rejectsOut = v.rejects ? createWriteStream(v.rejects) : null;
@@ -144,11 +143,12 @@ export async function run(argv: string[], io: CliIo = process): Promise<number> 
   let printed = 0;
   const onReject = (r: RejectedRow) => {
     rejectsOut?.write(`${r.line},${csvCell(r.id ?? '')},${csvCell(r.reason)}\n`);
-    if (printed < PRINT_REJECTS) io.stderr.write(`line ${r.line}${r.id ? ` (${r.id})` : ''}: ${r.reason}\n`);
-    else if (printed === PRINT_REJECTS) io.stderr.write(`… more rejected rows${v.rejects ? ` in ${v.rejects}` : '; use --rejects <file> to list them all'}\n`);
+    if (printed < PRINT_REJECTS) io.err(`line ${r.line}${r.id ? ` (${r.id})` : ''}: ${r.reason}`);
+    else if (printed === PRINT_REJECTS) io.err(`… more rejected rows${v.rejects ? ` in ${v.rejects}` : '; use --rejects <file> to list them all'}`);
     printed++;
   };
-  const showProgress = v['no-progress'] ? false : (v.progress ?? !!io.stderr.isTTY);
+  const progressStream = io.progress ?? process.stderr;
+  const showProgress = v['no-progress'] ? false : (v.progress ?? !!progressStream.isTTY);
 
   try {
     const s = await importCsv({
@@ -160,18 +160,18 @@ export async function run(argv: string[], io: CliIo = process): Promise<number> 
       delimiter: v.delimiter?.replace('\\t', '\t'),
       encoding: v.encoding as 'utf8' | 'latin1' | undefined,
       batchSize,
-      progress: showProgress ? io.stderr : null,
+      progress: showProgress ? progressStream : null,
       onReject,
     });
     const secs = s.ms / 1000;
     const rate = Math.round(s.rows / Math.max(secs, 0.001));
     const warned = s.warnings.length ? `, ${s.warnings.length} warnings (e.g. line ${s.warnings[0].index}: ${s.warnings[0].warning})` : '';
-    io.stdout.write(
-      `${kind}: ${s.rows} rows → ${s.records} ${kind}: ${s.accepted} imported, ${s.duplicates} unchanged, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s (${rate} rows/s)\n`,
+    io.out(
+      `${kind}: ${s.rows} rows → ${s.records} ${kind}: ${s.accepted} imported, ${s.duplicates} unchanged, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s (${rate} rows/s)`,
     );
-    return s.rejected.length ? 2 : 0;
+    return s.rejected.length ? 3 : 0;
   } catch (e) {
-    return fail((e as Error).message);
+    return fail((e as Error).message, 1);
   } finally {
     await new Promise<void>((r) => (rejectsOut ? rejectsOut.end(r) : r()));
     await close();

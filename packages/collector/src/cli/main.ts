@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   serve: () => import('./serve'),
   site: () => import('./site'),
   qr: () => import('./qr'),
+  report: () => import('./report'),
 };
 
 function usage(io: CliIo, summaries: [string, string][]): void {

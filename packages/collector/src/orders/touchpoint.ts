@@ -80,7 +80,7 @@ export async function normaliseTouchpoint(
     if (ids.handoffCode) ids.fields.handoffCode = ids.handoffCode;
     const linked = offlineIdentifiers(ids.fields);
     if (linked.length === 0) {
-      return { ok: false, touchpointId, reason: 'at least one identifier is required (userId, email, phone, loyaltyId, anonymousId, handoffCode, qrCode, scanToken, externalIds)' };
+      return { ok: false, touchpointId, reason: 'at least one usable identifier is required (userId, email, phone, loyaltyId, anonymousId, handoffCode, personalised qrCode, scanToken, externalIds)' };
     }
     const extra = t.properties;
     if (!isBlank(extra) && (typeof extra !== 'object' || Array.isArray(extra))) throw new FieldError('properties must be an object');

@@ -15,4 +15,4 @@ export type * from './core';
  *
  * Each domain owns its part of the interface in its own file and is intersected here.
  */
-export type Store = CoreStore & DashboardStore & QrStore & IdentityStore & KeyStore & PrivacyStore & OrdersStore;
+export type Store = CoreStore & DashboardStore & QrStore & IdentityStore & KeyStore & PrivacyStore & OrdersStore & ReportsStore;

@@ -95,6 +95,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     ...qrStore(ctx),
     ...identityStore(ctx),
     ...ordersStore(ctx),
+    ...reportsStore(ctx),
     // Domain modules spread here, one line each: ...qrStore(ctx), ...ordersStore(ctx), …
 
     async migrate() {
