@@ -19,6 +19,11 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   site: () => import('./site'),
   qr: () => import('./qr'),
   report: () => import('./report'),
+  import: () => import('./import'),
+  erase: () => import('./erase'),
+  export: () => import('./export'),
+  retention: () => import('./retention'),
+  keys: () => import('./keys'),
 };
 
 function usage(io: CliIo, summaries: [string, string][]): void {

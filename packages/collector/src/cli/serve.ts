@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startServer, type StartServerOptions } from '../node/server';
+import { startRetentionJob } from '../privacy/retention-job';
 import type { Store } from '../store/types';
 import { CliError, type CliIo } from './io';
 
@@ -109,6 +110,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const quietIo: CliIo = values.quiet ? { out: () => {}, err: io.err } : io;
   await ensureDemoSite(srv.store, srv.url, quietIo);
   quietIo.out(`omnitrail collector listening on ${srv.url} (database ${opts.dbPath})`);
+  // Raw-event retention (per-site settings.retentionDays, default 25 months), hourly.
+  const stopRetention = startRetentionJob(srv.store, {
+    onRun: (r) => r.deleted > 0 && quietIo.out(`omnitrail: retention removed ${r.deleted} old events of site ${r.siteId}`),
+  });
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -119,7 +124,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       }
       stopping = true;
       quietIo.out(`omnitrail: ${signal}: draining in-flight requests and closing the database…`);
-      srv.close().then(
+      stopRetention()
+        .then(() => srv.close())
+        .then(
         () => {
           quietIo.out('omnitrail: stopped cleanly');
           resolve(0);
