@@ -17,6 +17,7 @@ import { qrRoutes } from './routes/qr';
 import { handoffRoutes } from './routes/handoff';
 import { personsRoutes } from './routes/persons';
 import { profilesRoutes } from './routes/profiles';
+import { reportsRoutes } from './routes/reports';
 import type { HandoffOptions, QrOptions } from './qr/options';
 
 /** Options of {@link createCollector}. Other domains add their own optional fields here. */

@@ -40,7 +40,7 @@ export function createTracker(o: TrackerOptions): Tracker {
   try {
     base = new URL(o.endpoint).href.replace(/\/+$/, '');
   } catch {
-    throw Error('[omnitrail] endpoint must be an absolute URL, e.g. https://t.shop.com');
+    throw Error('[omnitrail] endpoint must be an absolute URL');
   }
   const dbg = (...a: unknown[]) => o.debug && console.log('[omnitrail]', ...a);
   const nav = navigator;

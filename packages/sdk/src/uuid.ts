@@ -20,6 +20,6 @@ export function uuidv7(): string {
   b[7] = seq & 255;
   b[8] = (b[8] & 63) | 128;
   let h = '';
-  for (let i = 0; i < 16; i++) h += (i == 4 || i == 6 || i == 8 || i == 10 ? '-' : '') + (b[i] + 256).toString(16).slice(1);
-  return h;
+  for (const x of b) h += (x | 256).toString(16).slice(1);
+  return h.replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }

@@ -5,6 +5,7 @@ import type { DashboardStore } from './dashboard';
 import type { IdentityStore } from './identity';
 import type { KeyStore } from './keys';
 import type { PrivacyStore } from './privacy';
+import type { ReportsStore } from './reports';
 
 export type * from './core';
 

@@ -12,6 +12,7 @@ import { qrScanDeriver, qrStore } from './qr';
 import { identityDeriver } from './identity';
 import { identityStore } from './identity-read';
 import { ordersDeriver, ordersStore } from './orders';
+import { reportsStore } from './reports';
 
 export type { Deriver, SqliteContext } from './context';
 export type { Db } from './db';
