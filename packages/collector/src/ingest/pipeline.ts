@@ -3,6 +3,7 @@ import type { StoredEvent, Store } from '../store/types';
 import { hashTraits } from '../pii/index';
 import type { Metrics } from './metrics';
 import { checkEvent, type Envelope } from './validate';
+import { isCookieless, type CookielessResult } from '../privacy/cookieless';
 
 function hasPii(o: unknown): boolean {
   return typeof o === 'object' && o !== null && ('email' in o || 'phone' in o);
@@ -35,13 +36,24 @@ export async function ingestEvents(
   env: Envelope,
   store: Store,
   metrics: Metrics,
-  opts: { defaultCountry?: string } = {},
+  opts: { defaultCountry?: string; cookieless?: (raw: unknown) => Promise<CookielessResult> } = {},
 ): Promise<IngestResponse> {
   const events: StoredEvent[] = [];
   const rejected: RejectedEvent[] = [];
   let piiWork: Promise<void>[] | null = null;
   for (let i = 0; i < raws.length; i++) {
-    const r = checkEvent(raws[i], env);
+    let raw = raws[i];
+    if (opts.cookieless && isCookieless(raw)) {
+      // Cookieless (denied-consent) page views get their daily visitor hash before validation.
+      const c = await opts.cookieless(raw);
+      if (!c.ok) {
+        const mid = (raw as { messageId?: unknown }).messageId;
+        rejected.push(typeof mid === 'string' ? { index: i, messageId: mid, reason: c.reason } : { index: i, reason: c.reason });
+        continue;
+      }
+      raw = c.raw;
+    }
+    const r = checkEvent(raw, env);
     if (r.ok) {
       const ev = r.event;
       events.push(ev);

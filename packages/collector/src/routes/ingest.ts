@@ -13,6 +13,7 @@ import { ingestEvents } from '../ingest/pipeline';
 import { createRateLimiter, type RateLimiter } from '../ingest/rate-limit';
 import { parseIsoTime } from '../ingest/time';
 import { checkJsonValue, type Envelope } from '../ingest/validate';
+import { createCookieless } from '../privacy/cookieless';
 
 const SINGLE: readonly EventType[] = ['track', 'page', 'identify', 'alias', 'group', 'screen'];
 
@@ -39,6 +40,8 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
   const perKey: RateLimiter | null =
     rl === false || (rl && rl.perKey === false) ? null : createRateLimiter((rl && rl.perKey) || { rate: 2000, burst: 4000 }, { now: deps.now });
   const uaOf = createUaCache();
+  // Daily-salted visitor hashes for denied-consent page views (sites that opt in).
+  const cookieless = createCookieless();
   const tooLarge = (message: string) => (c: Context): never => {
     metrics.refuse(413);
     exposeEarlyError(c);
@@ -114,7 +117,11 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
         country: options.country ? options.country(c, ip) : null,
       };
       const defaultCountry = typeof site.settings.defaultCountry === 'string' ? site.settings.defaultCountry : undefined;
-      const result = await ingestEvents(raws, env, store, metrics, { defaultCountry });
+      const ua = c.req.header('user-agent') ?? null;
+      const result = await ingestEvents(raws, env, store, metrics, {
+        defaultCountry,
+        cookieless: (raw) => cookieless.prepare(raw, site, ip, ua, receivedAt),
+      });
       return c.json<IngestResponse>(result, 200);
     } catch (e) {
       if (e instanceof HTTPException) {
