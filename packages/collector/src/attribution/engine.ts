@@ -3,7 +3,7 @@
  * (memory grows with conversions, not with events), feeds every path — converting and
  * not — into the Markov chain, then credits every conversion under every model.
  */
-import { apportion, fromMicros, toMicros } from './apportion';
+import { MICROS, apportion, fromMicros, toMicros } from './apportion';
 import { CHANNEL_RULES_VERSION, createClassifier } from './channels';
 import type { PersonJourney } from './journey';
 import { MarkovChain } from './markov';
@@ -37,7 +37,10 @@ export interface AttributionOptions extends PathOptions {
 export interface CreditedOrder {
   path: ConversionPath;
   valueMicros: number;
+  /** Per model, micro-units of the order value per touch (sum = valueMicros). */
   credits: Partial<Record<ModelName, number[]>>;
+  /** Per model, micro-units of one conversion per touch (sum = 1 000 000): fractional conversions. */
+  shares: Partial<Record<ModelName, number[]>>;
 }
 
 export interface AttributionResult {
@@ -95,6 +98,7 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
     const valueMicros = toMicros(Number.isFinite(path.conversion.value) ? path.conversion.value : 0);
     totalMicros += valueMicros;
     const credits: Partial<Record<ModelName, number[]>> = {};
+    const shares: Partial<Record<ModelName, number[]>> = {};
     for (const m of models) {
       let w: number[];
       switch (m) {
@@ -108,6 +112,7 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
         case 'shapley': w = shapleyWeights(t); break;
       }
       credits[m] = apportion(valueMicros, w);
+      shares[m] = apportion(MICROS, w);
     }
     if (models.includes('shapley')) {
       const set = [...new Set(t.map((x) => x.channel))].sort();
@@ -116,7 +121,7 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
       if (e) e[1] += valueMicros;
       else worth.set(key, [set, valueMicros]);
     }
-    orders.push({ path, valueMicros, credits });
+    orders.push({ path, valueMicros, credits, shares });
   }
   const sumRe = Object.values(removalEffects).reduce((a, b) => a + b, 0);
   const markovTotals: Record<string, { conversions: number; value: number }> = {};

@@ -19,6 +19,8 @@ export interface PathTouch {
   campaign: string;
   /** Rule that assigned the channel (`custom[i]`, `default[i]`, `fallback`, `implicit`). */
   rule: string;
+  /** QR touches: the code and its campaign (QR report). */
+  qr?: Touch['qr'];
 }
 
 /** A conversion with the touches credited for it (time order). */
@@ -65,7 +67,9 @@ function byTime(a: { ts: number; messageId?: string; id?: string }, b: { ts: num
 }
 
 function toPathTouch(t: Touch, c: Classified): PathTouch {
-  return { ts: t.ts, kind: t.kind, messageId: t.messageId, channel: c.channel, source: c.source, medium: c.medium, campaign: c.campaign, rule: c.rule };
+  const p: PathTouch = { ts: t.ts, kind: t.kind, messageId: t.messageId, channel: c.channel, source: c.source, medium: c.medium, campaign: c.campaign, rule: c.rule };
+  if (t.qr) p.qr = t.qr;
+  return p;
 }
 
 /**

@@ -1,0 +1,136 @@
+/**
+ * Readable plain-text tables of every report, for the CLI (`omnitrail report <name>`).
+ */
+import { MODEL_LABELS, type ModelName } from '../attribution/models';
+import type { AttributionReport } from './attribution';
+import type { ExplainReport } from './explain';
+import type { FunnelReport } from './funnel';
+import type { JourneysReport } from './journeys';
+import type { QrReport, QrRow } from './qr';
+import type { RopoReport } from './ropo';
+import type { VitalsReport } from './vitals';
+
+type Cell = string | number | null | undefined;
+
+/**
+ * Render rows as an aligned table: text left, numbers right, a rule under the header.
+ *
+ * @example
+ * table(['Channel', 'Revenue'], [['Email', 12.5]]) // "Channel  Revenue\n-------  -------\nEmail      12.50"
+ */
+export function table(head: string[], rows: Cell[][]): string {
+  const fmt = (c: Cell) => (c == null ? '–' : typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(2)) : c);
+  const cells = rows.map((r) => r.map(fmt));
+  const width = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] == null));
+  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  ').trimEnd();
+  return [line(head), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+const pct = (x: number | null) => (x == null ? '–' : `${(x * 100).toFixed(1)} %`);
+const day = (iso: string) => iso.slice(0, 10);
+const range = (r: { from: string; to: string }) => `${day(r.from)} – ${day(new Date(Date.parse(r.to) - 1).toISOString())}`;
+
+function attribution(r: AttributionReport): string {
+  const labels = r.models.map((m) => MODEL_LABELS[m]);
+  const out = [
+    `Attribution by ${r.dimension}, ${range(r)} · ${r.totals.conversions} conversions · revenue ${r.totals.revenue.toFixed(2)} · ${r.totals.persons} persons · lookback ${r.lookbackDays} d`,
+    `Channel rules: ${r.channelRules}`,
+    '',
+    'Revenue credited',
+    table([r.dimension[0].toUpperCase() + r.dimension.slice(1), ...labels], r.rows.map((x) => [x.key, ...r.models.map((m) => x.revenue[m] ?? 0)])),
+    '',
+    'Conversions credited',
+    table([r.dimension[0].toUpperCase() + r.dimension.slice(1), ...labels], r.rows.map((x) => [x.key, ...r.models.map((m) => x.conversions[m] ?? 0)])),
+  ];
+  if (r.markov) {
+    out.push('', `Markov: P(conversion) = ${r.markov.conversionProbability.toFixed(4)} over ${r.markov.paths} paths (${r.markov.convertingPaths} converting)`);
+    out.push(table(['Channel', 'Removal effect', 'Conversions', 'Revenue'], Object.entries(r.markov.removalEffects).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v * 10000) / 10000, r.markov!.totals[k]?.conversions, r.markov!.totals[k]?.revenue])));
+  }
+  return out.join('\n');
+}
+
+function explain(r: ExplainReport): string {
+  const o = r.order;
+  return [
+    `Order ${o.id} · ${o.time} · ${o.value.toFixed(2)}${o.currency ? ` ${o.currency}` : ''} · sold via ${o.salesChannel}${o.location ? ` (${o.location})` : ''} · person ${r.personId}`,
+    '',
+    table(['Time', 'Channel', 'Source / medium', 'Campaign', 'Rule', ...r.models.map((m) => MODEL_LABELS[m])], r.path.map((t) => [t.time.replace('T', ' ').slice(0, 16), t.channel, `${t.source} / ${t.medium}`, t.campaign || '–', t.rule, ...r.models.map((m) => t.credits[m] ?? 0)])),
+    '',
+    Object.keys(r.removalEffects).length ? `Markov removal effects: ${Object.entries(r.removalEffects).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}` : '',
+  ].join('\n').trimEnd();
+}
+
+function ropo(r: RopoReport): string {
+  const f = r.offlineOrders;
+  const n = r.onlineOrders;
+  return [
+    `ROPO, ${range(r)} · lookback ${r.lookbackDays} d`,
+    `Offline orders with an online touch before: ${f.withOnlineTouch} of ${f.orders} (${pct(f.share)}), revenue ${f.revenueWithOnlineTouch.toFixed(2)} of ${f.revenue.toFixed(2)}; median ${f.medianDaysFromFirstOnlineTouch ?? '–'} days from first online touch`,
+    `Online orders with an offline touch before: ${n.withOfflineTouch} of ${n.orders} (${pct(n.share)}), revenue ${n.revenueWithOfflineTouch.toFixed(2)} of ${n.revenue.toFixed(2)}`,
+    '',
+    table(['Sales channel', 'Orders', 'Revenue', 'With online touch', 'Share', 'Median days'], r.bySalesChannel.map((s) => [s.salesChannel, s.orders, s.revenue, s.withOnlineTouch, pct(s.share), s.medianDaysFromFirstOnlineTouch])),
+    '',
+    table(['Online channel before offline order', 'Offline orders', 'Revenue'], r.byOnlineChannel.map((s) => [s.channel, s.offlineOrders, s.revenue])),
+    '',
+    table(['Offline channel before online order', 'Online orders', 'Revenue'], r.byOfflineChannel.map((s) => [s.channel, s.onlineOrders, s.revenue])),
+  ].join('\n');
+}
+
+function funnel(r: FunnelReport): string {
+  const steps = (s: FunnelReport['steps']) => table(['Step', 'Persons', 'Of entered', 'Of previous', 'Drop-off'], s.map((x) => [x.name, x.persons, pct(x.conversion), pct(x.stepConversion), x.dropOff]));
+  const out = [`Funnel, ${range(r)} · window ${r.windowDays} d`, '', steps(r.steps)];
+  for (const c of r.byChannel) out.push('', `First channel: ${c.channel}`, steps(c.steps));
+  return out.join('\n');
+}
+
+function journeys(r: JourneysReport): string {
+  return [
+    `Channel paths, ${range(r)} · ${r.paths} paths, ${r.conversions} converting`,
+    '',
+    table(['Path', 'Journeys', 'Conversions', 'Rate', 'Revenue'], r.rows.map((x) => [x.path.join(' → '), x.journeys, x.conversions, pct(x.conversionRate), x.revenue])),
+  ].join('\n');
+}
+
+function qr(r: QrReport): string {
+  const head = ['Scans', 'Scanners', 'Visits', 'Orders online', 'Orders offline', 'Revenue', `Credited (${MODEL_LABELS[r.model as ModelName]})`];
+  const nums = (x: QrRow) => [x.scans, x.uniqueScanners, x.visits, x.ordersOnline, x.ordersOffline, x.revenue, x.attributedRevenue];
+  return [
+    `QR codes, ${range(r)} · orders within ${r.lookbackDays} d after a scan`,
+    '',
+    table(['Campaign', 'Mailing', ...head], r.campaigns.map((c) => [c.campaignName, c.personalised ? 'yes' : 'no', ...nums(c)])),
+    '',
+    table(['Code', 'Campaign', ...head], r.codes.map((c) => [c.code, c.campaignId, ...nums(c)])),
+  ].join('\n');
+}
+
+function vitals(r: VitalsReport): string {
+  const names = ['LCP', 'INP', 'CLS', 'FCP', 'TTFB'];
+  return [
+    `Web vitals (p75; share good / needs improvement / poor), ${range(r)}`,
+    '',
+    table(['Path', ...names], r.rows.map((x) => [x.path, ...names.map((n) => {
+      const c = x.metrics[n];
+      return c ? `${c.p75}${n === 'CLS' ? '' : ' ms'} (${Math.round(c.good * 100)}/${Math.round(c.needsImprovement * 100)}/${Math.round(c.poor * 100)} %, n=${c.samples})` : '–';
+    })])),
+  ].join('\n');
+}
+
+/**
+ * Render any report as readable text.
+ *
+ * @example
+ * console.log(formatReport(await runReport('ropo', store, site, params)));
+ */
+export function formatReport(r: { report: string }): string {
+  switch (r.report) {
+    case 'attribution': return attribution(r as AttributionReport);
+    case 'explain': return explain(r as ExplainReport);
+    case 'ropo': return ropo(r as RopoReport);
+    case 'funnel': return funnel(r as FunnelReport);
+    case 'journeys': return journeys(r as JourneysReport);
+    case 'qr': return qr(r as QrReport);
+    case 'vitals': return vitals(r as VitalsReport);
+  }
+  return JSON.stringify(r, null, 2);
+}

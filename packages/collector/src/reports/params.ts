@@ -1,0 +1,101 @@
+/**
+ * Report parameters, parsed once from strings (HTTP query or CLI flags) into typed options
+ * with clear errors. Shared by `GET /v1/reports/<name>` and `omnitrail report <name>`.
+ */
+import { DEFAULT_LOOKBACK_MS } from '../attribution/paths';
+import { DEFAULT_HALF_LIFE_MS, MODELS, type ModelName } from '../attribution/models';
+
+const DAY = 24 * 3600 * 1000;
+
+/** Grouping of the attribution report. */
+export type Dimension = 'channel' | 'campaign' | 'source';
+
+export interface ReportParams {
+  /** Range start (inclusive) and end (exclusive), ms since epoch. */
+  from: number;
+  to: number;
+  /** Models to show (attribution, explain); default all. */
+  models: ModelName[];
+  /** The single model of single-model views (qr attributed revenue); default `markov`. */
+  model: ModelName;
+  dimension: Dimension;
+  lookbackMs: number;
+  halfLifeMs: number;
+  directOnlyIfNothingElse: boolean;
+  /** Goal event names counted as conversions (value 1). */
+  goals: string[];
+  /** Funnel steps (event names, in order). */
+  steps: string[];
+  /** Funnel window: all steps within this time of the first (default 7 days). */
+  windowMs: number;
+  /** Row limit for journeys (default 20). */
+  limit: number;
+  /** `explain`: the order (or goal conversion) id. */
+  order?: string;
+}
+
+/** A parameter was invalid; the message names it. Routes map it to 400, the CLI to exit 2. */
+export class ReportParamError extends Error {}
+
+/** Accepts `2026-03-01`, a full ISO-8601 time, or ms since epoch. */
+export function parseTime(name: string, v: string): number {
+  const s = v.trim();
+  const t = /^\d{10,}$/.test(s) ? Number(s) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s);
+  if (!Number.isFinite(t)) throw new ReportParamError(`${name}: "${v}" is not a date (use YYYY-MM-DD, ISO-8601 or ms since epoch)`);
+  return t;
+}
+
+function positive(name: string, v: string, max: number): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new ReportParamError(`${name} must be a number > 0 and ≤ ${max}`);
+  return n;
+}
+
+function list(v: string | undefined): string[] {
+  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function model(name: string, v: string): ModelName {
+  const m = v.trim().toLowerCase().replace(/-/g, '_') as ModelName;
+  if (!MODELS.includes(m)) throw new ReportParamError(`${name}: unknown model "${v}" (models: ${MODELS.join(', ')})`);
+  return m;
+}
+
+/**
+ * Parse raw string parameters. Dates: `from` default `to − 30 days`, `to` default now; a
+ * date-only `to` (`2026-03-31`) includes that whole day.
+ *
+ * @example
+ * parseReportParams({ from: '2026-03-01', to: '2026-03-31', model: 'linear' }, Date.now())
+ */
+export function parseReportParams(q: Record<string, string | undefined>, now: number): ReportParams {
+  let to = now;
+  if (q.to) {
+    to = parseTime('to', q.to);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(q.to.trim())) to += DAY;
+  }
+  const from = q.from ? parseTime('from', q.from) : to - 30 * DAY;
+  if (from >= to) throw new ReportParamError('from must be before to');
+  if (to - from > 3660 * DAY) throw new ReportParamError('the date range is limited to 10 years');
+  const models = q.models ? list(q.models).map((m) => model('models', m)) : q.model ? [model('model', q.model)] : [...MODELS];
+  const dimension = (q.dimension ?? q.by ?? 'channel').toLowerCase();
+  if (dimension !== 'channel' && dimension !== 'campaign' && dimension !== 'source') {
+    throw new ReportParamError('dimension must be channel, campaign or source');
+  }
+  const bool = (v: string | undefined) => v === '1' || v === 'true' || v === 'yes' || v === '';
+  return {
+    from,
+    to,
+    models,
+    model: q.model ? model('model', q.model) : 'markov',
+    dimension,
+    lookbackMs: q.lookbackDays ? positive('lookbackDays', q.lookbackDays, 365) * DAY : DEFAULT_LOOKBACK_MS,
+    halfLifeMs: q.halfLifeDays ? positive('halfLifeDays', q.halfLifeDays, 365) * DAY : DEFAULT_HALF_LIFE_MS,
+    directOnlyIfNothingElse: q.directOnlyIfNothingElse !== undefined && bool(q.directOnlyIfNothingElse),
+    goals: list(q.goals),
+    steps: list(q.steps),
+    windowMs: q.windowDays ? positive('windowDays', q.windowDays, 365) * DAY : 7 * DAY,
+    limit: q.limit ? Math.floor(positive('limit', q.limit, 1000)) : 20,
+    order: q.order?.trim() || undefined,
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * What reports read from storage: stitched persons (`journeys`, implemented with the
+ * identity graph) and raw `Web Vitals` samples (`webVitals`, `store/sqlite/reports.ts`).
+ * Bots are excluded by both.
+ */
+import type { PersonJourney } from '../attribution/journey';
+import type { ChannelRule } from '../attribution/rules';
+import type { VitalsSample } from '../store/reports';
+
+export interface ReportSource {
+  /**
+   * Stitched persons with touches in [from − lookback, to) or conversions in [from, to)
+   * (the identity module's `store.journeys`; `events` fills `PersonJourney.events` for
+   * funnels, `goals` adds goal conversions).
+   */
+  journeys(siteId: string, opts: { from: number; to: number; lookbackMs: number; events?: boolean; goals?: string[] }): AsyncIterable<PersonJourney>;
+  /** `Web Vitals` track events in [from, to), bots excluded. */
+  webVitals(siteId: string, range: { from: number; to: number }): AsyncIterable<VitalsSample>;
+}
+
+/** The site a report runs for: id and its custom channel rules. */
+export interface ReportSite {
+  id: string;
+  rules: ChannelRule[];
+}

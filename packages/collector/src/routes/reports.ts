@@ -1,0 +1,61 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { CollectorDeps } from '../app';
+import { RuleError } from '../attribution/rules';
+import {
+  ExplainNotFound,
+  REPORTS,
+  ReportParamError,
+  isReportName,
+  parseReportParams,
+  reportSite,
+  runReport,
+  type ReportSource,
+} from '../reports';
+import { requireSecretKey, type AppEnv } from './auth';
+
+/**
+ * The storage a report needs, or a 503 naming what is missing (a store without the
+ * identity module's `journeys` cannot stitch persons).
+ */
+function reportSource(store: unknown, name: string): ReportSource {
+  const s = store as Partial<ReportSource>;
+  const need = name === 'vitals' ? 'webVitals' : 'journeys';
+  if (typeof s[need] !== 'function') {
+    throw new HTTPException(503, { message: `This store cannot run the ${name} report (no ${need}() read)` });
+  }
+  return s as ReportSource;
+}
+
+/**
+ * `GET /v1/reports/<name>` (secret key): attribution, explain, ropo, funnel, journeys, qr,
+ * vitals as JSON. Query: `from`, `to` (YYYY-MM-DD, ISO-8601 or ms; default the last 30
+ * days), `model` / `models`, `dimension` (channel|campaign|source), `lookbackDays`,
+ * `halfLifeDays`, `directOnlyIfNothingElse`, `goals`, `steps`, `windowDays`, `limit`,
+ * `order` (explain). Bots are excluded and persons stitched by the store's `journeys`.
+ *
+ * @example
+ * app.route('/', reportsRoutes(deps));
+ * // curl -H 'authorization: Bearer sk_…' 'http://localhost:8787/v1/reports/attribution?from=2026-03-01&to=2026-03-31&dimension=campaign'
+ */
+export function reportsRoutes(deps: CollectorDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/v1/reports', requireSecretKey, (c) => c.json({ reports: Object.keys(REPORTS) }));
+  app.get('/v1/reports/:name', requireSecretKey, async (c) => {
+    const name = c.req.param('name');
+    if (!isReportName(name)) {
+      throw new HTTPException(404, { message: `Unknown report "${name}" (reports: ${Object.keys(REPORTS).join(', ')})` });
+    }
+    try {
+      const params = parseReportParams(c.req.query(), deps.now());
+      const site = reportSite(c.get('site'));
+      return c.json(await runReport(name, reportSource(deps.store, name), site, params));
+    } catch (e) {
+      if (e instanceof ReportParamError) throw new HTTPException(400, { message: e.message });
+      if (e instanceof RuleError) throw new HTTPException(422, { message: `The site's channel rules are invalid: ${e.message}` });
+      if (e instanceof ExplainNotFound) throw new HTTPException(404, { message: e.message });
+      throw e;
+    }
+  });
+  return app;
+}
