@@ -228,6 +228,12 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
 
   const uaString = typeof context.userAgent === 'string' ? context.userAgent : env.requestUa;
   const cls = uaString ? env.uaOf(uaString) : null;
+  if ('userAgent' in context) {
+    // Only the classes (browser, OS, device, bot) are kept: the full string is a fingerprinting
+    // surface and no report needs it (PRIVACY.md).
+    context = { ...context };
+    delete context.userAgent;
+  }
 
   const event: StoredEvent = {
     siteId: env.siteId,
