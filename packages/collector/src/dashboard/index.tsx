@@ -50,6 +50,8 @@ export interface DashboardOptions {
   limiter?: LoginLimiter;
   /** The collector's client-IP function (socket, or X-Forwarded-For only behind a trusted proxy). */
   clientIp?: (c: Context) => string | null;
+  /** Public collector URL printed into new QR codes (default: the request's origin). */
+  publicUrl?: string;
 }
 
 function dashStore(c: Context<DashEnv>): Store & DashboardStore {
@@ -190,7 +192,7 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
     return c.redirect('/dashboard/login', 303);
   });
 
-  registerPages(app);
+  registerPages(app, { publicUrl: opts.publicUrl });
 
   app.onError((err, c) => {
     const status = err instanceof HTTPException ? err.status : 500;

@@ -1,0 +1,205 @@
+/** Attribution by channel / campaign / source with a model switcher, and one order explained. */
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import { MODEL_LABELS, MODELS, type ModelName } from '../../attribution/models';
+import { attributionReport } from '../../reports/attribution';
+import { explainReport, ExplainNotFound } from '../../reports/explain';
+import { BarChart } from '../charts';
+import type { DashEnv } from '../index';
+import { Empty, Layout, NotWired } from '../layout';
+import { int, money, RangeForm } from '../range';
+import { reportCtx } from '../report-ctx';
+
+const DIMENSIONS = [
+  ['channel', 'Channel'],
+  ['campaign', 'Campaign'],
+  ['source', 'Source'],
+] as const;
+
+function modelOf(v: string | undefined): ModelName {
+  return (MODELS as readonly string[]).includes(v ?? '') ? (v as ModelName) : 'markov';
+}
+
+/** GET /dashboard/attribution?dimension=&model= */
+export async function attributionPage(c: Context<DashEnv>) {
+  const p = c.get('page');
+  const dimension = DIMENSIONS.some(([d]) => d === c.req.query('dimension')) ? c.req.query('dimension')! : 'channel';
+  const model = modelOf(c.req.query('model'));
+  const r = reportCtx(c, { dimension });
+  const frame = (body: Child) => (
+    <Layout title="Attribution" active="/attribution" site={p.site} sites={p.sites} csrf={p.csrf}>
+      <RangeForm action="/dashboard/attribution" range={r.range} site={p.site}>
+        <div class="field">
+          <label for="dimension">Group by</label>
+          <select id="dimension" name="dimension">
+            {DIMENSIONS.map(([v, l]) => (
+              <option value={v} selected={v === dimension}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="model">Model</label>
+          <select id="model" name="model">
+            {MODELS.map((m) => (
+              <option value={m} selected={m === model}>
+                {MODEL_LABELS[m]}
+              </option>
+            ))}
+          </select>
+        </div>
+      </RangeForm>
+      {body}
+    </Layout>
+  );
+  if (!p.site) return c.html(frame(<Empty>No site yet.</Empty>));
+  if (!r.src) return c.html(frame(<NotWired what="Attribution (store.journeys)" />));
+  if (!r.params) return c.html(frame(<p class="error">{r.error}</p>), 400);
+  const rep = await attributionReport(r.src, r.site!, r.params);
+  const label = DIMENSIONS.find(([d]) => d === dimension)![1];
+  const rows = [...rep.rows].sort((a, b) => (b.revenue[model] ?? 0) - (a.revenue[model] ?? 0));
+  return c.html(
+    frame(
+      <>
+        <section class="kpis" aria-label="Totals">
+          <div class="card kpi"><div class="v">{int(rep.totals.conversions)}</div><div class="l">Conversions</div></div>
+          <div class="card kpi"><div class="v">{money(rep.totals.revenue)}</div><div class="l">Revenue</div></div>
+          <div class="card kpi"><div class="v">{int(rep.totals.persons)}</div><div class="l">Persons with a path</div></div>
+          <div class="card kpi"><div class="v">{`${rep.lookbackDays} d`}</div><div class="l">Lookback window</div></div>
+        </section>
+        {rows.length === 0 ? (
+          <Empty>No conversions in this date range.</Empty>
+        ) : (
+          <>
+            <section class="card">
+              <h2>{`Revenue by ${label.toLowerCase()} — ${MODEL_LABELS[model]}`}</h2>
+              <BarChart title={`Revenue credited by ${label.toLowerCase()}, ${MODEL_LABELS[model]} model`} rows={rows.slice(0, 12).map((row) => ({ label: row.key, value: row.revenue[model] ?? 0 }))} format={(v) => money(v)} />
+            </section>
+            <section class="card">
+              <h2>All models side by side</h2>
+              <p class="muted">Revenue credited to each {label.toLowerCase()} under every model; each order's credits sum to its value under every model.</p>
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{label}</th>
+                      {rep.models.map((m) => (
+                        <th scope="col" class="num">
+                          {m === model ? <strong>{MODEL_LABELS[m]}</strong> : MODEL_LABELS[m]}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map((row) => (
+                      <tr>
+                        <th scope="row">{row.key}</th>
+                        {rep.models.map((m) => (
+                          <td class="num">{money(row.revenue[m] ?? 0)}</td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <p class="muted">{`Channel rules: ${rep.channelRules}.`}</p>
+            </section>
+          </>
+        )}
+        <section class="card">
+          <h2>Explain one order</h2>
+          <form method="get" action="/dashboard/explain" class="inline">
+            <input type="hidden" name="site" value={p.site.id} />
+            <div class="field">
+              <label for="order">Order ID</label>
+              <input id="order" name="order" required />
+            </div>
+            <button type="submit">Explain</button>
+          </form>
+        </section>
+      </>,
+    ),
+  );
+}
+
+/** GET /dashboard/explain?order= — the order's path and each model's credits. */
+export async function explainPage(c: Context<DashEnv>) {
+  const p = c.get('page');
+  const order = (c.req.query('order') ?? '').trim();
+  const r = reportCtx(c, { order });
+  const frame = (body: Child, status: 200 | 400 | 404 = 200) =>
+    c.html(
+      <Layout title={`Order ${order || '?'}`} active="/attribution" site={p.site} sites={p.sites} csrf={p.csrf}>
+        <p>
+          <a href={`/dashboard/attribution?site=${encodeURIComponent(p.site?.id ?? '')}`}>← Attribution</a>
+        </p>
+        <RangeForm action="/dashboard/explain" range={r.range} site={p.site}>
+          <div class="field">
+            <label for="order">Order ID</label>
+            <input id="order" name="order" value={order} required />
+          </div>
+        </RangeForm>
+        {body}
+      </Layout>,
+      status,
+    );
+  if (!p.site || !r.src) return frame(<NotWired what="Order explanations (store.journeys)" />);
+  if (!order) return frame(<p class="error">Enter an order ID.</p>, 400);
+  if (!r.params) return frame(<p class="error">{r.error}</p>, 400);
+  // Markov learns from every path of the range, so the range matters (default: last 30 days).
+  const params = { ...r.params, order };
+  let rep;
+  try {
+    rep = await explainReport(r.src, r.site!, params);
+  } catch (e) {
+    if (e instanceof ExplainNotFound) return frame(<p class="error">{e.message}</p>, 404);
+    throw e;
+  }
+  return frame(
+    <>
+      <section class="kpis" aria-label="Order">
+        <div class="card kpi"><div class="v">{money(rep.order.value, rep.order.currency)}</div><div class="l">Order value</div></div>
+        <div class="card kpi"><div class="v">{rep.order.salesChannel}</div><div class="l">Sales channel</div></div>
+        <div class="card kpi"><div class="v">{rep.order.time.slice(0, 10)}</div><div class="l">Date</div></div>
+        <div class="card kpi"><div class="v">{rep.path.length}</div><div class="l">Touchpoints in the lookback</div></div>
+      </section>
+      <section class="card">
+        <h2>Path and credits</h2>
+        <p>
+          <a href={`/dashboard/person?site=${encodeURIComponent(p.site.id)}&orderId=${encodeURIComponent(rep.order.id)}`}>Show this customer's whole timeline</a>
+        </p>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Touch</th>
+                <th scope="col">Channel</th>
+                <th scope="col">Campaign</th>
+                {rep.models.map((m) => (
+                  <th scope="col" class="num">{MODEL_LABELS[m]}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rep.path.map((t) => (
+                <tr>
+                  <td>{t.time.replace('T', ' ').slice(0, 16)}</td>
+                  <td>{t.kind}</td>
+                  <td>
+                    {t.channel} <span class="tag">{`${t.source} / ${t.medium}`}</span>
+                  </td>
+                  <td>{t.campaign}</td>
+                  {rep.models.map((m) => (
+                    <td class="num">{money(t.credits[m] ?? 0, rep.order.currency)}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </>,
+  );
+}

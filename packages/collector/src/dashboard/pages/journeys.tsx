@@ -1,0 +1,79 @@
+/** Top journeys: the most frequent channel paths and their conversion rates. */
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import { journeysReport } from '../../reports/journeys';
+import type { DashEnv } from '../index';
+import { Empty, Layout, NotWired } from '../layout';
+import { int, money, pct, RangeForm } from '../range';
+import { reportCtx } from '../report-ctx';
+
+/** A channel path as text with arrows (screen readers hear "then"). */
+export function Path(props: { path: string[] }) {
+  return (
+    <span class="path">
+      {props.path.map((ch, i) => (
+        <>
+          {i > 0 ? (
+            <span class="arrow" aria-label="then">
+              →
+            </span>
+          ) : null}
+          <span class="tag">{ch}</span>
+        </>
+      ))}
+    </span>
+  );
+}
+
+/** GET /dashboard/journeys */
+export async function journeysPage(c: Context<DashEnv>) {
+  const p = c.get('page');
+  const r = reportCtx(c, { limit: '25' });
+  const frame = (body: Child) => (
+    <Layout title="Top journeys" active="/journeys" site={p.site} sites={p.sites} csrf={p.csrf}>
+      <RangeForm action="/dashboard/journeys" range={r.range} site={p.site} />
+      {body}
+    </Layout>
+  );
+  if (!p.site) return c.html(frame(<Empty>No site yet.</Empty>));
+  if (!r.src) return c.html(frame(<NotWired what="The journeys report (store.journeys)" />));
+  if (!r.params) return c.html(frame(<p class="error">{r.error}</p>), 400);
+  const rep = await journeysReport(r.src, r.site!, r.params);
+  return c.html(
+    frame(
+      <section class="card">
+        <h2>{`Most frequent channel paths (${int(rep.paths)} journeys, ${int(rep.conversions)} conversions)`}</h2>
+        {rep.rows.length === 0 ? (
+          <Empty />
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Path</th>
+                  <th scope="col" class="num">Journeys</th>
+                  <th scope="col" class="num">Conversions</th>
+                  <th scope="col" class="num">Rate</th>
+                  <th scope="col" class="num">Revenue</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rep.rows.map((row) => (
+                  <tr>
+                    <td>
+                      <Path path={row.path} />
+                    </td>
+                    <td class="num">{int(row.journeys)}</td>
+                    <td class="num">{int(row.conversions)}</td>
+                    <td class="num">{pct(row.conversionRate)}</td>
+                    <td class="num">{money(row.revenue)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>,
+    ),
+  );
+}

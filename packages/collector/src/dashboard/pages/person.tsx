@@ -1,0 +1,212 @@
+/**
+ * Person lookup: find a customer by any identifier and show one timeline across web, QR,
+ * store and phone. E-mail and phone are hashed before the lookup (they are stored hashed).
+ */
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import { hashPii } from '../../pii/index';
+import { identifier } from '../../stitch/identifiers';
+import type { Identifier, IdentifierKind } from '../../stitch/types';
+import type { StoredEvent } from '../../store/core';
+import type { StoredOrder } from '../../store/orders';
+import type { Store } from '../../store/types';
+import type { DashEnv } from '../index';
+import { Layout, NotWired } from '../layout';
+import { money } from '../range';
+
+/** Lookup fields of the form, in display order: query name, identifier kind, label. */
+export const LOOKUPS: [string, IdentifierKind, string][] = [
+  ['email', 'email', 'E-mail'],
+  ['phone', 'phone', 'Phone'],
+  ['loyaltyId', 'loyalty', 'Loyalty card'],
+  ['userId', 'user', 'Customer ID'],
+  ['orderId', 'order', 'Order ID'],
+  ['handoffCode', 'handoff', 'Handoff code'],
+  ['anonymousId', 'anon', 'Browser (anonymous ID)'],
+];
+
+type IdentityFns = {
+  personOf(siteId: string, id: Identifier): Promise<{ personId: string; identifiers: Identifier[] } | null>;
+  personEvents(siteId: string, id: Identifier, opts?: { limit?: number }): Promise<StoredEvent[]>;
+};
+type OrderFns = { ordersByIds(siteId: string, ids: string[]): Promise<StoredOrder[]> };
+
+/** One row of the timeline. */
+export interface TimelineItem {
+  ts: number;
+  /** Web, QR, Store, Phone, Identity, … */
+  channel: string;
+  title: string;
+  detail?: string;
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v));
+
+/** Turn a person's events and orders into timeline items (pure; consecutive page views are grouped). */
+export function timeline(events: StoredEvent[], orders: StoredOrder[]): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  const webOrderIds = new Set<string>();
+  for (const e of events) {
+    const p = e.properties ?? {};
+    const page = (e.context?.page ?? {}) as { path?: string; url?: string };
+    if (e.type === 'page') {
+      const last = items[items.length - 1];
+      const path = str(page.path || e.event || page.url);
+      if (last && last.channel === 'Web' && last.title.startsWith('Viewed') && e.timestamp - last.ts < 30 * 60_000) {
+        last.detail = `${last.detail}, ${path}`;
+        continue;
+      }
+      const camp = (e.context?.campaign ?? {}) as { source?: string; medium?: string; name?: string };
+      const from = camp.source ? ` via ${camp.source}${camp.medium ? ` / ${camp.medium}` : ''}${camp.name ? ` (${camp.name})` : ''}` : '';
+      items.push({ ts: e.timestamp, channel: 'Web', title: `Viewed pages${from}`, detail: path });
+      continue;
+    }
+    if (e.type === 'identify') {
+      items.push({ ts: e.timestamp, channel: 'Identity', title: 'Identified', detail: Object.keys(e.traits ?? {}).join(', ') });
+      continue;
+    }
+    if (e.type !== 'track') continue;
+    switch (e.event) {
+      case 'QR Code Scanned':
+        items.push({ ts: e.timestamp, channel: p.personalised ? 'Direct Mail' : 'QR', title: `Scanned QR code ${str(p.code)}`, detail: str(p.campaign_name || p.campaign_id) });
+        break;
+      case 'Offline Touchpoint': {
+        const type = str(p.touchpoint_type || p.type);
+        items.push({ ts: e.timestamp, channel: type === 'phone_call' ? 'Phone' : 'Store', title: type.replace(/_/g, ' ') || 'Offline touchpoint', detail: [str(p.location), str(p.note)].filter(Boolean).join(' — ') });
+        break;
+      }
+      case 'Handoff Code Issued':
+        items.push({ ts: e.timestamp, channel: 'Web', title: `Handoff code shown: ${str(p.display || p.code)}` });
+        break;
+      case 'Order Completed':
+        webOrderIds.add(str(p.order_id));
+        break;
+      case 'Web Vitals':
+        break;
+      default:
+        items.push({ ts: e.timestamp, channel: 'Web', title: str(e.event), detail: str(p.name || p.product_id || '') });
+    }
+  }
+  for (const o of orders) {
+    const ch = o.channel === 'web' ? 'Web' : o.channel.charAt(0).toUpperCase() + o.channel.slice(1);
+    const products = o.products.map((x) => `${x.quantity}× ${x.name ?? x.sku ?? x.id ?? '?'}`).join(', ');
+    items.push({
+      ts: o.ts,
+      channel: ch,
+      title: `Order ${o.orderId}: ${money(o.revenue, o.currency ?? 'EUR')}${o.status !== 'completed' ? ` (${o.status})` : ''}`,
+      detail: [o.location ? `at ${o.location}` : '', products].filter(Boolean).join(' — '),
+    });
+  }
+  return items.sort((a, b) => a.ts - b.ts);
+}
+
+/** Parse the form into an identifier (hashing e-mail / phone); null + message when invalid. */
+async function lookupIdentifier(q: Record<string, string>, defaultCountry: string | undefined): Promise<{ id: Identifier | null; label: string; error?: string }> {
+  for (const [name, kind, label] of LOOKUPS) {
+    const raw = q[name]?.trim();
+    if (!raw) continue;
+    if (kind === 'email' || kind === 'phone') {
+      const h = await hashPii(kind, raw, defaultCountry);
+      if (!h) return { id: null, label, error: `That ${label.toLowerCase()} is not valid.` };
+      return { id: identifier(kind, h), label };
+    }
+    const id = identifier(kind, raw);
+    return id ? { id, label } : { id: null, label, error: `That ${label.toLowerCase()} cannot identify anyone (blocked placeholder value).` };
+  }
+  return { id: null, label: '' };
+}
+
+/** GET /dashboard/person?email=… | phone | loyaltyId | userId | orderId | handoffCode | anonymousId */
+export async function personPage(c: Context<DashEnv>) {
+  const p = c.get('page');
+  const q = c.req.query();
+  const store = p.store as Store & Partial<IdentityFns> & Partial<OrderFns>;
+  const chosen = LOOKUPS.find(([n]) => q[n]?.trim())?.[0] ?? 'email';
+  const frame = (body: Child, status: 200 | 400 | 404 = 200) =>
+    c.html(
+      <Layout title="Person lookup" active="/person" site={p.site} sites={p.sites} csrf={p.csrf}>
+        <form method="get" action="/dashboard/person" class="inline card" aria-label="Find a person">
+          {p.site ? <input type="hidden" name="site" value={p.site.id} /> : null}
+          <div class="field">
+            <label for="kind">Identify by</label>
+            <select id="kind" name="kind">
+              {LOOKUPS.map(([n, , l]) => (
+                <option value={n} selected={n === (q.kind || chosen)}>
+                  {l}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="value">Value</label>
+            <input id="value" name="value" value={q.value ?? LOOKUPS.map(([n]) => q[n]).find(Boolean) ?? ''} required />
+          </div>
+          <button type="submit">Find</button>
+        </form>
+        {body}
+      </Layout>,
+      status,
+    );
+  if (!p.site) return frame(<p class="notice">No site yet.</p>);
+  if (typeof store.personOf !== 'function' || typeof store.personEvents !== 'function') return frame(<NotWired what="Person lookup (identity store)" />);
+  // The form sends kind + value; links may use the field name directly (?orderId=…).
+  const query: Record<string, string> = { ...q };
+  if (q.kind && q.value && LOOKUPS.some(([n]) => n === q.kind)) query[q.kind] = q.value;
+  const { id, label, error } = await lookupIdentifier(query, typeof p.site.settings?.defaultCountry === 'string' ? p.site.settings.defaultCountry : undefined);
+  if (error) return frame(<p class="error">{error}</p>, 400);
+  if (!id) return frame(<p class="muted">Look a customer up by e-mail, phone, loyalty card, customer ID, order ID, handoff code or browser ID.</p>);
+  const person = await store.personOf(p.site.id, id);
+  if (!person) return frame(<p class="notice">{`Nobody with that ${label.toLowerCase()} in this site.`}</p>, 404);
+  const events = await store.personEvents(p.site.id, id, { limit: 2000 });
+  const orderIds = [...new Set([...person.identifiers.filter((i) => i.kind === 'order').map((i) => i.value), ...events.filter((e) => e.event === 'Order Completed').map((e) => str(e.properties?.order_id))])].filter(Boolean);
+  const orders = typeof store.ordersByIds === 'function' ? await store.ordersByIds(p.site.id, orderIds) : [];
+  const items = timeline(events, orders);
+  const kinds = new Map<string, number>();
+  for (const i of person.identifiers) kinds.set(i.kind, (kinds.get(i.kind) ?? 0) + 1);
+  const revenue = orders.filter((o) => o.status === 'completed').reduce((a, o) => a + o.revenue, 0);
+  return frame(
+    <>
+      <section class="kpis" aria-label="Person">
+        <div class="card kpi"><div class="v">{orders.length}</div><div class="l">Orders, all channels</div></div>
+        <div class="card kpi"><div class="v">{money(revenue, orders[0]?.currency ?? 'EUR')}</div><div class="l">Revenue</div></div>
+        <div class="card kpi"><div class="v">{items[0] ? new Date(items[0].ts).toISOString().slice(0, 10) : '–'}</div><div class="l">First seen</div></div>
+        <div class="card kpi"><div class="v">{person.identifiers.length}</div><div class="l">Linked identifiers</div></div>
+      </section>
+      <div class="grid two">
+        <section class="card">
+          <h2>Timeline</h2>
+          <ol class="timeline" aria-label="Timeline, oldest first">
+            {items.map((it) => (
+              <li>
+                <time datetime={new Date(it.ts).toISOString()}>{new Date(it.ts).toISOString().replace('T', ' ').slice(0, 16)}</time>
+                <br />
+                <span class="ch">{it.channel}</span>
+                <strong>{it.title}</strong>
+                {it.detail ? <div class="muted">{it.detail}</div> : null}
+              </li>
+            ))}
+          </ol>
+        </section>
+        <section class="card">
+          <h2>Identifiers</h2>
+          <p class="muted">E-mail and phone are stored only as SHA-256 hashes.</p>
+          <ul>
+            {[...kinds].map(([k, n]) => (
+              <li>{`${k}: ${n}`}</li>
+            ))}
+          </ul>
+          <details>
+            <summary>Show values</summary>
+            <ul>
+              {person.identifiers.map((i) => (
+                <li>
+                  <code>{`${i.kind}:${i.kind === 'email' || i.kind === 'phone' ? `${i.value.slice(0, 12)}…` : i.value}`}</code>
+                </li>
+              ))}
+            </ul>
+          </details>
+        </section>
+      </div>
+    </>,
+  );
+}

@@ -1,0 +1,411 @@
+/**
+ * QR campaigns: the campaign table with scan → visit → order figures, code previews,
+ * SVG/PNG/CSV downloads, the printable sheet, and the staff forms to create a campaign,
+ * add shared codes or a personalised mailing from a recipient CSV.
+ * Validation and storage are the QR admin API's own functions (`qr/*`, `store.*Qr*`).
+ */
+import type { Context, Hono } from 'hono';
+import type { Child } from 'hono/jsx';
+import { normaliseCode } from '../../qr/alphabet';
+import { codeState, parseNewCampaign } from '../../qr/campaign';
+import { QrInputError } from '../../qr/errors';
+import { codesCsv, codesSheet } from '../../qr/export';
+import { parseRecipientsCsv } from '../../qr/recipients';
+import { canRenderPng, parseRenderOptions, renderPng, renderSvg } from '../../qr/render';
+import { scanUrl } from '../../qr/url';
+import { qrReport, type QrRow } from '../../reports/qr';
+import type { QrCampaign } from '../../store/qr';
+import type { DashEnv } from '../index';
+import { Empty, Layout } from '../layout';
+import { int, money, RangeForm } from '../range';
+import { reportCtx } from '../report-ctx';
+
+const DONE: Record<string, string> = {
+  created: 'Campaign created with one shared code. Download it below or add more codes.',
+  codes: 'Codes added.',
+  mailing: 'Personalised codes created for the mailing.',
+  disabled: 'Campaign disabled: its codes now lead to the fallback page.',
+  enabled: 'Campaign enabled.',
+};
+
+function siteQ(c: Context<DashEnv>): string {
+  const s = c.get('page').site;
+  return s ? `site=${encodeURIComponent(s.id)}` : '';
+}
+
+function Figures(props: { row?: QrRow }) {
+  const r = props.row;
+  return (
+    <>
+      <td class="num">{int(r?.scans ?? 0)}</td>
+      <td class="num">{int(r?.uniqueScanners ?? 0)}</td>
+      <td class="num">{int(r?.visits ?? 0)}</td>
+      <td class="num">{`${int(r?.ordersOnline ?? 0)} / ${int(r?.ordersOffline ?? 0)}`}</td>
+      <td class="num">{money(r?.revenue ?? 0)}</td>
+    </>
+  );
+}
+
+const FIG_HEAD = (
+  <>
+    <th scope="col" class="num">Scans</th>
+    <th scope="col" class="num">Scanners</th>
+    <th scope="col" class="num">Visits</th>
+    <th scope="col" class="num">Orders online / offline</th>
+    <th scope="col" class="num">Revenue after scan</th>
+  </>
+);
+
+function CreateCampaignForm(props: { csrf: string; siteId: string; origin: string }) {
+  return (
+    <form method="post" action={`/dashboard/qr/campaigns?site=${encodeURIComponent(props.siteId)}`} class="stack">
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <div class="field">
+        <label for="c-name">Campaign name</label>
+        <input id="c-name" name="name" required maxlength={200} placeholder="Spring flyer 2026" />
+      </div>
+      <div class="field">
+        <label for="c-target">
+          Landing page <span class="hint">(on one of the site's origins)</span>
+        </label>
+        <input id="c-target" name="targetUrl" type="url" required placeholder={`${props.origin}/`} />
+      </div>
+      <fieldset>
+        <legend>UTM parameters added on every scan</legend>
+        <div class="field">
+          <label for="c-src">utm_source</label>
+          <input id="c-src" name="utm_source" placeholder="flyer" />
+        </div>
+        <div class="field">
+          <label for="c-med">utm_medium</label>
+          <input id="c-med" name="utm_medium" placeholder="print" />
+        </div>
+      </fieldset>
+      <div class="field">
+        <label for="c-fb">
+          Fallback page <span class="hint">(optional: where codes lead when the campaign is off)</span>
+        </label>
+        <input id="c-fb" name="fallbackUrl" type="url" />
+      </div>
+      <div class="grid two">
+        <div class="field">
+          <label for="c-start">Starts (optional)</label>
+          <input id="c-start" name="startsAt" type="date" />
+        </div>
+        <div class="field">
+          <label for="c-end">Ends (optional)</label>
+          <input id="c-end" name="endsAt" type="date" />
+        </div>
+      </div>
+      <button type="submit">Create campaign</button>
+    </form>
+  );
+}
+
+/** GET /dashboard/qr — campaigns with their figures. */
+async function listPage(c: Context<DashEnv>, error?: string) {
+  const p = c.get('page');
+  const r = reportCtx(c);
+  const frame = (body: Child) =>
+    c.html(
+      <Layout title="QR campaigns" active="/qr" site={p.site} sites={p.sites} csrf={p.csrf}>
+        {error ? <p class="error" role="alert">{error}</p> : null}
+        {c.req.query('done') && DONE[c.req.query('done')!] ? <p class="success" role="status">{DONE[c.req.query('done')!]}</p> : null}
+        <RangeForm action="/dashboard/qr" range={r.range} site={p.site} />
+        {body}
+      </Layout>,
+      error ? 400 : 200,
+    );
+  if (!p.site) return frame(<Empty>No site yet.</Empty>);
+  const campaigns = await p.store.listQrCampaigns(p.site.id);
+  const rep = r.src && r.params ? await qrReport(r.src, r.site!, r.params) : null;
+  const fig = new Map(rep?.campaigns.map((x) => [x.campaignId, x]) ?? []);
+  return frame(
+    <>
+      <section class="card">
+        <h2>Campaigns</h2>
+        {campaigns.length === 0 ? (
+          <p class="muted">No QR campaign yet. Create one below.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Campaign</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" class="num">Codes</th>
+                  {FIG_HEAD}
+                </tr>
+              </thead>
+              <tbody>
+                {campaigns.map((k) => (
+                  <tr>
+                    <th scope="row">
+                      <a href={`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}`}>{k.name}</a>
+                    </th>
+                    <td>{k.disabled ? 'disabled' : codeState({ disabled: false }, k, Date.now()).replace('-', ' ')}</td>
+                    <td class="num">{int(k.codes ?? 0)}</td>
+                    <Figures row={fig.get(k.id)} />
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <p class="muted">{`Figures for the date range; orders and revenue are by scanners after their scan (lookback ${rep?.lookbackDays ?? 30} days).`}</p>
+      </section>
+      <section class="card">
+        <h2>New campaign</h2>
+        <CreateCampaignForm csrf={p.csrf} siteId={p.site.id} origin={p.site.origins.find((o) => o !== '*') ?? 'https://shop.example'} />
+      </section>
+    </>,
+  );
+}
+
+async function campaignOr404(c: Context<DashEnv>): Promise<QrCampaign | null> {
+  const p = c.get('page');
+  return p.site ? p.store.getQrCampaign(p.site.id, c.req.param('id') ?? '') : null;
+}
+
+/** GET /dashboard/qr/:id — codes, previews, downloads, add codes / mailing. */
+async function campaignPage(c: Context<DashEnv>, error?: string) {
+  const p = c.get('page');
+  const k = await campaignOr404(c);
+  if (!k || !p.site) return c.html(<Layout title="QR campaign" active="/qr" site={p.site} sites={p.sites} csrf={p.csrf}><p class="error">No such campaign in this site.</p></Layout>, 404);
+  const codes = await p.store.listQrCodes(p.site.id, k.id, { limit: 200 });
+  const r = reportCtx(c);
+  const rep = r.src && r.params ? await qrReport(r.src, r.site!, r.params) : null;
+  const fig = new Map(rep?.codes.filter((x) => x.campaignId === k.id).map((x) => [x.code, x]) ?? []);
+  const q = siteQ(c);
+  const base = `/dashboard/qr/${encodeURIComponent(k.id)}`;
+  const first = codes[0];
+  return c.html(
+    <Layout title={`QR campaign: ${k.name}`} active="/qr" site={p.site} sites={p.sites} csrf={p.csrf}>
+      <p>
+        <a href={`/dashboard/qr?${q}`}>← All campaigns</a>
+      </p>
+      {error ? <p class="error" role="alert">{error}</p> : null}
+      {c.req.query('done') && DONE[c.req.query('done')!] ? <p class="success" role="status">{DONE[c.req.query('done')!]}</p> : null}
+      <div class="grid two">
+        <section class="card">
+          <h2>Campaign</h2>
+          <dl>
+            <dt>Landing page</dt>
+            <dd><code>{k.targetUrl}</code></dd>
+            <dt>UTM</dt>
+            <dd><code>{Object.entries(k.utm).map(([a, b]) => `${a}=${b}`).join('&')}</code></dd>
+            <dt>Status</dt>
+            <dd>{k.disabled ? 'disabled' : codeState({ disabled: false }, k, Date.now()).replace('-', ' ')}</dd>
+          </dl>
+          <div class="actions">
+            <a class="button secondary" href={`${base}/codes.csv?${q}`}>Download CSV (mail merge)</a>
+            <a class="button secondary" href={`${base}/sheet?${q}`}>Printable sheet</a>
+          </div>
+          <form method="post" action={`${base}/${k.disabled ? 'enable' : 'disable'}?${q}`} class="inline">
+            <input type="hidden" name="_csrf" value={p.csrf} />
+            <button type="submit" class="secondary">{k.disabled ? 'Enable campaign' : 'Disable campaign'}</button>
+          </form>
+        </section>
+        <section class="card">
+          <h2>Code preview</h2>
+          {first ? (
+            <>
+              <img class="qr-preview" src={`/dashboard/qr/code/${encodeURIComponent(first.code)}.svg?${q}`} alt={`QR code ${first.code} leading to ${scanUrl(k.baseUrl, first.code)}`} width={160} height={160} />
+              <p>
+                <code>{scanUrl(k.baseUrl, first.code)}</code>
+              </p>
+            </>
+          ) : (
+            <p class="muted">No codes yet.</p>
+          )}
+        </section>
+      </div>
+      <section class="card">
+        <h2>{`Codes (${codes.length}${codes.length === 200 ? '+' : ''})`}</h2>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Code</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Label / recipient</th>
+                <th scope="col">Download</th>
+                {FIG_HEAD}
+              </tr>
+            </thead>
+            <tbody>
+              {codes.map((code) => (
+                <tr>
+                  <th scope="row"><code>{code.code}</code></th>
+                  <td>{code.kind}</td>
+                  <td>{code.recipientRef ?? code.label ?? ''}</td>
+                  <td>
+                    <a href={`/dashboard/qr/code/${encodeURIComponent(code.code)}.svg?${q}&download=1`}>SVG</a>{' '}
+                    <a href={`/dashboard/qr/code/${encodeURIComponent(code.code)}.png?${q}&download=1`}>PNG</a>
+                  </td>
+                  <Figures row={fig.get(code.code)} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <div class="grid two">
+        <section class="card">
+          <h2>Add shared codes</h2>
+          <p class="muted">One code per placement (poster, flyer, shop window) tells them apart.</p>
+          <form method="post" action={`${base}/codes?${q}`} class="stack">
+            <input type="hidden" name="_csrf" value={p.csrf} />
+            <div class="field">
+              <label for="n-count">How many</label>
+              <input id="n-count" name="count" type="number" min={1} max={1000} value="1" />
+            </div>
+            <div class="field">
+              <label for="n-label">Label</label>
+              <input id="n-label" name="label" maxlength={200} placeholder="Shop window" />
+            </div>
+            <button type="submit">Add codes</button>
+          </form>
+        </section>
+        <section class="card">
+          <h2>Personalised mailing</h2>
+          <p class="muted">
+            A CSV with a header row: <code>recipient_ref</code> plus any of <code>customer_id</code>, <code>email</code>, <code>phone</code>, <code>loyalty_id</code>. E-mail and phone are hashed before storage. Re-uploading the same list is safe.
+          </p>
+          <form method="post" action={`${base}/recipients?${q}`} class="stack" enctype="multipart/form-data">
+            <input type="hidden" name="_csrf" value={p.csrf} />
+            <div class="field">
+              <label for="r-file">Recipient list (CSV)</label>
+              <input id="r-file" name="file" type="file" accept=".csv,text/csv" required />
+            </div>
+            <button type="submit">Create personalised codes</button>
+          </form>
+        </section>
+      </div>
+    </Layout>,
+    error ? 400 : 200,
+  );
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+/**
+ * Register the QR pages and their form/download endpoints.
+ *
+ * @example
+ * registerQrPages(app, { publicUrl: 'https://t.shop.example' });
+ */
+export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string } = {}): void {
+  app.get('/qr', (c) => listPage(c));
+
+  app.post('/qr/campaigns', async (c) => {
+    const p = c.get('page');
+    if (!p.site) return listPage(c, 'No site.');
+    const b = await c.req.parseBody();
+    const utm: Record<string, string> = {};
+    if (text(b.utm_source)) utm.utm_source = text(b.utm_source);
+    if (text(b.utm_medium)) utm.utm_medium = text(b.utm_medium);
+    try {
+      const input = parseNewCampaign(
+        { name: text(b.name), targetUrl: text(b.targetUrl), fallbackUrl: text(b.fallbackUrl) || null, utm, startsAt: text(b.startsAt) || null, endsAt: text(b.endsAt) || null },
+        p.site.origins,
+        opts.publicUrl ?? new URL(c.req.url).origin,
+      );
+      const k = await p.store.createQrCampaign(p.site.id, input);
+      await p.store.createSharedQrCodes(p.site.id, k.id, { count: 1, label: 'main' });
+      return c.redirect(`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}&done=created`, 303);
+    } catch (e) {
+      if (e instanceof QrInputError) return listPage(c, e.message);
+      throw e;
+    }
+  });
+
+  app.get('/qr/code/:name', async (c) => {
+    const p = c.get('page');
+    const m = /^([A-Za-z0-9-]{1,64})\.(svg|png)$/.exec(c.req.param('name'));
+    if (!m || !p.site) return c.notFound();
+    const code = await p.store.getQrCode(p.site.id, normaliseCode(m[1]));
+    const k = code && (await p.store.getQrCampaign(p.site.id, code.campaignId));
+    if (!code || !k) return c.notFound();
+    const url = scanUrl(k.baseUrl, code.code);
+    const disposition = `${c.req.query('download') ? 'attachment' : 'inline'}; filename="${code.code}.${m[2]}"`;
+    if (m[2] === 'svg') return c.body(await renderSvg(url, parseRenderOptions({})), 200, { 'content-type': 'image/svg+xml', 'content-disposition': disposition });
+    if (!canRenderPng()) return c.text('PNG rendering is not available on this runtime; use SVG.', 501);
+    const png = await renderPng(url, parseRenderOptions({ size: '600' }));
+    return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png', 'content-disposition': disposition });
+  });
+
+  app.get('/qr/:id', (c) => campaignPage(c));
+
+  app.get('/qr/:id/codes.csv', async (c) => {
+    const p = c.get('page');
+    const k = await campaignOr404(c);
+    if (!k || !p.site) return c.notFound();
+    let out = '';
+    let after: string | null = null;
+    for (let first = true; ; first = false) {
+      const page = await p.store.listQrCodes(p.site.id, k.id, { after, limit: 5000 });
+      out += codesCsv(k, page, first);
+      if (page.length < 5000) break;
+      after = page[page.length - 1].code;
+    }
+    return c.body(out, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${k.id}-codes.csv"` });
+  });
+
+  app.get('/qr/:id/sheet', async (c) => {
+    const p = c.get('page');
+    const k = await campaignOr404(c);
+    if (!k || !p.site) return c.notFound();
+    const codes = await p.store.listQrCodes(p.site.id, k.id, { limit: 1000 });
+    const html = await codesSheet(k, codes, parseRenderOptions({ size: '180' }));
+    // The sheet is a standalone print page with its own inline styles; still no scripts.
+    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
+    return c.html(html);
+  });
+
+  app.post('/qr/:id/codes', async (c) => {
+    const p = c.get('page');
+    const k = await campaignOr404(c);
+    if (!k || !p.site) return c.notFound();
+    const b = await c.req.parseBody();
+    const count = Number(text(b.count) || '1');
+    if (!Number.isInteger(count) || count < 1 || count > 1000) return campaignPage(c, 'How many: a whole number from 1 to 1000.');
+    const label = text(b.label).slice(0, 200) || null;
+    await p.store.createSharedQrCodes(p.site.id, k.id, { count, label });
+    return c.redirect(`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}&done=codes`, 303);
+  });
+
+  app.post('/qr/:id/recipients', async (c) => {
+    const p = c.get('page');
+    const k = await campaignOr404(c);
+    if (!k || !p.site) return c.notFound();
+    const b = await c.req.parseBody();
+    const file = b.file;
+    if (!(file instanceof File) || file.size === 0) return campaignPage(c, 'Choose a CSV file with the recipients.');
+    if (file.size > 20 * 1024 * 1024) return campaignPage(c, 'The file is larger than 20 MB: split it, or use "omnitrail qr mailing".');
+    const defaultCountry = typeof p.site.settings.defaultCountry === 'string' ? p.site.settings.defaultCountry : undefined;
+    try {
+      const parsed = await parseRecipientsCsv(await file.text(), { defaultCountry });
+      if (parsed.recipients.length === 0) {
+        return campaignPage(c, `No usable recipient in the file.${parsed.rejected.length ? ` First problem: line ${parsed.rejected[0].line ?? '?'}: ${parsed.rejected[0].reason}` : ''}`);
+      }
+      await p.store.createPersonalQrCodes(p.site.id, k.id, parsed.recipients);
+      return c.redirect(`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}&done=mailing`, 303);
+    } catch (e) {
+      if (e instanceof QrInputError) return campaignPage(c, e.message);
+      throw e;
+    }
+  });
+
+  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+    app.post(`/qr/:id/${action}`, async (c) => {
+      const p = c.get('page');
+      const k = await campaignOr404(c);
+      if (!k || !p.site) return c.notFound();
+      await p.store.updateQrCampaign(p.site.id, k.id, { disabled });
+      return c.redirect(`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}&done=${action}d`, 303);
+    });
+  }
+}
