@@ -3,3 +3,4 @@
 export { startServer, type StartServerOptions, type RunningServer } from './server';
 export { clientIpResolver, type TrustProxy } from './client-ip';
 export { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';
+export { identityDeriver, recordIdentifierSet, restitchComponent } from '../store/sqlite/identity';

@@ -1,0 +1,120 @@
+// Identity stitching at scale: the identity deriver (the exact code ingest runs inside its
+// transaction) applied to a generated stream of 5 M events from ~1 M identifiers, in
+// transactions of 5 000 events like group commit. 2 % of events arrive late (up to 6 h
+// out of order) so the canonical re-stitch path runs too; shared devices cause conflicts.
+// The events table itself is not written here (ingest.bench measures that): this is the
+// stitching cost. Target: well under a minute.
+// Run: `pnpm bench` (builds first) or `node bench/stitch.bench.mjs` after a build.
+// Env: STITCH_EVENTS (default 5 000 000), STITCH_PERSONS (default 330 000), OMNITRAIL_DIST.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = process.env.OMNITRAIL_DIST ?? join(root, 'packages/collector/dist');
+const EVENTS = Number(process.env.STITCH_EVENTS ?? 5_000_000);
+const PERSONS = Number(process.env.STITCH_PERSONS ?? 330_000);
+const TX = 5_000;
+
+/** Seeded PRNG (mulberry32): the same stream on every run. */
+function rng(seed) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const hex64 = (n, salt) => (salt + n.toString(16)).padStart(64, '0');
+const anonsOf = (i) => 1 + (i % 3 === 0 ? 1 : 0) + (i % 10 === 0 ? 1 : 0);
+
+/** One generated event of person `i` at stream position `t`. */
+function makeEvent(r, t, base) {
+  let i = Math.floor(r() * PERSONS);
+  let anon = `a${i}_${Math.floor(r() * anonsOf(i))}`;
+  // Shared devices: one person in 500 sometimes uses the next person's browser.
+  if (i % 500 === 0 && r() < 0.3) anon = `a${i + 1}_0`;
+  const hasUser = i % 5 < 2;
+  const late = r() < 0.02 ? Math.floor(r() * 6 * 3_600_000) : 0;
+  const ev = {
+    siteId: 'bench', messageId: `m${t}`, type: 'track', event: 'Product Viewed', anonymousId: anon,
+    userId: hasUser && r() < 0.5 ? `u${i}` : null, timestamp: base + t * 100 - late, originalTimestamp: null,
+    receivedAt: base + t * 100, sentAt: null, consent: 'granted', bot: false, ua: null, country: null,
+    context: {}, properties: {}, traits: {},
+  };
+  const k = r();
+  if (k < 0.15) {
+    ev.type = 'page';
+    ev.event = null;
+    ev.context = { omnitrail: { sessionStart: true }, campaign: { source: 'google', medium: 'cpc' }, page: { url: 'https://shop.test/' } };
+  } else if (k < 0.18) {
+    ev.type = 'identify';
+    ev.event = null;
+    ev.traits = { email_sha256: i % 5 < 3 ? hex64(i, 'e') : undefined, loyalty_id: i % 4 === 0 ? `L${i}` : undefined };
+  } else if (k < 0.185 && i % 20 === 0) {
+    ev.event = 'Handoff Code Issued';
+    ev.properties = { code: `H${i.toString(36).toUpperCase()}` };
+  } else if (k < 0.19 && i % 10 === 0) {
+    ev.type = 'page';
+    ev.event = null;
+    ev.context = { omnitrail: { sessionStart: true, scanToken: `s${i}` } };
+  } else if (k < 0.2) {
+    ev.event = 'Order Completed';
+    ev.properties = { order_id: `o${t}`, revenue: 10 };
+  } else if (k < 0.205 && i % 4 === 0) {
+    ev.event = 'Offline Touchpoint';
+    ev.anonymousId = null;
+    ev.userId = null;
+    ev.properties = { touchpoint_type: 'store_visit', identifiers: { loyaltyId: `L${i}` } };
+  }
+  return ev;
+}
+
+export async function run() {
+  const { openSqliteStore, identityDeriver } = await import(pathToFileURL(join(dist, 'node.js')).href);
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrail-stitch-bench-'));
+  const store = openSqliteStore(join(dir, 'stitch.db'), { cacheMb: 512 });
+  const db = store.db;
+  try {
+    const r = rng(4711);
+    const base = Date.UTC(2026, 0, 1);
+    let stitchMs = 0;
+    const wall = performance.now();
+    const apply = db.transaction((events, first) => {
+      for (let j = 0; j < events.length; j++) identityDeriver(db, events[j], first + j);
+    });
+    for (let t = 0; t < EVENTS; t += TX) {
+      const n = Math.min(TX, EVENTS - t);
+      const chunk = new Array(n);
+      for (let j = 0; j < n; j++) chunk[j] = makeEvent(r, t + j, base);
+      const t0 = performance.now();
+      apply(chunk, t + 1);
+      stitchMs += performance.now() - t0;
+    }
+    const wallMs = performance.now() - wall;
+    const count = (sql) => db.prepare(sql).pluck().get();
+    const identifiers = count('SELECT count(*) FROM identity_ids');
+    const persons = count('SELECT count(DISTINCT person) FROM identity_ids');
+    const links = count('SELECT count(*) FROM identity_links');
+    const refused = count("SELECT count(*) FROM identity_links WHERE status = 'refused'");
+    const refs = count('SELECT count(*) FROM identity_refs');
+    const table = [
+      {
+        events: EVENTS, identifiers, persons, links, refused, 'touch refs': refs,
+        'stitch s': +(stitchMs / 1000).toFixed(1), 'events/s': Math.round(EVENTS / (stitchMs / 1000)),
+        'identifiers/s': Math.round(identifiers / (stitchMs / 1000)), 'wall s (incl. generation)': +(wallMs / 1000).toFixed(1),
+      },
+    ];
+    console.log('\nIdentity stitching (identity deriver, transactions of 5 000 events, 2 % late)');
+    console.table(table);
+    return table;
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await run();
