@@ -163,7 +163,10 @@ export function registerImportPages(app: Hono<DashEnv>): void {
         const grouper = new OrderGrouper();
         const add = (g: { input: Record<string, unknown>; line: number; error?: string } | null) => {
           if (!g) return;
-          if (g.error) stats.rejected.push({ line: g.line, reason: g.error });
+          if (g.error) {
+            stats.rejected.push({ line: g.line, reason: g.error });
+            stats.records++;
+          }
           else {
             if (channel && g.input.channel === undefined) g.input.channel = channel;
             inputs.push(g.input);
@@ -184,7 +187,7 @@ export function registerImportPages(app: Hono<DashEnv>): void {
             <main class="login">
               <h2>Import finished</h2>
               <p class={stats.rejected.length ? 'notice' : 'success'} role="status">
-                {`${int(total)} rows → ${int(stats.records + stats.rejected.length)} ${kind}: ${int(stats.accepted)} imported, ${int(stats.duplicates)} unchanged, ${int(stats.rejected.length)} rejected${stats.warnings ? `, ${int(stats.warnings)} warnings` : ''}.`}
+                {`${int(total)} rows → ${int(stats.records)} ${kind}: ${int(stats.accepted)} imported, ${int(stats.duplicates)} unchanged, ${int(stats.rejected.length)} rejected${stats.warnings ? `, ${int(stats.warnings)} warnings` : ''}.`}
               </p>
               {stats.rejected.length ? (
                 <div class="table-wrap">

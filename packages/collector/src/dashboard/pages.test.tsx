@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { withCollector, type CollectorFixture } from '../test-utils/harness';
+
+const XSS_CAMPAIGN = '<img src=x onerror=alert(1)>';
+const XSS_PRODUCT = '<script>alert("p")</script>';
+const ORIGIN = 'https://shop.example';
+
+/** Minimal cookie jar for the fixture's fetch. */
+function browser(fx: CollectorFixture) {
+  const jar = new Map<string, string>();
+  const take = (res: Response) => {
+    for (const sc of res.headers.getSetCookie()) {
+      const [pair] = sc.split(';');
+      const i = pair.indexOf('=');
+      if (/max-age=0/i.test(sc)) jar.delete(pair.slice(0, i));
+      else jar.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    return res;
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  return {
+    async get(path: string) {
+      return take(await fx.fetch(path, { headers: { cookie: cookie() }, redirect: 'manual' }));
+    },
+    async post(path: string, form: Record<string, string> | FormData) {
+      const body = form instanceof FormData ? form : new URLSearchParams(form);
+      const headers: Record<string, string> = { cookie: cookie(), origin: new URL(fx.url).origin };
+      return take(await fx.fetch(path, { method: 'POST', headers, body, redirect: 'manual' }));
+    },
+  };
+}
+
+function hidden(html: string, name: string): string {
+  const m = html.match(new RegExp(`name="${name}" value="([^"]+)"`));
+  if (!m) throw new Error(`no ${name}`);
+  return m[1];
+}
+
+async function seed(fx: CollectorFixture) {
+  const now = Date.now();
+  const iso = (dt: number) => new Date(now - dt).toISOString();
+  const ctx = (extra: Record<string, unknown> = {}) => ({ omnitrail: { v: 1, consent: 'granted', sessionId: 's1', ...extra }, page: { url: `${ORIGIN}/?utm_source=newsletter`, path: '/', referrer: '' } });
+  const batch = [
+    { type: 'page', messageId: 'm1', anonymousId: 'a1', timestamp: iso(3600_000), context: { ...ctx({ sessionStart: true }), campaign: { source: 'newsletter', medium: 'email', name: XSS_CAMPAIGN } } },
+    { type: 'track', event: 'Product Viewed', messageId: 'm2', anonymousId: 'a1', timestamp: iso(3500_000), properties: { product_id: 'P1', name: XSS_PRODUCT, price: 100 }, context: ctx() },
+    { type: 'track', event: 'Product Added', messageId: 'm3', anonymousId: 'a1', timestamp: iso(3400_000), properties: { product_id: 'P1' }, context: ctx() },
+    { type: 'track', event: 'Checkout Started', messageId: 'm4', anonymousId: 'a1', timestamp: iso(3300_000), context: ctx() },
+    { type: 'identify', messageId: 'm5', anonymousId: 'a1', timestamp: iso(3250_000), traits: { email: 'Jane@Example.com' }, context: ctx() },
+    { type: 'track', event: 'Order Completed', messageId: 'm6', anonymousId: 'a1', timestamp: iso(3200_000), properties: { order_id: 'W-1', revenue: 100, currency: 'EUR', products: [{ product_id: 'P1', name: XSS_PRODUCT, price: 100, quantity: 1 }] }, context: ctx() },
+  ];
+  const res = await fx.post('/v1/batch', { batch }, { headers: { origin: ORIGIN } });
+  expect(await res.json()).toMatchObject({ accepted: 6, rejected: [] });
+  const order = await fx.post('/v1/orders', { order_id: 'S-1', channel: 'store', location: 'berlin', revenue: 50, currency: 'EUR', email: 'jane@example.com', timestamp: iso(600_000) }, { auth: 'secret' });
+  expect(order.status).toBe(200);
+}
+
+async function login(fx: CollectorFixture) {
+  const b = browser(fx);
+  const page = await b.get('/dashboard/login');
+  const res = await b.post('/dashboard/login', { _login: hidden(await page.text(), '_login'), password: fx.secretKey });
+  expect(res.status).toBe(303);
+  const home = await b.get('/dashboard');
+  expect(home.status).toBe(200);
+  return { b, csrf: hidden(await home.text(), '_csrf') };
+}
+
+describe('dashboard pages on real data', () => {
+  it('every page renders, numbers come from the store, event data is escaped', async () => {
+    await withCollector(async (fx) => {
+      await seed(fx);
+      const { b } = await login(fx);
+      const pages: Record<string, string[]> = {
+        '/dashboard': ['Orders, all channels', '€150'],
+        '/dashboard/attribution': ['All models side by side', 'Email'],
+        '/dashboard/attribution?dimension=campaign&model=linear': ['&lt;img src=x onerror=alert(1)&gt;'],
+        '/dashboard/ropo': ['store/phone orders'],
+        '/dashboard/funnel': ['Persons per step', 'Checkout Started'],
+        '/dashboard/journeys': ['Most frequent channel paths'],
+        '/dashboard/vitals': ['No web vitals'],
+        '/dashboard/qr': ['New campaign'],
+        '/dashboard/person?kind=email&value=JANE%40example.com': ['Order W-1', 'Order S-1', 'at berlin', '&lt;script&gt;alert(&quot;p&quot;)&lt;/script&gt;'],
+        '/dashboard/explain?order=S-1': ['Path and credits', 'Email'],
+        '/dashboard/record': ['Offline order', 'Touchpoint'],
+        '/dashboard/import': ['CSV file'],
+      };
+      for (const [path, needles] of Object.entries(pages)) {
+        const res = await b.get(path);
+        const html = await res.text();
+        expect(res.status, path).toBe(200);
+        for (const n of needles) expect(html, `${path} shows ${n}`).toContain(n);
+        expect(html, path).not.toContain('<img src=x');
+        expect(html, path).not.toContain('<script>alert');
+      }
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
+  it('staff forms record an order by handoff code and a touchpoint by loyalty card; a mistyped code is refused', async () => {
+    await withCollector(async (fx) => {
+      await seed(fx);
+      const hand = await fx.post('/v1/handoff', { anonymousId: 'a1' }, { headers: { origin: ORIGIN } });
+      expect(hand.status).toBe(200);
+      const { display } = (await hand.json()) as { display: string };
+      const { b, csrf } = await login(fx);
+
+      // One wrong character: the check character catches it, nothing is stored.
+      const typo = display.slice(0, -1) + (display.endsWith('2') ? '3' : '2');
+      const bad = await b.post('/dashboard/record/order', { _csrf: csrf, by: 'handoffCode', who: typo, order_id: 'P-9', channel: 'phone', revenue: '80', currency: 'EUR' });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain('Not recorded');
+
+      const ok = await b.post('/dashboard/record/order', { _csrf: csrf, by: 'handoffCode', who: display, order_id: 'P-9', channel: 'phone', revenue: '80,50', currency: 'EUR' });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('Order P-9 recorded.');
+      const tp = await b.post('/dashboard/record/touchpoint', { _csrf: csrf, by: 'loyaltyId', who: 'L-77', type: 'store_visit', location: 'berlin', note: 'tried shoes' });
+      expect(tp.status).toBe(200);
+      expect(await tp.text()).toContain('Store visit recorded.');
+
+      const order = await fx.store.getOrder(fx.site.id, 'P-9');
+      expect(order).toMatchObject({ channel: 'phone', revenue: 80.5 });
+      // The phone order joined the web visitor through the handoff code.
+      const person = await (await b.get('/dashboard/person?kind=anonymousId&value=a1')).text();
+      expect(person).toContain('Order P-9');
+      expect(person).toContain('Order W-1');
+
+      // Without the CSRF token nothing is recorded.
+      const forged = await b.post('/dashboard/record/order', { by: 'userId', who: 'C-1', order_id: 'X-1', revenue: '1' });
+      expect(forged.status).toBe(403);
+      expect(await fx.store.getOrder(fx.site.id, 'X-1')).toBeNull();
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
+  it('creates a QR campaign and a personalised mailing, serves SVG/PNG/CSV/sheet', async () => {
+    await withCollector(async (fx) => {
+      const { b, csrf } = await login(fx);
+      const created = await b.post('/dashboard/qr/campaigns', { _csrf: csrf, name: 'Spring flyer', targetUrl: `${ORIGIN}/spring`, utm_source: 'flyer', utm_medium: 'print' });
+      expect(created.status).toBe(303);
+      const loc = created.headers.get('location')!;
+      const detail = await (await b.get(loc)).text();
+      expect(detail).toContain('Campaign created');
+      const code = detail.match(/\/dashboard\/qr\/code\/([A-Za-z0-9-]+)\.svg/)![1];
+      const svg = await b.get(`/dashboard/qr/code/${code}.svg`);
+      expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await svg.text()).toContain('<svg');
+      const png = await b.get(`/dashboard/qr/code/${code}.png?download=1`);
+      expect(png.headers.get('content-type')).toBe('image/png');
+      expect(png.headers.get('content-disposition')).toContain('attachment');
+
+      const id = loc.split('/')[3].split('?')[0];
+      const form = new FormData();
+      form.set('_csrf', csrf);
+      form.set('file', new File(['recipient_ref,email,loyalty_id\nR-1,a@example.com,L-1\nR-2,b@example.com,L-2\n'], 'r.csv', { type: 'text/csv' }));
+      const mailing = await b.post(`/dashboard/qr/${id}/recipients`, form);
+      expect(mailing.status).toBe(303);
+      const csv = await (await b.get(`/dashboard/qr/${id}/codes.csv`)).text();
+      expect(csv.split('\n')[0]).toContain('code,url,recipient_ref');
+      expect(csv).toContain('R-1');
+      expect(csv).not.toContain('a@example.com');
+      const sheet = await b.get(`/dashboard/qr/${id}/sheet`);
+      expect(sheet.status).toBe(200);
+      expect(sheet.headers.get('content-security-policy')).not.toContain('script');
+
+      const bad = await b.post('/dashboard/qr/campaigns', { _csrf: csrf, name: 'Evil', targetUrl: 'https://evil.example/' });
+      expect(bad.status).toBe(400);
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
+  it('imports a CSV with streamed progress and reports bad lines', async () => {
+    await withCollector(async (fx) => {
+      const { b, csrf } = await login(fx);
+      const rows = ['Bestellnr;Umsatz;E-Mail;Filiale'];
+      for (let i = 1; i <= 1200; i++) rows.push(`B-${i};${i % 100 === 0 ? 'abc' : '19.90'};k${i}@example.com;hamburg`);
+      const form = new FormData();
+      form.set('_csrf', csrf);
+      form.set('kind', 'orders');
+      form.set('channel', 'store');
+      form.set('map', 'order_id=Bestellnr\nrevenue=Umsatz\nemail=E-Mail\nlocation=Filiale');
+      form.set('file', new File([rows.join('\n')], 'pos.csv', { type: 'text/csv' }));
+      const res = await b.post('/dashboard/import', form);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html.match(/<progress/g)!.length).toBeGreaterThanOrEqual(3);
+      expect(html).toContain('1,200 rows → 1,200 orders: 1,188 imported, 0 unchanged, 12 rejected');
+      expect(html).toMatch(/<td class="num">101<\/td>/); // B-100 is on line 101
+      expect(await fx.store.countOrders(fx.site.id)).toBe(1188);
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+});
