@@ -3,6 +3,7 @@ import type { AppendResult, CoreStore, CreatedSite, Site, StoredEvent } from '..
 import type { Db } from './db';
 import { keyHash } from './hash';
 import type { SqliteContext } from './context';
+import { createDedup, type Dedup } from './dedup';
 
 /** A row of the `events` table as better-sqlite3 returns it. */
 export interface EventRow {
@@ -62,8 +63,11 @@ export function rowToEvent(r: EventRow): StoredEvent {
 }
 
 /**
- * Events of one anonymous or user id, oldest first, through the compact hash indexes.
- * For per-person reads (profiles, journeys); callable inside or outside a transaction.
+ * Events of one anonymous or user id, oldest first. The hash columns are indexed behind the
+ * append generation; `pinEventIndexStats` makes SQLite skip-scan them (one seek per
+ * 65 536-event generation: ~80 seeks at 5 M events). Write your own per-person queries the
+ * same way: `WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ?` with
+ * `keyHash(siteId, anonymousId)`. Reports over many people scan `events_site_ts` instead.
  *
  * @example
  * eventsOfId(db, site.id, 'anonymousId', 'a-123').map(rowToEvent);
@@ -116,10 +120,9 @@ const SITE_CACHE_MS = 5_000;
  * const store = { ...coreStore(ctx) };
  * const { site, secretKey } = await store.createSite({ name: 'Shop', origins: ['https://shop.example'] });
  */
-export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'close'> {
+export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'close'> & { saveDedupSnapshot(): void; dedupStats(): ReturnType<Dedup['stats']> } {
   const { db } = ctx;
   const q = {
-    findDup: db.prepare('SELECT 1 FROM events WHERE mid_hash = ? AND site_id = ? AND message_id = ? LIMIT 1').pluck(),
     insert: db.prepare(
       `INSERT INTO events (site_id, mid_hash, message_id, type, event, anonymous_id, user_id, anon_hash, user_hash,
         ts, received_at, original_timestamp, sent_at, consent, bot, ua_browser, ua_os, ua_device, country,
@@ -136,14 +139,16 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     rollbackTo: db.prepare('ROLLBACK TO deriver'),
   };
   const writeKeyCache = new Map<string, { site: Site; at: number }>();
+  const dedup = createDedup(db);
 
   /** Runs inside the shared transaction: dedup, insert, derivers. */
-  function appendSync(events: StoredEvent[]): AppendResult[] {
+  function appendSync(events: StoredEvent[]): { out: AppendResult[]; maxId: number } {
     const out: AppendResult[] = new Array(events.length);
+    let maxId = 0;
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       const mid = keyHash(e.siteId, e.messageId);
-      if (q.findDup.get(mid, e.siteId, e.messageId) !== undefined) {
+      if (dedup.isDuplicate(e.siteId, e.messageId, mid)) {
         out[i] = 'duplicate';
         continue;
       }
@@ -173,6 +178,8 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
       );
       out[i] = 'inserted';
       const rowid = Number(info.lastInsertRowid);
+      dedup.inserted(mid, rowid);
+      maxId = rowid;
       for (const derive of ctx.derivers) {
         // Each deriver in its own savepoint: a bug in one derived table must not lose the
         // event (the client would retry a poison batch forever). The failure is reported.
@@ -187,7 +194,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
         }
       }
     }
-    return out;
+    return { out, maxId };
   }
 
   return {
@@ -264,7 +271,20 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
 
     appendEvents(events) {
       if (events.length === 0) return Promise.resolve([]);
-      return ctx.commit(() => appendSync(events), events.length);
+      return ctx.commit(() => appendSync(events), events.length).then(({ out, maxId }) => {
+        dedup.committed(maxId);
+        return out;
+      });
+    },
+
+    /** Persists the dedup filter (called by close()). */
+    saveDedupSnapshot() {
+      dedup.save();
+    },
+
+    /** Dedup filter statistics (metrics). */
+    dedupStats() {
+      return dedup.stats();
     },
 
     async countEvents(siteId) {

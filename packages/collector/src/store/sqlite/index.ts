@@ -7,7 +7,7 @@ import { keysStore } from './keys';
 import { privacyStore } from './privacy';
 import { dashboardStore } from './dashboard';
 import { openDb, type Db } from './db';
-import { migrations, runMigrations } from './migrations';
+import { migrations, pinEventIndexStats, runMigrations } from './migrations';
 import { qrScanDeriver, qrStore } from './qr';
 import { identityDeriver } from './identity';
 import { identityStore } from './identity-read';
@@ -66,6 +66,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
   const db = openDb(path, { cacheMb: opts.cacheMb });
   try {
     runMigrations(db, migrations);
+    pinEventIndexStats(db);
   } catch (e) {
     db.close();
     throw e;
@@ -83,7 +84,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
   const core = coreStore(ctx);
   let closing: Promise<void> | null = null;
 
-  return {
+  const store: SqliteStore & { saveDedupSnapshot(): void } = {
     db,
     commit: committer.commit,
     flush: committer.flush,
@@ -106,6 +107,12 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     close() {
       closing ??= (async () => {
         await committer.close();
+        try {
+          store.saveDedupSnapshot();
+        } catch (e) {
+          // Not fatal: the next start rebuilds the filter from the index.
+          console.error('omnitrail: could not save the dedup filter snapshot:', e);
+        }
         // Checkpoint so the WAL is folded into the main file on a clean shutdown.
         try {
           db.pragma('wal_checkpoint(TRUNCATE)');
@@ -117,4 +124,5 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
       return closing;
     },
   };
+  return store;
 }

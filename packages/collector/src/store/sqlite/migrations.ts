@@ -18,14 +18,23 @@ export interface Migration {
 }
 
 /**
+ * Events are grouped into append generations of 2^GEN_SHIFT (65 536) rows: `id >> GEN_SHIFT`.
+ * Indexes on random keys (message, anonymous and user id hashes) lead with the generation, so
+ * an insert only touches the newest generation's pages instead of a random page of a huge
+ * B-tree. Fixed forever: it is part of the index definitions below.
+ */
+export const GEN_SHIFT = 16;
+
+/**
  * Migration 1: sites, keys and the event log.
  *
- * Events are a plain rowid table, so every insert appends at the right edge of the table
- * B-tree whatever the client's messageId looks like. Uniqueness of (site, messageId) is
- * enforced through `mid_hash`, a 53-bit hash of site + messageId in a compact integer index;
- * the full text is compared on every hash hit (see `core.ts` and "Storage design").
- * Per-person indexes key on 53-bit hashes of the anonymous/user id for the same reason:
- * 8-byte keys pack ~4× denser than UUID text, so the randomly-written index stays in cache.
+ * Events are a rowid table (AUTOINCREMENT: ids are never reused, even after erasure, which
+ * the dedup filter snapshot relies on), so every insert appends at the right edge of the
+ * table B-tree whatever the client's messageId looks like. Uniqueness of (site, messageId)
+ * is enforced by `dedup.ts`: a Bloom filter over `mid_hash` (53-bit hash of site +
+ * messageId) and, on a filter hit, the generation-led index `events_mid` plus a comparison
+ * of the full text. Per-person reads use the generation-led hash indexes `events_anon` /
+ * `events_user` (one probe per generation; see `eventsOfId`). See "Storage design".
  */
 const core = `
 CREATE TABLE sites (
@@ -39,7 +48,7 @@ CREATE TABLE sites (
 );
 
 CREATE TABLE events (
-  id                 INTEGER PRIMARY KEY,  -- append order; never reused (no AUTOINCREMENT needed: rows are never deleted from the end by design, see retention)
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,  -- append order, never reused
   site_id            TEXT NOT NULL,
   mid_hash           INTEGER NOT NULL,
   message_id         TEXT NOT NULL,
@@ -64,10 +73,18 @@ CREATE TABLE events (
   traits             TEXT NOT NULL DEFAULT '{}'
 );
 
-CREATE INDEX events_mid ON events (mid_hash);
+CREATE INDEX events_mid ON events ((id >> ${GEN_SHIFT}), mid_hash);
+CREATE INDEX events_anon ON events ((id >> ${GEN_SHIFT}), anon_hash) WHERE anon_hash IS NOT NULL;
+CREATE INDEX events_user ON events ((id >> ${GEN_SHIFT}), user_hash) WHERE user_hash IS NOT NULL;
+-- Time-range reads (reports); event time is nearly append-ordered, so this stays sequential.
 CREATE INDEX events_site_ts ON events (site_id, ts);
-CREATE INDEX events_anon ON events (anon_hash) WHERE anon_hash IS NOT NULL;
-CREATE INDEX events_user ON events (user_hash) WHERE user_hash IS NOT NULL;
+
+-- Snapshot of the in-memory dedup Bloom filter, written at clean close (see dedup.ts).
+CREATE TABLE dedup_filter (
+  id      INTEGER PRIMARY KEY CHECK (id = 1),
+  upto_id INTEGER NOT NULL,
+  data    BLOB NOT NULL
+);
 `;
 
 /**
@@ -110,4 +127,27 @@ export function runMigrations(db: Db, list: Migration[] = migrations): number {
     applied++;
   }
   return applied;
+}
+
+/**
+ * Tells the query planner that each generation (`id >> GEN_SHIFT`) holds many rows, so a
+ * lookup by hash alone (`WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ?`) uses the
+ * generation-led index by skip-scan (one seek per generation) instead of a table scan.
+ * Written at every open because ANALYZE on a small table would record too few rows per
+ * generation and silently turn skip-scan off.
+ *
+ * @example
+ * pinEventIndexStats(db); // after runMigrations
+ */
+export function pinEventIndexStats(db: Db): void {
+  db.exec('ANALYZE sqlite_schema'); // creates sqlite_stat1 if missing, without analysing tables
+  const rows = 1_000_000_000;
+  const put = db.prepare('INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)');
+  db.transaction(() => {
+    db.prepare("DELETE FROM sqlite_stat1 WHERE tbl = 'events' AND idx IN ('events_mid', 'events_anon', 'events_user', 'events_site_ts')").run();
+    for (const idx of ['events_mid', 'events_anon', 'events_user']) put.run('events', idx, `${rows} ${2 ** GEN_SHIFT} 1`);
+    // One site may own every event (the usual single-shop install): `site_id = ?` alone is not selective.
+    put.run('events', 'events_site_ts', `${rows} ${rows} 1`);
+  })();
+  db.exec('ANALYZE sqlite_schema'); // reloads the statistics into this connection
 }

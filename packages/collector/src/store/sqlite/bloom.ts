@@ -1,0 +1,123 @@
+/**
+ * A scalable Bloom filter over 53-bit key hashes (see `hash.ts`).
+ *
+ * Answers "certainly never seen" or "maybe seen". Layers double in capacity as keys are
+ * added, so the false-positive rate stays near {@link TARGET_FP} without ever rebuilding
+ * (a rebuild of millions of keys would stall the event loop). False positives only cost an
+ * index probe; there are no false negatives, which is what dedup correctness relies on.
+ */
+const BITS_PER_KEY = 12;
+const HASHES = 8;
+/** With 12 bits per key and 8 probes: ≈ 0.3 % false positives per full layer. */
+export const TARGET_FP = 0.003;
+
+interface Layer {
+  capacity: number;
+  count: number;
+  bits: number;
+  words: Uint32Array;
+}
+
+function newLayer(capacity: number): Layer {
+  const bits = Math.max(1024, Math.ceil((capacity * BITS_PER_KEY) / 32) * 32);
+  return { capacity, count: 0, bits, words: new Uint32Array(bits / 32) };
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * @example
+ * const f = new BloomFilter(1_000_000);
+ * f.add(keyHash(site, messageId));
+ * f.mayContain(keyHash(site, messageId)); // true
+ */
+export class BloomFilter {
+  private layers: Layer[];
+
+  constructor(initialCapacity = 1 << 20) {
+    this.layers = [newLayer(Math.max(1024, initialCapacity))];
+  }
+
+  /** Number of keys added (including repeats). */
+  get size(): number {
+    let n = 0;
+    for (const l of this.layers) n += l.count;
+    return n;
+  }
+
+  /** Bytes of bit arrays held in memory. */
+  get bytes(): number {
+    let n = 0;
+    for (const l of this.layers) n += l.words.byteLength;
+    return n;
+  }
+
+  add(h: number): void {
+    let l = this.layers[this.layers.length - 1];
+    if (l.count >= l.capacity) {
+      l = newLayer(l.capacity * 2);
+      this.layers.push(l);
+    }
+    const a = h >>> 0;
+    const b = fmix(((h / 0x100000000) >>> 0) ^ a) | 1;
+    for (let i = 0; i < HASHES; i++) {
+      const p = ((a + Math.imul(i, b)) >>> 0) % l.bits;
+      l.words[p >>> 5] |= 1 << (p & 31);
+    }
+    l.count++;
+  }
+
+  mayContain(h: number): boolean {
+    const a = h >>> 0;
+    const b = fmix(((h / 0x100000000) >>> 0) ^ a) | 1;
+    outer: for (const l of this.layers) {
+      for (let i = 0; i < HASHES; i++) {
+        const p = ((a + Math.imul(i, b)) >>> 0) % l.bits;
+        if ((l.words[p >>> 5] & (1 << (p & 31))) === 0) continue outer;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Binary snapshot: `[layers][capacity,count,bits,words…]…` as little-endian u32. */
+  serialize(): Uint8Array {
+    let words = 1;
+    for (const l of this.layers) words += 3 + l.words.length;
+    const out = new Uint32Array(words);
+    out[0] = this.layers.length;
+    let o = 1;
+    for (const l of this.layers) {
+      out[o++] = l.capacity;
+      out[o++] = l.count;
+      out[o++] = l.bits;
+      out.set(l.words, o);
+      o += l.words.length;
+    }
+    return new Uint8Array(out.buffer);
+  }
+
+  /** Inverse of {@link serialize}; null when the snapshot is malformed (then rebuild). */
+  static deserialize(bytes: Uint8Array): BloomFilter | null {
+    if (bytes.byteLength % 4 !== 0 || bytes.byteLength < 4) return null;
+    const w = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const f = new BloomFilter(1024);
+    f.layers = [];
+    let o = 1;
+    for (let i = 0; i < w[0]; i++) {
+      if (o + 3 > w.length) return null;
+      const [capacity, count, bits] = [w[o], w[o + 1], w[o + 2]];
+      o += 3;
+      if (bits % 32 !== 0 || o + bits / 32 > w.length) return null;
+      f.layers.push({ capacity, count, bits, words: w.slice(o, o + bits / 32) });
+      o += bits / 32;
+    }
+    return f.layers.length && o === w.length ? f : null;
+  }
+}

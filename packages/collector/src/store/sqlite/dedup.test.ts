@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../core';
+import { BloomFilter } from './bloom';
+import { keyHash } from './hash';
+import { openSqliteStore, type SqliteStore } from './index';
+
+const dirs: string[] = [];
+const open: SqliteStore[] = [];
+function tmpPath(): string {
+  const d = mkdtempSync(join(tmpdir(), 'ot-dedup-'));
+  dirs.push(d);
+  return join(d, 'test.db');
+}
+function openStore(path: string): SqliteStore {
+  const s = openSqliteStore(path, { flushMs: 1 });
+  open.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function ev(messageId: string, anonymousId = 'anon'): StoredEvent {
+  return {
+    siteId: 'st_a',
+    messageId,
+    type: 'track',
+    event: 'E',
+    anonymousId,
+    userId: null,
+    timestamp: 1,
+    originalTimestamp: null,
+    receivedAt: 1,
+    sentAt: null,
+    consent: null,
+    bot: false,
+    ua: null,
+    country: null,
+    context: {},
+    properties: {},
+    traits: {},
+  };
+}
+type WithStats = SqliteStore & { dedupStats(): { keys: number; probes: number; falsePositives: number } };
+
+describe('BloomFilter', () => {
+  it('never forgets a key, keeps false positives near its target while growing, and round-trips', () => {
+    const f = new BloomFilter(10_000);
+    for (let i = 0; i < 100_000; i++) f.add(keyHash('s', `in-${i}`));
+    let missing = 0;
+    for (let i = 0; i < 100_000; i++) if (!f.mayContain(keyHash('s', `in-${i}`))) missing++;
+    expect(missing).toBe(0);
+    let fp = 0;
+    for (let i = 0; i < 100_000; i++) if (f.mayContain(keyHash('s', `out-${i}`))) fp++;
+    // Five layers (10k…160k) each at ≤ 0.3 %: the union stays well under 2 %.
+    expect(fp / 100_000).toBeLessThan(0.02);
+    const g = BloomFilter.deserialize(f.serialize())!;
+    expect(g.size).toBe(100_000);
+    for (let i = 0; i < 100_000; i++) if (!g.mayContain(keyHash('s', `in-${i}`))) missing++;
+    expect(missing).toBe(0);
+    expect(BloomFilter.deserialize(new Uint8Array(7))).toBeNull();
+    expect(BloomFilter.deserialize(f.serialize().slice(0, 40))).toBeNull();
+  });
+});
+
+describe('dedup across restarts and processes', () => {
+  it('rebuilds the filter from the log when there is no snapshot (crash), and loads it after a clean close', async () => {
+    const path = tmpPath();
+    const a = openStore(path);
+    expect(await a.appendEvents([ev('m1'), ev('m2')])).toEqual(['inserted', 'inserted']);
+    // Simulate a crash: no close(), so no snapshot; the next open must scan the log.
+    const b = openStore(path) as WithStats;
+    expect(b.dedupStats().keys).toBe(2);
+    expect(await b.appendEvents([ev('m1'), ev('m3')])).toEqual(['duplicate', 'inserted']);
+    await b.close();
+    open.splice(open.indexOf(b), 1);
+    expect(a.db.prepare('SELECT upto_id FROM dedup_filter').pluck().get()).toBe(3);
+    const c = openStore(path) as WithStats;
+    expect(c.dedupStats().keys).toBe(3);
+    expect(await c.appendEvents([ev('m3'), ev('m2'), ev('m4')])).toEqual(['duplicate', 'duplicate', 'inserted']);
+  });
+
+  it('sees events appended by another connection to the same file', async () => {
+    const path = tmpPath();
+    const a = openStore(path);
+    const b = openStore(path);
+    expect(await a.appendEvents([ev('x1')])).toEqual(['inserted']);
+    expect(await b.appendEvents([ev('x1'), ev('x2')])).toEqual(['duplicate', 'inserted']);
+    expect(await a.appendEvents([ev('x2')])).toEqual(['duplicate']);
+    expect(await a.countEvents('st_a')).toBe(2);
+  });
+
+  it('stays correct when a failed transaction rolled back ids the filter had seen', async () => {
+    const path = tmpPath();
+    const a = openStore(path) as WithStats;
+    const b = openStore(path);
+    // An op that appends then throws: its savepoint rolls back the insert (the filter keeps the key).
+    await expect(
+      a.commit((db) => {
+        db.prepare("INSERT INTO events (site_id, mid_hash, message_id, type, ts, received_at) VALUES ('st_a', 1, 'gone', 'track', 1, 1)").run();
+        throw new Error('fail');
+      }),
+    ).rejects.toThrow('fail');
+    await b.appendEvents([ev('from-b')]);
+    expect(await a.appendEvents([ev('from-b'), ev('gone')])).toEqual(['duplicate', 'inserted']);
+  });
+
+  it('checks the full text on a filter hit, so only real duplicates are reported', async () => {
+    const a = openStore(tmpPath()) as WithStats;
+    const ids = Array.from({ length: 3000 }, (_, i) => `id-${i}`);
+    expect(new Set(await a.appendEvents(ids.map((m) => ev(m))))).toEqual(new Set(['inserted']));
+    const again = await a.appendEvents(ids.map((m) => ev(m)));
+    expect(again.every((r) => r === 'duplicate')).toBe(true);
+    const s = a.dedupStats();
+    expect(s.probes - s.falsePositives).toBe(3000);
+  });
+});
+
+describe('per-person reads', () => {
+  it('use the generation-led hash indexes (skip-scan), not a table scan', () => {
+    const s = openStore(tmpPath());
+    for (const [col, hash] of [['anonymous_id', 'anon_hash'], ['user_id', 'user_hash'], ['message_id', 'mid_hash']]) {
+      const plan = s.db
+        .prepare(`EXPLAIN QUERY PLAN SELECT * FROM events WHERE ${hash} = ? AND site_id = ? AND ${col} = ?`)
+        .all(1, 's', 'x')
+        .map((r) => (r as { detail: string }).detail)
+        .join(' ');
+      expect(plan).toMatch(/USING INDEX events_(anon|user|mid) \(ANY\(<expr>\) AND \w+_hash=\?\)/);
+    }
+  });
+});

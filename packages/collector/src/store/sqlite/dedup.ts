@@ -1,0 +1,123 @@
+import { BloomFilter } from './bloom';
+import type { Db } from './db';
+import { GEN_SHIFT } from './migrations';
+
+/** How many events the dedup filter may have to rescan after a crash before we snapshot. */
+const SNAPSHOT_AFTER_SCAN = 1_000_000;
+
+/** Dedup of `(site, messageId)`; see {@link createDedup}. */
+export interface Dedup {
+  /**
+   * True if the event is already stored. Call inside the write transaction (it reads rows
+   * other processes may have appended since our last look).
+   */
+  isDuplicate(siteId: string, messageId: string, midHash: number): boolean;
+  /** Records an event this process just inserted (inside the same transaction). */
+  inserted(midHash: number, id: number): void;
+  /** Marks ids up to `id` as committed (call after COMMIT). */
+  committed(id: number): void;
+  /** Writes the filter snapshot so the next start does not rescan the log. Call with no open transaction. */
+  save(): void;
+  /** Filter statistics (metrics, bench). */
+  stats(): { keys: number; bytes: number; probes: number; falsePositives: number };
+}
+
+/**
+ * Permanent dedup without a randomly-written B-tree.
+ *
+ * A random messageId index costs one dirty 4 KiB page per insert once the index outgrows a
+ * transaction's worth of inserts (measured: 6.6 KB of WAL per event at 1 M rows). Instead:
+ *
+ * 1. Every stored event's 53-bit `mid_hash` is in an in-memory scalable Bloom filter
+ *    (12 bits/key: 5 M events ≈ 8 MiB). "Not in filter" proves the event is new — the common
+ *    case costs no disk read at all.
+ * 2. On "maybe", the index `events_mid ((id >> 16), mid_hash)` is probed generation by
+ *    generation, newest first (retries are recent), and the full site + messageId compared.
+ *    That index is keyed by append generation first, so inserts only touch the newest
+ *    generation's few hundred pages: writes stay sequential as the table grows.
+ *
+ * The filter is rebuilt from the index at start (or loaded from the snapshot written at
+ * clean close, plus the rows appended since), so it can never miss a stored event.
+ * Events appended by another process (CLI) are noticed through `sqlite_sequence` inside
+ * the write transaction and added before deciding.
+ *
+ * @example
+ * const dedup = createDedup(db);
+ * if (!dedup.isDuplicate(site, mid, keyHash(site, mid))) { insert(); dedup.inserted(h, id); }
+ */
+export function createDedup(db: Db): Dedup {
+  const q = {
+    seq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck(),
+    scan: db.prepare('SELECT mid_hash FROM events WHERE id > ?').pluck(),
+    snapshot: db.prepare('SELECT upto_id, data FROM dedup_filter WHERE id = 1'),
+    saveSnapshot: db.prepare('INSERT OR REPLACE INTO dedup_filter (id, upto_id, data) VALUES (1, ?, ?)'),
+    probe: db.prepare(
+      `WITH RECURSIVE g(x) AS (SELECT ? UNION ALL SELECT x - 1 FROM g WHERE x > 0)
+       SELECT 1 FROM g CROSS JOIN events e ON (e.id >> ${GEN_SHIFT}) = g.x AND e.mid_hash = ?
+       WHERE e.site_id = ? AND e.message_id = ? LIMIT 1`,
+    ).pluck(),
+  };
+  const seqNow = () => (q.seq.get() as number | undefined) ?? 0;
+
+  let filter: BloomFilter | null = null;
+  let scanned = 0;
+  const snap = q.snapshot.get() as { upto_id: number; data: Buffer } | undefined;
+  let from = 0;
+  if (snap) {
+    filter = BloomFilter.deserialize(snap.data);
+    if (filter) from = snap.upto_id;
+  }
+  const total = seqNow();
+  if (!filter) filter = new BloomFilter(Math.max(1 << 20, Math.ceil(total * 1.25)));
+  for (const h of q.scan.iterate(from) as IterableIterator<number>) {
+    filter.add(h);
+    scanned++;
+  }
+  /** Highest id we have seen in the log (ours or another process's). */
+  let expected = total;
+  /** Highest id known committed: everything ≤ it is in the filter. */
+  let committedId = total;
+  let probes = 0;
+  let falsePositives = 0;
+
+  const api: Dedup = {
+    isDuplicate(siteId, messageId, h) {
+      const seq = seqNow();
+      if (seq !== expected) {
+        // Another connection appended (or our own failed transaction rolled back): add
+        // whatever is now stored after the last id we know was committed.
+        for (const x of q.scan.iterate(committedId) as IterableIterator<number>) filter!.add(x);
+        expected = seq;
+      }
+      if (!filter!.mayContain(h)) return false;
+      probes++;
+      const hit = q.probe.get(Math.floor(expected / 2 ** GEN_SHIFT), h, siteId, messageId) !== undefined;
+      if (!hit) falsePositives++;
+      return hit;
+    },
+    inserted(h, id) {
+      filter!.add(h);
+      expected = id;
+    },
+    committed(id) {
+      if (id > committedId) committedId = id;
+    },
+    save() {
+      db.transaction(() => {
+        const seq = seqNow();
+        if (seq !== expected) {
+          for (const x of q.scan.iterate(committedId) as IterableIterator<number>) filter!.add(x);
+          expected = seq;
+        }
+        q.saveSnapshot.run(seq, Buffer.from(filter!.serialize().buffer));
+      }).immediate();
+    },
+    stats() {
+      return { keys: filter!.size, bytes: filter!.bytes, probes, falsePositives };
+    },
+  };
+  // A long rescan (first start on an existing database, or after a crash) is saved so the
+  // next start is quick.
+  if (scanned >= SNAPSHOT_AFTER_SCAN) api.save();
+  return api;
+}
