@@ -1,10 +1,7 @@
 import { randomSymbols, symbolsForBits, normaliseCode, isCodeString } from '../../qr/alphabet';
-import { generateHandoffCode, parseHandoffCode, formatHandoffCode } from '../../qr/handoff-code';
 import { identifier, recipientIdentifier, cleanIdentifiers } from '../../stitch/identifiers';
 import type { StoredEvent } from '../core';
 import type {
-  HandoffCodeRecord,
-  HandoffLookup,
   QrCampaign,
   QrCampaignPatch,
   QrCode,
@@ -17,83 +14,17 @@ import { QrNotFoundError } from '../../qr/errors';
 import type { Deriver, SqliteContext } from './context';
 import type { Db } from './db';
 import { recordIdentifierSet } from './identity';
+import { handoffStore } from './qr-handoff';
+import { cached } from './qr-stmt';
+
+export { lookupHandoffCodeSync } from './qr-handoff';
 
 /** Length of shared campaign codes: 8 symbols ≈ 39.6 bits (public anyway: printed on posters). */
 export const SHARED_CODE_LENGTH = 8;
 /** Length of personalised codes: 13 symbols ≈ 64.4 bits, so no recipient can find another's code. */
 export const PERSONAL_CODE_LENGTH = symbolsForBits(64);
 
-/**
- * Migration of the QR/handoff domain. Codes are the primary key (globally unique: the scan URL
- * carries no site) in a WITHOUT ROWID table, so `/q/<code>` is one B-tree descent.
- * `qr_scans` holds one row per recorded scan (filled by `qrScanDeriver` in the scan event's own
- * transaction) for counts and scan-token lookups.
- */
-export const qrMigrationSql = `
-CREATE TABLE qr_campaigns (
-  id           TEXT PRIMARY KEY,
-  site_id      TEXT NOT NULL,
-  name         TEXT NOT NULL,
-  target_url   TEXT NOT NULL,
-  fallback_url TEXT,
-  utm          TEXT NOT NULL DEFAULT '{}',
-  base_url     TEXT NOT NULL,
-  starts_at    INTEGER,
-  ends_at      INTEGER,
-  disabled     INTEGER NOT NULL DEFAULT 0,
-  created_at   INTEGER NOT NULL
-);
-CREATE INDEX qr_campaigns_site ON qr_campaigns (site_id, created_at);
-
-CREATE TABLE qr_codes (
-  code          TEXT PRIMARY KEY,
-  site_id       TEXT NOT NULL,
-  campaign_id   TEXT NOT NULL,
-  kind          TEXT NOT NULL,          -- shared | personal
-  recipient_ref TEXT,
-  label         TEXT,
-  target_url    TEXT,
-  disabled      INTEGER NOT NULL DEFAULT 0,
-  created_at    INTEGER NOT NULL,
-  seq           INTEGER NOT NULL        -- creation order inside the campaign (paging, exports)
-) WITHOUT ROWID;
-CREATE INDEX qr_codes_campaign ON qr_codes (campaign_id, seq);
-CREATE UNIQUE INDEX qr_codes_recipient ON qr_codes (campaign_id, recipient_ref) WHERE recipient_ref IS NOT NULL;
-
--- Mailing recipients: identifiers hashed (e-mail/phone SHA-256), never raw.
-CREATE TABLE qr_recipients (
-  campaign_id   TEXT NOT NULL,
-  recipient_ref TEXT NOT NULL,
-  site_id       TEXT NOT NULL,
-  customer_id   TEXT,
-  email_sha256  TEXT,
-  phone_sha256  TEXT,
-  loyalty_id    TEXT,
-  created_at    INTEGER NOT NULL,
-  PRIMARY KEY (campaign_id, recipient_ref)
-) WITHOUT ROWID;
-
-CREATE TABLE qr_scans (
-  token        TEXT PRIMARY KEY,
-  site_id      TEXT NOT NULL,
-  code         TEXT NOT NULL,
-  campaign_id  TEXT NOT NULL,
-  ts           INTEGER NOT NULL,
-  event_rowid  INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX qr_scans_code ON qr_scans (code);
-CREATE INDEX qr_scans_campaign ON qr_scans (campaign_id);
-
-CREATE TABLE handoff_codes (
-  site_id      TEXT NOT NULL,
-  code         TEXT NOT NULL,
-  anonymous_id TEXT NOT NULL,
-  issued_at    INTEGER NOT NULL,
-  expires_at   INTEGER NOT NULL,
-  PRIMARY KEY (site_id, code)
-) WITHOUT ROWID;
-CREATE INDEX handoff_codes_anon ON handoff_codes (site_id, anonymous_id, expires_at);
-`;
+export { qrMigrationSql } from './qr-schema';
 
 interface CampaignRow {
   id: string;
@@ -198,36 +129,6 @@ export function recipientIdentifiers(campaignId: string, r: QrRecipient) {
 }
 
 /**
- * Looks up a handoff code quoted by staff, inside any transaction (orders and touchpoints call
- * this in their own write). `at` is the time of the order or touchpoint, so a CSV import of
- * last month's orders accepts codes that were valid then.
- *
- * @example
- * const r = lookupHandoffCodeSync(db, siteId, 'k7m-2qx', order.ts);
- * if (!r.ok) reject(r.message); else link({ kind: 'anon', value: r.record.anonymousId });
- */
-export function lookupHandoffCodeSync(db: Db, siteId: string, raw: unknown, at: number): HandoffLookup {
-  const parsed = parseHandoffCode(raw);
-  if (!parsed.ok) return parsed;
-  const row = db
-    .prepare('SELECT site_id, code, anonymous_id, issued_at, expires_at FROM handoff_codes WHERE site_id = ? AND code = ?')
-    .get(siteId, parsed.code) as { site_id: string; code: string; anonymous_id: string; issued_at: number; expires_at: number } | undefined;
-  const shown = formatHandoffCode(parsed.code);
-  if (!row) {
-    return { ok: false, reason: 'unknown', message: `handoff code ${shown} was never issued on this site (its check character is valid, so it may be from another shop or made up)` };
-  }
-  const record: HandoffCodeRecord = { siteId: row.site_id, code: row.code, anonymousId: row.anonymous_id, issuedAt: row.issued_at, expiresAt: row.expires_at };
-  if (at > row.expires_at) {
-    return { ok: false, reason: 'expired', message: `handoff code ${shown} expired on ${new Date(row.expires_at).toISOString()} (issued ${new Date(row.issued_at).toISOString()})` };
-  }
-  if (at < row.issued_at - 5 * 60_000) {
-    // A record dated well before the code existed cannot have quoted it (5 min clock tolerance).
-    return { ok: false, reason: 'expired', message: `handoff code ${shown} was issued on ${new Date(row.issued_at).toISOString()}, after this record's time` };
-  }
-  return { ok: true, record };
-}
-
-/**
  * A QR code's campaign and recipient, inside any transaction: orders and touchpoints that quote
  * a personalised code link to the recipient (`recipientIdentifier(campaignId, recipientRef)`).
  *
@@ -238,7 +139,7 @@ export function lookupHandoffCodeSync(db: Db, siteId: string, raw: unknown, at: 
 export function qrCodeInfoSync(db: Db, siteId: string, raw: string): { code: string; campaignId: string; recipientRef: string | null } | null {
   const code = normaliseCode(raw);
   if (!isCodeString(code, 4, 32)) return null;
-  const r = db.prepare('SELECT code, campaign_id, recipient_ref FROM qr_codes WHERE code = ? AND site_id = ?').get(code, siteId) as
+  const r = cached(db, 'SELECT code, campaign_id, recipient_ref FROM qr_codes WHERE code = ? AND site_id = ?').get(code, siteId) as
     | { code: string; campaign_id: string; recipient_ref: string | null }
     | undefined;
   return r ? { code: r.code, campaignId: r.campaign_id, recipientRef: r.recipient_ref } : null;
@@ -252,7 +153,8 @@ export const qrScanDeriver: Deriver = (db, ev: StoredEvent, rowid: number) => {
   if (ev.type !== 'track' || ev.event !== 'QR Code Scanned' || ev.bot) return;
   const p = ev.properties;
   if (typeof p.scan_token !== 'string' || typeof p.code !== 'string') return;
-  db.prepare(
+  cached(
+    db,
     `INSERT OR IGNORE INTO qr_scans (token, site_id, code, campaign_id, ts, event_rowid)
      SELECT ?, site_id, code, campaign_id, ?, ? FROM qr_codes WHERE code = ? AND site_id = ?`,
   ).run(p.scan_token, ev.timestamp, rowid, p.code, ev.siteId);
@@ -281,6 +183,8 @@ export function qrStore(ctx: SqliteContext): QrStore {
   }
 
   return {
+    ...handoffStore(ctx),
+
     async createQrCampaign(siteId, input) {
       const id = `cmp_${randomSymbols(12).toLowerCase()}`;
       const now = Date.now();
@@ -453,31 +357,6 @@ export function qrStore(ctx: SqliteContext): QrStore {
       return { code: toCode(r), campaign } satisfies ResolvedQrCode;
     },
 
-    async issueHandoffCode(siteId, anonymousId, opts) {
-      return commit((d) => {
-        const live = d
-          .prepare('SELECT code, issued_at, expires_at FROM handoff_codes WHERE site_id = ? AND anonymous_id = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT 1')
-          .get(siteId, anonymousId, opts.now) as { code: string; issued_at: number; expires_at: number } | undefined;
-        // Same visitor, same code: what they were told to quote stays valid while it is fresh.
-        if (live && live.expires_at - opts.now >= opts.validityMs / 2 && live.code.length === opts.length) {
-          return { record: { siteId, code: live.code, anonymousId, issuedAt: live.issued_at, expiresAt: live.expires_at }, reused: true };
-        }
-        const ins = d.prepare('INSERT OR IGNORE INTO handoff_codes (site_id, code, anonymous_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)');
-        const expiresAt = opts.now + opts.validityMs;
-        for (let attempt = 0; attempt < 20; attempt++) {
-          const code = generateHandoffCode(opts.length);
-          // Codes are never reused on a site, so a late record quoting an old code cannot reach a new visitor.
-          if (ins.run(siteId, code, anonymousId, opts.now, expiresAt).changes === 1) {
-            return { record: { siteId, code, anonymousId, issuedAt: opts.now, expiresAt }, reused: false };
-          }
-        }
-        throw new Error('handoff code space is crowded: configure a longer handoff code length');
-      });
-    },
-
-    async lookupHandoffCode(siteId, raw, at) {
-      return lookupHandoffCodeSync(db, siteId, raw, at);
-    },
   };
 }
 
