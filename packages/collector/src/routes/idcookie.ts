@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import type { CollectorDeps } from '../app';
@@ -66,7 +67,14 @@ export function cookieDomainFor(collectorHost: string, pageHost: string | null, 
  */
 export function idCookieRoutes(_deps: CollectorDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.post('/v1/id', async (c) => {
+  // The body is three short strings; refuse anything bigger while reading.
+  const small = bodyLimit({
+    maxSize: 4 * 1024,
+    onError: () => {
+      throw new HTTPException(413, { message: 'Request body larger than 4 KB' });
+    },
+  });
+  app.post('/v1/id', small, async (c) => {
     const origin = c.req.header('origin') ?? null;
     let body: { anonymousId?: unknown; domain?: unknown; writeKey?: unknown };
     try {

@@ -60,6 +60,13 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
   app.get('/q', (c) => c.html(friendlyPage('unknown'), 404, { 'Cache-Control': 'no-store' }));
 
   app.use('/v1/qr/*', requireSecretKey);
+  // Admin JSON bodies are small; only the recipient list (below) may be large.
+  const smallBody = bodyLimit({
+    maxSize: 64 * 1024,
+    onError: () => {
+      throw new HTTPException(413, { message: 'Request body larger than 64 KB' });
+    },
+  });
 
   async function campaignOf(c: Context<AppEnv>): Promise<QrCampaign> {
     const campaign = await store.getQrCampaign(c.get('site').id, c.req.param('id') ?? '');
@@ -67,7 +74,7 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
     return campaign;
   }
 
-  app.post('/v1/qr/campaigns', async (c) => {
+  app.post('/v1/qr/campaigns', smallBody, async (c) => {
     const site = c.get('site');
     const base = options.publicUrl ?? new URL(c.req.url).origin;
     const input = parseNewCampaign(await jsonBody(c), site.origins, base);
@@ -76,14 +83,14 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
 
   app.get('/v1/qr/campaigns', async (c) => c.json({ campaigns: await store.listQrCampaigns(c.get('site').id) }));
   app.get('/v1/qr/campaigns/:id', async (c) => c.json(await campaignOf(c)));
-  app.patch('/v1/qr/campaigns/:id', async (c) => {
+  app.patch('/v1/qr/campaigns/:id', smallBody, async (c) => {
     const site = c.get('site');
     const current = await campaignOf(c);
     const patch = parseCampaignPatch(await jsonBody(c), current, site.origins);
     return c.json(await store.updateQrCampaign(site.id, current.id, patch));
   });
 
-  app.post('/v1/qr/campaigns/:id/codes', async (c) => {
+  app.post('/v1/qr/campaigns/:id/codes', smallBody, async (c) => {
     const site = c.get('site');
     const campaign = await campaignOf(c);
     const b = await jsonBody(c);
@@ -182,7 +189,7 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
     return c.body(png as Uint8Array<ArrayBuffer>, 200, { ...headers, 'Content-Type': 'image/png' });
   });
 
-  app.patch('/v1/qr/codes/:name', async (c) => {
+  app.patch('/v1/qr/codes/:name', smallBody, async (c) => {
     const { code, campaign } = await codeOf(c, c.req.param('name'));
     const b = await jsonBody(c);
     if (typeof b.disabled !== 'boolean') throw new QrInputError('send { "disabled": true } or { "disabled": false }');
