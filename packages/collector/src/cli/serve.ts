@@ -115,7 +115,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     onRun: (r) => r.deleted > 0 && quietIo.out(`omnitrail: retention removed ${r.deleted} old events of site ${r.siteId}`),
   });
 
-  return new Promise<number>((resolve) => {
+  let detach = () => {};
+  const code = await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
@@ -127,17 +128,25 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       stopRetention()
         .then(() => srv.close())
         .then(
-        () => {
-          quietIo.out('omnitrail: stopped cleanly');
-          resolve(0);
-        },
-        (e) => {
-          io.err(`omnitrail: error while closing: ${e instanceof Error ? e.message : String(e)}`);
-          resolve(1);
-        },
-      );
+          () => {
+            quietIo.out('omnitrail: stopped cleanly');
+            resolve(0);
+          },
+          (e) => {
+            io.err(`omnitrail: error while closing: ${e instanceof Error ? e.message : String(e)}`);
+            resolve(1);
+          },
+        );
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+    detach = () => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+    };
   });
+  detach();
+  return code;
 }

@@ -1,0 +1,86 @@
+import { request } from 'node:http';
+import { expect, test } from 'vitest';
+import { run } from './serve';
+import type { CliIo } from './io';
+import { tempDbPath } from '../test-utils/harness';
+import { openSqliteStore } from '../store/sqlite/index';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(fn: () => T | undefined, what: string): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = fn();
+    if (v !== undefined) return v;
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('serve: first start creates a demo site; SIGTERM drains an in-flight request, then closes the database', async () => {
+  const db = tempDbPath();
+  const lines: string[] = [];
+  const io: CliIo = { out: (l) => lines.push(...l.split('\n')), err: (l) => lines.push('ERR ' + l) };
+  const done = run(['--port', '0', '--db', db], io);
+  const url = await waitFor(() => lines.map((l) => /listening on (http:\/\/\S+)/.exec(l)?.[1]).find(Boolean), 'listening line');
+  const writeKey = /write key\s+(wk_\S+)/.exec(lines.join('\n'))?.[1];
+  expect(writeKey).toBeTruthy();
+  expect(lines.join('\n')).toMatch(/secret key\s+sk_\S+/);
+
+  // A batch whose body arrives in two halves, with SIGTERM in between: it must still be
+  // answered 200 and committed; only then does the server close.
+  const batch = Array.from({ length: 200 }, (_, i) => ({ type: 'track', event: 'E', anonymousId: 'a', messageId: `drain-${i}` }));
+  const body = Buffer.from(JSON.stringify({ batch }));
+  const { port } = new URL(url);
+  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/v1/batch', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: 'Basic ' + btoa(`${writeKey}:`) } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      },
+    );
+    req.on('error', reject);
+    req.write(body.subarray(0, 100));
+    req.on('socket', (s) =>
+      s.on('connect', async () => {
+        await sleep(100);
+        process.emit('SIGTERM');
+        await sleep(100);
+        req.end(body.subarray(100));
+      }),
+    );
+  });
+  const res = await response;
+  expect(res.status).toBe(200);
+  expect(JSON.parse(res.text)).toEqual({ accepted: 200, duplicates: 0, rejected: [] });
+  expect(await done).toBe(0);
+  expect(lines.join('\n')).toContain('stopped cleanly');
+  expect(process.listenerCount('SIGTERM')).toBe(0);
+
+  // Closed: no new connections; the database holds the drained batch and the demo site.
+  await expect(fetch(url + '/healthz')).rejects.toThrow();
+  const store = openSqliteStore(db);
+  try {
+    const [site] = await store.listSites();
+    expect(site.name).toBe('Demo shop');
+    expect(await store.countEvents(site.id)).toBe(200);
+  } finally {
+    await store.close();
+  }
+
+  // Second start on the same file: no second demo site.
+  const lines2: string[] = [];
+  const done2 = run(['--port', '0', '--db', db], { out: (l) => lines2.push(l), err: (l) => lines2.push(l) });
+  await waitFor(() => (lines2.some((l) => l.includes('listening on')) ? true : undefined), 'second start');
+  expect(lines2.join('\n')).not.toContain('demo site');
+  process.emit('SIGINT');
+  expect(await done2).toBe(0);
+});
+
+test('serve: bad flags are refused with a clear message', async () => {
+  const errs: string[] = [];
+  const io: CliIo = { out: () => {}, err: (l) => errs.push(l) };
+  await expect(run(['--port', 'eighty'], io)).rejects.toThrow(/--port must be a non-negative integer/);
+  await expect(run(['--port', '70000'], io)).rejects.toThrow(/at most 65535/);
+});

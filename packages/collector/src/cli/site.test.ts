@@ -1,0 +1,78 @@
+import { expect, test } from 'vitest';
+import { main } from './main';
+import type { CliIo } from './io';
+import { tempDbPath } from '../test-utils/harness';
+import { openSqliteStore } from '../store/sqlite/index';
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
+}
+
+test('site create --json prints exactly {id, writeKey, secretKey}; the secret key is stored hashed and works', async () => {
+  const db = tempDbPath();
+  const io = capture();
+  const code = await main(['site', 'create', '--name', 'Shop', '--origin', 'https://Shop.example/', '--origin', 'http://localhost:3000', '--json', '--db', db], io);
+  expect(code).toBe(0);
+  expect(io.stderr).toEqual([]);
+  expect(io.stdout).toHaveLength(1);
+  const out = JSON.parse(io.stdout[0]);
+  expect(Object.keys(out)).toEqual(['id', 'writeKey', 'secretKey']);
+  const store = openSqliteStore(db);
+  try {
+    const site = await store.siteBySecretKey(out.secretKey);
+    expect(site).toMatchObject({ id: out.id, name: 'Shop', writeKey: out.writeKey, origins: ['https://shop.example', 'http://localhost:3000'] });
+    const dump = JSON.stringify(store.db.prepare('SELECT * FROM sites').all());
+    expect(dump).not.toContain(out.secretKey);
+  } finally {
+    await store.close();
+  }
+});
+
+test('site list shows sites (never secret keys), as a table or --json', async () => {
+  const db = tempDbPath();
+  const a = capture();
+  await main(['site', 'create', '--name', 'A shop', '--origin', '*', '--db', db], a);
+  expect(a.stdout.join('\n')).toMatch(/secret key\s+sk_/);
+  const secret = /secret key\s+(\S+)/.exec(a.stdout.join('\n'))![1];
+  const t = capture();
+  expect(await main(['site', 'list', '--db', db], t)).toBe(0);
+  expect(t.stdout[0]).toMatch(/^ID\s+NAME\s+WRITE KEY\s+ORIGINS\s+CREATED$/);
+  expect(t.stdout[1]).toContain('A shop');
+  const j = capture();
+  expect(await main(['site', 'list', '--json', '--db', db], j)).toBe(0);
+  const list = JSON.parse(j.stdout.join(''));
+  expect(list).toHaveLength(1);
+  expect(list[0]).toMatchObject({ name: 'A shop', origins: ['*'] });
+  expect(j.stdout.join('') + t.stdout.join('')).not.toContain(secret);
+});
+
+test.each([
+  [['site', 'create', '--origin', 'https://a.example'], /--name is required/],
+  [['site', 'create', '--name', 'X'], /at least one --origin is required/],
+  [['site', 'create', '--name', 'X', '--origin', 'shop.example'], /is not an origin like https:\/\/shop.example/],
+  [['site', 'delete'], /unknown action "delete"/],
+  [['site'], /missing action/],
+  [['site', 'list', '--bogus'], /Unknown option '--bogus'/],
+  [['nope'], /unknown command "nope"/],
+])('errors go to stderr with a non-zero exit: %j', async (argv, msg) => {
+  const io = capture();
+  const code = await main([...argv, '--db', tempDbPath()], io);
+  expect(code).not.toBe(0);
+  expect(io.stdout).toEqual([]);
+  expect(io.stderr.join('\n')).toMatch(msg);
+});
+
+test('every command has --help (exit 0, usage on stdout)', async () => {
+  const top = capture();
+  expect(await main(['--help'], top)).toBe(0);
+  const names = top.stdout.join('\n').match(/^ {2}(\S+)/gm)!.map((s) => s.trim());
+  expect(names).toEqual(expect.arrayContaining(['serve', 'site']));
+  for (const name of names) {
+    const io = capture();
+    expect(await main([name, '--help'], io), name).toBe(0);
+    expect(io.stdout.join('\n'), name).toMatch(/Usage/i);
+    expect(io.stderr, name).toEqual([]);
+  }
+});
