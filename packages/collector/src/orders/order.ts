@@ -1,6 +1,6 @@
 import type { OrderInput } from '@omnitrail/schema';
 import type { OrderStatus } from '../attribution/journey';
-import { sha256Hex } from '../pii/index';
+import { keyHash } from '../store/sqlite/hash';
 import type { OrderProduct, OrderRecord } from '../store/orders';
 import { offlineIdentifiers } from '../stitch/derive';
 import { collectIdentifiers, type CodeResolver } from './identifiers';
@@ -69,12 +69,14 @@ function parseStatus(v: unknown): OrderStatus {
 /**
  * A stable content hash of a server record: identical resends (same fields, whatever their
  * spelling — `"89,90"` vs `89.9`, key order) produce the same ref and are recognised as
- * duplicates. The receive time is not part of it.
+ * duplicates. The receive time is not part of it. Two independent 53-bit hashes (the pure-JS
+ * `keyHash` of the event log): refs are compared only among the records of one order, and
+ * a synchronous hash keeps a million-row import off the Web Crypto thread pool.
  */
-async function contentRef(r: Omit<OrderRecord, 'ref' | 'receivedAt'>): Promise<string> {
+function contentRef(r: Omit<OrderRecord, 'ref' | 'receivedAt'>): string {
   const ids = [...r.identifiers].map((i) => `${i.kind}=${i.value}`).sort();
   const canon = JSON.stringify([r.orderId, r.channel, r.location, r.ts, r.revenue, r.currency, r.status, r.coupon, r.products, ids, r.qrCode]);
-  return 's:' + (await sha256Hex(canon)).slice(0, 32);
+  return `s:${keyHash(canon).toString(36)}.${keyHash(canon, 'ref').toString(36)}`;
 }
 
 /**
@@ -128,7 +130,7 @@ export async function normaliseOrder(input: unknown, opts: NormaliseOptions): Pr
     };
     // A record without a time gets "now"; hashing that would make every resend look new,
     // so the ref of an untimed record leaves the time out.
-    const ref = await contentRef(ts !== undefined ? base : { ...base, ts: 0 });
+    const ref = contentRef(ts !== undefined ? base : { ...base, ts: 0 });
     return { ok: true, record: { ...base, ref, receivedAt: opts.now }, warnings: ids.warnings };
   } catch (e) {
     if (e instanceof FieldError) return { ok: false, orderId, reason: e.message };

@@ -135,9 +135,10 @@ export function writeOrderRecord(db: Db, siteId: string, rec: OrderRecord, conse
   const ins = s.insertRecord.run(siteId, rec.orderId, rec.ref, rec.source, rec.status, rec.ts, rec.receivedAt, JSON.stringify(rec));
   if (ins.changes === 0) return 'duplicate';
 
-  const records = (s.records.all(siteId, rec.orderId) as string[]).map((j) => JSON.parse(j) as OrderRecord);
-  const cols = mergedColumns(mergeOrderRecords(records));
   const before = s.get.get(siteId, rec.orderId) as OrderRow | undefined;
+  // A new order has exactly this record: skip reading it back (the bulk-import case).
+  const records = before ? (s.records.all(siteId, rec.orderId) as string[]).map((j) => JSON.parse(j) as OrderRecord) : [rec];
+  const cols = mergedColumns(mergeOrderRecords(records));
   const changed = !before || (Object.keys(cols) as (keyof typeof cols)[]).some((k) => before[k] !== cols[k]);
   if (changed) s.upsert.run({ site_id: siteId, order_id: rec.orderId, now: rec.receivedAt, ...cols });
 
