@@ -97,7 +97,8 @@ const CAMPAIGN_WITH_COUNTS = `SELECT c.*,
 
 /** Inserts a code with a fresh random value, retrying on the (astronomically rare) collision. */
 function insertFreshCode(db: Db, row: Omit<CodeRow, 'code' | 'disabled' | 'scans'> & { seq: number }, length: number): string {
-  const stmt = db.prepare(
+  const stmt = cached(
+    db,
     `INSERT OR IGNORE INTO qr_codes (code, site_id, campaign_id, kind, recipient_ref, label, target_url, disabled, created_at, seq)
      VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
   );
