@@ -27,7 +27,7 @@ export const HANDOFF_ISSUED = 'Handoff Code Issued';
 export function handoffEvent(r: HandoffCodeRecord, consent: 'granted' | null, ua: StoredEvent['ua'] = null, bot = false): StoredEvent {
   return {
     siteId: r.siteId,
-    messageId: `handoff-${r.code}`,
+    messageId: `handoff-${r.code}-${r.issuedAt}`,
     type: 'track',
     event: HANDOFF_ISSUED,
     anonymousId: r.anonymousId,
