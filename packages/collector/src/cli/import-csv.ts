@@ -2,6 +2,7 @@ import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:
 import { parse } from 'csv-parse';
 import cliProgress from 'cli-progress';
 import { applyOrders, applyTouchpoints, type OfflineStore, type RecordWarning } from '../orders/apply';
+import { createPiiMemo } from '../orders/identifiers';
 import { OrderGrouper, resolveColumns, rowToFields, sniffDelimiter, type ImportKind } from './import-rows';
 
 /**
@@ -53,8 +54,9 @@ export interface ImportOptions {
 /** A sink writing straight into a store (same code path as the HTTP API). */
 export function storeSink(store: OfflineStore, siteId: string, kind: ImportKind, opts: { defaultCountry?: string; now?: () => number } = {}): ImportSink {
   const apply = kind === 'orders' ? applyOrders : applyTouchpoints;
+  const piiMemo = createPiiMemo();
   return async (inputs, lines) => {
-    const r = await apply(store, siteId, inputs, { now: (opts.now ?? Date.now)(), defaultCountry: opts.defaultCountry, indexOf: (i) => lines[i] });
+    const r = await apply(store, siteId, inputs, { now: (opts.now ?? Date.now)(), defaultCountry: opts.defaultCountry, indexOf: (i) => lines[i], piiMemo });
     return {
       accepted: r.accepted,
       duplicates: r.duplicates,

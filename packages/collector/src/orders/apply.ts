@@ -2,7 +2,7 @@ import type { OrdersResponse, TouchpointsResponse } from '@omnitrail/schema';
 import type { CoreStore, StoredEvent } from '../store/core';
 import type { OrderRecord, OrdersStore } from '../store/orders';
 import type { QrStore } from '../store/qr';
-import type { CodeResolver } from './identifiers';
+import type { CodeResolver, PiiMemo } from './identifiers';
 import { normaliseOrder } from './order';
 import { normaliseTouchpoint } from './touchpoint';
 
@@ -18,6 +18,8 @@ export interface ApplyOptions {
   indexOffset?: number;
   /** Maps an index to what is reported (the CSV importer reports file line numbers). */
   indexOf?: (i: number) => number;
+  /** Hash memo shared across the batches of one import (see `createPiiMemo`). */
+  piiMemo?: PiiMemo;
 }
 
 /** A non-fatal remark about one record (e.g. an e-mail that was not one). */
@@ -73,7 +75,7 @@ export async function applyOrders(
   const records: OrderRecord[] = [];
   // Normalise concurrently: Web Crypto hashing is asynchronous, and overlapping the digests
   // of a batch is several times faster than awaiting them one by one.
-  const normalised = await Promise.all(inputs.map((input) => normaliseOrder(input, { now: opts.now, defaultCountry: opts.defaultCountry, resolveCodes })));
+  const normalised = await Promise.all(inputs.map((input) => normaliseOrder(input, { now: opts.now, defaultCountry: opts.defaultCountry, resolveCodes, piiMemo: opts.piiMemo })));
   for (let i = 0; i < inputs.length; i++) {
     const n = normalised[i];
     if (!n.ok) {
@@ -110,7 +112,7 @@ export async function applyTouchpoints(
   const res: TouchpointsResponse & { warnings: RecordWarning[] } = { accepted: 0, duplicates: 0, rejected: [], warnings: [] };
   const events: StoredEvent[] = [];
   const normalised = await Promise.all(
-    inputs.map((input) => normaliseTouchpoint(input, { siteId, now: opts.now, defaultCountry: opts.defaultCountry, resolveCodes })),
+    inputs.map((input) => normaliseTouchpoint(input, { siteId, now: opts.now, defaultCountry: opts.defaultCountry, resolveCodes, piiMemo: opts.piiMemo })),
   );
   for (let i = 0; i < inputs.length; i++) {
     const n = normalised[i];

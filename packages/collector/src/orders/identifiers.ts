@@ -19,6 +19,35 @@ export interface CollectedIdentifiers {
   warnings: string[];
 }
 
+/**
+ * A bounded memo of `hashPii` for bulk imports, where the same customer's e-mail and phone
+ * recur on many rows: each distinct value is hashed once (Web Crypto digests cost tens of
+ * microseconds each, mostly in the async hop). Cleared when full, so memory stays bounded.
+ *
+ * @example
+ * const memo = createPiiMemo();
+ * await memo.hash('email', 'Jane@x.de') === await hashPii('email', 'Jane@x.de') // true
+ */
+export interface PiiMemo {
+  hash(kind: 'email' | 'phone', raw: string | number, defaultCountry?: string): Promise<string | null>;
+}
+
+export function createPiiMemo(max = 200_000): PiiMemo {
+  const map = new Map<string, Promise<string | null>>();
+  return {
+    hash(kind, raw, defaultCountry) {
+      const key = `${kind}\u0000${defaultCountry ?? ''}\u0000${raw}`;
+      let p = map.get(key);
+      if (!p) {
+        if (map.size >= max) map.clear();
+        p = hashPii(kind, raw, defaultCountry);
+        map.set(key, p);
+      }
+      return p;
+    },
+  };
+}
+
 /** Field names of each identifier: camelCase as in the schema, snake_case as CSV exports have them. */
 const ALIASES: Record<string, string[]> = {
   userId: ['userId', 'user_id', 'customer_id', 'customerId'],
@@ -55,6 +84,7 @@ function pick(input: Record<string, unknown>, key: string): unknown {
 export async function collectIdentifiers(
   input: OfflineIdentifiers & Record<string, unknown>,
   defaultCountry?: string,
+  memo?: PiiMemo,
 ): Promise<CollectedIdentifiers> {
   const fields: OfflineIdentifierFields = {};
   const warnings: string[] = [];
@@ -69,7 +99,7 @@ export async function collectIdentifiers(
     let hash: string | null = null;
     if (raw !== undefined) {
       if (typeof raw !== 'string' && typeof raw !== 'number') throw new FieldError(`${kind} must be a string`);
-      hash = await hashPii(kind, raw, defaultCountry);
+      hash = memo ? await memo.hash(kind, raw, defaultCountry) : await hashPii(kind, raw, defaultCountry);
       if (!hash) {
         warnings.push(
           kind === 'email'

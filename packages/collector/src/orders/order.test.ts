@@ -192,3 +192,16 @@ describe('normaliseTouchpoint', () => {
     if (!r.ok) expect(r.reason).toMatch(re);
   });
 });
+
+describe('createPiiMemo', () => {
+  it('hashes exactly like hashPii, sharing one digest per distinct value, and stays bounded', async () => {
+    const { createPiiMemo } = await import('./identifiers');
+    const memo = createPiiMemo(2);
+    const a = memo.hash('email', 'Jane@Shop.de');
+    expect(memo.hash('email', 'Jane@Shop.de')).toBe(a); // the same promise: one digest
+    expect(await a).toBe(sha('jane@shop.de'));
+    expect(await memo.hash('phone', '030 1234567', 'DE')).toBe(sha('+49301234567'));
+    expect(await memo.hash('phone', '030 1234567')).toBeNull(); // country is part of the key
+    expect(memo.hash('email', 'Jane@Shop.de')).not.toBe(a); // cleared when full
+  });
+});

@@ -3,7 +3,7 @@ import type { OrderStatus } from '../attribution/journey';
 import { keyHash } from '../store/sqlite/hash';
 import type { OrderProduct, OrderRecord } from '../store/orders';
 import { offlineIdentifiers } from '../stitch/derive';
-import { collectIdentifiers, type CodeResolver } from './identifiers';
+import { collectIdentifiers, type CodeResolver, type PiiMemo } from './identifiers';
 import { FieldError, isBlank, optString, parseAmount, parseCurrency, parseQuantity, parseTime } from './parse';
 
 /** Options shared by order and touchpoint normalisation. */
@@ -14,6 +14,8 @@ export interface NormaliseOptions {
   now: number;
   /** Validates quoted handoff / QR codes; without one, codes are only format-checked by identity rules. */
   resolveCodes?: CodeResolver;
+  /** Hash memo for bulk imports (see `createPiiMemo`). */
+  piiMemo?: PiiMemo;
 }
 
 /** Outcome of normalising one order: a record plus what the caller must still resolve, or a reason. */
@@ -107,7 +109,7 @@ export async function normaliseOrder(input: unknown, opts: NormaliseOptions): Pr
     }
     if (revenue < 0) return { ok: false, orderId, reason: 'revenue must not be negative' };
     const channel = optString(o.channel, 'channel', 40)?.toLowerCase() ?? null;
-    const ids = await collectIdentifiers(o, opts.defaultCountry);
+    const ids = await collectIdentifiers(o, opts.defaultCountry, opts.piiMemo);
     const ts = parseTime(o.timestamp ?? o.time, 'timestamp', opts.now);
     if (opts.resolveCodes && (ids.handoffCode || ids.qrCode)) {
       const res = await opts.resolveCodes({ handoffCode: ids.handoffCode, qrCode: ids.qrCode }, ts ?? opts.now);

@@ -71,7 +71,7 @@ export async function normaliseTouchpoint(
     const name = optString(t.name, 'name', 200) ?? null;
     if (type === 'custom' && !name) return { ok: false, touchpointId, reason: 'a custom touchpoint needs a name' };
     const explicitTs = parseTime(t.timestamp ?? t.time, 'timestamp', opts.now);
-    const ids = await collectIdentifiers(t, opts.defaultCountry);
+    const ids = await collectIdentifiers(t, opts.defaultCountry, opts.piiMemo);
     if (opts.resolveCodes && (ids.handoffCode || ids.qrCode)) {
       const res = await opts.resolveCodes({ handoffCode: ids.handoffCode, qrCode: ids.qrCode }, explicitTs ?? opts.now);
       if (!res.ok) return { ok: false, touchpointId, reason: res.reason };
