@@ -140,6 +140,46 @@ describe('QR scan endpoint', () => {
     expect(committedScans(fx)).toHaveLength(0);
   });
 
+  test('when storage cannot write, the visitor still reaches the target (no token) and the error is logged', () => {
+    const logged: unknown[] = [];
+    return withCollector(
+      async (fx) => {
+        const c = await campaign(fx);
+        const code = (await sharedCode(fx, c)).code;
+        fx.store.db.pragma('query_only = ON'); // reads work, every write fails
+        const res = await scan(fx, `/q/${code}`);
+        fx.store.db.pragma('query_only = OFF');
+        expect(res.status).toBe(302);
+        const loc = new URL(res.headers.get('location')!);
+        expect(loc.origin + loc.pathname).toBe('https://shop.example/spring');
+        expect(loc.searchParams.has('ot_scan')).toBe(false);
+        expect(logged).toHaveLength(1);
+        expect(committedScans(fx)).toHaveLength(0);
+      },
+      { logError: (e) => logged.push(e) },
+    );
+  });
+
+  test('scan-token life is configurable and per-IP scan limits stop inflation without blocking the visitor', () =>
+    withCollector(
+      async (fx) => {
+        const c = await campaign(fx);
+        const code = (await sharedCode(fx, c)).code;
+        const tokens: (string | null)[] = [];
+        for (let i = 0; i < 4; i++) {
+          const res = await scan(fx, `/q/${code}`, { headers: { 'x-test-ip': '203.0.113.9', 'user-agent': IPHONE } });
+          expect(res.status).toBe(302);
+          tokens.push(new URL(res.headers.get('location')!).searchParams.get('ot_scan'));
+        }
+        expect(parseScanToken(tokens[0])!.expiresAt).toBe(1_800_000_000_000 + 120_000);
+        expect(tokens.filter(Boolean)).toHaveLength(2);
+        expect(committedScans(fx)).toHaveLength(2);
+        const other = await scan(fx, `/q/${code}`, { headers: { 'x-test-ip': '203.0.113.10', 'user-agent': IPHONE } });
+        expect(new URL(other.headers.get('location')!).searchParams.has('ot_scan')).toBe(true);
+      },
+      { now: () => 1_800_000_000_000, qr: { scanTokenTtlMs: 120_000, scanLimitPerIp: { rate: 0.001, burst: 2 } }, clientIp: (c) => c.req.header('x-test-ip') ?? null },
+    ));
+
   eachTransport('HEAD requests and link-preview bots are redirected but not recorded', async (fx) => {
     const c = await campaign(fx);
     const code = (await sharedCode(fx, c)).code;
