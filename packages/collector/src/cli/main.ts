@@ -15,6 +15,7 @@ export interface CliCommand {
 }
 
 const commands: Record<string, () => Promise<CliCommand>> = {
+  start: () => import('./start'),
   serve: () => import('./serve'),
   site: () => import('./site'),
   qr: () => import('./qr'),
@@ -24,6 +25,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   export: () => import('./export'),
   retention: () => import('./retention'),
   keys: () => import('./keys'),
+  demo: () => import('./demo'),
 };
 
 function usage(io: CliIo, summaries: [string, string][]): void {

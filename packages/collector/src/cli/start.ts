@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { startServer } from '../node/server';
+import { startServer, type RunningServer } from '../node/server';
 import { setAdminPassword, ensureDashboardAuth } from '../dashboard/auth';
 import { findDemoSite } from '../routes/demo';
 import type { Store } from '../store/types';
@@ -57,6 +57,78 @@ export async function ensureAdminPassword(store: Store, opts: { reset?: boolean;
   return pw;
 }
 
+/** Options of {@link startFirstRun}. */
+export interface FirstRunOptions {
+  port: number;
+  host: string;
+  dbPath: string;
+  /** Seed the demo dataset when the database has none (default true). */
+  demo?: boolean;
+  persons?: number;
+  resetPassword?: boolean;
+  password?: string;
+  quiet?: boolean;
+}
+
+/**
+ * Start the collector, make sure the dashboard has an admin password, seed the demo site on
+ * first run, and print the URLs. Returns the running server (the caller stops it).
+ *
+ * @example
+ * const srv = await startFirstRun({ port: 0, host: '127.0.0.1', dbPath: '/tmp/o.db', persons: 100 }, stdio);
+ * await srv.close();
+ */
+export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<RunningServer> {
+  const { port, host, dbPath } = o;
+  const persons = o.persons ?? 1500;
+  const say = o.quiet ? () => {} : io.out;
+  let srv: RunningServer;
+  try {
+    srv = await startServer({ port, host, dbPath, quiet: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use; stop the other process or pick another with --port`, 1);
+    throw new CliError(`cannot start: ${err.message}`, 1);
+  }
+  const store = srv.store;
+  // Browsers treat localhost and 127.0.0.1 as different origins; show the friendlier one.
+  const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? `http://localhost:${srv.port}` : srv.url;
+
+  try {
+    const password = await ensureAdminPassword(store, { reset: o.resetPassword, password: o.password });
+    let demo = await findDemoSite(store);
+    let keys: { writeKey: string; secretKey?: string } | null = demo ? { writeKey: demo.writeKey } : null;
+    if (o.demo !== false && !(demo && demo.settings.demoSeededAt)) {
+      const origins = [`http://localhost:${srv.port}`, `http://127.0.0.1:${srv.port}`, srv.url];
+      const created = await store.createSite({ name: DEMO_SITE_NAME, origins: [...new Set(origins)], settings: { demo: true } });
+      say(`Seeding the demo dataset (${persons} generated persons)…`);
+      const t0 = Date.now();
+      const stats = await seedDemo(store, created, { persons, now: Date.now(), baseUrl: shown, progress: o.quiet ? undefined : (m) => io.err(m) });
+      say(`Seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${stats.summary}`);
+      demo = (await store.getSite(created.site.id)) ?? created.site;
+      keys = { writeKey: created.site.writeKey, secretKey: created.secretKey };
+    }
+    io.out('');
+    io.out(`Omnitrail is running — database ${dbPath}`);
+    io.out('');
+    io.out(`  Dashboard   ${shown}/dashboard`);
+    if (password) io.out(`              admin password: ${password}   (shown once; set a new one with --reset-password)`);
+    else io.out('              log in with the admin password set at first start (forgot it? omnitrail start --reset-password)');
+    if (demo) io.out(`  Demo shop   ${shown}/demo/   (events go to the site "${demo.name}")`);
+    io.out(`  API         ${shown}/v1/   e.g. POST /v1/batch, /v1/orders; GET /v1/reports/attribution`);
+    io.out(`  SDK         ${shown}/sdk/omnitrail.min.js`);
+    if (keys) {
+      io.out(`  Keys        write key ${keys.writeKey}${keys.secretKey ? `   secret key ${keys.secretKey} (shown once; also logs into the dashboard)` : ''}`);
+    }
+    if (demo) io.out(`\n  The demo site holds generated data. Remove it with: omnitrail demo remove${dbPath !== './omnitrail.db' ? ` --db ${dbPath}` : ''}`);
+    io.out('\nStop with Ctrl+C.');
+  } catch (e) {
+    await srv.close();
+    throw e;
+  }
+  return srv;
+}
+
 /**
  * `omnitrail start`: the first-run experience.
  *
@@ -86,56 +158,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const port = intFlag('--port', values.port ?? process.env.PORT, 8787);
   if (port > 65535) throw new CliError(`--port must be at most 65535, got ${port}`);
-  const persons = intFlag('--demo-persons', values['demo-persons'], 1500);
-  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
-  const dbPath = values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db';
-  const say = values.quiet ? () => {} : io.out;
-
-  let srv;
-  try {
-    srv = await startServer({ port, host, dbPath, quiet: true });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use; stop the other process or pick another with --port`, 1);
-    throw new CliError(`cannot start: ${err.message}`, 1);
-  }
-  const store = srv.store;
-  // Browsers treat localhost and 127.0.0.1 as different origins; show the friendlier one.
-  const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? `http://localhost:${srv.port}` : srv.url;
-
-  try {
-    const password = await ensureAdminPassword(store, { reset: values['reset-password'], password: values.password ?? process.env.OMNITRAIL_ADMIN_PASSWORD });
-    let demo = await findDemoSite(store);
-    let keys: { writeKey: string; secretKey?: string } | null = demo ? { writeKey: demo.writeKey } : null;
-    if (!values['no-demo'] && !(demo && demo.settings.demoSeededAt)) {
-      const origins = [`http://localhost:${srv.port}`, `http://127.0.0.1:${srv.port}`, srv.url];
-      const created = await store.createSite({ name: DEMO_SITE_NAME, origins: [...new Set(origins)], settings: { demo: true } });
-      say(`Seeding the demo dataset (${persons} generated persons, last 30 days)…`);
-      const t0 = Date.now();
-      const stats = await seedDemo(store, created, { persons, now: Date.now(), progress: values.quiet ? undefined : (m) => io.err(m) });
-      say(`Seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${stats.summary}`);
-      demo = created.site;
-      keys = { writeKey: created.site.writeKey, secretKey: created.secretKey };
-    }
-    io.out('');
-    io.out(`Omnitrail is running — database ${dbPath}`);
-    io.out('');
-    io.out(`  Dashboard   ${shown}/dashboard`);
-    if (password) io.out(`              admin password: ${password}   (shown once; set a new one with --reset-password)`);
-    else io.out('              log in with the admin password set at first start (forgot it? omnitrail start --reset-password)');
-    if (demo) io.out(`  Demo shop   ${shown}/demo/   (events go to the site "${demo.name}")`);
-    io.out(`  API         ${shown}/v1/   e.g. POST /v1/batch, /v1/orders; GET /v1/reports/attribution`);
-    io.out(`  SDK         ${shown}/sdk/omnitrail.min.js`);
-    if (keys) {
-      io.out(`  Keys        write key ${keys.writeKey}${keys.secretKey ? `   secret key ${keys.secretKey} (shown once; also logs into the dashboard)` : ''}`);
-    }
-    if (demo) io.out(`\n  The demo site holds generated data. Remove it with: omnitrail demo remove${dbPath !== './omnitrail.db' ? ` --db ${dbPath}` : ''}`);
-    io.out('\nStop with Ctrl+C.');
-  } catch (e) {
-    await srv.close();
-    throw e;
-  }
-
+  const srv = await startFirstRun(
+    {
+      port,
+      host: values.host ?? process.env.HOST ?? '127.0.0.1',
+      dbPath: values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db',
+      persons: intFlag('--demo-persons', values['demo-persons'], 1500),
+      demo: !values['no-demo'],
+      resetPassword: values['reset-password'],
+      password: values.password ?? process.env.OMNITRAIL_ADMIN_PASSWORD,
+      quiet: values.quiet,
+    },
+    io,
+  );
   return new Promise<number>((resolve) => {
     const stop = () => {
       say('omnitrail: stopping (finishing requests in flight, closing the database)…');
@@ -147,6 +182,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         },
       );
     };
+    const say = values.quiet ? () => {} : io.out;
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });

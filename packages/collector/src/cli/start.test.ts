@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { tempDbPath } from '../test-utils/harness';
+import { openSqliteStore } from '../store/sqlite/index';
+import { startFirstRun } from './start';
+import { run as demoRun } from './demo';
+import type { CliIo } from './io';
+
+function capture(): CliIo & { lines: string[]; errs: string[] } {
+  const lines: string[] = [];
+  const errs: string[] = [];
+  return { lines, errs, out: (l) => lines.push(l), err: (l) => errs.push(l) };
+}
+
+/** Log into the dashboard with a password over real HTTP; returns the session cookie. */
+async function login(url: string, password: string): Promise<string> {
+  const page = await fetch(`${url}/dashboard/login`);
+  const loginCookie = page.headers.getSetCookie()[0].split(';')[0];
+  const nonce = (await page.text()).match(/name="_login" value="([^"]+)"/)![1];
+  const res = await fetch(`${url}/dashboard/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: loginCookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _login: nonce, password }),
+  });
+  expect(res.status).toBe(303);
+  return res.headers.getSetCookie().find((c) => c.startsWith('ot_session='))!.split(';')[0];
+}
+
+describe('omnitrail start', () => {
+  it('first run: seeds a labelled demo site through the real APIs, prints URLs and a one-time password; demo remove deletes it all', async () => {
+    const db = tempDbPath();
+    const io = capture();
+    const srv = await startFirstRun({ port: 0, host: '127.0.0.1', dbPath: db, persons: 120 }, io);
+    let password: string;
+    try {
+      const text = io.lines.join('\n');
+      expect(text).toContain(`Dashboard   http://localhost:${srv.port}/dashboard`);
+      expect(text).toContain(`Demo shop   http://localhost:${srv.port}/demo/`);
+      expect(text).toContain(`SDK         http://localhost:${srv.port}/sdk/omnitrail.min.js`);
+      expect(text).toContain('omnitrail demo remove');
+      password = text.match(/admin password: (\S+)/)![1];
+      expect(password.length).toBeGreaterThanOrEqual(16);
+
+      const sites = await srv.store.listSites();
+      expect(sites).toHaveLength(1);
+      expect(sites[0].name).toBe('Demo shop (generated data)');
+      expect(sites[0].settings).toMatchObject({ demo: true });
+      expect(await srv.store.countEvents(sites[0].id)).toBeGreaterThan(1000);
+      expect(await srv.store.countOrders(sites[0].id)).toBeGreaterThan(10);
+
+      const cookie = await login(srv.url, password);
+      const overview = await (await fetch(`${srv.url}/dashboard`, { headers: { cookie } })).text();
+      expect(overview).toContain('Demo data.');
+      expect(overview).not.toMatch(/<div class="v">0<\/div><div class="l">Orders, all channels/);
+      const qr = await (await fetch(`${srv.url}/dashboard/qr`, { headers: { cookie } })).text();
+      expect(qr).toContain('Loyalty mailing');
+
+      const shop = await (await fetch(`${srv.url}/demo/`)).text();
+      expect(shop).toContain(`data-write-key="${sites[0].writeKey}"`);
+    } finally {
+      await srv.close();
+    }
+
+    // Second start: nothing reseeded, no new password printed.
+    const io2 = capture();
+    const again = await startFirstRun({ port: 0, host: '127.0.0.1', dbPath: db, persons: 120 }, io2);
+    try {
+      expect(await again.store.listSites()).toHaveLength(1);
+      expect(io2.lines.join('\n')).not.toContain('admin password:');
+      expect(io2.lines.join('\n')).toContain('set at first start');
+      await login(again.url, password);
+    } finally {
+      await again.close();
+    }
+
+    const io3 = capture();
+    expect(await demoRun(['remove', '--db', db], io3)).toBe(0);
+    expect(io3.lines[0]).toMatch(/Removed demo site "Demo shop \(generated data\)"/);
+    const store = openSqliteStore(db);
+    try {
+      expect(await store.listSites()).toHaveLength(0);
+      // Every table with site rows is empty again (events, orders, identity, QR, …).
+      const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
+      for (const t of tables) {
+        // Installation-wide tables: the login and the dedup filter snapshot (a cache of hashes, no site data).
+        if (t === 'dashboard_auth' || t === 'dedup_filter') continue;
+        const n = (store.db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n;
+        expect(n, `rows left in ${t}`).toBe(0);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
