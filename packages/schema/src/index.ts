@@ -292,6 +292,8 @@ export interface TouchpointInput extends OfflineIdentifiers {
   note?: string;
   /** Staff member ID or name. */
   staff?: string;
+  /** `appointment`: when the appointment is (ISO-8601, may lie up to two years ahead); `timestamp` is when it was booked or held. */
+  appointment_at?: string | number;
   /** Channel for attribution; default derived from `type` (phone_call → phone, otherwise store). */
   channel?: string;
   properties?: Record<string, unknown>;

@@ -16,7 +16,7 @@ export const FIELDS: Record<ImportKind, readonly string[]> = {
     'order_id', 'channel', 'location', 'timestamp', 'revenue', 'currency', 'status', 'coupon', 'products',
     'product_id', 'sku', 'product_name', 'price', 'quantity', 'category', ...IDENTIFIER_FIELDS,
   ],
-  touchpoints: ['touchpoint_id', 'type', 'name', 'timestamp', 'location', 'note', 'staff', 'channel', ...IDENTIFIER_FIELDS],
+  touchpoints: ['touchpoint_id', 'type', 'name', 'timestamp', 'location', 'note', 'staff', 'channel', 'appointment_at', ...IDENTIFIER_FIELDS],
 };
 
 // Header spellings found in real exports, matched case- and separator-insensitively.
@@ -35,7 +35,7 @@ const SYNONYMS: Record<string, string> = {
   zeit: 'timestamp',
   waehrung: 'currency', telefon: 'phone', telefonnummer: 'phone', handy: 'phone',
   gutschein: 'coupon', menge: 'quantity', anzahl: 'quantity', preis: 'price', artikelnummer: 'sku', artikel: 'product_name',
-  notiz: 'note', mitarbeiter: 'staff', art: 'type',
+  notiz: 'note', mitarbeiter: 'staff', art: 'type', termin: 'appointment_at', appointment: 'appointment_at',
   emailsha256: 'email_sha256', phonesha256: 'phone_sha256', couponcode: 'coupon', orderstatus: 'status',
 };
 

@@ -24,6 +24,7 @@ Options:
                            orders: order_id channel location timestamp revenue currency status coupon
                              products(JSON) product_id sku product_name price quantity category
                            touchpoints: touchpoint_id type name timestamp location note staff channel
+                             appointment_at
                            both: userId email phone email_sha256 phone_sha256 loyaltyId anonymousId
                              handoffCode qrCode scanToken ext.<name>
                            Columns named like a field (Order ID, customer_id, E-Mail…) map themselves.

@@ -205,3 +205,13 @@ describe('createPiiMemo', () => {
     expect(memo.hash('email', 'Jane@Shop.de')).not.toBe(a); // cleared when full
   });
 });
+
+describe('appointments', () => {
+  it('keep the appointment time, which may lie ahead', async () => {
+    const now = Date.UTC(2026, 2, 10, 12);
+    const r = await normaliseTouchpoint({ type: 'appointment', timestamp: now, appointment_at: '2026-04-01 15:00', userId: 'C-1' }, { siteId: 's', now });
+    expect(r.ok && r.event.properties.appointment_at).toBe('2026-04-01T15:00:00.000Z');
+    const far = await normaliseTouchpoint({ type: 'appointment', appointment_at: '2031-01-01', userId: 'C-1' }, { siteId: 's', now });
+    expect(far).toMatchObject({ ok: false, reason: 'appointment_at is in the future' });
+  });
+});

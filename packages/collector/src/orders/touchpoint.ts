@@ -34,7 +34,14 @@ export interface OfflineTouchpointProperties {
   identifiers: OfflineIdentifierFields;
   handoff_code: string | null;
   qr_code: string | null;
+  /** `appointment`: ISO time the appointment is for. */
+  appointment_at: string | null;
   [key: string]: unknown;
+}
+
+function appointmentAt(v: unknown, now: number): string | null {
+  const at = parseTime(v, 'appointment_at', now + 2 * 365 * 86_400_000);
+  return at === undefined ? null : new Date(at).toISOString();
 }
 
 /** Outcome of normalising one touchpoint. */
@@ -93,6 +100,9 @@ export async function normaliseTouchpoint(
       location: optString(t.location ?? t.store_id ?? t.location_id, 'location', 100) ?? null,
       note: optString(t.note, 'note', 2000) ?? null,
       staff: optString(t.staff, 'staff', 100) ?? null,
+      // The time the appointment is for (may lie ahead); the touchpoint's own time is when it
+      // was booked or held. Up to two years ahead.
+      appointment_at: type === 'appointment' ? appointmentAt(t.appointment_at ?? t.appointmentAt, opts.now) : null,
       identifiers: ids.fields,
       handoff_code: ids.handoffCode ?? null,
       qr_code: ids.qrCode ?? null,
