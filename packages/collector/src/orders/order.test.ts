@@ -145,6 +145,10 @@ describe('webOrderRecord', () => {
     expect(webOrderRecord(ev({ properties: {} }))).toBeNull();
     expect(webOrderRecord(ev({ type: 'page', properties: { order_id: 'W' } }))).toBeNull();
   });
+  it('keeps the order but not who placed it without consent', () => {
+    const r = webOrderRecord(ev({ consent: 'denied', userId: 'C-1', properties: { order_id: 'W', revenue: 5 } }));
+    expect(r).toMatchObject({ orderId: 'W', revenue: 5, identifiers: [] });
+  });
 });
 
 describe('normaliseTouchpoint', () => {

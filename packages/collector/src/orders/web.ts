@@ -1,4 +1,5 @@
 import type { OrderStatus } from '../attribution/journey';
+import { mayStitch } from '../stitch/derive';
 import type { Identifier } from '../stitch/types';
 import type { StoredEvent } from '../store/core';
 import type { OrderProduct, OrderRecord } from '../store/orders';
@@ -75,9 +76,12 @@ export function webOrderRecord(ev: StoredEvent): OrderRecord | null {
         ? 0
         : Math.round(lines.reduce((s, l) => s + (l.price ?? 0) * l.quantity, 0) * 1e6) / 1e6;
   }
+  // The order counts whatever the consent; who placed it is kept only when stitching is allowed.
   const identifiers: Identifier[] = [];
-  if (ev.anonymousId) identifiers.push({ kind: 'anon', value: ev.anonymousId });
-  if (ev.userId) identifiers.push({ kind: 'user', value: ev.userId });
+  if (mayStitch(ev)) {
+    if (ev.anonymousId) identifiers.push({ kind: 'anon', value: ev.anonymousId });
+    if (ev.userId) identifiers.push({ kind: 'user', value: ev.userId });
+  }
   return {
     orderId,
     source: 'web',
