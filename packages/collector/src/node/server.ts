@@ -6,6 +6,7 @@ import { createMetrics } from '../ingest/metrics';
 import { openSqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';
 import type { Store } from '../store/types';
 import { clientIpResolver, type TrustProxy } from './client-ip';
+import { readNodeBody } from './body';
 import { nodeAssets } from './assets';
 
 /** Options of {@link startServer}: where to listen, which database, plus every collector option. */
@@ -59,6 +60,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
     store,
     metrics,
     clientIp: opts.clientIp ?? clientIpResolver(opts.trustProxy ?? false),
+    readBody: opts.readBody ?? readNodeBody,
     assets: opts.assets ?? nodeAssets(),
   });
   const host = opts.host ?? '127.0.0.1';

@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { EventType, IngestResponse } from '@omnitrail/schema';
@@ -42,6 +42,9 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
   const uaOf = createUaCache();
   // Daily-salted visitor hashes for denied-consent page views (sites that opt in).
   const cookieless = createCookieless();
+  const fastRead = options.readBody;
+  const bodyMsg = `Request body larger than ${LIMITS.maxBodyBytes / 1024} KB; split the batch`;
+  const eventMsg = `Event larger than ${LIMITS.maxEventBytes / 1024} KB`;
   const tooLarge = (message: string) => (c: Context): never => {
     metrics.refuse(413);
     exposeEarlyError(c);
@@ -61,7 +64,8 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
         const wait = perIp.take(ip);
         if (wait) limited(c, wait);
       }
-      const body = await readJsonBody(c);
+      const max = endpointType === null ? LIMITS.maxBodyBytes : LIMITS.maxEventBytes;
+      const body = await readJsonBody(c, fastRead ? { read: fastRead, maxBytes: max, tooLarge: () => { throw new HTTPException(413, { message: endpointType === null ? bodyMsg : eventMsg }); } } : undefined);
       if (!isObject(body)) throw new HTTPException(400, { message: 'Request body must be a JSON object' });
       const site = await resolveWriteKey(c, body);
       applyIngestCors(c, site);
@@ -146,17 +150,13 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
     }
     return preflight(c, allowed);
   });
-  app.post(
-    '/v1/batch',
-    bodyLimit({ maxSize: LIMITS.maxBodyBytes, onError: tooLarge(`Request body larger than ${LIMITS.maxBodyBytes / 1024} KB; split the batch`) }),
-    (c) => handle(c, null),
-  );
-  for (const t of SINGLE) {
-    app.post(
-      `/v1/${t}`,
-      bodyLimit({ maxSize: LIMITS.maxEventBytes, onError: tooLarge(`Event larger than ${LIMITS.maxEventBytes / 1024} KB`) }),
-      (c) => handle(c, t),
-    );
-  }
+  // With a runtime reader (Node) the limit is enforced inside readJsonBody while reading;
+  // otherwise hono's bodyLimit does it (Content-Length check, then counting while streaming).
+  const limit = (maxSize: number, message: string): MiddlewareHandler<AppEnv> => {
+    const web = bodyLimit({ maxSize, onError: tooLarge(message) });
+    return (c, next) => (fastRead && (c.env as { incoming?: unknown } | undefined)?.incoming ? next() : web(c, next));
+  };
+  app.post('/v1/batch', limit(LIMITS.maxBodyBytes, bodyMsg), (c) => handle(c, null));
+  for (const t of SINGLE) app.post(`/v1/${t}`, limit(LIMITS.maxEventBytes, eventMsg), (c) => handle(c, t));
   return app;
 }
