@@ -348,7 +348,11 @@ export function createTracker(o: TrackerOptions): Tracker {
     // No history API (sandboxed frame): the token still goes out, the URL just keeps it.
   }
   if (granted()) restore();
-  addEventListener('online', () => flush());
+  // Back online: retry now, after any attempt still in flight, whatever the backoff said.
+  addEventListener('online', () => {
+    fails = 0;
+    (running || Promise.resolve()).then(flush);
+  });
   addEventListener('pagehide', beacon);
   document.addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && beacon());
   // Leftovers from earlier visits go out once the page has loaded.

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, call, eventually, open, profileDir, rows, servePages, startEnv, startProxy, trackMany, waitReady, type Env, type PageKind } from './harness';
+
+let env: Env;
+beforeAll(async () => {
+  env = await startEnv();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+async function newContext(): Promise<BrowserContext> {
+  const context = await env.browser.newContext();
+  await servePages(context, env.collector, env.writeKey);
+  return context;
+}
+
+/** Every row of the run exactly once, numbered 0..n-1. */
+function expectExactly(run: string, n: number) {
+  const got = rows(env, run);
+  expect(got.map((r) => r.i).sort((a, b) => a! - b!)).toEqual(Array.from({ length: n }, (_, i) => i));
+  expect(new Set(got.map((r) => r.message_id)).size).toBe(n);
+}
+
+describe.each(['script', 'esm'] as PageKind[])('%s page', (kind) => {
+  it('keeps the visitor ID across a reload and a browser restart with the same profile', async () => {
+    const dir = profileDir(env, kind);
+    const launch = async () => {
+      const ctx = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+      await servePages(ctx, env.collector, env.writeKey);
+      return ctx;
+    };
+    let ctx = await launch();
+    let page = await open(ctx, kind);
+    const id = (await call(page, 'anonymousId')) as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await page.reload();
+    await waitReady(page, kind);
+    expect(await call(page, 'anonymousId')).toBe(id);
+    await call(page, 'flush');
+    await ctx.close();
+    ctx = await launch();
+    page = await open(ctx, kind);
+    expect(await call(page, 'anonymousId')).toBe(id);
+    await call(page, 'flush');
+    await ctx.close();
+    await eventually(() => expect(rows(env).filter((r) => r.type === 'page' && r.anonymous_id === id).length).toBeGreaterThanOrEqual(3));
+    if (kind === 'script') {
+      // The snippet's pre-load call was replayed with the same ID.
+      expect(rows(env).some((r) => r.event === 'Snippet Queued' && r.anonymous_id === id)).toBe(true);
+    }
+  });
+
+  it('offline: 500 events across two reloads, then online → the database holds exactly those 500', async () => {
+    // keepalive requests (the page-hide send) outlive the page and escape DevTools' offline
+    // emulation, so the collector sits behind a proxy that really refuses connections meanwhile.
+    const proxy = await startProxy(env.collector);
+    const ctx = await env.browser.newContext();
+    await servePages(ctx, proxy.url, env.writeKey);
+    const run = `offline-${kind}`;
+    const page = await open(ctx, kind);
+    await ctx.setOffline(true);
+    proxy.down = true;
+    await trackMany(page, run, 0, 200);
+    await call(page, 'flush');
+    await page.reload();
+    await waitReady(page, kind);
+    await trackMany(page, run, 200, 150);
+    await call(page, 'flush');
+    await page.reload();
+    await waitReady(page, kind);
+    await trackMany(page, run, 350, 150);
+    await call(page, 'flush');
+    expect(rows(env, run)).toHaveLength(0);
+    proxy.down = false;
+    await ctx.setOffline(false); // the `online` event flushes
+    await eventually(() => expectExactly(run, 500));
+    await ctx.close();
+    await proxy.close();
+  });
+
+  it('closing the page mid-flush: the rest arrive on the next visit', async () => {
+    const ctx = await newContext();
+    const run = `close-${kind}`;
+    let batches = 0;
+    // Second batch request never gets an answer: the page closes while it is in flight.
+    await ctx.route(`${env.collector}/v1/batch*`, async (route) => {
+      if (++batches === 2) return; // left hanging
+      await route.continue();
+    });
+    const page = await open(ctx, kind);
+    await trackMany(page, run, 0, 600, 900); // ~800 KB (under the 1 MB queue cap): two batches of ≤ 450 KB
+    await eventually(() => expect(batches).toBeGreaterThanOrEqual(2));
+    await page.close({ runBeforeUnload: true });
+    const partial = rows(env, run).length;
+    expect(partial).toBeLessThan(600);
+    await ctx.unroute(`${env.collector}/v1/batch*`);
+    await open(ctx, kind);
+    await eventually(() => expectExactly(run, 600));
+    await ctx.close();
+  });
+
+  it('collector answering 500 three times then 200: nothing lost, nothing duplicated', async () => {
+    const ctx = await newContext();
+    const run = `retry-${kind}`;
+    let n = 0;
+    await ctx.route(`${env.collector}/v1/batch*`, async (route) => {
+      const req = route.request();
+      const origin = (await req.allHeaders()).origin ?? '*';
+      if (req.method() === 'POST' && JSON.parse(req.postData() ?? '{}').batch?.some((e: { properties?: { run?: string } }) => e.properties?.run === run) && ++n <= 3) {
+        // The second failure happens after the collector committed the batch: the ack is lost.
+        if (n === 2) await route.fetch();
+        return route.fulfill({ status: 500, headers: { 'access-control-allow-origin': origin, 'content-type': 'application/json' }, body: '{"error":"internal","message":"test"}' });
+      }
+      await route.continue();
+    });
+    const page = await open(ctx, kind);
+    await trackMany(page, run, 0, 50);
+    await eventually(() => {
+      expect(n).toBeGreaterThanOrEqual(4);
+      expectExactly(run, 50);
+    }, 30_000);
+    await ctx.close();
+  });
+
+  it('two tabs tracking at once: no duplicate rows, no event sent twice', async () => {
+    const ctx = await newContext();
+    const run = `tabs-${kind}`;
+    let duplicates = 0;
+    ctx.on('response', async (res) => {
+      if (res.url().includes('/v1/batch') && res.request().method() === 'POST' && res.status() === 200) {
+        duplicates += ((await res.json().catch(() => ({}))) as { duplicates?: number }).duplicates ?? 0;
+      }
+    });
+    const [a, b] = await Promise.all([open(ctx, kind), open(ctx, kind)]);
+    await Promise.all([trackMany(a, run, 0, 200), trackMany(b, run, 200, 200)]);
+    await Promise.all([call(a, 'flush'), call(b, 'flush')]);
+    await eventually(() => expectExactly(run, 400));
+    expect(duplicates).toBe(0);
+    await ctx.close();
+  });
+
+  it('the host page keeps working when IndexedDB is blocked', async () => {
+    const ctx = await newContext();
+    const run = `noidb-${kind}`;
+    await ctx.addInitScript(() => {
+      Object.defineProperty(window, 'indexedDB', {
+        get() {
+          throw new DOMException('IndexedDB is blocked', 'SecurityError');
+        },
+      });
+    });
+    const errors: string[] = [];
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await open(ctx, kind, page);
+    await trackMany(page, run, 0, 20);
+    await call(page, 'flush');
+    const ticks = await page.evaluate(() => new Promise<number>((r) => setTimeout(() => r((window as unknown as { hostTicks: number }).hostTicks), 100)));
+    expect(ticks).toBeGreaterThan(0);
+    expect(await page.textContent('#host')).toBe('host page');
+    await eventually(() => expectExactly(run, 20));
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+});
+
+it('script tag with vitals: Core Web Vitals arrive once each, the metric id as messageId', async () => {
+  const ctx = await newContext();
+  const page = await open(ctx, 'vitals');
+  await page.click('#host'); // an interaction, for INP
+  await page.evaluate(() => {
+    // web-vitals reports CLS/INP/LCP when the page is hidden.
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await eventually(() => {
+    const vitals = rows(env).filter((r) => r.event === 'Web Vitals');
+    const metrics = vitals.map((r) => JSON.parse(r.properties) as { metric: string; id: string });
+    expect(metrics.map((m) => m.metric)).toEqual(expect.arrayContaining(['FCP', 'TTFB', 'LCP']));
+    for (const [j, m] of metrics.entries()) expect(vitals[j].message_id).toBe(m.id);
+    expect(new Set(metrics.map((m) => m.metric)).size).toBe(metrics.length);
+  });
+  await ctx.close();
+});
