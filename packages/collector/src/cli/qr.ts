@@ -189,7 +189,15 @@ async function dispatch(store: SqliteStore, pos: string[], v: Values, io: CliIo)
         throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
       }
       const opts = { defaultCountry: v['default-country'] ?? (typeof site.settings.defaultCountry === 'string' ? site.settings.defaultCountry : undefined) };
-      const parsed = /\.json$/i.test(file) ? await parseRecipientsJson(JSON.parse(text), opts) : await parseRecipientsCsv(text, opts);
+      let json: unknown;
+      if (/\.json$/i.test(file)) {
+        try {
+          json = JSON.parse(text);
+        } catch (e) {
+          throw new CliError(`${file} is not valid JSON: ${(e as Error).message}`);
+        }
+      }
+      const parsed = json !== undefined ? await parseRecipientsJson(json, opts) : await parseRecipientsCsv(text, opts);
       for (const p of parsed.rejected) io.err(`${file}:${p.line}: rejected${p.ref ? ` (${p.ref})` : ''}: ${p.reason}`);
       for (const p of parsed.warnings) io.err(`${file}:${p.line}: warning (${p.ref}): ${p.reason}`);
       const res = await store.createPersonalQrCodes(site.id, c.id, parsed.recipients);

@@ -231,22 +231,30 @@ export function qrStore(ctx: SqliteContext): QrStore {
 
     async createSharedQrCodes(siteId, campaignId, opts = {}) {
       const count = opts.count ?? 1;
-      const codes = await commit((d) => {
-        requireCampaign(d, siteId, campaignId);
-        let seq = nextSeq(d, campaignId);
-        const now = Date.now();
-        const out: string[] = [];
-        for (let i = 0; i < count; i++) {
-          out.push(
-            insertFreshCode(
-              d,
-              { site_id: siteId, campaign_id: campaignId, kind: 'shared', recipient_ref: null, label: opts.label ?? null, target_url: opts.targetUrl ?? null, created_at: now, seq: seq++ },
-              SHARED_CODE_LENGTH,
-            ),
-          );
-        }
-        return out;
-      }, count);
+      const codes: string[] = [];
+      // Chunks of 1000 keep each shared transaction short (ingest never waits behind a print run).
+      for (let done = 0; done < count; ) {
+        const n = Math.min(1000, count - done);
+        codes.push(
+          ...(await commit((d) => {
+            requireCampaign(d, siteId, campaignId);
+            let seq = nextSeq(d, campaignId);
+            const now = Date.now();
+            const out: string[] = [];
+            for (let i = 0; i < n; i++) {
+              out.push(
+                insertFreshCode(
+                  d,
+                  { site_id: siteId, campaign_id: campaignId, kind: 'shared', recipient_ref: null, label: opts.label ?? null, target_url: opts.targetUrl ?? null, created_at: now, seq: seq++ },
+                  SHARED_CODE_LENGTH,
+                ),
+              );
+            }
+            return out;
+          }, n)),
+        );
+        done += n;
+      }
       return codes.map((c) => getCode(db, siteId, c)!);
     },
 
