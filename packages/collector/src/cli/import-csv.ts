@@ -52,11 +52,16 @@ export interface ImportOptions {
 }
 
 /** A sink writing straight into a store (same code path as the HTTP API). */
-export function storeSink(store: OfflineStore, siteId: string, kind: ImportKind, opts: { defaultCountry?: string; now?: () => number } = {}): ImportSink {
+export function storeSink(
+  store: OfflineStore,
+  siteId: string,
+  kind: ImportKind,
+  opts: { defaultCountry?: string; now?: () => number; dryRun?: boolean } = {},
+): ImportSink {
   const apply = kind === 'orders' ? applyOrders : applyTouchpoints;
   const piiMemo = createPiiMemo();
   return async (inputs, lines) => {
-    const r = await apply(store, siteId, inputs, { now: (opts.now ?? Date.now)(), defaultCountry: opts.defaultCountry, indexOf: (i) => lines[i], piiMemo });
+    const r = await apply(store, siteId, inputs, { now: (opts.now ?? Date.now)(), defaultCountry: opts.defaultCountry, indexOf: (i) => lines[i], piiMemo, dryRun: opts.dryRun });
     return {
       accepted: r.accepted,
       duplicates: r.duplicates,

@@ -50,6 +50,13 @@ describe('omnitrail import orders', () => {
   it('imports good rows, reports bad ones by line number, and is idempotent on re-run', async () => {
     const { db, file, siteId } = await setup(ORDERS);
     const rejects = join(dirname(db), 'rejects.csv');
+    const dry = capture();
+    expect(await run(['orders', file, '--db', db, '--default-country', 'DE', '--dry-run', ...MAP], dry.io)).toBe(3);
+    expect(dry.out[0]).toMatch(/^orders \(dry run, nothing written\): 7 rows → 6 orders: 3 valid, 3 rejected/);
+    expect(dry.err).toHaveLength(3);
+    const peek = openSqliteStore(db);
+    expect(await peek.countOrders(siteId)).toBe(0);
+    await peek.close();
     const a = capture();
     const code = await run(['orders', file, '--db', db, '--default-country', 'DE', '--rejects', rejects, ...MAP], a.io);
     expect(a.err).toEqual([

@@ -34,6 +34,7 @@ Options:
   --encoding <enc>         utf8 (default) or latin1 (old Excel exports)
   --batch <n>              records per write (default 1000; at most 1000 over HTTP)
   --rejects <file>         also write every rejected row to this CSV (line,id,reason)
+  --dry-run                validate every row (codes included) against the database, write nothing
   --progress, --no-progress  progress bar on stderr (default: when stderr is a terminal)
   -h, --help               show this help
 
@@ -76,6 +77,7 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
         encoding: { type: 'string' },
         batch: { type: 'string' },
         rejects: { type: 'string' },
+        'dry-run': { type: 'boolean' },
         progress: { type: 'boolean' },
         'no-progress': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -118,6 +120,7 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
     const key = v['secret-key'] ?? env.OMNITRAIL_SECRET_KEY;
     if (!key) return fail('--url needs --secret-key (or $OMNITRAIL_SECRET_KEY)');
     if (batchSize > 1000) return fail('--batch over HTTP is at most 1000');
+    if (v['dry-run']) return fail('--dry-run works on a database (--db), not over HTTP');
     sink = httpSink(url!, key, kind, { defaultCountry: country?.toUpperCase() });
   } else {
     const dbPath = v.db ?? env.OMNITRAIL_DB ?? './omnitrail.db';
@@ -136,7 +139,7 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
       return fail(v.site ? `no site ${v.site} in ${dbPath}; sites: ${list}` : `choose a site with --site; sites in ${dbPath}: ${list}`);
     }
     const siteCountry = typeof site.settings?.defaultCountry === 'string' ? site.settings.defaultCountry : undefined;
-    sink = storeSink(store, site.id, kind, { defaultCountry: country?.toUpperCase() ?? siteCountry });
+    sink = storeSink(store, site.id, kind, { defaultCountry: country?.toUpperCase() ?? siteCountry, dryRun: v['dry-run'] });
   }
 
   const rejectsOut = v.rejects ? createWriteStream(v.rejects) : null;
@@ -168,7 +171,9 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
     const rate = Math.round(s.rows / Math.max(secs, 0.001));
     const warned = s.warnings.length ? `, ${s.warnings.length} warnings (e.g. line ${s.warnings[0].index}: ${s.warnings[0].warning})` : '';
     io.out(
-      `${kind}: ${s.rows} rows → ${s.records} ${kind}: ${s.accepted} imported, ${s.duplicates} unchanged, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s (${rate} rows/s)`,
+      v['dry-run']
+        ? `${kind} (dry run, nothing written): ${s.rows} rows → ${s.records} ${kind}: ${s.accepted} valid, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s`
+        : `${kind}: ${s.rows} rows → ${s.records} ${kind}: ${s.accepted} imported, ${s.duplicates} unchanged, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s (${rate} rows/s)`,
     );
     return s.rejected.length ? 3 : 0;
   } catch (e) {

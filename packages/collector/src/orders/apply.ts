@@ -20,6 +20,8 @@ export interface ApplyOptions {
   indexOf?: (i: number) => number;
   /** Hash memo shared across the batches of one import (see `createPiiMemo`). */
   piiMemo?: PiiMemo;
+  /** Validate only: nothing is written; `accepted` counts the valid records. */
+  dryRun?: boolean;
 }
 
 /** A non-fatal remark about one record (e.g. an e-mail that was not one). */
@@ -85,6 +87,7 @@ export async function applyOrders(
     for (const w of n.warnings) res.warnings.push({ index: at(i), id: n.record.orderId, warning: w });
     records.push(n.record);
   }
+  if (opts.dryRun) return { ...res, accepted: records.length };
   const results = await store.putOrders(siteId, records);
   for (const r of results) {
     if (r === 'duplicate') res.duplicates++;
@@ -123,6 +126,7 @@ export async function applyTouchpoints(
     for (const w of n.warnings) res.warnings.push({ index: at(i), id: n.event.messageId, warning: w });
     events.push(n.event);
   }
+  if (opts.dryRun) return { ...res, accepted: events.length };
   const results = events.length ? await store.appendEvents(events) : [];
   for (const r of results) {
     if (r === 'duplicate') res.duplicates++;

@@ -48,7 +48,9 @@ export function parseAmount(v: unknown, field: string): number | undefined {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string') {
-    let s = v.trim().replace(/[\s\u00a0']/g, '');
+    // Spreadsheet exports write "89,90 €", "EUR 89.90" or "$1,234.50": the currency is a
+    // separate field, so a symbol or ISO code around the number is dropped.
+    let s = v.trim().replace(/^(?:[A-Z]{3}|[€$£¥])|(?:[A-Z]{3}|[€$£¥])$/g, '').replace(/[\s\u00a0']/g, '');
     const neg = s.startsWith('-');
     if (neg) s = s.slice(1);
     const m = /^(.*?)([.,])(\d{1,2})$/.exec(s);
