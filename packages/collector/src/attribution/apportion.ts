@@ -22,6 +22,7 @@ export const fromMicros = (m: number): number => m / MICROS;
 export function apportion(total: number, weights: readonly number[]): number[] {
   const n = weights.length;
   if (n === 0) return [];
+  if (n === 1) return [total];
   let sum = 0;
   for (const w of weights) if (w > 0 && Number.isFinite(w)) sum += w;
   const out = new Array<number>(n);
@@ -41,10 +42,12 @@ export function apportion(total: number, weights: readonly number[]): number[] {
     frac[i] = exact - fl;
     given += fl;
   }
-  let rest = total - given;
-  if (rest > 0) {
-    const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => frac[b] - frac[a] || a - b);
-    for (let k = 0; rest > 0; k = (k + 1) % n, rest--) out[idx[k]]++;
+  // The remainder is < n: hand it out one by one to the largest fractions (earlier index on ties).
+  for (let rest = total - given; rest > 0; rest--) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (frac[i] > frac[best]) best = i;
+    out[best]++;
+    frac[best] = -1;
   }
   return out;
 }

@@ -206,9 +206,17 @@ export function createClassifier(custom: readonly ChannelRule[] = []): Classifie
   ];
   const memo = new Map<string, Classified>();
   return (t) => {
-    // Cheap key from the raw touch; touchFields and the rules run once per distinct key.
-    const u = t.utm;
-    const key = `${t.kind}\u0001${u ? `${u.source}\u0001${u.medium}\u0001${u.campaign}\u0001${u.term}\u0001${u.content}` : ''}\u0001${hostOf(t.referrer)}\u0001${t.pageHost ?? ''}\u0001${t.clickIds ? Object.keys(t.clickIds).filter((k) => t.clickIds![k]).join(',') : ''}\u0001${t.qr ? `${t.qr.campaignId}\u0001${t.qr.campaignName}\u0001${t.qr.personalised}` : ''}\u0001${t.offline ? `${t.offline.type}\u0001${t.offline.location}` : ''}`;
+    // Cheap key from the raw touch (only the fields its kind uses); touchFields and the
+    // rules run once per distinct key.
+    let key: string;
+    if (t.kind === 'qr') key = t.qr ? 'q\u0001' + t.qr.campaignId + '\u0001' + t.qr.campaignName + '\u0001' + t.qr.personalised : 'q';
+    else if (t.kind === 'offline') key = t.offline ? 'o\u0001' + t.offline.type + '\u0001' + t.offline.location : 'o';
+    else {
+      const u = t.utm;
+      key = t.kind + '\u0001' + (u ? u.source + '\u0001' + u.medium + '\u0001' + u.campaign + '\u0001' + u.term + '\u0001' + u.content + '\u0001' + u.source_platform : '') + '\u0001' + (t.referrer ? hostOf(t.referrer) : '') + '\u0001' + (t.pageHost ?? '');
+      if (t.clickIds) for (const k in t.clickIds) if (t.clickIds[k]) key += '\u0001' + k;
+    }
+    if (t.utm && (t.kind === 'qr' || t.kind === 'offline')) key += '\u0002' + t.utm.source + '\u0001' + t.utm.medium + '\u0001' + t.utm.campaign;
     let c = memo.get(key);
     if (c) return c;
     const f = touchFields(t);

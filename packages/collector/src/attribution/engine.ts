@@ -56,7 +56,7 @@ export interface AttributionResult {
   removalEffects: Record<string, number>;
   /** Channel totals by the textbook formula: total × removal effect / Σ removal effects. */
   markovTotals: Record<string, { conversions: number; value: number }>;
-  /** Global Shapley values by exact coalition enumeration (null above 20 channels). */
+  /** Global Shapley values (coalition enumeration up to 16 channels, the equal closed form above). */
   shapleyValues: Record<string, number> | null;
   channelRulesVersion: string;
 }
@@ -76,7 +76,7 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
   const chain = new MarkovChain();
   const paths: ConversionPath[] = [];
   let persons = 0;
-  for await (const j of journeys as AsyncIterable<PersonJourney>) {
+  const onePerson = (j: PersonJourney) => {
     persons++;
     const pp = personPaths(j, classify, opts);
     for (const p of pp.paths) {
@@ -85,7 +85,10 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
     }
     if (wantMarkov && pp.nonConverting.length) chain.add(pp.nonConverting, false);
     opts.onPerson?.(pp, j);
-  }
+  };
+  // A plain iterable (generated or in-memory journeys) runs without an await per person.
+  if (Symbol.asyncIterator in journeys) for await (const j of journeys as AsyncIterable<PersonJourney>) onePerson(j);
+  else for (const j of journeys as Iterable<PersonJourney>) onePerson(j);
   paths.sort((a, b) => a.conversion.ts - b.conversion.ts || (a.conversion.id < b.conversion.id ? -1 : a.conversion.id > b.conversion.id ? 1 : 0));
 
   const removalEffects = wantMarkov ? chain.removalEffects() : {};
@@ -130,8 +133,14 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
   }
   let shapley: Record<string, number> | null = null;
   if (models.includes('shapley')) {
-    const phi = shapleyValues(worth.values());
-    if (phi) shapley = Object.fromEntries(Object.entries(phi).map(([k, v]) => [k, fromMicros(v)]));
+    // Enumerate coalitions when that is cheap; otherwise sum the per-order shares, which is the
+    // same exact Shapley value for this game (a sum of unanimity games).
+    let phi = shapleyValues(worth.values());
+    if (!phi) {
+      phi = {};
+      for (const o of orders) o.path.touches.forEach((x, i) => (phi![x.channel] = (phi![x.channel] ?? 0) + o.credits.shapley![i]));
+    }
+    shapley = Object.fromEntries(Object.entries(phi).map(([k, v]) => [k, fromMicros(v)]));
   }
   return {
     models,

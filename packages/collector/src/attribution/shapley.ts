@@ -26,8 +26,11 @@ export function shapleyWeights(path: readonly { channel: string }[]): number[] {
   return path.map((t) => 1 / count.get(t.channel)!);
 }
 
-/** Largest channel count for the exact coalition enumeration (2^20 coalitions ≈ 8 MB). */
-export const MAX_SHAPLEY_CHANNELS = 20;
+/**
+ * Largest channel count for the coalition enumeration (2^16 coalitions, a few ms). Above it
+ * the report uses the per-order closed form, which is the same exact value for this game.
+ */
+export const MAX_SHAPLEY_CHANNELS = 16;
 
 /**
  * Global Shapley values by exact coalition enumeration.

@@ -167,7 +167,7 @@ function simulate(seed: number, i: number, end: number, days: number): Sim {
       session.src = src;
     }
     prev = src;
-    const nPages = 1 + geo(r, 0.32, 20);
+    const nPages = 1 + geo(r, 0.3, 20);
     let pt = session.ts;
     for (let p = 0; p < nPages; p++) {
       const path = p === 0 && session.scan ? DEMO_CAMPAIGNS.find((c) => c.utm === src.utm)!.targetPath : pick(r, PATHS);
@@ -201,7 +201,7 @@ function simulate(seed: number, i: number, end: number, days: number): Sim {
   }
   // Orders: more engagement, more orders (≈ 0.5 per person overall).
   const engaged = s.sessions.length * 0.1 + s.visits.length * 0.35 + s.scans.length * 0.2;
-  const nOrders = r() < Math.min(0.85, 0.12 + engaged) ? 1 + geo(r, 0.7, 3) : 0;
+  const nOrders = r() < Math.min(0.8, 0.06 + engaged * 0.8) ? 1 + geo(r, 0.72, 3) : 0;
   // Unknown walk-ins buy in a store too; nobody can link those orders to a journey.
   if (!s.userId && r() < 0.1) {
     const ts = end - Math.floor(r() * days * DAY);

@@ -1,0 +1,6 @@
+// Entry bundled by bench/attribution.bench.mjs: the pure attribution code and the generator.
+export { attribute } from '../../packages/collector/src/attribution/engine';
+export { MarkovChain } from '../../packages/collector/src/attribution/markov';
+export { summarise } from '../../packages/collector/src/reports/attribution';
+export { parseReportParams } from '../../packages/collector/src/reports/params';
+export { generateJourneys } from '../../packages/collector/src/demo/generate';
