@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { withCollector } from '../test-utils/harness';
+import { main } from './main';
+
+const T0 = Date.UTC(2026, 0, 5, 12);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
+}
+
+describe('omnitrail report', () => {
+  it('prints readable tables and JSON for a real database; errors go to stderr with non-zero exit', () =>
+    withCollector(async (fx) => {
+      const ctx = (extra: Record<string, unknown>) => ({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0', page: { url: 'https://shop.example/', path: '/' }, omnitrail: { v: 1, consent: 'granted', sessionStart: true, sessionId: 's1' }, ...extra });
+      const res = await fx.post('/v1/batch', {
+        batch: [
+          { type: 'page', messageId: 'p1', anonymousId: 'a1', timestamp: iso(T0), context: ctx({ campaign: { source: 'newsletter', medium: 'email', name: 'jan' } }) },
+          { type: 'track', event: 'Order Completed', messageId: 'o1', anonymousId: 'a1', timestamp: iso(T0 + 60_000), properties: { order_id: 'W1', revenue: 80 }, context: { omnitrail: { v: 1, consent: 'granted' } } },
+        ],
+      });
+      expect(res.status).toBe(200);
+      const db = fx.store.db.name;
+      const range = ['--from', '2026-01-01', '--to', '2026-01-31', '--db', db, '--site', fx.site.id];
+
+      let c = capture();
+      expect(await main(['report', 'attribution', ...range], c.io)).toBe(0);
+      const text = c.out.join('\n');
+      expect(text).toContain('Attribution by channel');
+      expect(text).toMatch(/Email\s+80\s+80/);
+      expect(text).toContain('Position-based');
+
+      c = capture();
+      expect(await main(['report', 'attribution', ...range, '--json', '--model', 'linear', '--dimension', 'campaign'], c.io)).toBe(0);
+      const json = JSON.parse(c.out.join('\n'));
+      expect(json.rows).toEqual([{ key: 'jan', conversions: { linear: 1 }, revenue: { linear: 80 } }]);
+
+      c = capture();
+      expect(await main(['report', 'explain', ...range, '--order', 'W1'], c.io)).toBe(0);
+      expect(c.out.join('\n')).toContain('Order W1');
+
+      for (const name of ['ropo', 'funnel', 'journeys', 'qr', 'vitals']) {
+        c = capture();
+        expect(await main(['report', name, ...range], c.io), name).toBe(0);
+      }
+
+      c = capture();
+      expect(await main(['report', 'explain', ...range, '--order', 'NOPE'], c.io)).toBe(1);
+      expect(c.err.join('\n')).toContain('not found');
+      c = capture();
+      expect(await main(['report', 'magic', '--db', db], c.io)).toBe(2);
+      expect(c.err.join('\n')).toContain('unknown report');
+      c = capture();
+      expect(await main(['report', 'attribution', '--from', 'later', '--db', db], c.io)).toBe(2);
+      c = capture();
+      expect(await main(['report', '--help'], c.io)).toBe(0);
+      expect(c.out.join('\n')).toContain('--lookback-days');
+    }));
+});
