@@ -25,11 +25,11 @@ function uid(prefix: string): string {
   return `${prefix}${idSeq}`;
 }
 
-/** Round a maximum up to a "nice" axis end (1, 2, 2.5, 5 × 10^n). */
+/** Round a maximum up to an axis end whose quarters are round numbers (1, 2, 4, 8, 10 × 10^n). */
 export function niceMax(v: number): number {
   if (!(v > 0)) return 1;
   const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of [1, 2, 4, 8, 10]) if (m * p >= v) return m * p;
   return 10 * p;
 }
 
@@ -46,7 +46,10 @@ function Legend(props: { names: string[] }) {
     <ul class="legend" aria-hidden="true">
       {props.names.map((n, i) => (
         <li>
-          <span class="swatch" style={`background:${PALETTE[i % PALETTE.length]}`}></span>
+          {/* An SVG swatch, not an inline style: the dashboard's CSP forbids style attributes. */}
+          <svg class="swatch" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+            <rect width="12" height="12" rx="2" fill={PALETTE[i % PALETTE.length]} />
+          </svg>
           {n}
         </li>
       ))}
@@ -97,7 +100,7 @@ interface XYProps {
 }
 
 const W = 640;
-const PAD = { l: 44, r: 8, t: 8, b: 28 };
+const PAD = { l: 60, r: 8, t: 8, b: 34 };
 
 function Axes(props: { max: number; h: number; x: string[]; format: (v: number) => string; step: number; offset: number }): Child {
   const ticks = [0, 0.25, 0.5, 0.75, 1];
@@ -118,7 +121,7 @@ function Axes(props: { max: number; h: number; x: string[]; format: (v: number) 
       })}
       {props.x.map((label, i) =>
         i % every === 0 ? (
-          <text x={PAD.l + props.offset + i * props.step} y={props.h - 8} text-anchor="middle">
+          <text x={PAD.l + props.offset + i * props.step} y={props.h - 8} text-anchor="middle" class={(i / every) % 2 ? 'xl odd' : 'xl'}>
             {label}
           </text>
         ) : null,
@@ -237,8 +240,8 @@ export function BarChart(props: { title: string; desc?: string; rows: { label: s
   const did = uid('cd');
   const color = PALETTE[(props.colorIndex ?? 0) % PALETTE.length];
   return (
-    <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${h}`} role="img" aria-labelledby={`${tid} ${did}`} preserveAspectRatio="xMidYMid meet">
+    <figure class="chart bars">
+      <svg viewBox={`0 0 ${W} ${h}`} role="img" aria-labelledby={`${tid} ${did}`} preserveAspectRatio="xMinYMin meet">
         <title id={tid}>{props.title}</title>
         <desc id={did}>{props.desc ?? props.rows.map((r) => `${r.label}: ${fmt(r.value)}`).join('; ')}</desc>
         {props.rows.map((r, i) => {

@@ -54,13 +54,27 @@ export function dayLabel(day: string): string {
   return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 }
 
-/** Money with the currency code, e.g. `€1,234` (no cents above 1000). */
+/** Money of one order or one person, with cents: `€1,234.50`. */
 export function money(v: number, currency = 'EUR'): string {
   try {
-    return new Intl.NumberFormat('en-GB', { style: 'currency', currency, maximumFractionDigits: Math.abs(v) >= 1000 ? 0 : 2 }).format(v);
+    return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v);
   } catch {
     return `${v.toFixed(2)} ${currency}`;
   }
+}
+
+/** Money in report totals and tables, whole units so columns line up: `€1,235`. */
+export function money0(v: number, currency = 'EUR'): string {
+  try {
+    return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }).format(v);
+  } catch {
+    return `${Math.round(v)} ${currency}`;
+  }
+}
+
+/** A sales channel id as a label: `store` → `Store`. */
+export function channelLabel(ch: string): string {
+  return ch ? ch.charAt(0).toUpperCase() + ch.slice(1) : ch;
 }
 
 /** Integer with thousands separators. */

@@ -44,12 +44,13 @@ th{font-weight:600}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 figure.chart{margin:0}
 figure.chart svg{width:100%;height:auto;display:block}
+figure.chart.bars svg{max-width:680px}
 svg text{font-size:12px;fill:#3d4650}
 svg .bar-label{font-size:14px;fill:#1b1f24}
 svg .bar-value{font-size:13px;fill:#1b1f24;font-weight:600}
 svg .grid{stroke:#e3e7ec}
 .legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 14px;padding:0;margin:6px 0;font-size:13px}
-.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;vertical-align:-1px}
+.swatch{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px}
 .chart-data summary{cursor:pointer;font-size:13px;color:var(--accent);padding:4px 0}
 form.stack{display:grid;gap:12px;max-width:560px}
 form.inline{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin-bottom:12px}
@@ -75,6 +76,7 @@ progress{width:100%;height:18px}
 .progress-step:not(:last-of-type){display:none}
 .path{font-size:14px}
 .path .arrow{color:var(--muted);margin:0 4px}
+@media (max-width:600px){figure.chart:not(.bars) svg text{font-size:22px}figure.chart:not(.bars) svg text.odd{display:none}svg .bar-label{font-size:20px}svg .bar-value{font-size:20px}}
 @media (min-width:700px){.kpis{grid-template-columns:repeat(4,minmax(0,1fr))}.grid.two{grid-template-columns:1fr 1fr}}
 @media (min-width:900px){.shell{display:grid;grid-template-columns:210px 1fr}nav.side{border-bottom:0;border-right:1px solid var(--line);min-height:calc(100vh - 52px)}nav.side ul{flex-direction:column;padding:12px 8px}nav.side .group{display:block;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;padding:12px 10px 4px}main{padding:20px 24px}}
 @media print{header.top,nav.side,.demo-banner,.noprint{display:none}.shell{display:block}body{background:#fff}}

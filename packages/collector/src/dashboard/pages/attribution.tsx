@@ -7,7 +7,7 @@ import { explainReport, ExplainNotFound } from '../../reports/explain';
 import { BarChart } from '../charts';
 import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
-import { int, money, RangeForm } from '../range';
+import { int, money, money0, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
 
 const DIMENSIONS = [
@@ -64,7 +64,7 @@ export async function attributionPage(c: Context<DashEnv>) {
       <>
         <section class="kpis" aria-label="Totals">
           <div class="card kpi"><div class="v">{int(rep.totals.conversions)}</div><div class="l">Conversions</div></div>
-          <div class="card kpi"><div class="v">{money(rep.totals.revenue)}</div><div class="l">Revenue</div></div>
+          <div class="card kpi"><div class="v">{money0(rep.totals.revenue)}</div><div class="l">Revenue</div></div>
           <div class="card kpi"><div class="v">{int(rep.totals.persons)}</div><div class="l">Persons with a path</div></div>
           <div class="card kpi"><div class="v">{`${rep.lookbackDays} d`}</div><div class="l">Lookback window</div></div>
         </section>
@@ -74,7 +74,7 @@ export async function attributionPage(c: Context<DashEnv>) {
           <>
             <section class="card">
               <h2>{`Revenue by ${label.toLowerCase()} — ${MODEL_LABELS[model]}`}</h2>
-              <BarChart title={`Revenue credited by ${label.toLowerCase()}, ${MODEL_LABELS[model]} model`} rows={rows.slice(0, 12).map((row) => ({ label: row.key, value: row.revenue[model] ?? 0 }))} format={(v) => money(v)} />
+              <BarChart title={`Revenue credited by ${label.toLowerCase()}, ${MODEL_LABELS[model]} model`} rows={rows.slice(0, 12).map((row) => ({ label: row.key, value: row.revenue[model] ?? 0 }))} format={(v) => money0(v)} />
             </section>
             <section class="card">
               <h2>All models side by side</h2>
@@ -96,7 +96,7 @@ export async function attributionPage(c: Context<DashEnv>) {
                       <tr>
                         <th scope="row">{row.key}</th>
                         {rep.models.map((m) => (
-                          <td class="num">{money(row.revenue[m] ?? 0)}</td>
+                          <td class="num">{money0(row.revenue[m] ?? 0)}</td>
                         ))}
                       </tr>
                     ))}

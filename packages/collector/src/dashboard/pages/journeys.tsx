@@ -4,7 +4,7 @@ import type { Child } from 'hono/jsx';
 import { journeysReport } from '../../reports/journeys';
 import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
-import { int, money, pct, RangeForm } from '../range';
+import { int, money0, pct, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
 
 /** A channel path as text with arrows (screen readers hear "then"). */
@@ -66,7 +66,7 @@ export async function journeysPage(c: Context<DashEnv>) {
                     <td class="num">{int(row.journeys)}</td>
                     <td class="num">{int(row.conversions)}</td>
                     <td class="num">{pct(row.conversionRate)}</td>
-                    <td class="num">{money(row.revenue)}</td>
+                    <td class="num">{money0(row.revenue)}</td>
                   </tr>
                 ))}
               </tbody>

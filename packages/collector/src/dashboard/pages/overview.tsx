@@ -8,7 +8,7 @@ import { LineChart, StackedBars } from '../charts';
 import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
 import { computeOverview, topSeries } from '../overview-data';
-import { dayLabel, int, money, parseRange, RangeForm } from '../range';
+import { channelLabel, dayLabel, int, money0, parseRange, RangeForm } from '../range';
 
 /** The site's custom channel rules (settings.channelRules), or none when absent/invalid. */
 export function siteClassifier(settings: Record<string, unknown> | undefined) {
@@ -34,7 +34,7 @@ export async function overviewPage(c: Context<DashEnv>) {
   if (!journeys) return c.html(frame(<NotWired what="The overview (stitched persons, store.journeys)" />));
   const o = await computeOverview(journeys(p.site.id, { from: range.from, to: range.to, lookbackMs: 0 }), range, siteClassifier(p.site.settings));
   const x = o.days.map(dayLabel);
-  const cur = (v: number) => money(v, o.currency);
+  const cur = (v: number) => money0(v, o.currency);
   return c.html(
     frame(
       <>
@@ -56,11 +56,11 @@ export async function overviewPage(c: Context<DashEnv>) {
           </section>
           <section class="card">
             <h2>Orders by sales channel</h2>
-            <StackedBars title="Orders per day by sales channel" x={x} series={topSeries(o.ordersByChannel)} format={int} />
+            <StackedBars title="Orders per day by sales channel" x={x} series={topSeries(o.ordersByChannel).map((x) => ({ ...x, name: channelLabel(x.name) }))} format={int} />
           </section>
           <section class="card">
             <h2>Revenue by sales channel</h2>
-            <StackedBars title="Revenue per day by sales channel" x={x} series={topSeries(o.revenueByChannel)} format={cur} />
+            <StackedBars title="Revenue per day by sales channel" x={x} series={topSeries(o.revenueByChannel).map((x) => ({ ...x, name: channelLabel(x.name) }))} format={cur} />
           </section>
         </div>
         <p class="muted">

@@ -17,7 +17,7 @@ import { qrReport, type QrRow } from '../../reports/qr';
 import type { QrCampaign } from '../../store/qr';
 import type { DashEnv } from '../index';
 import { Empty, Layout } from '../layout';
-import { int, money, RangeForm } from '../range';
+import { int, money0, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
 
 const DONE: Record<string, string> = {
@@ -41,7 +41,7 @@ function Figures(props: { row?: QrRow }) {
       <td class="num">{int(r?.uniqueScanners ?? 0)}</td>
       <td class="num">{int(r?.visits ?? 0)}</td>
       <td class="num">{`${int(r?.ordersOnline ?? 0)} / ${int(r?.ordersOffline ?? 0)}`}</td>
-      <td class="num">{money(r?.revenue ?? 0)}</td>
+      <td class="num">{money0(r?.revenue ?? 0)}</td>
     </>
   );
 }

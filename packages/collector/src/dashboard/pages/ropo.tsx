@@ -5,7 +5,7 @@ import { ropoReport } from '../../reports/ropo';
 import { BarChart } from '../charts';
 import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
-import { int, money, pct, RangeForm } from '../range';
+import { channelLabel, int, money0, pct, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
 
 /** GET /dashboard/ropo */
@@ -30,7 +30,7 @@ export async function ropoPage(c: Context<DashEnv>) {
       <>
         <section class="kpis" aria-label="ROPO figures">
           <div class="card kpi"><div class="v">{pct(off.share)}</div><div class="l">{`of ${int(off.orders)} store/phone orders had an online touch before`}</div></div>
-          <div class="card kpi"><div class="v">{money(off.revenueWithOnlineTouch)}</div><div class="l">offline revenue researched online</div></div>
+          <div class="card kpi"><div class="v">{money0(off.revenueWithOnlineTouch)}</div><div class="l">offline revenue researched online</div></div>
           <div class="card kpi"><div class="v">{days === null ? '–' : `${days.toFixed(1)} d`}</div><div class="l">median days from first online touch to offline order</div></div>
           <div class="card kpi"><div class="v">{pct(on.share)}</div><div class="l">{`of ${int(on.orders)} online orders had an offline touch before`}</div></div>
         </section>
@@ -51,7 +51,7 @@ export async function ropoPage(c: Context<DashEnv>) {
                 <tbody>
                   {rep.bySalesChannel.map((s) => (
                     <tr>
-                      <th scope="row">{s.salesChannel}</th>
+                      <th scope="row">{channelLabel(s.salesChannel)}</th>
                       <td class="num">{int(s.orders)}</td>
                       <td class="num">{pct(s.share)}</td>
                       <td class="num">{s.medianDaysFromFirstOnlineTouch === null ? '–' : s.medianDaysFromFirstOnlineTouch.toFixed(1)}</td>
