@@ -42,11 +42,12 @@ export interface CollectorOptions {
   /** Ingest counters; pass your own to share them with the store's flush hook (the Node adapter does). */
   metrics?: Metrics;
   /**
-   * Runtime hook: read the raw request body with a byte limit enforced while reading; resolve
-   * null when it is larger, return undefined to use the Web path (hono `bodyLimit` + `text()`).
+   * Runtime hook: read the raw request body (gunzipped when `gzip`) with a byte limit enforced
+   * while reading, on the compressed and the decompressed size; resolve null when it is larger,
+   * return undefined to use the Web path (hono `bodyLimit` + `text()` / DecompressionStream).
    * The Node adapter sets it to read from the socket without building a Web Request.
    */
-  readBody?: (c: Context, maxBytes: number) => Promise<string | null> | undefined;
+  readBody?: (c: Context, maxBytes: number, gzip: boolean) => Promise<string | null> | undefined;
   /** Server clock (tests). */
   now?: () => number;
   /**

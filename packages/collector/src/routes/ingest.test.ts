@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { eachTransport, withCollector, type CollectorFixture } from '../test-utils/harness';
 
@@ -243,6 +244,28 @@ describe('refusing requests', () => {
     expect(body.rejected[0].reason).toMatch(/nested deeper than 16 levels/);
     const r2 = await fx.post('/v1/batch', deep);
     expect(r2.status).toBe(400);
+  });
+});
+
+describe('gzip bodies (Content-Encoding: gzip, as Segment accepts)', () => {
+  const send = (fx: CollectorFixture, body: Uint8Array, enc = 'gzip') =>
+    fx.fetch('/v1/batch', { method: 'POST', headers: { authorization: fx.writeAuth, 'content-type': 'application/json', 'content-encoding': enc }, body });
+
+  eachTransport('a gzip batch is stored', async (fx) => {
+    const res = await send(fx, gzipSync(JSON.stringify({ batch: [ev(1), ev(2)] })));
+    expect(await json(res)).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+  });
+
+  eachTransport('a zip bomb (tiny gzip inflating past 500 KB) → 413; corrupt gzip → 400; br → 415', async (fx) => {
+    const bomb = gzipSync(JSON.stringify({ batch: [ev(1, { properties: { pad: ' '.repeat(5_000_000) } })] }));
+    expect(bomb.length).toBeLessThan(50_000);
+    const r1 = await send(fx, bomb);
+    expect(r1.status).toBe(413);
+    const r2 = await send(fx, gzipSync('{"batch":[]}').subarray(0, 12));
+    expect(r2.status).toBe(400);
+    const r3 = await send(fx, new TextEncoder().encode('{}'), 'br');
+    expect(r3.status).toBe(415);
+    expect(await fx.store.countEvents(fx.site.id)).toBe(0);
   });
 });
 

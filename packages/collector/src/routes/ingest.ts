@@ -65,7 +65,13 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
         if (wait) limited(c, wait);
       }
       const max = endpointType === null ? LIMITS.maxBodyBytes : LIMITS.maxEventBytes;
-      const body = await readJsonBody(c, fastRead ? { read: fastRead, maxBytes: max, tooLarge: () => { throw new HTTPException(413, { message: endpointType === null ? bodyMsg : eventMsg }); } } : undefined);
+      const body = await readJsonBody(c, {
+        maxBytes: max,
+        read: fastRead,
+        tooLarge: () => {
+          throw new HTTPException(413, { message: endpointType === null ? bodyMsg : eventMsg });
+        },
+      });
       if (!isObject(body)) throw new HTTPException(400, { message: 'Request body must be a JSON object' });
       const site = await resolveWriteKey(c, body);
       applyIngestCors(c, site);
