@@ -7,7 +7,7 @@ import type { StoredEvent } from '../store/types';
 import type { ResolvedQrCode } from '../store/qr';
 import { isCodeString, normaliseCode } from './alphabet';
 import { codeState } from './campaign';
-import { friendlyPage } from './pages';
+import { friendlyPage, pageLanguage } from './pages';
 import { createScanToken, DEFAULT_SCAN_TOKEN_TTL_MS } from './token';
 import { buildRedirectUrl } from './url';
 
@@ -89,14 +89,15 @@ export function createScanHandler(deps: CollectorDeps) {
     c.header('X-Robots-Tag', 'noindex, nofollow');
     const code = normaliseCode(c.req.param('code') ?? '');
     const resolved = isCodeString(code, 4, 32) ? await store.resolveQrCode(code) : null;
-    if (!resolved) return c.html(friendlyPage('unknown'), 404);
+    const lang = pageLanguage(c.req.header('accept-language'));
+    if (!resolved) return c.html(friendlyPage('unknown', lang), 404);
 
     const now = deps.now();
     const { campaign } = resolved;
     const state = codeState(resolved.code, campaign, now);
     if (state !== 'active') {
       if (campaign.fallbackUrl) return redirect(c, campaign.fallbackUrl);
-      return c.html(friendlyPage(state), state === 'not-started' ? 404 : 410);
+      return c.html(friendlyPage(state, lang), state === 'not-started' ? 404 : 410);
     }
 
     const target = resolved.code.targetUrl ?? campaign.targetUrl;

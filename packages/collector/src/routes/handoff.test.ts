@@ -84,6 +84,16 @@ describe('POST /v1/handoff', () => {
       },
       { handoff: { validityDays: 3, length: 8 }, now: () => 1_800_000_000_000 },
     ));
+
+  test('a site setting overrides the validity', () =>
+    withCollector(
+      async (fx) => {
+        await fx.store.updateSiteSettings(fx.site.id, { handoffValidityDays: 30 });
+        const r: HandoffResponse = await (await fx.post('/v1/handoff', { anonymousId: 'a' })).json();
+        expect(Date.parse(r.expiresAt)).toBe(1_800_000_000_000 + 30 * DAY);
+      },
+      { handoff: { validityDays: 3 }, now: () => 1_800_000_000_000, siteCacheMs: 0 },
+    ));
 });
 
 describe('handoff code lookup (staff typing a quoted code)', () => {

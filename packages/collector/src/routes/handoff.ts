@@ -3,7 +3,6 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { HandoffResponse } from '@omnitrail/schema';
 import type { CollectorDeps } from '../app';
-import { readJsonBody } from '../ingest/body';
 import { applyIngestCors, exposeEarlyError } from '../ingest/cors';
 import { createUaCache } from '../ingest/enrich';
 import { createRateLimiter, type RateLimiter, type RateSpec } from '../ingest/rate-limit';
@@ -44,6 +43,25 @@ export function handoffEvent(r: HandoffCodeRecord, consent: 'granted' | null, ua
     properties: { code: r.code, display: formatHandoffCode(r.code), expires_at: new Date(r.expiresAt).toISOString() },
     traits: {},
   };
+}
+
+/**
+ * The JSON object body of a handoff request: `application/json`, or `text/plain` / no type
+ * (what a no-preflight `fetch` from the SDK sends). Size is limited by `bodyLimit` before.
+ */
+async function jsonObject(c: Context): Promise<Record<string, unknown>> {
+  const ct = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (ct && ct !== 'application/json' && ct !== 'text/plain' && !ct.endsWith('+json')) {
+    throw new HTTPException(415, { message: `Content-Type ${ct} is not supported: send JSON as application/json or text/plain` });
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(await c.req.text());
+  } catch {
+    throw new HTTPException(400, { message: 'Body must be a JSON object {"anonymousId": "…"}' });
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new HTTPException(400, { message: 'Body must be a JSON object {"anonymousId": "…"}' });
+  return v as Record<string, unknown>;
 }
 
 function limiter(spec: RateSpec | false | undefined, dflt: RateSpec, now: () => number): RateLimiter | null {
@@ -95,8 +113,7 @@ export function handoffRoutes(deps: CollectorDeps): Hono<AppEnv> {
           const wait = perIp.take(ip);
           if (wait) limited(c, wait);
         }
-        const body = await readJsonBody(c);
-        if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HTTPException(400, { message: 'Body must be a JSON object {"anonymousId": "…"}' });
+        const body = await jsonObject(c);
         const site = await resolveWriteKey(c, body);
         applyIngestCors(c, site);
         if (perKey) {
@@ -116,7 +133,11 @@ export function handoffRoutes(deps: CollectorDeps): Hono<AppEnv> {
           if (wait) limited(c, wait);
         }
         const now = deps.now();
-        const { record } = await store.issueHandoffCode(site.id, anon.value, { now, validityMs, length });
+        // A site may set its own validity (settings.handoffValidityDays), e.g. a furniture store
+        // whose customers come back after weeks; else the collector's option.
+        const siteDays = site.settings.handoffValidityDays;
+        const validity = typeof siteDays === 'number' && siteDays > 0 && siteDays <= 365 ? siteDays * 86_400_000 : validityMs;
+        const { record } = await store.issueHandoffCode(site.id, anon.value, { now, validityMs: validity, length });
         const ua = uaOf(c.req.header('user-agent') ?? '');
         // Always append (idempotent by messageId): a crash between issuing and appending heals on the next request.
         await store.appendEvents([handoffEvent(record, b.consent === 'granted' ? 'granted' : null, ua.ua, ua.bot)]);

@@ -110,6 +110,8 @@ describe('QR scan endpoint', () => {
     expect(unknown.headers.get('content-type')).toMatch(/text\/html/);
     expect(unknown.headers.get('location')).toBeNull();
     expect(await unknown.text()).toContain('not known');
+    const de = await scan(fx, '/q/ABCDEFGH', { headers: { 'accept-language': 'de-DE,de;q=0.9,en;q=0.5', 'user-agent': IPHONE } });
+    expect(await de.text()).toContain('nicht bekannt');
 
     const c = await campaign(fx);
     const code = (await sharedCode(fx, c)).code;

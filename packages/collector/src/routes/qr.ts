@@ -8,7 +8,7 @@ import { QrInputError, QrNotFoundError } from '../qr/errors';
 import { codesCsv, codesSheet } from '../qr/export';
 import { parseRecipientsCsv, parseRecipientsJson } from '../qr/recipients';
 import { canRenderPng, parseRenderOptions, renderPng, renderSvg } from '../qr/render';
-import { friendlyPage } from '../qr/pages';
+import { friendlyPage, pageLanguage } from '../qr/pages';
 import { createScanHandler } from '../qr/scan';
 import { scanUrl, validateTargetUrl } from '../qr/url';
 import type { QrCampaign, QrCode } from '../store/qr';
@@ -56,8 +56,9 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
   const scan = createScanHandler(deps);
   app.get('/q/:code', scan);
   // Anything else under /q/ (extra path segments, empty code) is a mangled scan: the human page, never the JSON 404.
-  app.get('/q/*', (c) => c.html(friendlyPage('unknown'), 404, { 'Cache-Control': 'no-store' }));
-  app.get('/q', (c) => c.html(friendlyPage('unknown'), 404, { 'Cache-Control': 'no-store' }));
+  const mangled = (c: Context) => c.html(friendlyPage('unknown', pageLanguage(c.req.header('accept-language'))), 404, { 'Cache-Control': 'no-store' });
+  app.get('/q/*', mangled);
+  app.get('/q', mangled);
 
   app.use('/v1/qr/*', requireSecretKey);
   // Admin JSON bodies are small; only the recipient list (below) may be large.
