@@ -2,5 +2,5 @@
 // re-exports, like hono's per-runtime adapters; the edge-safe core is `@omnitrail/collector`.
 export { startServer, type StartServerOptions, type RunningServer } from './server';
 export { clientIpResolver, type TrustProxy } from './client-ip';
-export { openSqliteStore, keyHash, type SqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';
+export { openSqliteStore, keyHash, BloomFilter, type SqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';
 export { identityDeriver, recordIdentifierSet, restitchComponent } from '../store/sqlite/identity';

@@ -6,6 +6,11 @@ import type { Db } from './db';
  * from identify/alias/scan tokens/handoff codes). Runs synchronously inside the transaction
  * that inserts the event, only for events that were not duplicates, so derived data is
  * exactly as durable and exactly-once as the event itself.
+ *
+ * A deriver may be called again for the same event after a rollback (if another deriver
+ * threw, the batch is replayed with each deriver in its own savepoint): its database writes
+ * are rolled back with the batch, so keep no state outside the database that a rollback
+ * would make stale — or detect it (e.g. a rowid that does not increase).
  */
 export type Deriver = (db: Db, ev: StoredEvent, rowid: number) => void;
 

@@ -110,6 +110,13 @@ function rowToSite(r: SiteRow): Site {
   };
 }
 
+/** A deriver threw during the optimistic pass of `appendSync`. */
+class DeriverFailure extends Error {
+  constructor(readonly inner: unknown) {
+    super('deriver failed');
+  }
+}
+
 /** How long a write-key lookup may be served from memory; CLI edits from another process show up after this. */
 const SITE_CACHE_MS = 5_000;
 
@@ -134,6 +141,9 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     site: db.prepare('SELECT * FROM sites WHERE id = ?'),
     sites: db.prepare('SELECT * FROM sites ORDER BY created_at, id'),
     count: db.prepare('SELECT count(*) FROM events WHERE site_id = ?').pluck(),
+    fast: db.prepare('SAVEPOINT append_fast'),
+    fastRelease: db.prepare('RELEASE append_fast'),
+    fastRollback: db.prepare('ROLLBACK TO append_fast'),
     savepoint: db.prepare('SAVEPOINT deriver'),
     release: db.prepare('RELEASE deriver'),
     rollbackTo: db.prepare('ROLLBACK TO deriver'),
@@ -142,7 +152,29 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
   const dedup = createDedup(db);
 
   /** Runs inside the shared transaction: dedup, insert, derivers. */
+  /**
+   * Runs inside the shared transaction: dedup, insert, derivers. Optimistic: derivers run
+   * without savepoints of their own (6 fewer statements per event with 3 derivers, ~10 % of
+   * the insert cost); if one throws, the whole call is rolled back to `append_fast` and
+   * replayed with every deriver isolated, so the events are still stored and the failure
+   * reported.
+   */
   function appendSync(events: StoredEvent[]): { out: AppendResult[]; maxId: number } {
+    if (ctx.derivers.length === 0) return appendPass(events, false);
+    q.fast.run();
+    try {
+      const r = appendPass(events, false);
+      q.fastRelease.run();
+      return r;
+    } catch (err) {
+      q.fastRollback.run();
+      q.fastRelease.run();
+      if (!(err instanceof DeriverFailure)) throw err;
+      return appendPass(events, true);
+    }
+  }
+
+  function appendPass(events: StoredEvent[], isolate: boolean): { out: AppendResult[]; maxId: number } {
     const out: AppendResult[] = new Array(events.length);
     let maxId = 0;
     for (let i = 0; i < events.length; i++) {
@@ -180,6 +212,16 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
       const rowid = Number(info.lastInsertRowid);
       dedup.inserted(mid, rowid);
       maxId = rowid;
+      if (!isolate) {
+        for (const derive of ctx.derivers) {
+          try {
+            derive(db, e, rowid);
+          } catch (err) {
+            throw new DeriverFailure(err);
+          }
+        }
+        continue;
+      }
       for (const derive of ctx.derivers) {
         // Each deriver in its own savepoint: a bug in one derived table must not lose the
         // event (the client would retry a poison batch forever). The failure is reported.

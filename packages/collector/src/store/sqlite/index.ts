@@ -18,6 +18,7 @@ export type { Deriver, SqliteContext } from './context';
 export type { Db } from './db';
 export type { FlushInfo } from './committer';
 export { keyHash } from './hash';
+export { BloomFilter } from './bloom';
 export { EVENT_COLUMNS, rowToEvent, eventsOfId, hashSecret, type EventRow } from './core';
 
 /**
