@@ -118,6 +118,31 @@ describe('attribute() — hand-computed end to end', () => {
     expect(res.markovTotals['Paid Search'].value).toBeCloseTo(40, 9);
   });
 
+  it('Markov: channel totals follow total × RE / ΣRE, distributed per order', async () => {
+    // Person a: A → B → order 100 €; person b: B → order 50 €; person c: A, no order.
+    // Chain (as in models.test): RE_A = ½, RE_B = 1, ΣRE = 1.5.
+    // Channel totals: A = 150 · ½/1.5 = 50 €, B = 150 · 1/1.5 = 100 €; conversions A = 2 · ⅓ = ⅔, B = 4/3.
+    // b's order can only go to B (50 €), so a's order must give A 50 € and B 50 € — where a
+    // plain per-order split by RE would give A 33.33 € / B 66.67 €.
+    const s = (id: string, day: number, medium: string) => ({ ts: T0 + day * DAY, kind: 'session' as const, messageId: id, utm: { source: medium === 'email' ? 'newsletter' : 'google', medium } });
+    const res = await attribute(
+      [
+        { personId: 'a', touches: [s('a1', 1, 'email'), s('a2', 2, 'cpc')], conversions: [{ id: 'o1', ts: T0 + 2 * DAY, value: 100, channel: 'web', status: 'completed' }] },
+        { personId: 'b', touches: [s('b1', 1, 'cpc')], conversions: [{ id: 'o2', ts: T0 + 3 * DAY, value: 50, channel: 'web', status: 'completed' }] },
+        { personId: 'c', touches: [s('c1', 1, 'email')], conversions: [] },
+      ],
+      { from: T0, to: T0 + 30 * DAY, models: ['markov'] },
+    );
+    expect(res.removalEffects.Email).toBeCloseTo(0.5, 12);
+    expect(res.removalEffects['Paid Search']).toBeCloseTo(1, 12);
+    const [o1, o2] = res.orders;
+    expect(o1.credits.markov!.map(fromMicros)).toEqual([50, 50]);
+    expect(o2.credits.markov!.map(fromMicros)).toEqual([50]);
+    // conversions: o1 → Email ⅔, Paid Search ⅓ (micro-units)
+    expect(o1.shares.markov).toEqual([666_667, 333_333]);
+    expect(res.markovFitGap).toBeLessThan(1e-9);
+  });
+
   it('refunds are not conversions; an order without touches goes to its sales channel', async () => {
     const res = await attribute(
       [

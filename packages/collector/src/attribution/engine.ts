@@ -6,7 +6,7 @@
 import { MICROS, apportion, fromMicros, toMicros } from './apportion';
 import { CHANNEL_RULES_VERSION, createClassifier } from './channels';
 import type { PersonJourney } from './journey';
-import { MarkovChain } from './markov';
+import { MarkovChain, fitMarkovCredits } from './markov';
 import {
   DEFAULT_HALF_LIFE_MS,
   MODELS,
@@ -56,6 +56,8 @@ export interface AttributionResult {
   removalEffects: Record<string, number>;
   /** Channel totals by the textbook formula: total × removal effect / Σ removal effects. */
   markovTotals: Record<string, { conversions: number; value: number }>;
+  /** Largest relative gap between the per-order Markov credits summed per channel and `markovTotals` (0 = exact). */
+  markovFitGap: number;
   /** Global Shapley values (coalition enumeration up to 16 channels, the equal closed form above). */
   shapleyValues: Record<string, number> | null;
   channelRulesVersion: string;
@@ -93,10 +95,24 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
 
   const removalEffects = wantMarkov ? chain.removalEffects() : {};
   const conversionProbability = wantMarkov ? chain.conversionProbability() : 0;
+  // Markov: fit per-order channel credits to the textbook channel totals, once for value and
+  // once for conversion counts (see fitMarkovCredits).
+  let fitValue: number[][] = [];
+  let fitCount: number[][] = [];
+  let markovFitGap = 0;
+  const distinct = paths.map((p) => [...new Set(p.touches.map((t) => t.channel))]);
+  if (wantMarkov) {
+    const v = fitMarkovCredits(paths.map((p, i) => ({ channels: distinct[i], value: toMicros(Number.isFinite(p.conversion.value) ? p.conversion.value : 0) })), removalEffects);
+    const c = fitMarkovCredits(paths.map((_, i) => ({ channels: distinct[i], value: 1 })), removalEffects);
+    fitValue = v.weights;
+    fitCount = c.weights;
+    markovFitGap = Math.max(v.maxGap, c.maxGap);
+  }
   const orders: CreditedOrder[] = [];
   const worth = new Map<string, [string[], number]>();
   let totalMicros = 0;
-  for (const path of paths) {
+  for (let pi = 0; pi < paths.length; pi++) {
+    const path = paths[pi];
     const t = path.touches;
     const valueMicros = toMicros(Number.isFinite(path.conversion.value) ? path.conversion.value : 0);
     totalMicros += valueMicros;
@@ -111,11 +127,11 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
         case 'linear': w = linear(t); break;
         case 'time_decay': w = timeDecay(t, path.conversion.ts, halfLife); break;
         case 'position_based': w = positionBased(t); break;
-        case 'markov': w = markovWeights(t, removalEffects); break;
+        case 'markov': w = channelWeights(t, distinct[pi], fitValue[pi]); break;
         case 'shapley': w = shapleyWeights(t); break;
       }
       credits[m] = apportion(valueMicros, w);
-      shares[m] = apportion(MICROS, w);
+      shares[m] = apportion(MICROS, m === 'markov' ? channelWeights(t, distinct[pi], fitCount[pi]) : w);
     }
     if (models.includes('shapley')) {
       const set = [...new Set(t.map((x) => x.channel))].sort();
@@ -151,19 +167,16 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
     conversionProbability,
     removalEffects,
     markovTotals,
+    markovFitGap,
     shapleyValues: shapley,
     channelRulesVersion: CHANNEL_RULES_VERSION,
   };
 }
 
-/**
- * Markov credit of one path: each distinct channel in proportion to its removal effect,
- * split equally over that channel's touches. If every channel in the path has removal
- * effect 0 the split is equal (the order's value must still be fully credited).
- */
-export function markovWeights(path: readonly { channel: string }[], removalEffects: Record<string, number>): number[] {
+/** Per-touch weights from per-channel weights: a channel's weight split equally over its touches. */
+function channelWeights(path: readonly { channel: string }[], channels: readonly string[], weights: readonly number[]): number[] {
   const count = new Map<string, number>();
   for (const t of path) count.set(t.channel, (count.get(t.channel) ?? 0) + 1);
-  const w = path.map((t) => (removalEffects[t.channel] ?? 0) / count.get(t.channel)!);
-  return w.some((x) => x > 0) ? w : path.map((t) => 1 / count.get(t.channel)!);
+  const w = new Map(channels.map((c, i) => [c, weights[i]]));
+  return path.map((t) => w.get(t.channel)! / count.get(t.channel)!);
 }

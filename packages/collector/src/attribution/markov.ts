@@ -153,3 +153,58 @@ export function solve(A: number[][], b: number[]): number[] {
   }
   return x;
 }
+
+/**
+ * Distribute Markov credit to orders so that BOTH hold: every order's credits sum to its
+ * value, and every channel's total is the textbook `total × RE_c / Σ RE` (as far as the
+ * data allows). Starts from "each order split by the removal effects of its own channels"
+ * and alternately rescales channel totals (columns) and order totals (rows) — iterative
+ * proportional fitting, a deterministic fixed number of sweeps, rows last so each order sums
+ * exactly. When a channel's target exceeds what its orders are worth, the fit gets as close
+ * as it can; `maxGap` reports the largest remaining relative column gap.
+ *
+ * @example
+ * fitMarkovCredits([{ channels: ['A', 'B'], value: 100 }, { channels: ['B'], value: 50 }], { A: 0.5, B: 1 })
+ * // → { weights: [[A share, B share], [1]], maxGap }
+ */
+export function fitMarkovCredits(
+  orders: readonly { channels: readonly string[]; value: number }[],
+  removalEffects: Record<string, number>,
+  sweeps = 50,
+): { weights: number[][]; maxGap: number } {
+  const sumRe = Object.values(removalEffects).reduce((a, b) => a + b, 0);
+  let total = 0;
+  for (const o of orders) total += o.value;
+  const a: number[][] = orders.map((o) => {
+    const re = o.channels.map((c) => removalEffects[c] ?? 0);
+    const s = re.reduce((x, y) => x + y, 0);
+    return s > 0 ? re.map((x) => (o.value * x) / s) : re.map(() => o.value / re.length);
+  });
+  if (!(sumRe > 0) || !(total > 0)) return { weights: a, maxGap: 0 };
+  const target = (c: string) => (total * (removalEffects[c] ?? 0)) / sumRe;
+  const col = new Map<string, number>();
+  const colSums = () => {
+    col.clear();
+    orders.forEach((o, i) => o.channels.forEach((c, k) => col.set(c, (col.get(c) ?? 0) + a[i][k])));
+  };
+  for (let s = 0; s < sweeps; s++) {
+    colSums();
+    const f = new Map<string, number>();
+    for (const [c, sum] of col) f.set(c, sum > 0 ? target(c) / sum : 1);
+    orders.forEach((o, i) => {
+      let rowSum = 0;
+      o.channels.forEach((c, k) => {
+        a[i][k] *= f.get(c)!;
+        rowSum += a[i][k];
+      });
+      if (rowSum > 0) for (let k = 0; k < a[i].length; k++) a[i][k] *= o.value / rowSum;
+    });
+  }
+  colSums();
+  let maxGap = 0;
+  for (const [c, sum] of col) {
+    const t = target(c);
+    if (t > 0) maxGap = Math.max(maxGap, Math.abs(sum - t) / t);
+  }
+  return { weights: a, maxGap };
+}

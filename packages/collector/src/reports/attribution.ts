@@ -37,6 +37,8 @@ export interface AttributionReport {
     removalEffects: Record<string, number>;
     /** Per channel: total × removal effect / Σ removal effects. */
     totals: Record<string, { conversions: number; revenue: number }>;
+    /** Largest relative gap between the per-order credits (rows) and `totals` (0 when the data allows an exact fit). */
+    fitGap: number;
   };
   /** Global Shapley values (revenue), exact coalition enumeration. */
   shapley?: Record<string, number>;
@@ -129,6 +131,7 @@ export function summarise(res: AttributionResult, p: ReportParams, siteId: strin
       convertingPaths: res.markovConversions,
       removalEffects: res.removalEffects,
       totals: Object.fromEntries(Object.entries(res.markovTotals).map(([k, v]) => [k, { conversions: round(v.conversions, 3), revenue: round(v.value, 2) }])),
+      fitGap: round(res.markovFitGap, 6),
     };
   }
   if (res.shapleyValues) report.shapley = Object.fromEntries(Object.entries(res.shapleyValues).map(([k, v]) => [k, round(v, 2)]));
