@@ -3,6 +3,9 @@ import { HTTPException } from 'hono/http-exception';
 /**
  * A QR/handoff input problem. It is an `HTTPException(400)`, so the collector's one `onError`
  * renders it as `{ error, message }`; the CLI prints its message.
+ *
+ * @example
+ * throw new QrInputError('count must be an integer from 1 to 1000');
  */
 export class QrInputError extends HTTPException {
   override name = 'QrInputError';
@@ -11,7 +14,12 @@ export class QrInputError extends HTTPException {
   }
 }
 
-/** A campaign or code that does not exist on this site: `HTTPException(404)`. */
+/**
+ * A campaign or code that does not exist on this site: `HTTPException(404)`.
+ *
+ * @example
+ * if (!campaign) throw new QrNotFoundError(`campaign ${id} not found`);
+ */
 export class QrNotFoundError extends HTTPException {
   override name = 'QrNotFoundError';
   constructor(message: string) {

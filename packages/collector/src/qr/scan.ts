@@ -75,6 +75,9 @@ export function scanEvent(
  *   logged: a printed letter must never end on an error page because analytics hiccupped.
  *
  * Nothing of the request (rest of the path, query, headers) goes into any Location header.
+ *
+ * @example
+ * app.get('/q/:code', createScanHandler(deps));
  */
 export function createScanHandler(deps: CollectorDeps) {
   const { store, options } = deps;

@@ -32,7 +32,12 @@ export function lookupHandoffCodeSync(db: Db, siteId: string, raw: unknown, at: 
   return { ok: true, record };
 }
 
-/** The handoff-code part of the QR store (spread into `qrStore`). */
+/**
+ * The handoff-code part of the QR store (spread into `qrStore`).
+ *
+ * @example
+ * const { issueHandoffCode } = handoffStore(ctx);
+ */
 export function handoffStore(ctx: SqliteContext): Pick<QrStore, 'issueHandoffCode' | 'lookupHandoffCode'> {
   const { db, commit } = ctx;
   return {

@@ -118,6 +118,10 @@ function nextSeq(db: Db, campaignId: string): number {
 /**
  * Identifiers of a mailing recipient: the campaign-scoped recipient identifier plus whatever
  * the list gave (customer ID → `user`, hashed e-mail/phone, loyalty card).
+ *
+ * @example
+ * recipientIdentifiers('cmp_1', { ref: 'R-1', loyaltyId: 'L-4711' })
+ * // [{ kind: 'recipient', value: 'cmp_1/R-1' }, { kind: 'loyalty', value: 'L-4711' }]
  */
 export function recipientIdentifiers(campaignId: string, r: QrRecipient) {
   return cleanIdentifiers([
@@ -149,6 +153,9 @@ export function qrCodeInfoSync(db: Db, siteId: string, raw: string): { code: str
 /**
  * Records each `QR Code Scanned` event of a known code in `qr_scans`, inside the event's own
  * transaction (exactly-once, as durable as the event). Register in `store/sqlite/index.ts`.
+ *
+ * @example
+ * const derivers: readonly Deriver[] = [qrScanDeriver, identityDeriver, ordersDeriver];
  */
 export const qrScanDeriver: Deriver = (db, ev: StoredEvent, rowid: number) => {
   if (ev.type !== 'track' || ev.event !== 'QR Code Scanned' || ev.bot) return;
@@ -161,7 +168,12 @@ export const qrScanDeriver: Deriver = (db, ev: StoredEvent, rowid: number) => {
   ).run(p.scan_token, ev.timestamp, rowid, p.code, ev.siteId);
 };
 
-/** The QR/handoff part of the SQLite store (`...qrStore(ctx)` in index.ts). */
+/**
+ * The QR/handoff part of the SQLite store (`...qrStore(ctx)` in index.ts).
+ *
+ * @example
+ * return { ...coreStore(ctx), ...qrStore(ctx) };
+ */
 export function qrStore(ctx: SqliteContext): QrStore {
   const { db, commit } = ctx;
   const getCampaignStmt = () => db.prepare(`${CAMPAIGN_WITH_COUNTS} WHERE c.site_id = ? AND c.id = ?`);
