@@ -39,8 +39,19 @@ export function personIdOf(siteId: string, memberKeys: string[]): string {
 
 const asId = (m: { kind: string; value: string }): Identifier => ({ kind: m.kind as Identifier['kind'], value: m.value });
 
+// Prepared statements per connection and SQL text: journeys run these per person.
+type AnyStmt = { all(...args: unknown[]): unknown[]; get(...args: unknown[]): unknown };
+const prepared = new WeakMap<Db, Map<string, AnyStmt>>();
+function stmt(db: Db, sql: string): AnyStmt {
+  let m = prepared.get(db);
+  if (!m) prepared.set(db, (m = new Map()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = db.prepare(sql) as unknown as AnyStmt));
+  return st;
+}
+
 function membersOf(db: Db, siteId: string, person: number): MemberRow[] {
-  return db.prepare('SELECT id, kind, value, person FROM identity_ids WHERE site_id = ? AND person = ? ORDER BY kind, value').all(siteId, person) as MemberRow[];
+  return stmt(db, 'SELECT id, kind, value, person FROM identity_ids WHERE site_id = ? AND person = ? ORDER BY kind, value').all(siteId, person) as MemberRow[];
 }
 
 function linksOf(db: Db, members: MemberRow[]): LinkExplanation[] {
@@ -70,9 +81,9 @@ function linksOf(db: Db, members: MemberRow[]): LinkExplanation[] {
 function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0, to = Number.MAX_SAFE_INTEGER, names?: string[]): EventRow[] {
   const out = new Map<number, EventRow>();
   const nameSql = names ? ` AND type = 'track' AND event IN (${names.map(() => '?').join(',')})` : '';
-  const byAnon = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ? AND ts >= ? AND ts < ?${nameSql}`);
-  const byUser = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ? AND ts >= ? AND ts < ?${nameSql}`);
-  const byRef = db.prepare(`SELECT ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?`);
+  const byAnon = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ? AND ts >= ? AND ts < ?${nameSql}`);
+  const byUser = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ? AND ts >= ? AND ts < ?${nameSql}`);
+  const byRef = stmt(db, `SELECT ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?`);
   for (const m of members) {
     let rows: EventRow[] = [];
     if (m.kind === 'anon') rows = byAnon.all(keyHash(siteId, m.value), siteId, m.value, from, to, ...(names ?? [])) as EventRow[];
@@ -130,7 +141,8 @@ function conversionsOf(db: Db, siteId: string, members: MemberRow[], goals: stri
 function journeyOf(db: Db, siteId: string, members: MemberRow[], goals: string[], q: JourneyQuery): PersonJourney | null {
   const touchFrom = q.from - (q.lookbackMs ?? 30 * DAY);
   const touches: Touch[] = [];
-  const refStmt = db.prepare(
+  const refStmt = stmt(
+    db,
     `SELECT r.kind AS ref_kind, ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?`,
   );
   const seen = new Set<number>();

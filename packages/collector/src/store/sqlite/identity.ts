@@ -100,8 +100,10 @@ const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
 function prepare(db: Db) {
   return {
     find: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE h = ? AND site_id = ? AND kind = ? AND value = ?'),
-    insert: db.prepare('INSERT INTO identity_ids (site_id, kind, value, h, person, comp) VALUES (?, ?, ?, ?, 0, 0)'),
-    selfRef: db.prepare('UPDATE identity_ids SET person = id, comp = id WHERE id = ?'),
+    // One statement: a new identifier is its own person and raw component (max(id) is O(log n)).
+    insert: db.prepare(
+      'INSERT INTO identity_ids (id, site_id, kind, value, h, person, comp) SELECT n, ?, ?, ?, ?, n, n FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM identity_ids)',
+    ),
     byId: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE id = ?'),
     link: db.prepare('SELECT * FROM identity_links WHERE a = ? AND b = ?'),
     insertLink: db.prepare(
@@ -129,6 +131,72 @@ function stmts(db: Db) {
 }
 
 /**
+ * Two-generation map (a cheap LRU): lookups promote into the current generation; when it is
+ * full the old generation is dropped. Bounds memory at 2 × `cap` entries.
+ */
+class GenMap<V> {
+  private cur = new Map<string, V>();
+  private old = new Map<string, V>();
+  constructor(private readonly cap: number) {}
+  get(k: string): V | undefined {
+    let v = this.cur.get(k);
+    if (v === undefined && (v = this.old.get(k)) !== undefined) this.set(k, v);
+    return v;
+  }
+  set(k: string, v: V): void {
+    if (this.cur.size >= this.cap) {
+      this.old = this.cur;
+      this.cur = new Map();
+    }
+    this.cur.set(k, v);
+  }
+  clear(): void {
+    this.cur = new Map();
+    this.old = new Map();
+  }
+}
+
+/**
+ * What the deriver already knows, so the common event (a known browser, a known
+ * anonymous ↔ user pair) costs no SQL at all: identifier → row id, and pair → smallest link
+ * key stored. Both facts only ever get more true as events are added; the cache is dropped
+ * whenever they could have become false: an exception in the deriver (its savepoint rolls
+ * back), an event row id that does not increase (the whole transaction rolled back, or the
+ * newest events were erased), and any identity erasure.
+ */
+interface Mirror {
+  lastRowid: number;
+  ids: GenMap<number>;
+  pairs: GenMap<string>;
+}
+const MIRROR_CAP = 300_000;
+const mirrors = new WeakMap<Db, Mirror>();
+function mirrorOf(db: Db): Mirror {
+  let m = mirrors.get(db);
+  if (!m) mirrors.set(db, (m = { lastRowid: 0, ids: new GenMap(MIRROR_CAP), pairs: new GenMap(MIRROR_CAP) }));
+  return m;
+}
+function dropMirror(db: Db): void {
+  const m = mirrors.get(db);
+  if (m) {
+    m.ids.clear();
+    m.pairs.clear();
+  }
+}
+
+/** ensureId through the mirror: a known identifier costs a Map lookup. */
+function cachedId(db: Db, m: Mirror | null, siteId: string, id: Identifier): IdRow {
+  if (!m) return ensureId(db, siteId, id);
+  const k = `${siteId}\u0001${id.kind}:${id.value}`;
+  const known = m.ids.get(k);
+  // person/comp are not cached (they change); addLink re-reads them when it needs them.
+  if (known !== undefined) return { id: known, kind: id.kind, value: id.value, person: -1, comp: -1 };
+  const row = ensureId(db, siteId, id);
+  m.ids.set(k, row.id);
+  return row;
+}
+
+/**
  * The row of an identifier (value already normalised), created if new: a new identifier is
  * its own person and its own raw component.
  */
@@ -138,7 +206,6 @@ function ensureId(db: Db, siteId: string, id: Identifier): IdRow {
   const row = s.find.get(h, siteId, id.kind, id.value) as IdRow | undefined;
   if (row) return row;
   const rowid = Number(s.insert.run(siteId, id.kind, id.value, h).lastInsertRowid);
-  s.selfRef.run(rowid);
   return { id: rowid, kind: id.kind, value: id.value, person: rowid, comp: rowid };
 }
 
@@ -160,18 +227,20 @@ function personCounts(db: Db, siteId: string, person: number): KindCounts {
 }
 
 /** Merge raw components `x` and `y` (relabel the smaller); returns the surviving id. */
-function mergeComps(db: Db, x: number, y: number, key: string): number {
+function mergeComps(db: Db, x: number, y: number, key: string, cx = compInfo(db, x), cy = x === y ? cx : compInfo(db, y)): number {
   const s = stmts(db);
-  const cx = compInfo(db, x);
-  const cy = compInfo(db, y);
   const maxKey = [cx.maxKey, cy.maxKey, key].reduce((m, k) => (k > m ? k : m), '');
   if (x === y) {
     s.upsertComp.run(x, cx.size, maxKey);
     return x;
   }
   const [keep, drop] = cx.size >= cy.size ? [x, y] : [y, x];
-  s.relabelComp.run(keep, drop);
-  s.deleteComp.run(drop);
+  const dropSize = drop === x ? cx.size : cy.size;
+  if (dropSize === 1) s.setComp.run(keep, drop); // a singleton's comp id is its own row id
+  else {
+    s.relabelComp.run(keep, drop);
+    s.deleteComp.run(drop);
+  }
   s.upsertComp.run(keep, cx.size + cy.size, maxKey);
   return keep;
 }
@@ -244,15 +313,22 @@ export function restitchComponent(db: Db, siteId: string, comp: number, caps: St
 }
 
 /** Apply one link (evidence that `x` and `y` are one person) incrementally. */
-function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource, caps: StitchCaps): void {
+function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource, caps: StitchCaps, m: Mirror | null): void {
   if (x.id === y.id) return;
   const s = stmts(db);
   const [lo, hi] = x.id < y.id ? [x, y] : [y, x];
   const link: Link = { a: { kind: lo.kind as Identifier['kind'], value: lo.value }, b: { kind: hi.kind as Identifier['kind'], value: hi.value }, source };
   const key = linkKey(link);
+  const pk = `${lo.id}|${hi.id}`;
+  const knownKey = m?.pairs.get(pk);
+  if (knownKey !== undefined && key >= knownKey) return; // a repeat of known evidence: nothing changes
+  m?.pairs.set(pk, key);
   const existing = s.link.get(lo.id, hi.id) as LinkRow | undefined;
   if (existing) {
-    if (key >= existing.key) return; // a repeat of known evidence: nothing changes
+    if (key >= existing.key) {
+      m?.pairs.set(pk, existing.key);
+      return; // a repeat of known evidence: nothing changes
+    }
     // Earlier evidence for a known pair moves the pair in the canonical order.
     s.updateLinkSource.run(key, source.ts, source.type, source.ref, source.rule, lo.id, hi.id);
     const comp = (s.byId.get(lo.id) as IdRow).comp;
@@ -263,26 +339,32 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
   // Re-read: earlier links of the same set may have moved these rows to other persons/comps.
   const a = s.byId.get(lo.id) as IdRow;
   const b = s.byId.get(hi.id) as IdRow;
-  const maxKey = [compInfo(db, a.comp).maxKey, compInfo(db, b.comp).maxKey].reduce((m, k) => (k > m ? k : m), '');
-  s.insertLink.run(lo.id, hi.id, siteId, key, source.ts, source.type, source.ref, source.rule, 'redundant', null);
-  const comp = mergeComps(db, a.comp, b.comp, key);
-  if (key < maxKey) {
+  const compA = compInfo(db, a.comp);
+  const compB = a.comp === b.comp ? compA : compInfo(db, b.comp);
+  const late = key < (compA.maxKey > compB.maxKey ? compA.maxKey : compB.maxKey);
+  let status: LinkStatus = 'redundant';
+  let reason: string | null = null;
+  let ca: KindCounts | null = null;
+  let cb: KindCounts | null = null;
+  if (!late && a.person !== b.person) {
+    // A raw component of one identifier is a person of one identifier: no need to count.
+    ca = compA.size === 1 ? { [a.kind]: 1 } : personCounts(db, siteId, a.person);
+    cb = compB.size === 1 ? { [b.kind]: 1 } : personCounts(db, siteId, b.person);
+    reason = mergeVerdict(ca, cb, caps);
+    status = reason ? 'refused' : 'linked';
+  }
+  s.insertLink.run(lo.id, hi.id, siteId, key, source.ts, source.type, source.ref, source.rule, status, reason);
+  const comp = mergeComps(db, a.comp, b.comp, key, compA, compB);
+  if (late) {
     restitchComponent(db, siteId, comp, caps); // late link: re-evaluate in canonical order
     return;
   }
-  if (a.person === b.person) return; // 'redundant', as inserted
-  const ca = personCounts(db, siteId, a.person);
-  const cb = personCounts(db, siteId, b.person);
-  const reason = mergeVerdict(ca, cb, caps);
-  if (reason) {
-    s.setLinkStatus.run('refused', reason, lo.id, hi.id);
-    return;
-  }
-  const sizeA = Object.values(ca).reduce((n, v) => n + v, 0);
-  const sizeB = Object.values(cb).reduce((n, v) => n + v, 0);
+  if (status !== 'linked') return;
+  const sizeA = Object.values(ca!).reduce((n, v) => n + v, 0);
+  const sizeB = Object.values(cb!).reduce((n, v) => n + v, 0);
   const [keep, drop] = sizeA > sizeB || (sizeA === sizeB && a.person < b.person) ? [a.person, b.person] : [b.person, a.person];
-  s.relabelPerson.run(keep, siteId, drop);
-  s.setLinkStatus.run('linked', null, lo.id, hi.id);
+  if ((drop === b.person ? sizeB : sizeA) === 1) s.setPerson.run(keep, drop === b.person ? b.id : a.id);
+  else s.relabelPerson.run(keep, siteId, drop);
 }
 
 /** Anchor priority: the identifier the others of a set are linked to (strongest first). */
@@ -317,10 +399,15 @@ export interface IdentifierSetInput {
  * );
  */
 export function recordIdentifierSet(db: Db, input: IdentifierSetInput): void {
+  applySet(db, input, null);
+}
+
+function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = false): void {
   if (input.consent && input.consent !== 'granted') return;
-  const ids = cleanIdentifiers(input.ids);
+  // The deriver's sets come from eventIdentity, already normalised and deduplicated.
+  const ids = clean ? input.ids : cleanIdentifiers(input.ids);
   if (ids.length === 0) return;
-  const rows = ids.map((id) => ensureId(db, input.siteId, id));
+  const rows = ids.map((id) => cachedId(db, m, input.siteId, id));
   if (rows.length < 2) return;
   let anchor = 0;
   for (let i = 1; i < rows.length; i++) {
@@ -333,7 +420,7 @@ export function recordIdentifierSet(db: Db, input: IdentifierSetInput): void {
     .filter((_, i) => i !== anchor)
     .map((other) => ({ other, key: pairKey(rows[anchor] as Identifier, other as Identifier) }))
     .sort((x, y) => (x.key < y.key ? -1 : 1));
-  for (const { other } of pairs) addLink(db, input.siteId, rows[anchor], other, input.source, caps);
+  for (const { other } of pairs) addLink(db, input.siteId, rows[anchor], other, input.source, caps, m);
 }
 
 /**
@@ -343,13 +430,21 @@ export function recordIdentifierSet(db: Db, input: IdentifierSetInput): void {
 export const identityDeriver: Deriver = (db, ev, rowid) => {
   const r = eventIdentity(ev);
   if (r.register.length === 0 && r.sets.length === 0) return;
-  for (const id of r.register) ensureId(db, ev.siteId, id);
-  for (const set of r.sets) {
-    recordIdentifierSet(db, { siteId: ev.siteId, ids: set.ids, source: { type: 'event', ref: ev.messageId, ts: ev.timestamp, rule: set.rule } });
-  }
-  if (r.touch) {
-    const row = ensureId(db, ev.siteId, r.touch.id);
-    stmts(db).insertRef.run(row.id, ev.timestamp, rowid, r.touch.kind);
+  const m = mirrorOf(db);
+  if (rowid <= m.lastRowid) dropMirror(db); // a rollback or an erasure of the newest events
+  m.lastRowid = rowid;
+  try {
+    for (const id of r.register) cachedId(db, m, ev.siteId, id);
+    for (const set of r.sets) {
+      applySet(db, { siteId: ev.siteId, ids: set.ids, source: { type: 'event', ref: ev.messageId, ts: ev.timestamp, rule: set.rule } }, m, true);
+    }
+    if (r.touch) {
+      const row = cachedId(db, m, ev.siteId, r.touch.id);
+      stmts(db).insertRef.run(row.id, ev.timestamp, rowid, r.touch.kind);
+    }
+  } catch (e) {
+    dropMirror(db); // our savepoint rolls back: forget what it wrote
+    throw e;
   }
 };
 
@@ -362,6 +457,7 @@ export const identityDeriver: Deriver = (db, ev, rowid) => {
  * await store.commit((db) => eraseIdentifiersSync(db, siteId, [{ kind: 'user', value: 'C-17' }]));
  */
 export function eraseIdentifiersSync(db: Db, siteId: string, ids: Identifier[]): number {
+  dropMirror(db);
   const rows = cleanIdentifiers(ids)
     .map((id) => findIdentifierSync(db, siteId, id))
     .filter((r): r is IdRow => r !== null);
@@ -373,5 +469,6 @@ export function eraseIdentifiersSync(db: Db, siteId: string, ids: Identifier[]):
     db.prepare('DELETE FROM identity_ids WHERE id = ?').run(r.id);
   }
   for (const c of comps) restitchComponent(db, siteId, c);
+  dropMirror(db);
   return rows.length;
 }
