@@ -188,3 +188,13 @@ test('checkJsonValue reports the path of the offending value', () => {
   expect(checkJsonValue({ a: [{ b: '\uD800' }] })).toBe('.a[0].b: string contains a lone UTF-16 surrogate');
   expect(checkJsonValue({ ok: [1, 'x', null, true] })).toBe(null);
 });
+
+test('context: userAgent and ip are dropped after classification; the batch userAgent counts too', () => {
+  const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+  const r = checkEvent({ ...base, context: { locale: 'de' } }, env({ context: { userAgent: iphone, ip: '1.2.3.4', locale: 'en', page: { url: 'u' } } }));
+  expect(r.ok && r.event.context).toEqual({ page: { url: 'u' }, locale: 'de' });
+  expect(r.ok && r.event.ua).toEqual({ browser: 'Mobile Safari', os: 'iOS', device: 'mobile' });
+  const own = { page: { url: 'v' } };
+  const r2 = checkEvent({ ...base, context: own }, env());
+  expect(r2.ok && r2.event.context).toBe(own); // nothing to drop: no copy
+});

@@ -119,6 +119,20 @@ function generatedMessageId(now: number): string {
 }
 
 /**
+ * Merge the batch context under the event's own and drop `ip` and `userAgent`. Copies key by key
+ * instead of spread + `delete`: `delete` turns an object into a slow dictionary, which would make
+ * every later read and the storage's JSON.stringify slower. Returns the event's own object
+ * untouched when there is nothing to merge or drop.
+ */
+function cleanContext(batch: Record<string, unknown> | null, own: Record<string, unknown> | null): Record<string, unknown> {
+  if (!batch && own && !('ip' in own) && !('userAgent' in own)) return own;
+  const out: Record<string, unknown> = {};
+  if (batch) for (const k in batch) if (k !== 'ip' && k !== 'userAgent' && !(own && k in own)) out[k] = batch[k];
+  if (own) for (const k in own) if (k !== 'ip' && k !== 'userAgent') out[k] = own[k];
+  return out;
+}
+
+/**
  * Validate one Segment event and turn it into the event the store keeps: type, ids, ISO-8601
  * times (clock-skew corrected and clamped), names, JSON depth, key names, lone surrogates and
  * the 32 KB size limit are checked; `context.ip` is dropped; the user agent is classified.
@@ -158,7 +172,7 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
   if (anonymousId === null && userId === null) return fail('anonymousId or userId is required');
 
   let name: string | null = null;
-  const properties: Record<string, unknown> = {};
+  let extra: Record<string, unknown> | null = null;
   let traits: Record<string, unknown> = {};
   if (raw.properties !== undefined && raw.properties !== null && !isObject(raw.properties)) {
     return fail('properties must be an object');
@@ -180,11 +194,11 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
   } else if (type === 'alias') {
     const prev = idOf(raw.previousId);
     if (!prev) return fail(`alias needs "previousId", a string of at most ${LIMITS.maxId} characters`);
-    properties.previousId = prev;
+    extra = { previousId: prev };
   } else if (type === 'group') {
     const gid = idOf(raw.groupId);
     if (!gid) return fail(`group needs "groupId", a string of at most ${LIMITS.maxId} characters`);
-    properties.groupId = gid;
+    extra = { groupId: gid };
   }
   if (type === 'identify' || type === 'group') traits = (raw.traits as Record<string, unknown>) ?? {};
   const props = isObject(raw.properties) && (type === 'track' || type === 'page' || type === 'screen') ? raw.properties : null;
@@ -215,25 +229,21 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
     return fail(`event is larger than ${LIMITS.maxEventBytes / 1024} KB`);
   }
 
-  // context: the batch's context under the event's own; the client IP is never stored.
-  let context = (raw.context as Record<string, unknown> | undefined) ?? {};
-  if (env.context) context = { ...env.context, ...context };
-  if ('ip' in context) {
-    context = { ...context };
-    delete context.ip;
-  }
+  // context: the batch's context under the event's own. The client IP is never stored; of the
+  // user agent only the classes (browser, OS, device, bot) are kept: the full string is a
+  // fingerprinting surface and no report needs it (PRIVACY.md).
+  const own = (raw.context as Record<string, unknown> | undefined) ?? null;
+  const uaString =
+    own && typeof own.userAgent === 'string'
+      ? own.userAgent
+      : env.context && typeof env.context.userAgent === 'string'
+        ? env.context.userAgent
+        : env.requestUa;
+  const context = cleanContext(env.context, own);
   const om = context.omnitrail;
   const consentRaw = isObject(om) ? om.consent : undefined;
   const consent = typeof consentRaw === 'string' && CONSENT.has(consentRaw) ? (consentRaw as ConsentState) : null;
-
-  const uaString = typeof context.userAgent === 'string' ? context.userAgent : env.requestUa;
   const cls = uaString ? env.uaOf(uaString) : null;
-  if ('userAgent' in context) {
-    // Only the classes (browser, OS, device, bot) are kept: the full string is a fingerprinting
-    // surface and no report needs it (PRIVACY.md).
-    context = { ...context };
-    delete context.userAgent;
-  }
 
   const event: StoredEvent = {
     siteId: env.siteId,
@@ -251,7 +261,7 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
     ua: cls ? cls.ua : null,
     country: env.country,
     context,
-    properties: props ?? properties,
+    properties: props ?? extra ?? {},
     traits,
   };
   return { ok: true, event };
