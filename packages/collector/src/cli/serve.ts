@@ -14,7 +14,8 @@ Options:
   --port <n>          Port to listen on (env PORT, default 8787; 0 = any free port)
   --host <addr>       Interface to bind (env HOST, default 127.0.0.1; 0.0.0.0 for all)
   --db <file>         SQLite database file (env OMNITRAIL_DB, default ./omnitrail.db)
-  --trust-proxy <n>   Read the client IP from X-Forwarded-For written by n reverse proxies (e.g. 1)
+  --trust-proxy <n>   Read the client IP from X-Forwarded-For written by n reverse proxies
+                      (env OMNITRAIL_TRUST_PROXY; default 0: the socket address)
   --rate-ip <n>       Requests per second per client IP on ingest (default 100, burst 4×; 0 = off)
   --rate-key <n>      Requests per second per write key on ingest (default 2000, burst 2×; 0 = off)
   --quiet             Print nothing but errors
@@ -86,7 +87,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (port > 65535) throw new CliError(`--port must be at most 65535, got ${port}`);
   const rateIp = intFlag('--rate-ip', values['rate-ip'], 100);
   const rateKey = intFlag('--rate-key', values['rate-key'], 2000);
-  const trustProxy = intFlag('--trust-proxy', values['trust-proxy'], 0);
+  const trustProxy = intFlag('--trust-proxy', values['trust-proxy'] ?? process.env.OMNITRAIL_TRUST_PROXY, 0);
   const opts: StartServerOptions = {
     port,
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
