@@ -15,7 +15,7 @@ function prng(seed: number) {
 
 const SEED = 20260301;
 const ITERATIONS = Number(process.env.FUZZ_N ?? 10_000);
-const MATES = 4;
+const MATES = 3;
 
 type Rand = () => number;
 const pick = <T,>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
@@ -91,7 +91,7 @@ test(`fuzz: ${ITERATIONS} random mutations of a valid batch never cause a 5xx an
     const r = prng(SEED);
     const expectedStored = new Set<string>();
     const statuses = new Map<number, number>();
-    const WAVE = 250; // concurrent requests share group commits, as in production
+    const WAVE = 500; // concurrent requests share group commits, as in production
 
     for (let start = 0; start < ITERATIONS; start += WAVE) {
       const wave: Promise<void>[] = [];

@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import { createCollector, type CollectorOptions } from '../app';
 import type { AppEnv } from '../routes/auth';
 import { startServer } from '../node/server';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/index';
+import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';
 import type { Site } from '../store/types';
 
 /** How a test reaches the collector. */
@@ -49,6 +49,8 @@ export type HarnessOptions = Partial<Omit<CollectorOptions, 'store'>> & {
   setup?: (store: SqliteStore) => Promise<void> | void;
   /** For `http`: trust X-Forwarded-For (tests of client-IP handling). */
   trustProxy?: boolean | number;
+  /** SQLite store options (e.g. a longer `flushMs` so thousands of requests share fewer fsyncs). */
+  sqlite?: SqliteStoreOptions;
 };
 
 const tempDirs: string[] = [];
@@ -87,8 +89,8 @@ export function tempDbPath(name = 'omnitrail.db'): string {
  *   }));
  */
 export async function withCollector(fn: (fx: CollectorFixture) => Promise<void> | void, opts: HarnessOptions = {}): Promise<void> {
-  const { transport = 'app', origins = ['https://shop.example'], setup, trustProxy, ...collectorOpts } = opts;
-  const store = openSqliteStore(tempDbPath());
+  const { transport = 'app', origins = ['https://shop.example'], setup, trustProxy, sqlite, ...collectorOpts } = opts;
+  const store = openSqliteStore(tempDbPath(), sqlite);
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   try {
     const { site, secretKey } = await store.createSite({ name: 'Test shop', origins });
