@@ -25,8 +25,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * The Segment-compatible write-key endpoints: `POST /v1/batch` and `POST /v1/{track,page,
  * identify,alias,group,screen}`, plus the CORS preflight for every `/v1/*` path.
  *
- * Order of work per request, cheapest refusal first: size (while reading), per-IP limit,
- * JSON, write key, origin, per-key limit, then per-event validation and one group commit.
+ * Order of work per request, cheapest refusal first: per-IP limit, content type, body (size
+ * limit enforced while reading), JSON, write key, origin, per-key limit, then per-event
+ * validation and one group commit.
  *
  * @example
  * app.route('/', ingestRoutes(deps));
