@@ -62,6 +62,18 @@ describe('retention', () => {
     expect((await store.runRetention(site.id, { now: NOW })).deleted).toBe(0);
   });
 
+  it('removes handoff codes expired for more than 30 days, keeps the rest', async () => {
+    store = openSqliteStore(tempDbPath());
+    const { site } = await store.createSite({ name: 'Shop', origins: ['*'] });
+    const ins = store.db.prepare('INSERT INTO handoff_codes (site_id, code, anonymous_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)');
+    ins.run(site.id, 'OLD001', 'a-1', NOW - 60 * DAY, NOW - 31 * DAY);
+    ins.run(site.id, 'LATE01', 'a-2', NOW - 40 * DAY, NOW - 29 * DAY);
+    ins.run(site.id, 'LIVE01', 'a-3', NOW - DAY, NOW + 13 * DAY);
+    const r = await store.runRetention(site.id, { now: NOW });
+    expect(r.handoffCodes).toBe(1);
+    expect(store.db.prepare('SELECT code FROM handoff_codes ORDER BY code').pluck().all()).toEqual(['LATE01', 'LIVE01']);
+  });
+
   it('the scheduled job runs every site and stops cleanly', async () => {
     store = openSqliteStore(tempDbPath());
     const { site } = await store.createSite({ name: 'Shop', origins: ['*'], settings: { retentionDays: 1 } });

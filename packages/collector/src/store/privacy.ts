@@ -47,6 +47,8 @@ export interface RetentionResult {
   cutoff: number;
   deleted: number;
   batches: number;
+  /** Handoff codes removed (expired more than 30 days before). */
+  handoffCodes: number;
 }
 
 /** Erasure, export, suppression, audit and retention. */

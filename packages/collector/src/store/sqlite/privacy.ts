@@ -32,6 +32,8 @@ CREATE TABLE privacy_suppressed (
 const DAY = 86_400_000;
 /** Default raw-event retention: 25 months (the CNIL's ceiling for audience-measurement data). */
 export const DEFAULT_RETENTION_DAYS = 760;
+/** Expired handoff codes are kept this long for late imports, then deleted by retention. */
+const HANDOFF_GRACE_DAYS = 30;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -327,7 +329,12 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
         if (n < batchSize) break;
         await new Promise((r) => setImmediate(r));
       }
-      return { siteId, cutoff, deleted, batches };
+      // Handoff codes are useless once expired; keep them 30 days more so a late import that
+      // quotes one (validated at the record's own time) still resolves.
+      const handoffCodes = await ctx.commit((d) =>
+        d.prepare('DELETE FROM handoff_codes WHERE site_id = ? AND expires_at < ?').run(siteId, (opts.now ?? Date.now()) - HANDOFF_GRACE_DAYS * DAY).changes,
+      );
+      return { siteId, cutoff, deleted, batches, handoffCodes };
     },
   };
 }
