@@ -29,6 +29,10 @@ export interface Envelope {
 export type Checked = { ok: true; event: StoredEvent } | { ok: false; reason: string; messageId?: string };
 
 const TYPES = new Set<string>(['track', 'page', 'identify', 'alias', 'group', 'screen']);
+// Events only the collector writes (QR scans, handoff issuance, staff-recorded touchpoints): a
+// public write key must not forge them, or anyone could inflate scan counts or join their browser
+// to someone else's handoff code.
+const SERVER_ONLY_EVENTS = new Set<string>(['QR Code Scanned', 'Handoff Code Issued', 'Offline Touchpoint']);
 const CONSENT = new Set<string>(['granted', 'denied', 'pending']);
 // Keys that would reach an object's prototype chain if a later step merged with Object.assign
 // or a naive deep merge. JSON.parse makes them harmless own properties, so the danger is only
@@ -183,6 +187,7 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
   if (type === 'track') {
     if (typeof raw.event !== 'string' || raw.event.length === 0) return fail('track needs "event", a non-empty string');
     if (raw.event.length > LIMITS.maxName) return fail(`event must be at most ${LIMITS.maxName} characters`);
+    if (SERVER_ONLY_EVENTS.has(raw.event)) return fail(`"${raw.event}" is recorded by the collector itself and cannot be sent with a write key`);
     name = raw.event;
   } else if (type === 'page' || type === 'screen') {
     if (raw.name !== undefined && raw.name !== null) {

@@ -195,3 +195,15 @@ describe('QR targets cannot inject headers', () => {
       }
     }));
 });
+
+describe('server-only events', () => {
+  it('a write key cannot forge QR scans, handoff issuance or offline touchpoints; batch-mates still land', () =>
+    withCollector(async (fx) => {
+      const forged = ['QR Code Scanned', 'Handoff Code Issued', 'Offline Touchpoint'].map((event, i) => ({ type: 'track', event, messageId: `f${i}`, anonymousId: 'attacker', properties: { code: 'K7M2QX', scan_token: 'x' } }));
+      const res = await (await fx.post('/v1/batch', { batch: [...forged, { type: 'track', event: 'Product Viewed', messageId: 'ok', anonymousId: 'attacker' }] })).json();
+      expect(res.accepted).toBe(1);
+      expect(res.rejected.map((r: { index: number; reason: string }) => r.index)).toEqual([0, 1, 2]);
+      expect(res.rejected[0].reason).toMatch(/recorded by the collector itself/);
+      expect(await fx.store.personOf(fx.site.id, { kind: 'handoff', value: 'K7M2QX' })).toBeNull();
+    }));
+});
