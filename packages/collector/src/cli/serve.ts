@@ -18,6 +18,8 @@ Options:
                       (env OMNITRAIL_TRUST_PROXY; default 0: the socket address)
   --rate-ip <n>       Requests per second per client IP on ingest (default 100, burst 4×; 0 = off)
   --rate-key <n>      Requests per second per write key on ingest (default 2000, burst 2×; 0 = off)
+  --public-url <url>  Public URL of this collector, printed into QR codes (<url>/q/<code>)
+                      (env OMNITRAIL_PUBLIC_URL; default: the URL each admin request came in on)
   --quiet             Print nothing but errors
   -h, --help          Show this help
 
@@ -73,6 +75,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       'trust-proxy': { type: 'string' },
       'rate-ip': { type: 'string' },
       'rate-key': { type: 'string' },
+      'public-url': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -88,7 +91,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const rateIp = intFlag('--rate-ip', values['rate-ip'], 100);
   const rateKey = intFlag('--rate-key', values['rate-key'], 2000);
   const trustProxy = intFlag('--trust-proxy', values['trust-proxy'] ?? process.env.OMNITRAIL_TRUST_PROXY, 0);
+  const publicUrl = values['public-url'] ?? process.env.OMNITRAIL_PUBLIC_URL;
+  if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) {
+    throw new CliError(`--public-url must be an origin such as https://track.shop.example, got "${publicUrl}"`);
+  }
   const opts: StartServerOptions = {
+    ...(publicUrl ? { publicUrl: publicUrl.replace(/\/$/, '') } : {}),
     port,
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
     dbPath: values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db',
