@@ -59,7 +59,8 @@
   // ---- consent banner: the tracker starts in "pending" and holds events in memory ----
   function consentBanner() {
     var saved = localStorage.getItem('demo_consent');
-    if (saved === 'granted' || saved === 'denied') return ot('consent', saved);
+    // An earlier decision was already queued by consent.js before the tracker started.
+    if (saved === 'granted' || saved === 'denied') return;
     var box = $('#consent');
     if (!box) return;
     box.hidden = false;
@@ -181,7 +182,11 @@
       // Hashed by the collector before storage; links this browser to the customer.
       if (email) ot('identify', null, { email: email });
       saveCart([]);
-      location.href = 'confirmation.html';
+      // Let the tracker hand the identify call over before the page unloads (at most 1 s).
+      var go = function () { location.href = 'confirmation.html'; };
+      var o = window.omnitrail;
+      if (o && typeof o.flush === 'function') Promise.race([o.flush(), new Promise(function (r) { setTimeout(r, 1000); })]).then(go, go);
+      else go();
     });
   }
 

@@ -235,18 +235,20 @@ export function BarChart(props: { title: string; desc?: string; rows: { label: s
   const fmt = props.format ?? compact;
   const rowH = 34;
   const h = Math.max(1, props.rows.length) * rowH + 4;
+  // Narrower than the x/y charts: bars stay legible at 375 px (scale ≈ 0.8) and the CSS caps them on desktop.
+  const BW = 400;
   const max = Math.max(0, ...props.rows.map((r) => r.value)) || 1;
   const tid = uid('ct');
   const did = uid('cd');
   const color = PALETTE[(props.colorIndex ?? 0) % PALETTE.length];
   return (
     <figure class="chart bars">
-      <svg viewBox={`0 0 ${W} ${h}`} role="img" aria-labelledby={`${tid} ${did}`} preserveAspectRatio="xMinYMin meet">
+      <svg viewBox={`0 0 ${BW} ${h}`} role="img" aria-labelledby={`${tid} ${did}`} preserveAspectRatio="xMinYMin meet">
         <title id={tid}>{props.title}</title>
         <desc id={did}>{props.desc ?? props.rows.map((r) => `${r.label}: ${fmt(r.value)}`).join('; ')}</desc>
         {props.rows.map((r, i) => {
           const y = i * rowH;
-          const bw = Math.max(1, ((W - 90) * Math.max(0, r.value)) / max);
+          const bw = Math.max(1, ((BW - 80) * Math.max(0, r.value)) / max);
           return (
             <g>
               <text x="0" y={y + 12} class="bar-label">

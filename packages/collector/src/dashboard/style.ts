@@ -24,7 +24,7 @@ nav.side ul{list-style:none;margin:0;padding:4px 8px;display:flex;gap:2px;white-
 nav.side a{display:block;padding:10px 10px;text-decoration:none;color:var(--fg);border-radius:6px;font-size:14px}
 nav.side a[aria-current=page]{background:#e7efff;color:#0a3d91;font-weight:600}
 nav.side .group{display:none}
-main{padding:16px;max-width:1200px}
+main{padding:16px;max-width:1200px;min-width:0}
 h1{font-size:22px;margin:4px 0 12px}
 h2{font-size:17px;margin:0 0 8px}
 .demo-banner{background:#fff4ce;color:#5c4300;border-bottom:1px solid #e8d48b;padding:8px 16px;font-size:14px}
@@ -44,13 +44,15 @@ th{font-weight:600}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 figure.chart{margin:0}
 figure.chart svg{width:100%;height:auto;display:block}
-figure.chart.bars svg{max-width:680px}
+figure.chart.bars svg{max-width:520px}
+.field.wide{flex:1 1 280px}
+.field.wide input{width:100%}
 svg text{font-size:12px;fill:#3d4650}
 svg .bar-label{font-size:14px;fill:#1b1f24}
 svg .bar-value{font-size:13px;fill:#1b1f24;font-weight:600}
 svg .grid{stroke:#e3e7ec}
 .legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 14px;padding:0;margin:6px 0;font-size:13px}
-.swatch{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px}
+figure.chart .legend svg.swatch{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px}
 .chart-data summary{cursor:pointer;font-size:13px;color:var(--accent);padding:4px 0}
 form.stack{display:grid;gap:12px;max-width:560px}
 form.inline{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin-bottom:12px}
@@ -58,7 +60,8 @@ label{font-weight:600;font-size:14px;display:block}
 .field{display:grid;gap:4px}
 .hint{font-weight:400;color:var(--muted);font-size:13px}
 input,select,textarea{font:inherit;padding:8px 10px;border:1px solid #8a949e;border-radius:6px;background:#fff;color:var(--fg);width:100%;min-height:40px}
-form.inline input,form.inline select{width:auto}
+form.inline input,form.inline select{width:auto;max-width:100%}
+form.inline .field{max-width:100%;min-width:0}
 button,.button{font:inherit;display:inline-block;padding:9px 16px;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:var(--accent-fg);cursor:pointer;text-decoration:none;min-height:40px}
 button.secondary,.button.secondary{background:#fff;color:var(--accent)}
 fieldset{border:1px solid var(--line);border-radius:8px;padding:10px 12px}
@@ -76,7 +79,7 @@ progress{width:100%;height:18px}
 .progress-step:not(:last-of-type){display:none}
 .path{font-size:14px}
 .path .arrow{color:var(--muted);margin:0 4px}
-@media (max-width:600px){figure.chart:not(.bars) svg text{font-size:22px}figure.chart:not(.bars) svg text.odd{display:none}svg .bar-label{font-size:20px}svg .bar-value{font-size:20px}}
+@media (max-width:600px){figure.chart:not(.bars) svg text{font-size:22px}figure.chart:not(.bars) svg text.odd{display:none}}
 @media (min-width:700px){.kpis{grid-template-columns:repeat(4,minmax(0,1fr))}.grid.two{grid-template-columns:1fr 1fr}}
 @media (min-width:900px){.shell{display:grid;grid-template-columns:210px 1fr}nav.side{border-bottom:0;border-right:1px solid var(--line);min-height:calc(100vh - 52px)}nav.side ul{flex-direction:column;padding:12px 8px}nav.side .group{display:block;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;padding:12px 10px 4px}main{padding:20px 24px}}
 @media print{header.top,nav.side,.demo-banner,.noprint{display:none}.shell{display:block}body{background:#fff}}

@@ -20,11 +20,11 @@ export async function funnelPage(c: Context<DashEnv>) {
     c.html(
       <Layout title="Funnel" active="/funnel" site={p.site} sites={p.sites} csrf={p.csrf}>
         <RangeForm action="/dashboard/funnel" range={r.range} site={p.site}>
-          <div class="field">
+          <div class="field wide">
             <label for="steps">
               Steps <span class="hint">(event names, comma-separated)</span>
             </label>
-            <input id="steps" name="steps" value={steps} size={48} />
+            <input id="steps" name="steps" value={steps} />
           </div>
           <div class="field">
             <label for="windowDays">Window (days)</label>
