@@ -137,7 +137,7 @@ function simulate(seed: number, i: number, end: number, days: number): Sim {
   };
   const anons = [`a${seed}-${i}-0`];
   if (r() < 0.25) anons.push(`a${seed}-${i}-1`);
-  let t = end - days * DAY + r() * (days - 3) * DAY;
+  let t = Math.floor(end - days * DAY + r() * (days - 3) * DAY);
   const nSessions = 1 + geo(r, 0.38, 14);
   let prev: Source | null = null;
   let mid = 0;
@@ -182,7 +182,8 @@ function simulate(seed: number, i: number, end: number, days: number): Sim {
       pt += Math.floor(20_000 + r() * 120_000);
     }
     if (s.userId && !session.identify && r() < 0.5) session.identify = true;
-    if (r() < 0.03) session.handoff = `h${i}-${k}`;
+    // One handoff code per person: the collector hands a browser its live code again rather than a new one.
+    if (r() < 0.03 && !s.sessions.some((y) => y.handoff)) session.handoff = `h${i}-${k}`;
     s.sessions.push(session);
     t = pt + Math.floor(-Math.log(1 - r()) * 3 * DAY);
   }
@@ -269,37 +270,104 @@ export function* generateJourneys(opts: GenerateOptions & { withEvents?: boolean
   const days = opts.days ?? 60;
   for (let i = 0; i < (opts.persons ?? 1000); i++) {
     const s = simulate(seed, i, end, days);
-    const touches: Touch[] = [];
-    for (const sc of s.scans) touches.push({ ts: sc.ts, kind: 'qr', messageId: `qr-${sc.token}`, qr: { code: sc.code, campaignId: sc.campaign.key, campaignName: sc.campaign.name, personalised: sc.campaign.personalised } });
+    // What a correct stitcher can join: one journey per connected group of identifiers.
+    const uf = new Map<string, string>();
+    const find = (x: string): string => {
+      let r = uf.get(x) ?? x;
+      while (r !== (uf.get(r) ?? r)) r = uf.get(r)!;
+      uf.set(x, r);
+      return r;
+    };
+    const union = (...xs: string[]) => {
+      for (const x of xs.slice(1)) {
+        const a = find(xs[0]);
+        const b = find(x);
+        if (a !== b) uf.set(a < b ? b : a, a < b ? a : b);
+      }
+    };
+    const idNodes = (ids: Ids) => [ids.userId && `u:${ids.userId}`, ids.email && `e:${ids.email}`, ids.loyaltyId && `l:${ids.loyaltyId}`].filter(Boolean) as string[];
+    const traits = () => idNodes({ userId: s.userId ?? undefined, email: s.email ?? undefined, loyaltyId: s.loyalty ?? undefined });
+    const deviceOfScan = new Map<string, string>();
+    const handoffDevice = new Map<string, string>();
+    for (const x of s.sessions) {
+      const d = `d:${x.anon}`;
+      union(d);
+      if (x.identify && (s.userId || s.email)) union(d, ...traits());
+      if (x.scan) deviceOfScan.set(x.scan.token, d);
+      if (x.handoff) handoffDevice.set(x.handoff, d);
+    }
+    const recipients = mailingRecipient(i, s);
+    for (const sc of s.scans) {
+      const d = deviceOfScan.get(sc.token)!;
+      if (sc.recipientRef) union(d, `r:${sc.recipientRef}`);
+    }
+    if (recipients) union(`r:${recipients.ref}`, ...idNodes(recipients));
+    const nodeOf = (ids: Ids, handoff?: string) => {
+      const ns = [...idNodes(ids), ...(handoff && handoffDevice.has(handoff) ? [handoffDevice.get(handoff)!] : [])];
+      if (ns.length) union(...ns);
+      return ns.length ? ns[0] : null;
+    };
+    const visitNode = s.visits.map((v) => nodeOf(v.ids, v.handoff));
+    const orderNode = s.orders.map((o) => (o.channel === 'web' ? `d:${o.anon}` : nodeOf(o.ids, o.handoff)));
+    const groups = new Map<string, PersonJourney>();
+    const journeyOf = (node: string) => {
+      const root = find(node);
+      let j = groups.get(root);
+      if (!j) groups.set(root, (j = { personId: '', touches: [], conversions: [] }));
+      return j;
+    };
+    for (const sc of s.scans) journeyOf(deviceOfScan.get(sc.token)!).touches.push({ ts: sc.ts, kind: 'qr', messageId: `qr-${sc.token}`, qr: { code: sc.code, campaignId: sc.campaign.key, campaignName: sc.campaign.name, personalised: sc.campaign.personalised } });
     s.sessions.forEach((x, k) => {
-      touches.push({ ts: x.ts, kind: 'session', messageId: `s-${seed}-${i}-${k}`, ...sourceTouch(x.src) });
-      if (x.handoff) touches.push({ ts: x.pages[0].ts + MIN, kind: 'handoff', messageId: `h-${x.handoff}` });
+      const j = journeyOf(`d:${x.anon}`);
+      j.touches.push({ ts: x.ts, kind: 'session', messageId: `s-${seed}-${i}-${k}`, ...sourceTouch(x.src) });
+      if (x.handoff) j.touches.push({ ts: x.pages[0].ts + MIN, kind: 'handoff', messageId: `h-${x.handoff}` });
+      if (opts.withEvents) {
+        j.events ??= [];
+        for (const p of x.pages) for (const e of p.events) if (e.name !== 'Web Vitals') j.events.push({ name: e.name, ts: p.ts });
+      }
     });
-    s.visits.forEach((v, k) => touches.push({ ts: v.ts, kind: 'offline', messageId: `tp-${seed}-${i}-${k}`, offline: { type: v.type, location: v.location } }));
-    const linked: Conversion[] = [];
+    s.visits.forEach((v, k) => {
+      if (visitNode[k]) journeyOf(visitNode[k]!).touches.push({ ts: v.ts, kind: 'offline', messageId: `tp-${seed}-${i}-${k}`, offline: { type: v.type, location: v.location } });
+    });
     const walkIns: Conversion[] = [];
-    for (const o of s.orders) {
+    s.orders.forEach((o, k) => {
       const c: Conversion = { id: o.id, ts: o.ts, value: o.value, currency: 'EUR', channel: o.channel, status: o.status };
       if (o.location) c.location = o.location;
-      (o.channel === 'web' || o.handoff || Object.keys(o.ids).length ? linked : walkIns).push(c);
-    }
-    touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
-    const j: PersonJourney = { personId: `p${seed}-${i}`, touches, conversions: linked };
-    if (opts.withEvents) {
-      j.events = [];
-      for (const x of s.sessions) for (const p of x.pages) for (const e of p.events) if (e.name !== 'Web Vitals') j.events.push({ name: e.name, ts: p.ts });
-      for (const o of s.orders) if (o.channel === 'web') j.events.push({ name: 'Order Completed', ts: o.ts });
-      j.events.sort((a, b) => a.ts - b.ts);
-    }
+      const node = orderNode[k];
+      if (node) {
+        const j = journeyOf(node);
+        j.conversions.push(c);
+        if (opts.withEvents && o.channel === 'web') (j.events ??= []).push({ name: 'Order Completed', ts: o.ts });
+      } else walkIns.push(c);
+    });
     if (opts.stats) {
       opts.stats.events += countEvents(s);
       opts.stats.orders += s.orders.length;
       opts.stats.persons++;
     }
-    yield j;
+    const roots = [...groups.keys()].sort();
+    for (let g = 0; g < roots.length; g++) {
+      const j = groups.get(roots[g])!;
+      j.personId = g === 0 ? `p${seed}-${i}` : `p${seed}-${i}-${g}`;
+      j.touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
+      j.conversions.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+      j.events?.sort((a, b) => a.ts - b.ts);
+      yield j;
+    }
     for (const w of walkIns) yield { personId: `p${seed}-${i}-walkin-${w.id}`, touches: [], conversions: [w] };
   }
 }
+
+/** Whether customer `i` is on the personalised mailing's list, and with which identifiers. */
+function mailingRecipient(i: number, s: Sim): ({ ref: string } & Ids) | null {
+  if (!s.userId) return null;
+  const ref = `R-${s.userId}`;
+  if (onMailingList(i)) return { ref, userId: s.userId, ...(s.email ? { email: s.email } : {}), ...(s.loyalty ? { loyaltyId: s.loyalty } : {}) };
+  return s.scans.some((x) => x.recipientRef === ref) ? { ref, userId: s.userId } : null;
+}
+
+/** 40 % of known customers get the mailing (a stable pick by person index). */
+const onMailingList = (i: number) => Math.imul(i, 2654435761) >>> 0 < 0.4 * 2 ** 32;
 
 /** A QR scan to record (as a `QR Code Scanned` event) before the landing session's events. */
 export interface ShopScan {
@@ -364,12 +432,12 @@ export function generateShopData(opts: GenerateOptions = {}): ShopData {
   for (let i = 0; i < (opts.persons ?? 1000); i++) {
     const s = simulate(seed, i, end, days);
     // Recipients of the mailing: known customers picked by a stable hash (not only those who scanned).
-    if (s.userId && (i * 2654435761) % 100 < 40) mailing.recipients.push({ ref: `R-${s.userId}`, customerId: s.userId, ...(s.email ? { email: s.email } : {}), ...(s.loyalty ? { loyaltyId: s.loyalty } : {}) });
+    if (s.userId && onMailingList(i)) mailing.recipients.push({ ref: `R-${s.userId}`, customerId: s.userId, ...(s.email ? { email: s.email } : {}), ...(s.loyalty ? { loyaltyId: s.loyalty } : {}) });
     for (const sc of s.scans) {
       if (sc.recipientRef && !mailing.recipients.some((x) => x.ref === sc.recipientRef)) mailing.recipients.push({ ref: sc.recipientRef, customerId: s.userId! });
       data.scans.push({ ts: sc.ts, campaignKey: sc.campaign.key, code: sc.code, recipientRef: sc.recipientRef, scanToken: sc.token, userAgent: UA });
     }
-    let identified = false;
+    const identified = new Set<string>();
     let n = 0;
     s.sessions.forEach((x, k) => {
       const sessionId = `ss-${seed}-${i}-${k}`;
@@ -382,10 +450,10 @@ export function generateShopData(opts: GenerateOptions = {}): ShopData {
         if (first && x.scan) ot.scanToken = x.scan.token;
         const context: WireEvent['context'] = { userAgent: UA, page: { url, path: p.path, title: p.path, ...(first && x.src.referrer ? { referrer: x.src.referrer } : {}) }, omnitrail: ot as never };
         if (first && x.src.utm) context.campaign = { source: x.src.utm.source, medium: x.src.utm.medium, ...(x.src.utm.campaign ? { name: x.src.utm.campaign } : {}) };
-        const base = { anonymousId: x.anon, ...(identified && s.userId ? { userId: s.userId } : {}), timestamp: iso(p.ts) };
+        const base = { anonymousId: x.anon, ...(identified.has(x.anon) && s.userId ? { userId: s.userId } : {}), timestamp: iso(p.ts) };
         data.events.push({ type: 'page', messageId: `e-${seed}-${i}-${n++}`, name: p.path, context, ...base });
         if (first && x.identify && (s.userId || s.email)) {
-          identified = true;
+          identified.add(x.anon);
           const traits: Record<string, unknown> = {};
           if (s.email) traits.email = s.email;
           if (s.loyalty) traits.loyalty_id = s.loyalty;
@@ -400,7 +468,7 @@ export function generateShopData(opts: GenerateOptions = {}): ShopData {
     for (const o of s.orders) {
       if (o.channel === 'web') {
         const ctx: WireEvent['context'] = { userAgent: UA, page: { url: `${origin}/checkout/done`, path: '/checkout/done' }, omnitrail: { v: 1, consent: 'granted' } };
-        const who = { anonymousId: o.anon, ...(s.userId ? { userId: s.userId } : {}) };
+        const who = { anonymousId: o.anon, ...(s.userId && identified.has(o.anon!) ? { userId: s.userId } : {}) };
         data.events.push({ type: 'track', event: 'Order Completed', messageId: `o-${o.id}`, properties: { order_id: o.id, revenue: o.value, currency: 'EUR' }, context: ctx, timestamp: iso(o.ts), ...who });
         if (o.status !== 'completed' && o.ts + 2 * DAY < end) {
           data.events.push({ type: 'track', event: o.status === 'refunded' ? 'Order Refunded' : 'Order Cancelled', messageId: `o-${o.id}-${o.status}`, properties: { order_id: o.id }, context: ctx, timestamp: iso(o.ts + 2 * DAY), ...who });
