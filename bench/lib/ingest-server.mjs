@@ -12,7 +12,9 @@ const dist = process.env.OMNITRAIL_DIST ?? join(root, 'packages/collector/dist')
 const fromCollector = createRequire(join(root, 'packages/collector/package.json'));
 const [mode, dbPath] = process.argv.slice(2);
 
-let close;
+let close = async () => {};
+// Registered before the "listening" line is printed: the parent may send SIGTERM as soon as it reads it.
+process.on('SIGTERM', () => close().then(() => process.exit(0), (e) => (console.error(e), process.exit(1))));
 if (mode === 'bare') {
   // The ceiling: the same HTTP stack (hono + @hono/node-server) doing no work.
   const { Hono } = fromCollector('hono');
@@ -35,4 +37,3 @@ if (mode === 'bare') {
   console.error('usage: ingest-server.mjs bare | collector <db>');
   process.exit(2);
 }
-process.on('SIGTERM', () => close().then(() => process.exit(0), (e) => (console.error(e), process.exit(1))));

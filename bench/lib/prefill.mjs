@@ -38,6 +38,8 @@ export async function prefill(dbPath, siteId, count, { txn = 100_000, onProgress
   );
   const anons = Array.from({ length: 50_000 }, () => randomUUID());
   const names = ['Product Viewed', 'Product Added', 'Checkout Started', 'Page Scrolled'];
+  // 4 096 distinct stored contexts are plenty for row sizes and keep generation cheap.
+  const contexts = Array.from({ length: 4096 }, (_, i) => JSON.stringify(sdkContext(i)));
   const t0 = performance.now();
   const base = Date.now() - count * 10;
   const chunk = db.transaction((from, n) => {
@@ -45,7 +47,7 @@ export async function prefill(dbPath, siteId, count, { txn = 100_000, onProgress
       const mid = randomUUID();
       const anon = anons[(Math.imul(i, 2654435761) >>> 0) % anons.length];
       const ts = base + i * 10;
-      ins.run(siteId, keyHash(siteId, mid), mid, names[i & 3], anon, keyHash(siteId, anon), ts, ts + 200, new Date(ts).toISOString(), JSON.stringify(sdkContext(i)), `{"product_id":"p-${i % 5000}","price":${(i % 90) + 9.99}}`);
+      ins.run(siteId, keyHash(siteId, mid), mid, names[i & 3], anon, keyHash(siteId, anon), ts, ts + 200, new Date(ts).toISOString(), contexts[i & 4095], `{"product_id":"p-${i % 5000}","price":${(i % 90) + 9.99}}`);
     }
   });
   for (let done = 0; done < count; done += txn) {

@@ -2,18 +2,30 @@ import type { Db } from './db';
 
 /** Tuning of the group committer. */
 export interface CommitterOptions {
-  /** Flush at most this many ms after the first queued write. Default 4. */
+  /**
+   * Minimum time between two flushes, in ms. A write arriving after a quiet period is flushed
+   * at once (next event-loop turn: low latency at low load); under load writes collect for up
+   * to this long, so one fsync covers many requests. Default 4.
+   */
   flushMs?: number;
   /** Flush at once when the queued weight (events) reaches this. Default 2000. */
   maxBatch?: number;
   /** Called after each flush with its size and duration (metrics). */
   onFlush?: (info: FlushInfo) => void;
+  /**
+   * Makes committed transactions durable off the event loop. When given, the connection runs
+   * with `synchronous=NORMAL` (COMMIT writes the WAL without fsync) and `sync` must fsync the
+   * WAL file (e.g. `fs.fdatasync` in libuv's thread pool); callers are resolved only when it
+   * reports success. Without it, COMMIT itself fsyncs (`synchronous=FULL`) on the event loop.
+   */
+  sync?: (done: (err: Error | null) => void) => void;
 }
 
 /** What one flush did (for `/metrics`). */
 export interface FlushInfo {
   ops: number;
   weight: number;
+  /** From BEGIN to durable (after the WAL fsync). */
   ms: number;
   ok: boolean;
 }
@@ -22,14 +34,14 @@ export interface FlushInfo {
 export interface Committer {
   /**
    * Runs `fn` inside the next shared transaction, in its own SAVEPOINT, and resolves with its
-   * result after COMMIT. If `fn` throws, only its own savepoint is rolled back and the promise
-   * rejects with that error; its neighbours commit normally.
+   * result once the transaction is committed and durable. If `fn` throws, only its own
+   * savepoint is rolled back and the promise rejects with that error; its neighbours commit.
    * `weight` counts towards `maxBatch` (pass the number of events written).
    */
   commit<T>(fn: (db: Db) => T, weight?: number): Promise<T>;
-  /** Flushes whatever is queued now; resolves when it is committed. */
+  /** Flushes whatever is queued now; resolves when it is durable. */
   flush(): Promise<void>;
-  /** Drains the queue and refuses new work. */
+  /** Drains the queue (and the fsync in flight) and refuses new work. */
   close(): Promise<void>;
   /** Queued operations not yet flushed. */
   readonly pending: number;
@@ -45,12 +57,13 @@ interface Op {
 /**
  * Group commit for a single better-sqlite3 connection.
  *
- * Concurrent requests each queue a write; the queue is flushed in one transaction after
- * `flushMs` or when `maxBatch` events are queued, whichever comes first. Each write runs in
- * its own SAVEPOINT so a failing write rolls back alone. Callers are resolved only after
- * COMMIT returned, i.e. after the WAL fsync (`synchronous=FULL`): a 2xx built on this
- * promise is durable. Throughput comes from amortising one fsync over many requests, never
- * from acknowledging a memory buffer.
+ * Concurrent requests each queue a write; the queue is flushed in one transaction (see
+ * `flushMs` for when). Each write runs in its own SAVEPOINT so a failing write rolls back
+ * alone. Callers are resolved only after COMMIT and the WAL fsync: a 2xx built on this promise
+ * is durable. Throughput comes from amortising one fsync over many requests, never from
+ * acknowledging a memory buffer. With `sync`, the fsync of one flush overlaps the parsing of
+ * the next requests; flushes keep their order and each waits for an fsync that started after
+ * its COMMIT.
  *
  * @example
  * const c = createCommitter(db, { flushMs: 4 });
@@ -65,6 +78,11 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
   let immediate: ReturnType<typeof setImmediate> | null = null;
   let closed = false;
   let waiters: (() => void)[] = [];
+  let lastFlush = -Infinity;
+  /** Committed but not yet fsynced (only with `opts.sync`): called with the fsync outcome. */
+  let unsynced: ((err: Error | null) => void)[] = [];
+  let syncing = false;
+  let syncIdle: (() => void)[] = [];
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commitStmt = db.prepare('COMMIT');
@@ -74,14 +92,19 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
   const rollbackTo = db.prepare('ROLLBACK TO op');
 
   function schedule(): void {
-    if (weight >= maxBatch) {
-      if (timer) clearTimeout(timer), (timer = null);
-      // setImmediate, not a synchronous flush: lets the request that filled the batch return
-      // its promise first, and other sockets already readable get parsed into this batch.
-      if (!immediate) immediate = setImmediate(run);
-    } else if (!timer && !immediate) {
-      timer = setTimeout(run, flushMs);
+    if (timer || immediate) {
+      if (weight >= maxBatch && timer) {
+        clearTimeout(timer);
+        timer = null;
+        immediate = setImmediate(run);
+      }
+      return;
     }
+    const wait = lastFlush + flushMs - performance.now();
+    // setImmediate, not a synchronous flush: other sockets already readable in this turn of
+    // the event loop get parsed into the same transaction.
+    if (wait <= 0 || weight >= maxBatch) immediate = setImmediate(run);
+    else timer = setTimeout(run, wait);
   }
 
   function run(): void {
@@ -93,18 +116,41 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
     queue = [];
     weight = 0;
     waiters = [];
-    if (ops.length) flushOps(ops, w);
-    for (const d of done) d();
+    lastFlush = performance.now();
+    if (ops.length) flushOps(ops, w, done);
+    else for (const d of done) d();
   }
 
-  function flushOps(ops: Op[], w: number): void {
+  /** Starts an fsync covering every transaction committed so far (one at a time). */
+  function startSync(): void {
+    if (syncing || unsynced.length === 0) {
+      if (!syncing) for (const f of syncIdle.splice(0)) f();
+      return;
+    }
+    syncing = true;
+    const batch = unsynced;
+    unsynced = [];
+    opts.sync!((err) => {
+      syncing = false;
+      // On error the transactions are committed but not known durable: the callers fail (they
+      // retry and get "duplicate", answered only after a later fsync succeeded).
+      for (const f of batch) f(err);
+      startSync();
+    });
+  }
+
+  function flushOps(ops: Op[], w: number, done: (() => void)[]): void {
     const t0 = performance.now();
+    const fail = (e: unknown) => {
+      for (const op of ops) op.reject(e);
+      for (const d of done) d();
+      opts.onFlush?.({ ops: ops.length, weight: w, ms: performance.now() - t0, ok: false });
+    };
     const results: { ok: boolean; value: unknown }[] = new Array(ops.length);
     try {
       begin.run();
     } catch (e) {
-      for (const op of ops) op.reject(e);
-      opts.onFlush?.({ ops: ops.length, weight: w, ms: performance.now() - t0, ok: false });
+      fail(e);
       return;
     }
     for (let i = 0; i < ops.length; i++) {
@@ -132,16 +178,22 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
       } catch {
         /* already rolled back */
       }
-      for (const op of ops) op.reject(e);
-      opts.onFlush?.({ ops: ops.length, weight: w, ms: performance.now() - t0, ok: false });
+      fail(e);
       return;
     }
-    opts.onFlush?.({ ops: ops.length, weight: w, ms: performance.now() - t0, ok: true });
-    for (let i = 0; i < ops.length; i++) {
-      const r = results[i];
-      if (r.ok) ops[i].resolve(r.value);
-      else ops[i].reject(r.value);
-    }
+    const settle = (err: Error | null) => {
+      opts.onFlush?.({ ops: ops.length, weight: w, ms: performance.now() - t0, ok: !err });
+      for (let i = 0; i < ops.length; i++) {
+        const r = results[i];
+        if (err) ops[i].reject(err);
+        else if (r.ok) ops[i].resolve(r.value);
+        else ops[i].reject(r.value);
+      }
+      for (const d of done) d();
+    };
+    if (!opts.sync) return settle(null);
+    unsynced.push(settle);
+    startSync();
   }
 
   return {
@@ -163,6 +215,7 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
     async close(): Promise<void> {
       closed = true;
       if (queue.length || timer || immediate) await this.flush();
+      if (syncing || unsynced.length) await new Promise<void>((r) => syncIdle.push(r));
     },
     get pending() {
       return queue.length;

@@ -177,6 +177,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
   function appendPass(events: StoredEvent[], isolate: boolean): { out: AppendResult[]; maxId: number } {
     const out: AppendResult[] = new Array(events.length);
     let maxId = 0;
+    dedup.sync();
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       const mid = keyHash(e.siteId, e.messageId);

@@ -1,3 +1,4 @@
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 /** A better-sqlite3 connection (the type every sqlite domain module receives). */
@@ -45,4 +46,44 @@ export function openDb(path: string, opts: OpenDbOptions = {}): Db {
   db.pragma('wal_autocheckpoint = 4000');
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   return db;
+}
+
+/**
+ * Durability off the event loop: switches the connection to `synchronous=NORMAL` (COMMIT
+ * appends to the WAL without fsync) and returns a `sync` for the group committer that
+ * `fdatasync`s the WAL file in libuv's thread pool. The committer resolves a flush's callers
+ * only after an fdatasync that started after its COMMIT, so an acknowledged transaction is on
+ * stable storage exactly as with `synchronous=FULL` (SQLite itself still syncs the WAL before
+ * each checkpoint and the database after it, and a WAL restart rewrites a synced header).
+ * Returns null (keep FULL) for in-memory databases or `mode: 'commit'`.
+ *
+ * @example
+ * const wal = walSyncer(db, path, 'thread-pool');
+ * createCommitter(db, { sync: wal?.sync });
+ */
+export function walSyncer(
+  db: Db,
+  path: string,
+  mode: 'thread-pool' | 'commit',
+): { sync: (done: (err: Error | null) => void) => void; close(): void } | null {
+  if (mode !== 'thread-pool' || path === ':memory:' || path === '' || db.memory) return null;
+  db.pragma('synchronous = NORMAL');
+  let fd: number | null = null;
+  return {
+    sync(done) {
+      try {
+        // The WAL exists once a transaction has committed; SQLite never deletes it while this
+        // connection is open (only the last connection to close does), so the fd stays valid.
+        fd ??= openSync(`${path}-wal`, 'r');
+      } catch (e) {
+        done(e as Error);
+        return;
+      }
+      fdatasync(fd, (err) => done(err));
+    },
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
 }

@@ -8,9 +8,12 @@ const SNAPSHOT_AFTER_SCAN = 1_000_000;
 /** Dedup of `(site, messageId)`; see {@link createDedup}. */
 export interface Dedup {
   /**
-   * True if the event is already stored. Call inside the write transaction (it reads rows
-   * other processes may have appended since our last look).
+   * Catches up with rows other connections appended (or our rolled-back ids). Call once per
+   * write, inside the write transaction, before {@link Dedup.isDuplicate}: while the
+   * transaction holds the write lock nobody else can append.
    */
+  sync(): void;
+  /** True if the event is already stored (call inside the write transaction, after `sync`). */
   isDuplicate(siteId: string, messageId: string, midHash: number): boolean;
   /** Records an event this process just inserted (inside the same transaction). */
   inserted(midHash: number, id: number): void;
@@ -43,6 +46,7 @@ export interface Dedup {
  *
  * @example
  * const dedup = createDedup(db);
+ * dedup.sync();
  * if (!dedup.isDuplicate(site, mid, keyHash(site, mid))) { insert(); dedup.inserted(h, id); }
  */
 export function createDedup(db: Db): Dedup {
@@ -81,7 +85,7 @@ export function createDedup(db: Db): Dedup {
   let falsePositives = 0;
 
   const api: Dedup = {
-    isDuplicate(siteId, messageId, h) {
+    sync() {
       const seq = seqNow();
       if (seq !== expected) {
         // Another connection appended (or our own failed transaction rolled back): add
@@ -89,6 +93,8 @@ export function createDedup(db: Db): Dedup {
         for (const x of q.scan.iterate(committedId) as IterableIterator<number>) filter!.add(x);
         expected = seq;
       }
+    },
+    isDuplicate(siteId, messageId, h) {
       if (!filter!.mayContain(h)) return false;
       probes++;
       const hit = q.probe.get(Math.floor(expected / 2 ** GEN_SHIFT), h, siteId, messageId) !== undefined;
@@ -104,12 +110,8 @@ export function createDedup(db: Db): Dedup {
     },
     save() {
       db.transaction(() => {
-        const seq = seqNow();
-        if (seq !== expected) {
-          for (const x of q.scan.iterate(committedId) as IterableIterator<number>) filter!.add(x);
-          expected = seq;
-        }
-        q.saveSnapshot.run(seq, Buffer.from(filter!.serialize().buffer));
+        api.sync();
+        q.saveSnapshot.run(expected, Buffer.from(filter!.serialize().buffer));
       }).immediate();
     },
     stats() {

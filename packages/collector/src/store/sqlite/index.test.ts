@@ -108,7 +108,7 @@ describe('openSqliteStore: event log', () => {
   });
 
   it('uses the page-cache size it was given and WAL + synchronous=FULL', () => {
-    const s = openStore(undefined, { cacheMb: 64 });
+    const s = openStore(undefined, { cacheMb: 64, walSync: 'commit' });
     expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(s.db.pragma('synchronous', { simple: true })).toBe(2);
     expect(s.db.pragma('cache_size', { simple: true })).toBe(-64 * 1024);

@@ -6,7 +6,7 @@ import { coreStore } from './core';
 import { keysStore } from './keys';
 import { privacyStore } from './privacy';
 import { dashboardStore } from './dashboard';
-import { openDb, type Db } from './db';
+import { openDb, walSyncer, type Db } from './db';
 import { migrations, pinEventIndexStats, runMigrations } from './migrations';
 import { qrScanDeriver, qrStore } from './qr';
 import { identityDeriver } from './identity';
@@ -37,6 +37,13 @@ export interface SqliteStoreOptions {
   maxBatch?: number;
   /** Observes every flush (metrics: size, latency). */
   onFlush?: (info: FlushInfo) => void;
+  /**
+   * Where the WAL fsync that makes a commit durable runs. `thread-pool` (default):
+   * `synchronous=NORMAL` + `fdatasync` of the WAL file in libuv's thread pool before any caller
+   * is resolved — the same guarantee as FULL, but the event loop keeps parsing requests during
+   * the fsync. `commit`: `synchronous=FULL`, the fsync inside COMMIT on the event loop.
+   */
+  walSync?: 'thread-pool' | 'commit';
   /** Extra derivers after the built-in ones (tests, plugins). */
   derivers?: Deriver[];
   /** Where deriver failures go (default: console.error). */
@@ -72,7 +79,8 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     db.close();
     throw e;
   }
-  const committer = createCommitter(db, { flushMs: opts.flushMs, maxBatch: opts.maxBatch, onFlush: opts.onFlush });
+  const wal = walSyncer(db, path, opts.walSync ?? 'thread-pool');
+  const committer = createCommitter(db, { flushMs: opts.flushMs, maxBatch: opts.maxBatch, onFlush: opts.onFlush, sync: wal?.sync });
   const onDeriverError =
     opts.onDeriverError ??
     ((err: unknown, ev: StoredEvent) => console.error(`omnitrail: deriver failed for event ${ev.messageId}:`, err));
@@ -120,6 +128,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
         } catch {
           /* another connection holds a read lock; the WAL stays and is replayed on next open */
         }
+        wal?.close();
         db.close();
       })();
       return closing;
