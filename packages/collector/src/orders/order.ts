@@ -1,6 +1,6 @@
 import type { OrderInput } from '@omnitrail/schema';
 import type { OrderStatus } from '../attribution/journey';
-import { keyHash } from '../store/sqlite/hash';
+import { keyHash } from '../store/key-hash';
 import type { OrderProduct, OrderRecord } from '../store/orders';
 import { offlineIdentifiers } from '../stitch/derive';
 import { collectIdentifiers, type CodeResolver, type PiiMemo } from './identifiers';
