@@ -225,3 +225,15 @@ describe('escaping and headers', () => {
     }
   });
 });
+
+describe('behind a reverse proxy', () => {
+  it('accepts the https origin the proxy forwards, still refuses other sites', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    await login(jar, 'admin password 1');
+    const token = hidden(await (await get('/dashboard', jar)).text(), '_csrf');
+    const proxied = { origin: 'https://localhost', 'x-forwarded-proto': 'https' };
+    expect((await post('/dashboard/logout', jar, { _csrf: 'x' }, { origin: 'https://evil.example', 'x-forwarded-proto': 'https' })).status).toBe(403);
+    expect((await post('/dashboard/logout', jar, { _csrf: token }, proxied)).status).toBe(303);
+  });
+});

@@ -91,8 +91,19 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
       crossOriginResourcePolicy: 'same-origin',
     }),
   );
-  // Same-origin check for every unsafe method (Origin / Sec-Fetch-Site), before any handler.
-  app.use('*', csrf());
+  // Same-origin check for every unsafe method (Sec-Fetch-Site, else Origin), before any handler.
+  // Behind a TLS-terminating proxy the request URL says http:// while the browser's Origin says
+  // https://: accept the public URL and the forwarded scheme too.
+  app.use(
+    '*',
+    csrf({
+      origin: (origin, c) => {
+        const url = new URL(c.req.url);
+        if (origin === url.origin || (opts.publicUrl && origin === opts.publicUrl)) return true;
+        return c.req.header('x-forwarded-proto') === 'https' && origin === `https://${url.host}`;
+      },
+    }),
+  );
   app.use('*', async (c, next) => {
     await next();
     // Pages show customer data: never keep them in shared or back/forward caches.
