@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { reqHeader } from './headers';
 
 /**
  * Read a JSON request body. Accepts `application/json` and `text/plain` holding JSON (what
@@ -16,7 +17,7 @@ export async function readJsonBody(
   c: Context,
   limits: { maxBytes: number; tooLarge: () => never; read?: (c: Context, maxBytes: number, gzip: boolean) => Promise<string | null> | undefined },
 ): Promise<unknown> {
-  const ct = c.req.header('content-type');
+  const ct = reqHeader(c, 'content-type');
   if (ct) {
     const semi = ct.indexOf(';');
     const mime = (semi === -1 ? ct : ct.slice(0, semi)).trim().toLowerCase();
@@ -27,7 +28,7 @@ export async function readJsonBody(
     }
   }
   // Segment's HTTP API accepts gzip bodies (analytics-python, -go and others can send them).
-  const enc = c.req.header('content-encoding')?.trim().toLowerCase();
+  const enc = reqHeader(c, 'content-encoding')?.trim().toLowerCase();
   const gzip = enc === 'gzip' || enc === 'x-gzip';
   if (enc && enc !== 'identity' && !gzip) {
     throw new HTTPException(415, { message: `Content-Encoding ${enc} is not supported: send the body uncompressed or gzip` });

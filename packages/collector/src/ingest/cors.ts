@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Site } from '../store/types';
+import { reqHeader } from './headers';
 
 /** Seconds browsers may cache a preflight answer (Chromium caps at 7200, Firefox at 86400). */
 export const PREFLIGHT_MAX_AGE = 86_400;
@@ -50,7 +51,7 @@ export function originAllowed(site: Site, origin: string): boolean {
  * applyIngestCors(c, site); // sets Access-Control-Allow-Origin or throws 403
  */
 export function applyIngestCors(c: Context, site: Site): void {
-  const origin = c.req.header('origin');
+  const origin = reqHeader(c, 'origin');
   c.header('Vary', 'Origin');
   if (!origin) return;
   if (!originAllowed(site, origin)) {
@@ -67,7 +68,7 @@ export function applyIngestCors(c: Context, site: Site): void {
  * Nothing site-specific is in such a response.
  */
 export function exposeEarlyError(c: Context): void {
-  const origin = c.req.header('origin');
+  const origin = reqHeader(c, 'origin');
   c.header('Vary', 'Origin');
   if (origin) c.header('Access-Control-Allow-Origin', origin);
 }
@@ -82,7 +83,7 @@ export function exposeEarlyError(c: Context): void {
  * app.options('/v1/*', (c) => preflight(c, allowed));
  */
 export function preflight(c: Context, allowed: boolean): Response {
-  const origin = c.req.header('origin');
+  const origin = reqHeader(c, 'origin');
   const headers = new Headers({ Vary: 'Origin, Access-Control-Request-Headers' });
   if (origin && allowed) {
     headers.set('Access-Control-Allow-Origin', origin);

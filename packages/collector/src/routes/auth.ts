@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Site, Store } from '../store/types';
 import type { SiteCache } from '../ingest/site-cache';
 import type { Metrics } from '../ingest/metrics';
+import { reqHeader } from '../ingest/headers';
 
 /**
  * The Hono environment every collector route runs in. `createCollector` sets `store`,
@@ -45,7 +46,7 @@ function basicUser(header: string): string | null {
  * writeKeyOf(c, { writeKey: 'wk_…', batch: [] }) // 'wk_…'
  */
 export function writeKeyOf(c: Context, body?: unknown): string | null {
-  const auth = c.req.header('authorization');
+  const auth = reqHeader(c, 'authorization');
   if (auth && auth.length > 6 && auth.slice(0, 6).toLowerCase() === 'basic ') {
     const user = basicUser(auth);
     if (user) return user;
@@ -86,7 +87,7 @@ export async function resolveWriteKey(c: Context<AppEnv>, body?: unknown): Promi
 
 /** Extract the secret key from `Authorization: Bearer <key>` or Basic with the key as user name. */
 export function secretKeyOf(c: Context): string | null {
-  const auth = c.req.header('authorization');
+  const auth = reqHeader(c, 'authorization');
   if (!auth) return null;
   const scheme = auth.slice(0, 7).toLowerCase();
   if (scheme === 'bearer ') return auth.slice(7).trim() || null;

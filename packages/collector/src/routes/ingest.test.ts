@@ -249,7 +249,7 @@ describe('refusing requests', () => {
 
 describe('gzip bodies (Content-Encoding: gzip, as Segment accepts)', () => {
   const send = (fx: CollectorFixture, body: Uint8Array, enc = 'gzip') =>
-    fx.fetch('/v1/batch', { method: 'POST', headers: { authorization: fx.writeAuth, 'content-type': 'application/json', 'content-encoding': enc }, body });
+    fx.fetch('/v1/batch', { method: 'POST', headers: { authorization: fx.writeAuth, 'content-type': 'application/json', 'content-encoding': enc }, body: body as unknown as BodyInit });
 
   eachTransport('a gzip batch is stored', async (fx) => {
     const res = await send(fx, gzipSync(JSON.stringify({ batch: [ev(1), ev(2)] })));

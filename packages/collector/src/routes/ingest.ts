@@ -14,6 +14,7 @@ import { createRateLimiter, type RateLimiter } from '../ingest/rate-limit';
 import { parseIsoTime } from '../ingest/time';
 import { checkJsonValue, type Envelope } from '../ingest/validate';
 import { createCookieless } from '../privacy/cookieless';
+import { reqHeader } from '../ingest/headers';
 
 const SINGLE: readonly EventType[] = ['track', 'page', 'identify', 'alias', 'group', 'screen'];
 
@@ -123,12 +124,12 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
         // The request's own User-Agent describes the visitor only when a browser sent it (fetch and
         // sendBeacon always send Origin on POST). A server library's UA (analytics-node, curl) would
         // classify every server-sent event as a bot.
-        requestUa: c.req.header('origin') ? (c.req.header('user-agent') ?? null) : null,
+        requestUa: reqHeader(c, 'origin') ? (reqHeader(c, 'user-agent') ?? null) : null,
         uaOf,
         country: options.country ? options.country(c, ip) : null,
       };
       const defaultCountry = typeof site.settings.defaultCountry === 'string' ? site.settings.defaultCountry : undefined;
-      const ua = c.req.header('user-agent') ?? null;
+      const ua = reqHeader(c, 'user-agent') ?? null;
       const result = await ingestEvents(raws, env, store, metrics, {
         defaultCountry,
         cookieless: (raw) => cookieless.prepare(raw, site, ip, ua, receivedAt),
@@ -145,7 +146,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
 
   const app = new Hono<AppEnv>();
   app.options('/v1/*', async (c) => {
-    const origin = c.req.header('origin');
+    const origin = reqHeader(c, 'origin');
     if (!origin) return preflight(c, false);
     const key = c.req.query('writeKey');
     let allowed: boolean;
