@@ -4,3 +4,6 @@ export { MarkovChain } from '../../packages/collector/src/attribution/markov';
 export { summarise } from '../../packages/collector/src/reports/attribution';
 export { parseReportParams } from '../../packages/collector/src/reports/params';
 export { generateJourneys } from '../../packages/collector/src/demo/generate';
+export { seedDemo } from '../../packages/collector/src/cli/demo-seed';
+export { openSqliteStore } from '../../packages/collector/src/store/sqlite/index';
+export { attributionReport } from '../../packages/collector/src/reports/attribution';

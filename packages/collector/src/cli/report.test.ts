@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withCollector } from '../test-utils/harness';
 import { main } from './main';
@@ -36,6 +38,17 @@ describe('omnitrail report', () => {
       expect(await main(['report', 'attribution', ...range, '--json', '--model', 'linear', '--dimension', 'campaign'], c.io)).toBe(0);
       const json = JSON.parse(c.out.join('\n'));
       expect(json.rows).toEqual([{ key: 'jan', conversions: { linear: 1 }, revenue: { linear: 80 } }]);
+
+      // Custom rules from a file are evaluated before the defaults.
+      const rules = join(dirname(db), 'rules.json');
+      writeFileSync(rules, JSON.stringify([{ channel: 'Newsletter', when: { source: 'newsletter' } }]));
+      c = capture();
+      expect(await main(['report', 'attribution', ...range, '--rules', rules, '--json'], c.io)).toBe(0);
+      expect(JSON.parse(c.out.join('\n')).rows.map((r: { key: string }) => r.key)).toEqual(['Newsletter']);
+      writeFileSync(rules, JSON.stringify([{ channel: 'X', when: { sauce: 'x' } }]));
+      c = capture();
+      expect(await main(['report', 'attribution', ...range, '--rules', rules], c.io)).toBe(2);
+      expect(c.err.join('\n')).toContain('unknown field "sauce"');
 
       c = capture();
       expect(await main(['report', 'explain', ...range, '--order', 'W1'], c.io)).toBe(0);

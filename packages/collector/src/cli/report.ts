@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { RuleError } from '../attribution/rules';
+import { RuleError, parseChannelRules } from '../attribution/rules';
 import { MODELS } from '../attribution/models';
 import { ExplainNotFound, REPORTS, ReportParamError, formatReport, isReportName, parseReportParams, reportSite, runReport, type ReportSource } from '../reports';
 import { openSqliteStore } from '../store/sqlite/index';
@@ -34,6 +35,8 @@ Options:
   --window-days <n>      Funnel window (default 7)
   --limit <n>            journeys: rows (default 20)
   --order <id>           explain: the order id
+  --rules <file.json>    Custom channel rules to try instead of the site's (settings.channelRules),
+                         e.g. [{"channel":"Partners","when":{"source":["partner-a","partner-b"]}}]
   --json                 Print the JSON report (same as GET /v1/reports/<name>)
   --db <file>            SQLite database file (env OMNITRAIL_DB, default ./omnitrail.db)
   -h, --help             Show this help`;
@@ -61,6 +64,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       'window-days': { type: 'string' },
       limit: { type: 'string' },
       order: { type: 'string' },
+      rules: { type: 'string' },
       json: { type: 'boolean' },
       db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -117,11 +121,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       throw new CliError('this database build has no journeys()/webVitals() reads', 1);
     }
     try {
-      const report = await runReport(name, src as ReportSource, reportSite(site), params);
+      const rs = reportSite(site);
+      if (values.rules) {
+        let json: unknown;
+        try {
+          json = JSON.parse(readFileSync(values.rules, 'utf8'));
+        } catch (e) {
+          throw new CliError(`--rules ${values.rules}: ${(e as Error).message}`);
+        }
+        rs.rules = parseChannelRules(json);
+      }
+      const report = await runReport(name, src as ReportSource, rs, params);
       io.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     } catch (e) {
       if (e instanceof ReportParamError) throw new CliError(e.message);
-      if (e instanceof RuleError) throw new CliError(`the site's channel rules are invalid: ${e.message}`);
+      if (e instanceof RuleError) throw new CliError(`${values.rules ? `--rules ${values.rules}` : "the site's channel rules"} are invalid: ${e.message}`);
       if (e instanceof ExplainNotFound) throw new CliError(e.message, 1);
       throw e;
     }
