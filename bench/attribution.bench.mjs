@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rollup } from 'rollup';
 import typescript from '@rollup/plugin-typescript';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
 
 const root = new URL('..', import.meta.url).pathname;
 const PERSONS = Number(process.env.ATTR_PERSONS ?? 100_000);
@@ -22,27 +23,32 @@ const RUNS = Number(process.env.ATTR_RUNS ?? 3);
 const DAY = 864e5;
 
 async function load() {
-  const out = mkdtempSync(join(tmpdir(), 'omnitrail-attr-bench-'));
+  // Written inside packages/collector so the bundle's bare imports (hono, better-sqlite3, …)
+  // resolve from the collector's own node_modules; removed right after import.
+  const out = mkdtempSync(join(root, 'packages/collector/.attr-bench-'));
   const bundle = await rollup({
     input: join(root, 'bench/lib/attribution-entry.ts'),
     onwarn: () => {},
+    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && !id.startsWith('@omnitrail/'),
     plugins: [
+      nodeResolve({ extensions: ['.ts', '.tsx', '.mjs', '.js'], preferBuiltins: true }),
       typescript({
         tsconfig: join(root, 'tsconfig.json'),
-        include: [join(root, 'bench/lib/*.ts'), join(root, 'packages/collector/src/**/*.ts'), join(root, 'packages/schema/src/**/*.ts')],
-        exclude: ['**/*.test.ts'],
+        include: [join(root, 'bench/lib/*.ts'), join(root, 'packages/collector/src/**/*.ts'), join(root, 'packages/collector/src/**/*.tsx'), join(root, 'packages/schema/src/**/*.ts')],
+        exclude: ['**/*.test.ts', '**/*.test.tsx'],
         compilerOptions: { noEmit: false, declaration: false, sourceMap: false, outDir: out },
         noEmitOnError: false,
-        noForceEmit: false,
         filterRoot: root,
       }),
     ],
   });
   await bundle.write({ file: join(out, 'attr.mjs'), format: 'es' });
   await bundle.close();
-  const mod = await import(pathToFileURL(join(out, 'attr.mjs')).href);
-  rmSync(out, { recursive: true, force: true });
-  return mod;
+  try {
+    return await import(pathToFileURL(join(out, 'attr.mjs')).href);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 const { attribute, summarise, parseReportParams, generateJourneys, seedDemo, openSqliteStore, attributionReport } = await load();
