@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { relative } from 'node:path';
 import { startServer, type RunningServer } from '../node/server';
 import { setAdminPassword, ensureDashboardAuth } from '../dashboard/auth';
 import { findDemoSite } from '../routes/demo';
@@ -55,6 +56,13 @@ export async function ensureAdminPassword(store: Store, opts: { reset?: boolean;
   if (pw.length < 8) throw new CliError('the admin password needs at least 8 characters');
   await setAdminPassword(store, pw);
   return pw;
+}
+
+/** How the user invoked the CLI, so printed commands can be pasted (`pnpm start` runs dist/cli.js). */
+function cliName(): string {
+  const script = process.argv[1] ?? '';
+  if (/[\\/]dist[\\/]cli\.js$/.test(script) && process.env.npm_lifecycle_event === 'start') return 'npx -y pnpm@10 omnitrail';
+  return /cli\.js$/.test(script) ? `node ${relative(process.cwd(), script) || script}` : 'omnitrail';
 }
 
 /** Options of {@link startFirstRun}. */
@@ -120,7 +128,7 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
     if (keys) {
       io.out(`  Keys        write key ${keys.writeKey}${keys.secretKey ? `   secret key ${keys.secretKey} (shown once; also logs into the dashboard)` : ''}`);
     }
-    if (demo) io.out(`\n  The demo site holds generated data. Remove it with: omnitrail demo remove${dbPath !== './omnitrail.db' ? ` --db ${dbPath}` : ''}`);
+    if (demo) io.out(`\n  The demo site holds generated data. Remove it with: ${cliName()} demo remove${dbPath !== './omnitrail.db' ? ` --db ${dbPath}` : ''}`);
     io.out('\nStop with Ctrl+C.');
   } catch (e) {
     await srv.close();
