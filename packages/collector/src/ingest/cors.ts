@@ -60,6 +60,8 @@ export function applyIngestCors(c: Context, site: Site): void {
     });
   }
   c.header('Access-Control-Allow-Origin', origin);
+  // Retry-After is not a CORS-safelisted response header: without this the SDK could not honour it.
+  c.header('Access-Control-Expose-Headers', 'Retry-After');
 }
 
 /**
@@ -70,7 +72,10 @@ export function applyIngestCors(c: Context, site: Site): void {
 export function exposeEarlyError(c: Context): void {
   const origin = reqHeader(c, 'origin');
   c.header('Vary', 'Origin');
-  if (origin) c.header('Access-Control-Allow-Origin', origin);
+  if (origin) {
+    c.header('Access-Control-Allow-Origin', origin);
+    c.header('Access-Control-Expose-Headers', 'Retry-After');
+  }
 }
 
 /**

@@ -324,10 +324,13 @@ describe('rate limits', () => {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
       for (let i = 0; i < 4; i++) {
-        const res = await fx.post('/v1/track', ev(i));
+        const res = await fx.post('/v1/track', ev(i), { headers: { origin: 'https://shop.example' } });
         statuses.push(res.status);
         if (res.status === 429) {
           retryAfter = res.headers.get('retry-after');
+          // a browser SDK must be able to read it cross-origin
+          expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+          expect(res.headers.get('access-control-expose-headers')).toMatch(/Retry-After/);
           expect((await json(res)).error).toBe('rate_limited');
         }
       }
