@@ -62,7 +62,8 @@ export async function ensureAdminPassword(store: Store, opts: { reset?: boolean;
 function cliName(): string {
   const script = process.argv[1] ?? '';
   if (/[\\/]dist[\\/]cli\.js$/.test(script) && process.env.npm_lifecycle_event === 'start') return 'npx -y pnpm@10 omnitrail';
-  return /cli\.js$/.test(script) ? `node ${relative(process.cwd(), script) || script}` : 'omnitrail';
+  const rel = relative(process.cwd(), script);
+  return /cli\.js$/.test(script) ? `node ${rel && !rel.startsWith('..') ? rel : script}` : 'omnitrail';
 }
 
 /** Options of {@link startFirstRun}. */

@@ -73,7 +73,7 @@ legend{font-weight:600;padding:0 4px}
 .tag{display:inline-block;font-size:12px;padding:1px 7px;border-radius:10px;background:#eef0f2;color:#2f3943}
 .good{color:var(--ok);font-weight:600}.ni{color:var(--warn);font-weight:600}.poor{color:var(--bad);font-weight:600}
 .qr-preview{width:160px;height:160px;border:1px solid var(--line);background:#fff}
-.actions{display:flex;flex-wrap:wrap;gap:8px}
+.actions{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
 .login{max-width:420px;margin:40px auto;padding:0 16px}
 progress{width:100%;height:18px}
 .progress-step:not(:last-of-type){display:none}
