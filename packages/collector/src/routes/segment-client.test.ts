@@ -22,7 +22,7 @@ test('@segment/analytics-node: track/identify/page/batch are stored exactly once
       expect(errors).toEqual([]);
       const rows = fx.store.db
         .prepare('SELECT message_id, type, event, user_id, anonymous_id, traits FROM events WHERE site_id = ?')
-        .all(fx.site.id) as { message_id: string; type: string; event: string | null; user_id: string | null; traits: string }[];
+        .all(fx.site.id) as { message_id: string; type: string; event: string | null; user_id: string | null; anonymous_id: string | null; traits: string }[];
       expect(rows).toHaveLength(28);
       expect(new Set(rows.map((r) => r.message_id)).size).toBe(28);
       expect(rows.filter((r) => r.type === 'identify')).toMatchObject([{ user_id: 'u-1', traits: JSON.stringify({ name: 'Jane', plan: 'pro' }) }]);
