@@ -212,6 +212,19 @@ describe('first-run experience in Chromium', () => {
         // Nothing may overflow the viewport sideways (tables scroll inside their own box).
         const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         await admin.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+        // Basic accessibility: one h1, every control labelled, every chart named, every image described.
+        const a11y = await admin.evaluate(() => {
+          const problems: string[] = [];
+          if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
+          for (const el of document.querySelectorAll<HTMLInputElement>('input:not([type=hidden]), select, textarea')) {
+            if (!el.labels?.length && !el.getAttribute('aria-label')) problems.push(`unlabelled ${el.tagName} ${el.name}`);
+          }
+          for (const svg of document.querySelectorAll('svg[role=img]')) if (!svg.querySelector('title')?.textContent) problems.push('chart without title');
+          for (const img of document.querySelectorAll('img')) if (!img.getAttribute('alt')) problems.push(`img without alt ${img.src}`);
+          if (!document.documentElement.lang) problems.push('no lang');
+          return problems;
+        });
+        expect(a11y, `${name} at ${width}px`).toEqual([]);
         expect(overflow, `${name} at ${width}px overflows by ${overflow}px`).toBeLessThanOrEqual(0);
       }
     }
