@@ -72,7 +72,8 @@ export function timeline(events: StoredEvent[], orders: StoredOrder[]): Timeline
         break;
       case 'Offline Touchpoint': {
         const type = str(p.touchpoint_type || p.type);
-        items.push({ ts: e.timestamp, channel: type === 'phone_call' ? 'Phone' : 'Store', title: type.replace(/_/g, ' ') || 'Offline touchpoint', detail: [str(p.location), str(p.note)].filter(Boolean).join(' — ') });
+        const label = type.replace(/_/g, ' ');
+        items.push({ ts: e.timestamp, channel: type === 'phone_call' ? 'Phone' : 'Store', title: label ? label.charAt(0).toUpperCase() + label.slice(1) : 'Offline touchpoint', detail: [str(p.location), str(p.note)].filter(Boolean).join(' — ') });
         break;
       }
       case 'Handoff Code Issued':
