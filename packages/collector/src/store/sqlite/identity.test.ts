@@ -111,6 +111,9 @@ describe('identity store', () => {
     expect(await store.personOf(siteId, { kind: 'email', value: H })).toBeNull();
     const left = (store.db.prepare('SELECT count(*) FROM identity_links').pluck().get() as number);
     expect(left).toBe(1);
+    // New evidence after the erasure links again (nothing remembered from before the erasure).
+    await store.appendEvents([ev(siteId, { type: 'identify', event: null, anonymousId: 'a2', traits: { email_sha256: H } })]);
+    expect(ids(await store.personOf(siteId, { kind: 'email', value: H }))).toEqual(['anon:a2', `email:${H}`]);
     await store.close();
   });
 });

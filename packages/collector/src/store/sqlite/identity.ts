@@ -81,6 +81,10 @@ interface IdRow {
   value: string;
   person: number;
   comp: number;
+  /** Inserted during the current deriver call: no stored link can involve it yet. */
+  created?: boolean;
+  /** Created and not linked yet: still its own person and raw component (no need to re-read). */
+  fresh?: boolean;
 }
 
 interface LinkRow {
@@ -185,14 +189,20 @@ function dropMirror(db: Db): void {
 }
 
 /** ensureId through the mirror: a known identifier costs a Map lookup. */
-function cachedId(db: Db, m: Mirror | null, siteId: string, id: Identifier): IdRow {
+function cachedId(db: Db, m: Mirror | null, siteId: string, id: Identifier, created?: Map<string, IdRow>): IdRow {
   if (!m) return ensureId(db, siteId, id);
   const k = `${siteId}\u0001${id.kind}:${id.value}`;
+  const mine = created?.get(k);
+  if (mine) return mine;
   const known = m.ids.get(k);
   // person/comp are not cached (they change); addLink re-reads them when it needs them.
   if (known !== undefined) return { id: known, kind: id.kind, value: id.value, person: -1, comp: -1 };
   const row = ensureId(db, siteId, id);
   m.ids.set(k, row.id);
+  if (row.created && created) {
+    row.fresh = true;
+    created.set(k, row);
+  } else row.created = false;
   return row;
 }
 
@@ -206,7 +216,7 @@ function ensureId(db: Db, siteId: string, id: Identifier): IdRow {
   const row = s.find.get(h, siteId, id.kind, id.value) as IdRow | undefined;
   if (row) return row;
   const rowid = Number(s.insert.run(siteId, id.kind, id.value, h).lastInsertRowid);
-  return { id: rowid, kind: id.kind, value: id.value, person: rowid, comp: rowid };
+  return { id: rowid, kind: id.kind, value: id.value, person: rowid, comp: rowid, created: true };
 }
 
 /** Read-only lookup of an identifier's row (value already normalised). */
@@ -214,6 +224,8 @@ export function findIdentifierSync(db: Db, siteId: string, id: Identifier): IdRo
   const h = keyHash(siteId, `${id.kind}:${id.value}`);
   return (stmts(db).find.get(h, siteId, id.kind, id.value) as IdRow | undefined) ?? null;
 }
+
+const SINGLETON = { size: 1, maxKey: '' } as const;
 
 function compInfo(db: Db, comp: number): { size: number; maxKey: string } {
   const r = stmts(db).comp.get(comp) as { size: number; max_key: string } | undefined;
@@ -319,11 +331,14 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
   const [lo, hi] = x.id < y.id ? [x, y] : [y, x];
   const link: Link = { a: { kind: lo.kind as Identifier['kind'], value: lo.value }, b: { kind: hi.kind as Identifier['kind'], value: hi.value }, source };
   const key = linkKey(link);
-  const pk = `${lo.id}|${hi.id}`;
+  // Keyed by identifier keys, not row ids: row ids of a removed site can be reused.
+  const pk = m ? `${siteId}\u0001${pairKey(link.a, link.b)}` : '';
   const knownKey = m?.pairs.get(pk);
   if (knownKey !== undefined && key >= knownKey) return; // a repeat of known evidence: nothing changes
   m?.pairs.set(pk, key);
-  const existing = s.link.get(lo.id, hi.id) as LinkRow | undefined;
+  // A row inserted during this call has no stored link yet, unless this very pair was linked
+  // earlier in the call (then the mirror knows the pair).
+  const existing = knownKey === undefined && (lo.created || hi.created) ? undefined : (s.link.get(lo.id, hi.id) as LinkRow | undefined);
   if (existing) {
     if (key >= existing.key) {
       m?.pairs.set(pk, existing.key);
@@ -337,10 +352,13 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
     return;
   }
   // Re-read: earlier links of the same set may have moved these rows to other persons/comps.
-  const a = s.byId.get(lo.id) as IdRow;
-  const b = s.byId.get(hi.id) as IdRow;
-  const compA = compInfo(db, a.comp);
-  const compB = a.comp === b.comp ? compA : compInfo(db, b.comp);
+  const a = lo.fresh ? lo : (s.byId.get(lo.id) as IdRow);
+  const b = hi.fresh ? hi : (s.byId.get(hi.id) as IdRow);
+  const compA = lo.fresh ? SINGLETON : compInfo(db, a.comp);
+  const compB = hi.fresh ? SINGLETON : a.comp === b.comp ? compA : compInfo(db, b.comp);
+  // From here on the rows may join other persons/components: re-read them next time.
+  lo.fresh = false;
+  hi.fresh = false;
   const late = key < (compA.maxKey > compB.maxKey ? compA.maxKey : compB.maxKey);
   let status: LinkStatus = 'redundant';
   let reason: string | null = null;
@@ -402,12 +420,12 @@ export function recordIdentifierSet(db: Db, input: IdentifierSetInput): void {
   applySet(db, input, null);
 }
 
-function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = false): void {
+function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = false, created?: Map<string, IdRow>): void {
   if (input.consent && input.consent !== 'granted') return;
   // The deriver's sets come from eventIdentity, already normalised and deduplicated.
   const ids = clean ? input.ids : cleanIdentifiers(input.ids);
   if (ids.length === 0) return;
-  const rows = ids.map((id) => cachedId(db, m, input.siteId, id));
+  const rows = ids.map((id) => cachedId(db, m, input.siteId, id, created));
   if (rows.length < 2) return;
   let anchor = 0;
   for (let i = 1; i < rows.length; i++) {
@@ -433,13 +451,14 @@ export const identityDeriver: Deriver = (db, ev, rowid) => {
   const m = mirrorOf(db);
   if (rowid <= m.lastRowid) dropMirror(db); // a rollback or an erasure of the newest events
   m.lastRowid = rowid;
+  const created = new Map<string, IdRow>();
   try {
-    for (const id of r.register) cachedId(db, m, ev.siteId, id);
+    for (const id of r.register) cachedId(db, m, ev.siteId, id, created);
     for (const set of r.sets) {
-      applySet(db, { siteId: ev.siteId, ids: set.ids, source: { type: 'event', ref: ev.messageId, ts: ev.timestamp, rule: set.rule } }, m, true);
+      applySet(db, { siteId: ev.siteId, ids: set.ids, source: { type: 'event', ref: ev.messageId, ts: ev.timestamp, rule: set.rule } }, m, true, created);
     }
     if (r.touch) {
-      const row = cachedId(db, m, ev.siteId, r.touch.id);
+      const row = cachedId(db, m, ev.siteId, r.touch.id, created);
       stmts(db).insertRef.run(row.id, ev.timestamp, rowid, r.touch.kind);
     }
   } catch (e) {
