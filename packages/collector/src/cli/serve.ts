@@ -95,7 +95,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) {
     throw new CliError(`--public-url must be an origin such as https://track.shop.example, got "${publicUrl}"`);
   }
-  const opts: StartServerOptions = {
+  const opts: Omit<StartServerOptions, 'store'> = {
     ...(publicUrl ? { publicUrl: publicUrl.replace(/\/$/, '') } : {}),
     port,
     host: values.host ?? process.env.HOST ?? '127.0.0.1',

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createCollector, type CollectorOptions } from '../app';
 import { createMetrics } from '../ingest/metrics';
-import { openSqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';
+import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';
 import type { Store } from '../store/types';
 import { clientIpResolver, type TrustProxy } from './client-ip';
 import { readNodeBody } from './body';
@@ -29,11 +29,11 @@ export type StartServerOptions = Partial<CollectorOptions> & {
   drainMs?: number;
 };
 
-/** A running collector. */
-export interface RunningServer {
+/** A running collector. `store` is the SQLite store it opened, or the one passed in. */
+export interface RunningServer<S extends Store = Store> {
   url: string;
   port: number;
-  store: Store;
+  store: S;
   /**
    * Stop accepting connections, let in-flight requests finish (their events committed and
    * answered), then close the database if this server opened it. Idempotent.
@@ -50,11 +50,14 @@ export interface RunningServer {
  * const srv = await startServer({ dbPath: './omnitrail.db', port: 8787 });
  * process.on('SIGTERM', () => srv.close().then(() => process.exit(0)));
  */
-export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
+export async function startServer<S extends Store>(opts: StartServerOptions & { store: S }): Promise<RunningServer<S>>;
+// Last overload: what `ReturnType<typeof startServer>` sees (the common case, SQLite opened here).
+export async function startServer(opts?: StartServerOptions & { store?: undefined }): Promise<RunningServer<SqliteStore>>;
+export async function startServer<S extends Store>(opts: StartServerOptions & { store?: S } = {}): Promise<RunningServer<S>> {
   const metrics = opts.metrics ?? createMetrics();
   const ownStore = !opts.store;
-  const store =
-    opts.store ?? openSqliteStore(opts.dbPath ?? './omnitrail.db', { ...opts.sqlite, onFlush: (f) => metrics.observeFlush(f) });
+  const store: S =
+    opts.store ?? (openSqliteStore(opts.dbPath ?? './omnitrail.db', { ...opts.sqlite, onFlush: (f) => metrics.observeFlush(f) }) as Store as S);
   const app = createCollector({
     ...opts,
     store,

@@ -100,7 +100,7 @@ export async function withCollector(fn: (fx: CollectorFixture) => Promise<void> 
     let url = 'http://localhost';
     let doFetch: (path: string, init?: RequestInit) => Promise<Response>;
     if (transport === 'http') {
-      server = await startServer({ ...options, port: 0, host: '127.0.0.1', quiet: true, trustProxy });
+      server = await startServer({ ...options, store, port: 0, host: '127.0.0.1', quiet: true, trustProxy });
       url = server.url;
       doFetch = (path, init) => fetch(url + path, init);
     } else {
