@@ -170,41 +170,61 @@ export function solve(A: number[][], b: number[]): number[] {
 export function fitMarkovCredits(
   orders: readonly { channels: readonly string[]; value: number }[],
   removalEffects: Record<string, number>,
-  sweeps = 50,
+  sweeps = 100,
 ): { weights: number[][]; maxGap: number } {
-  const sumRe = Object.values(removalEffects).reduce((a, b) => a + b, 0);
+  // Flat typed arrays: one entry per (order, distinct channel); this runs over every conversion.
+  const names = Object.keys(removalEffects).sort();
+  const index = new Map(names.map((c, i) => [c, i]));
+  const sumRe = names.reduce((a, c) => a + removalEffects[c], 0);
+  const start = new Int32Array(orders.length + 1);
+  for (let i = 0; i < orders.length; i++) start[i + 1] = start[i] + orders[i].channels.length;
+  const ch = new Int32Array(start[orders.length]);
+  const a = new Float64Array(start[orders.length]);
+  const value = new Float64Array(orders.length);
   let total = 0;
-  for (const o of orders) total += o.value;
-  const a: number[][] = orders.map((o) => {
-    const re = o.channels.map((c) => removalEffects[c] ?? 0);
-    const s = re.reduce((x, y) => x + y, 0);
-    return s > 0 ? re.map((x) => (o.value * x) / s) : re.map(() => o.value / re.length);
-  });
-  if (!(sumRe > 0) || !(total > 0)) return { weights: a, maxGap: 0 };
-  const target = (c: string) => (total * (removalEffects[c] ?? 0)) / sumRe;
-  const col = new Map<string, number>();
+  for (let i = 0; i < orders.length; i++) {
+    const o = orders[i];
+    value[i] = o.value;
+    total += o.value;
+    let s = 0;
+    for (let k = 0; k < o.channels.length; k++) {
+      const c = index.get(o.channels[k]) ?? -1;
+      ch[start[i] + k] = c;
+      s += c >= 0 ? removalEffects[names[c]] : 0;
+    }
+    for (let k = start[i]; k < start[i + 1]; k++) {
+      const re = ch[k] >= 0 ? removalEffects[names[ch[k]]] : 0;
+      a[k] = s > 0 ? (o.value * re) / s : o.value / o.channels.length;
+    }
+  }
+  const out = () => orders.map((_, i) => Array.from(a.subarray(start[i], start[i + 1])));
+  if (!(sumRe > 0) || !(total > 0)) return { weights: out(), maxGap: 0 };
+  const target = new Float64Array(names.length);
+  for (let c = 0; c < names.length; c++) target[c] = (total * removalEffects[names[c]]) / sumRe;
+  const col = new Float64Array(names.length);
   const colSums = () => {
-    col.clear();
-    orders.forEach((o, i) => o.channels.forEach((c, k) => col.set(c, (col.get(c) ?? 0) + a[i][k])));
+    col.fill(0);
+    for (let k = 0; k < a.length; k++) if (ch[k] >= 0) col[ch[k]] += a[k];
   };
+  const gap = () => {
+    let g = 0;
+    for (let c = 0; c < names.length; c++) if (target[c] > 0) g = Math.max(g, Math.abs(col[c] - target[c]) / target[c]);
+    return g;
+  };
+  const f = new Float64Array(names.length);
   for (let s = 0; s < sweeps; s++) {
     colSums();
-    const f = new Map<string, number>();
-    for (const [c, sum] of col) f.set(c, sum > 0 ? target(c) / sum : 1);
-    orders.forEach((o, i) => {
-      let rowSum = 0;
-      o.channels.forEach((c, k) => {
-        a[i][k] *= f.get(c)!;
-        rowSum += a[i][k];
-      });
-      if (rowSum > 0) for (let k = 0; k < a[i].length; k++) a[i][k] *= o.value / rowSum;
-    });
+    if (gap() < 1e-12) break;
+    for (let c = 0; c < names.length; c++) f[c] = col[c] > 0 ? target[c] / col[c] : 1;
+    for (let i = 0; i < orders.length; i++) {
+      let row = 0;
+      for (let k = start[i]; k < start[i + 1]; k++) {
+        if (ch[k] >= 0) a[k] *= f[ch[k]];
+        row += a[k];
+      }
+      if (row > 0) for (let k = start[i]; k < start[i + 1]; k++) a[k] *= value[i] / row;
+    }
   }
   colSums();
-  let maxGap = 0;
-  for (const [c, sum] of col) {
-    const t = target(c);
-    if (t > 0) maxGap = Math.max(maxGap, Math.abs(sum - t) / t);
-  }
-  return { weights: a, maxGap };
+  return { weights: out(), maxGap: gap() };
 }
