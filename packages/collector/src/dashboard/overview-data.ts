@@ -38,7 +38,7 @@ function bump(m: Map<string, number[]>, key: string, i: number, n: number, by: n
  * const o = await computeOverview(store.journeys(site.id, { from, to, lookbackMs: 0 }), { from, to }, createClassifier());
  * o.totals.revenue // e.g. 12345.5
  */
-export async function computeOverview(persons: AsyncIterable<PersonJourney>, range: { from: number; to: number }, classify: Classifier): Promise<Overview> {
+export async function computeOverview(persons: AsyncIterable<PersonJourney> | Iterable<PersonJourney>, range: { from: number; to: number }, classify: Classifier): Promise<Overview> {
   const n = Math.max(1, Math.round((range.to - range.from) / DAY));
   const days = Array.from({ length: n }, (_, i) => new Date(range.from + i * DAY).toISOString().slice(0, 10));
   const visitors = new Array<number>(n).fill(0);

@@ -42,6 +42,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.vital{text-align:right;font-variant-numeric:tabular-nums;min-width:7em}
 figure.chart{margin:0}
 figure.chart svg{width:100%;height:auto;display:block}
 figure.chart.bars svg{max-width:520px}

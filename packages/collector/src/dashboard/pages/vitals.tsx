@@ -52,13 +52,15 @@ export async function vitalsPage(c: Context<DashEnv>) {
                     <th scope="row">{row.path}</th>
                     {VITALS.map((v) => {
                       const cell = row.metrics[v];
-                      if (!cell) return <td class="num muted">–</td>;
+                      if (!cell) return <td class="vital muted">–</td>;
                       const rt = rate(v, cell.p75);
                       return (
-                        <td class="num">
+                        <td class="vital">
                           <span class={RATING_CLASS[rt]}>{fmt(v, cell.p75)}</span>
                           <br />
-                          <span class="hint">{`${RATING_LABEL[rt]} · ${pct(cell.good)} good · n=${int(cell.samples)}`}</span>
+                          <span class="hint">{RATING_LABEL[rt]}</span>
+                          <br />
+                          <span class="hint">{`${pct(cell.good)} good · n=${int(cell.samples)}`}</span>
                         </td>
                       );
                     })}
