@@ -60,6 +60,7 @@ form.inline{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin-bottom:12
 label{font-weight:600;font-size:14px;display:block}
 .field{display:grid;gap:4px}
 .hint{font-weight:400;color:var(--muted);font-size:13px}
+p.hint{margin:0}
 input,select,textarea{font:inherit;padding:8px 10px;border:1px solid #8a949e;border-radius:6px;background:#fff;color:var(--fg);width:100%;min-height:40px}
 form.inline input,form.inline select{width:auto;max-width:100%}
 form.inline .field{max-width:100%;min-width:0}

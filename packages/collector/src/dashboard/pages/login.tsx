@@ -21,15 +21,13 @@ export function LoginPage(props: { nonce: string; hasPassword: boolean; error?: 
           <input type="hidden" name="_login" value={props.nonce} />
           {props.next ? <input type="hidden" name="next" value={props.next} /> : null}
           <div class="field">
-            <label for="password">
-              {props.hasPassword ? 'Admin password or site secret key' : 'Site secret key'}
-              <span class="hint">
-                {props.hasPassword
-                  ? ' The admin password was set at first start; a secret key shows only its own site.'
-                  : ' No admin password is set yet: run `omnitrail start --reset-password` to set one.'}
-              </span>
-            </label>
-            <input id="password" name="password" type="password" autocomplete="current-password" required autofocus />
+            <label for="password">{props.hasPassword ? 'Admin password or site secret key' : 'Site secret key'}</label>
+            <p class="hint" id="password-hint">
+              {props.hasPassword
+                ? 'The admin password was set at first start; a site secret key shows only its own site.'
+                : 'No admin password is set yet: run "omnitrail start --reset-password" to set one.'}
+            </p>
+            <input id="password" name="password" type="password" autocomplete="current-password" aria-describedby="password-hint" required autofocus />
           </div>
           <button type="submit">Log in</button>
         </form>
