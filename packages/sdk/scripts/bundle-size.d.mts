@@ -4,11 +4,15 @@ export interface SizeResult {
   raw: number;
   brotli: number;
   gzip: number;
+  /** With `split`: brotli bytes of every chunk, lazily loaded ones included. */
+  total?: number;
 }
 export interface SizeOptions {
   resolveDir?: string;
   format?: 'es' | 'iife';
   terserOptions?: Record<string, any>;
+  /** Keep dynamic imports as separate chunks: `brotli` is then the entry chunk only. */
+  split?: boolean;
 }
 export const sdkDir: string;
 export const repoRoot: string;

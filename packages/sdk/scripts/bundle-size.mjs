@@ -3,6 +3,7 @@
 // then brotli (quality 11) and gzip (level 9) from node:zlib.
 import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
 import ts from 'typescript';
 import { readFileSync } from 'node:fs';
@@ -39,7 +40,7 @@ const transpile = {
  * @example
  * await bundleSize(`import { createTracker } from './src/index.ts'; createTracker({ writeKey: 'k', endpoint: 'https://e.x' }).track('e');`)
  */
-export async function bundleSize(code, { resolveDir = sdkDir, format = 'es', terserOptions } = {}) {
+export async function bundleSize(code, { resolveDir = sdkDir, format = 'es', terserOptions, split = false } = {}) {
   const entry = join(resolveDir, '__size_entry__.js');
   const bundle = await rollup({
     input: entry,
@@ -54,6 +55,14 @@ export async function bundleSize(code, { resolveDir = sdkDir, format = 'es', ter
       },
       transpile,
       nodeResolve({ browser: true, rootDir: resolveDir }),
+      // Some competitors' dependencies still ship CommonJS; our own code never needs this.
+      commonjs(),
+      {
+        name: 'node-env',
+        transform(src) {
+          return src.includes('process.env.NODE_ENV') ? src.replaceAll('process.env.NODE_ENV', '"production"') : null;
+        },
+      },
       {
         name: 'json',
         transform(src, id) {
@@ -64,9 +73,15 @@ export async function bundleSize(code, { resolveDir = sdkDir, format = 'es', ter
     onwarn() {},
   });
   const opts = terserOptions ?? (await productionTerser());
-  const { output } = await bundle.generate({ format, inlineDynamicImports: true, plugins: [terser({ ...opts, module: format === 'es' })] });
+  const { output } = await bundle.generate({ format, inlineDynamicImports: !split, plugins: [terser({ ...opts, module: format === 'es' })] });
   await bundle.close();
-  const min = output[0].code;
+  const result = sizes(output[0].code);
+  // With `split`, lazily loaded chunks count in `total` (what a visitor eventually downloads).
+  if (split) result.total = output.filter((o) => o.type === 'chunk').reduce((t, o) => t + sizes(o.code).brotli, 0);
+  return result;
+}
+
+function sizes(min) {
   const buf = Buffer.from(min);
   return {
     code: min,

@@ -131,6 +131,22 @@ describe('createTracker: requests', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it('retries at once when the browser comes back online, whatever the backoff said', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999); // retries at 1 s, 3 s, 7 s, then 15 s
+    let fail = 4;
+    const calls = mockFetch((c) => (fail-- > 0 ? new Response('{}', { status: 503 }) : okFor(c)));
+    const t = make();
+    t.track('x');
+    await t.flush();
+    await vi.advanceTimersByTimeAsync(8_000); // three backoff retries: the next one is ~8 s away
+    expect(calls).toHaveLength(4);
+    dispatchEvent(new Event('online'));
+    await vi.waitFor(() => expect(calls).toHaveLength(5));
+    await t.flush();
+    expect(calls).toHaveLength(5); // acknowledged: nothing left
+  });
+
   it('keeps events when the write key or endpoint is refused (401/403/404) and does not hammer', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const calls = mockFetch(() => new Response('{"error":"unauthorized"}', { status: 401 }));
@@ -463,7 +479,7 @@ describe('createTracker: robustness', () => {
     const call = calls.find((c) => c.url.includes('/v1/handoff'))!;
     expect(call.url).toBe('https://t.shop.example/v1/handoff?writeKey=wk_h');
     expect(call.init.method).toBe('POST');
-    expect(call.body).toEqual({ anonymousId: t.anonymousId() });
+    expect(call.body).toEqual({ anonymousId: t.anonymousId(), consent: 'granted' });
   });
 
   it('handoffCode() rejects with a clear error when the collector cannot issue one, or without consent', async () => {

@@ -1,4 +1,4 @@
-import type { ConsentState, EventType, WireEvent } from '@omnitrail/schema';
+import type { CampaignContext, ConsentState, EventType, WireEvent } from '@omnitrail/schema';
 import { campaignOf, takeScanToken } from './context';
 import { DEBUG_BUILD } from './debug';
 import { memoryQueue } from './memory-queue';
@@ -76,7 +76,7 @@ export function createTracker(o: TrackerOptions): Tracker {
   /** Resolves once the IndexedDB copy of the ID has been read (it may win over a new ID). */
   let ready: Promise<unknown> = Promise.resolve();
   /** The latest queue write: a flush waits for it, so "written before any send" holds. */
-  let writing: Promise<unknown> = ready;
+  let writing: Promise<unknown> | 0 = 0;
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   let running: Promise<void> | 0 = 0;
   let again = 0;
@@ -114,35 +114,52 @@ export function createTracker(o: TrackerOptions): Tracker {
       .catch(() => {});
   };
 
-  const nextSession = (): [string, boolean] => {
-    const now = Date.now();
-    const key = campaignOf(location.search)[2];
+  /** Parsed location, recomputed only when the URL changed: reading `location` costs µs per property. */
+  let here: [href: string, path: string, search: string, campaign?: CampaignContext, clickIds?: Record<string, string>, key?: string] = [''] as never;
+  const where = () => {
+    const href = location.href;
+    if (href != here[0]) {
+      const u = new URL(href);
+      here = [href, u.pathname, u.search, ...campaignOf(u.search)];
+    }
+    return here;
+  };
+
+  /** When this tab last synced the session with localStorage (shared by the tabs of the site). */
+  let synced = 0;
+  const nextSession = (now: number, key: string): [string, boolean] => {
     let s: Session | undefined = session;
+    // localStorage costs tens of µs per call in Chromium: sync at most every 5 s, and on every change.
+    const sync = granted() && now - synced > 5000;
     try {
-      if (granted()) s = JSON.parse(ls(SESSION_KEY)!) || s;
+      if (sync) s = JSON.parse(ls(SESSION_KEY)!) || s;
     } catch {
       // A damaged value starts a new session.
     }
     const start = !s || now - s[1] > timeout || (!!key && key != s[2]);
     s = start ? [uuidv7(), now, key] : [s![0], now, s![2]];
     session = s;
-    if (granted()) ls(SESSION_KEY, JSON.stringify(s));
+    if (granted() && (sync || start)) {
+      synced = now;
+      ls(SESSION_KEY, JSON.stringify(s));
+    }
     if (start) refreshDue = 1;
     return [s[0], start];
   };
 
   const make = (type: EventType, fields: Partial<WireEvent>, opts?: EventOptions): WireEvent => {
-    const [campaign, clickIds] = campaignOf(location.search);
+    const [url, path, search, campaign, clickIds, key] = where();
+    const now = Date.now();
     const om: Record<string, unknown> = { v: 1, consent: state };
     const e = {
       type,
       messageId: uuidv7(),
-      timestamp: new Date().toISOString(),
+      timestamp: new Date(now).toISOString(),
       ...fields,
       ...opts,
       context: {
         ...staticContext,
-        page: { url: location.href, path: location.pathname, search: location.search, title: document.title, referrer },
+        page: { url, path, search, title: document.title, referrer },
         campaign,
         omnitrail: om,
         ...opts?.context,
@@ -154,7 +171,7 @@ export function createTracker(o: TrackerOptions): Tracker {
       delete e.userId;
       return e;
     }
-    const [sid, start] = nextSession();
+    const [sid, start] = nextSession(now, key!);
     om.sessionId = sid;
     if (start) om.sessionStart = true;
     if (clickIds) om.clickIds = clickIds;
@@ -173,8 +190,11 @@ export function createTracker(o: TrackerOptions): Tracker {
       post([e], true);
     } else {
       mine.set(e.messageId, e);
-      // One queue write per burst: all events of the current task share a transaction.
-      if (buf.push(e) == 1) writing = Promise.resolve().then(write);
+      // Same cap as the queue: events the queue dropped must not live on here (Map keeps insertion order).
+      if (mine.size > caps.maxEvents) mine.delete(mine.keys().next().value!);
+      // One queue write at a time; events arriving meanwhile share the next transaction.
+      buf.push(e);
+      writing ||= write();
       // A running flush may already have read the queue: go again after it, unless backing off.
       if (running) again = 1;
       else if (!timer) timer = setTimeout(flush, o.flushDelay ?? 1000);
@@ -186,19 +206,22 @@ export function createTracker(o: TrackerOptions): Tracker {
     if (state != 'denied' || (o.cookieless && (type == 'page' || type == 'track'))) push(make(type, fields, opts));
   };
 
-  const write = () =>
-    ready
-      .then(() => {
+  const write = async () => {
+    try {
+      await ready;
+      while (buf.length) {
         const evs = buf;
         buf = [];
-        return q.add(evs);
-      })
-      .then((dropped) => {
+        const dropped = await q.add(evs);
         if (DEBUG_BUILD && dropped) dbg('queue full: dropped', dropped, 'oldest events');
-        // Hidden page (tab switch, closing, or web-vitals reporting on hide): the next task may never run.
-        if (document.visibilityState == 'hidden') beacon();
-      })
-      .catch((e) => DEBUG_BUILD && dbg(e));
+      }
+      // Hidden page (tab switch, closing, or web-vitals reporting on hide): the next task may never run.
+      if (document.visibilityState == 'hidden') beacon();
+    } catch (e) {
+      if (DEBUG_BUILD) dbg(e);
+    }
+    writing = 0;
+  };
 
   const post = (batch: WireEvent[], keepalive?: boolean) =>
     fetch(base + '/v1/batch' + query, {
@@ -226,7 +249,8 @@ export function createTracker(o: TrackerOptions): Tracker {
 
   /** Sends the queue batch by batch under a cross-tab lock, so two tabs never send the same event at once. */
   const drain = async () => {
-    for (let w; w != writing; ) await (w = writing);
+    await ready;
+    while (writing) await writing;
     if (!granted()) return;
     if (refreshDue && (o.idRefresh ?? sameSite())) {
       refreshDue = 0;
@@ -394,7 +418,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     handoffCode: async () => {
       if (!granted()) throw Error('[omnitrail] handoff codes need consent');
       await ready;
-      const r = await fetch(base + '/v1/handoff' + query, { method: 'POST', body: JSON.stringify({ anonymousId: aid }) });
+      const r = await fetch(base + '/v1/handoff' + query, { method: 'POST', body: JSON.stringify({ anonymousId: aid, consent: state }) });
       const j = await r.json().catch(() => ({}));
       if (!r.ok) throw Error('[omnitrail] handoff code unavailable: ' + (j.message || 'HTTP ' + r.status));
       return j;
