@@ -52,7 +52,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const persons = intFlag('--persons', values.persons, 1500);
-    const created = await store.createSite({ name: DEMO_SITE_NAME, origins: ['http://localhost:8787', 'http://127.0.0.1:8787'], settings: { demo: true } });
+    const created = await store.createSite({ name: DEMO_SITE_NAME, origins: ['*'], settings: { demo: true } });
     const stats = await seedDemo(store, created, { persons, now: Date.now(), baseUrl: 'http://localhost:8787', progress: (m) => io.err(m) });
     io.out(`Seeded demo site "${created.site.name}" (${created.site.id}): ${stats.summary}`);
     io.out(`  write key ${created.site.writeKey}   secret key ${created.secretKey} (shown once)`);

@@ -69,6 +69,14 @@ describe('omnitrail start', () => {
       expect(io2.lines.join('\n')).not.toContain('admin password:');
       expect(io2.lines.join('\n')).toContain('set at first start');
       await login(again.url, password);
+      // The demo shop keeps working on another port: its events are accepted from the new origin.
+      const [demo] = await again.store.listSites();
+      const ev = await fetch(`${again.url}/v1/track`, {
+        method: 'POST',
+        headers: { origin: `http://localhost:${again.port}`, 'content-type': 'application/json', authorization: `Basic ${btoa(`${demo.writeKey}:`)}` },
+        body: JSON.stringify({ type: 'track', event: 'Product Viewed', messageId: 'second-start-1', anonymousId: 'v2' }),
+      });
+      expect(ev.status).toBe(200);
     } finally {
       await again.close();
     }

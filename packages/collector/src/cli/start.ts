@@ -108,8 +108,9 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
     let demo = await findDemoSite(store);
     let keys: { writeKey: string; secretKey?: string } | null = demo ? { writeKey: demo.writeKey } : null;
     if (o.demo !== false && !(demo && demo.settings.demoSeededAt)) {
-      const origins = [`http://localhost:${srv.port}`, `http://127.0.0.1:${srv.port}`, srv.url];
-      const created = await store.createSite({ name: DEMO_SITE_NAME, origins: [...new Set(origins)], settings: { demo: true } });
+      // Any origin: the demo site holds generated data only, and the demo shop must keep working
+      // when a later `start` runs on another port or host name.
+      const created = await store.createSite({ name: DEMO_SITE_NAME, origins: ['*'], settings: { demo: true } });
       say(`Seeding the demo dataset (${persons} generated persons)…`);
       const t0 = Date.now();
       const stats = await seedDemo(store, created, { persons, now: Date.now(), baseUrl: shown, progress: o.quiet ? undefined : (m) => io.err(m) });
@@ -122,7 +123,7 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
     io.out('');
     io.out(`  Dashboard   ${shown}/dashboard`);
     if (password) io.out(`              admin password: ${password}   (shown once; set a new one with --reset-password)`);
-    else io.out('              log in with the admin password set at first start (forgot it? omnitrail start --reset-password)');
+    else io.out(`              log in with the admin password set at first start (forgot it? ${cliName()} start --reset-password)`);
     if (demo) io.out(`  Demo shop   ${shown}/demo/   (events go to the site "${demo.name}")`);
     io.out(`  API         ${shown}/v1/   e.g. POST /v1/batch, /v1/orders; GET /v1/reports/attribution`);
     io.out(`  SDK         ${shown}/sdk/omnitrail.min.js`);
