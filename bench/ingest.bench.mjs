@@ -15,7 +15,7 @@
 //      in the temp dir (keyed by event count and schema version) from an earlier run.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -153,6 +153,10 @@ export async function run() {
     }
     const bigDb = join(dir, 'big.db');
     copyFileSync(template, bigDb);
+    // Write the 4–5 GB copy back to disk now, so its writeback does not compete with (d)'s fsyncs.
+    const fd = openSync(bigDb, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
     const before = storedEvents(bigDb);
     srv = await startServer(['collector', bigDb]);
     const d = row(`(d) /v1/batch, 20 events, ${(before / 1e6).toFixed(1)} M stored`, await load(srv, '/v1/batch', 20), 20, base);

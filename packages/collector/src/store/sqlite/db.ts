@@ -22,8 +22,9 @@ export interface OpenDbOptions {
  * - `journal_mode=WAL`: readers never block the single writer; a commit appends to the WAL.
  * - `synchronous=FULL`: every COMMIT fsyncs the WAL, so a committed transaction survives
  *   power loss, not just a process crash. Group commit (see `committer.ts`) amortises the
- *   fsync over hundreds of events, which is why we can afford FULL (measured: ~0.35 ms per
- *   fdatasync here).
+ *   fsync over hundreds of events (measured: ~0.35 ms per fdatasync here). The store then
+ *   normally hands that fsync to the thread pool ({@link walSyncer}): same guarantee, but the
+ *   event loop is not blocked while the disk flushes.
  * - `busy_timeout`: a CLI command or a checkpoint from another connection waits instead of failing.
  * - `cache_size`: sized page cache (negative value = KiB).
  * - `temp_store=MEMORY`: sorts for reports never touch disk.
