@@ -1,0 +1,17 @@
+import { expect, test } from 'vitest';
+
+// Every change to the public API of the edge entry shows up here (unjs style).
+test('edge entry exports', async () => {
+  const mod = await import('./index');
+  expect(Object.keys(mod).sort()).toMatchInlineSnapshot(`
+    [
+      "LIMITS",
+      "createCollector",
+      "createMetrics",
+      "renderMetrics",
+      "requireSecretKey",
+      "resolveWriteKey",
+      "writeKeyOf",
+    ]
+  `);
+});
