@@ -203,6 +203,7 @@ describe('first-run experience in Chromium', () => {
       person: `/dashboard/person?kind=orderId&value=${encodeURIComponent(orderId)}`,
       record: '/dashboard/record',
       import: '/dashboard/import',
+      settings: '/dashboard/settings',
     };
     for (const width of [1280, 375]) {
       await admin.setViewportSize({ width, height: 900 });

@@ -237,3 +237,33 @@ describe('behind a reverse proxy', () => {
     expect((await post('/dashboard/logout', jar, { _csrf: token }, proxied)).status).toBe(303);
   });
 });
+
+describe('settings', () => {
+  it('the admin changes the password: other sessions end, this one continues, the new password works', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const other = new Jar();
+    await login(other, 'admin password 1');
+    const jar = new Jar();
+    await login(jar, 'admin password 1');
+    const token = hidden(await (await get('/dashboard/settings', jar)).text(), '_csrf');
+    const wrong = await post('/dashboard/settings/password', jar, { _csrf: token, current: 'nope', next: 'a new long password', again: 'a new long password' });
+    expect(wrong.status).toBe(400);
+    const res = await post('/dashboard/settings/password', jar, { _csrf: token, current: 'admin password 1', next: 'a new long password', again: 'a new long password' });
+    expect(res.status).toBe(303);
+    expect(await (await get('/dashboard/settings?changed=1', jar)).text()).toContain('Password changed');
+    expect((await get('/dashboard', other)).status).toBe(303);
+    expect((await login(new Jar(), 'admin password 1')).status).toBe(401);
+    expect((await login(new Jar(), 'a new long password')).status).toBe(303);
+  });
+
+  it('a secret-key session cannot change the admin password', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const { secretKey } = await store.createSite({ name: 'Shop', origins: ['*'] });
+    const jar = new Jar();
+    await login(jar, secretKey);
+    const token = hidden(await (await get('/dashboard/settings', jar)).text(), '_csrf');
+    const res = await post('/dashboard/settings/password', jar, { _csrf: token, current: 'admin password 1', next: 'a new long password', again: 'a new long password' });
+    expect(res.status).toBe(403);
+    expect((await login(new Jar(), 'admin password 1')).status).toBe(303);
+  });
+});

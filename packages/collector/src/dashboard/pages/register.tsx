@@ -14,6 +14,7 @@ import { personPage } from './person';
 import { registerQrPages } from './qr';
 import { registerRecordPages } from './record';
 import { registerImportPages } from './import';
+import { registerSettingsPages } from './settings';
 
 /**
  * Register every page on the dashboard sub-app.
@@ -33,4 +34,5 @@ export function registerPages(app: Hono<DashEnv>, opts: { publicUrl?: string } =
   app.get('/person', personPage);
   registerRecordPages(app);
   registerImportPages(app);
+  registerSettingsPages(app);
 }

@@ -1,0 +1,74 @@
+/**
+ * Settings: change the admin password (admin sessions only). Changing it rotates the cookie
+ * secret, so every other session ends; this one is renewed.
+ */
+import type { Context, Hono } from 'hono';
+import { setAdminPassword, startSession, verifyPassword } from '../auth';
+import type { DashEnv } from '../index';
+import { Layout } from '../layout';
+
+function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, status: 200 | 400 | 403 = 200) {
+  const p = c.get('page');
+  const admin = p.session.scope === 'admin';
+  return c.html(
+    <Layout title="Settings" active="/settings" site={p.site} sites={p.sites} csrf={p.csrf}>
+      {msg ? (
+        <p class={msg.ok ? 'success' : 'error'} role={msg.ok ? 'status' : 'alert'}>
+          {msg.text}
+        </p>
+      ) : null}
+      <section class="card">
+        <h2>Admin password</h2>
+        {admin ? (
+          <form method="post" action="/dashboard/settings/password" class="stack">
+            <input type="hidden" name="_csrf" value={p.csrf} />
+            <div class="field">
+              <label for="current">Current password</label>
+              <input id="current" name="current" type="password" autocomplete="current-password" required />
+            </div>
+            <div class="field">
+              <label for="next">New password</label>
+              <p class="hint" id="next-hint">
+                At least 12 characters. Every other dashboard session is logged out.
+              </p>
+              <input id="next" name="next" type="password" autocomplete="new-password" minlength={12} aria-describedby="next-hint" required />
+            </div>
+            <div class="field">
+              <label for="again">New password again</label>
+              <input id="again" name="again" type="password" autocomplete="new-password" minlength={12} required />
+            </div>
+            <button type="submit">Change password</button>
+          </form>
+        ) : (
+          <p class="muted">You logged in with a site secret key: only the admin can change the admin password.</p>
+        )}
+      </section>
+    </Layout>,
+    status,
+  );
+}
+
+/**
+ * Register `/settings`.
+ *
+ * @example
+ * registerSettingsPages(app);
+ */
+export function registerSettingsPages(app: Hono<DashEnv>): void {
+  app.get('/settings', (c) => page(c, c.req.query('changed') ? { ok: true, text: 'Password changed. Other sessions are logged out.' } : null));
+  app.post('/settings/password', async (c) => {
+    const p = c.get('page');
+    if (p.session.scope !== 'admin') return page(c, { ok: false, text: 'Only the admin can change the admin password.' }, 403);
+    const b = await c.req.parseBody();
+    const current = typeof b.current === 'string' ? b.current : '';
+    const next = typeof b.next === 'string' ? b.next : '';
+    if (!(await verifyPassword(current, p.auth.passwordHash))) return page(c, { ok: false, text: 'The current password is wrong.' }, 400);
+    if (next.length < 12) return page(c, { ok: false, text: 'The new password needs at least 12 characters.' }, 400);
+    if (next !== b.again) return page(c, { ok: false, text: 'The two new passwords differ.' }, 400);
+    await setAdminPassword(p.store, next);
+    const auth = await p.store.getDashboardAuth();
+    // The old cookie secret is gone: give this browser a fresh session under the new one.
+    if (auth) await startSession(c, auth.cookieSecret, 'admin');
+    return c.redirect('/dashboard/settings?changed=1', 303);
+  });
+}
