@@ -143,7 +143,7 @@ describe('attribute() — hand-computed end to end', () => {
     expect(res.markovFitGap).toBeLessThan(1e-9);
   });
 
-  it('refunds are not conversions; an order without touches goes to its sales channel', async () => {
+  it('cancelled and fully refunded orders are not conversions, partly refunded ones keep what remains; an order without touches goes to its sales channel', async () => {
     const res = await attribute(
       [
         {
@@ -151,16 +151,19 @@ describe('attribute() — hand-computed end to end', () => {
           touches: [],
           conversions: [
             { id: 'o1', ts: T0 + DAY, value: 10, channel: 'store', status: 'completed' },
-            { id: 'o2', ts: T0 + DAY, value: 99, channel: 'web', status: 'refunded' },
+            { id: 'o2', ts: T0 + DAY, value: 0, channel: 'web', status: 'refunded' },
+            { id: 'o4', ts: T0 + DAY, value: 99, channel: 'web', status: 'cancelled' },
+            { id: 'o5', ts: T0 + DAY, value: 30, channel: 'web', status: 'refunded' }, // partly refunded: 30 € remain
             { id: 'o3', ts: T0 + DAY, value: 5, channel: 'phone', status: 'completed' },
           ],
         },
       ],
       { from: T0, to: T0 + 30 * DAY },
     );
-    expect(res.orders.map((o) => [o.path.conversion.id, o.path.touches[0].channel])).toEqual([
-      ['o1', 'Store'],
-      ['o3', 'Phone'],
+    expect(res.orders.map((o) => [o.path.conversion.id, o.path.touches[0].channel, o.valueMicros])).toEqual([
+      ['o1', 'Store', 10e6],
+      ['o3', 'Phone', 5e6],
+      ['o5', 'Direct', 30e6],
     ]);
   });
 

@@ -38,7 +38,10 @@ export interface Touch {
   offline?: { type: string; location?: string };
 }
 
-/** Status of an order; refunded and cancelled orders do not convert. */
+/**
+ * Status of an order. Cancelled and fully refunded orders do not convert; a partly refunded
+ * order (`refunded` with a remaining `value` > 0) converts with what remains.
+ */
 export type OrderStatus = 'completed' | 'refunded' | 'cancelled';
 
 /** A conversion: an order of any channel, or a configured goal event (value 1 unless given). */

@@ -41,6 +41,18 @@ export interface PathOptions {
   goals?: readonly string[];
 }
 
+/**
+ * Whether a conversion counts: completed orders, and partly refunded ones with the value that
+ * remains (the orders API stores a refund's remaining value); cancelled and fully refunded
+ * orders never do.
+ *
+ * @example
+ * converts({ id: 'o', ts: 0, value: 30, channel: 'store', status: 'refunded' }) // true (30 € kept)
+ */
+export function converts(c: Conversion): boolean {
+  return c.status === 'completed' || (c.status === 'refunded' && c.value > 0);
+}
+
 /** Result for one person. */
 export interface PersonPaths {
   paths: ConversionPath[];
@@ -75,8 +87,8 @@ function toPathTouch(t: Touch, c: Classified): PathTouch {
 /**
  * Conversion paths of one person. Touches and conversions are re-sorted by (time, id), so
  * the result does not depend on the order storage returned them in. A touch may count for
- * several conversions within its lookback (as in GA4); refunded and cancelled orders are
- * not conversions.
+ * several conversions within its lookback (as in GA4); cancelled and fully refunded orders
+ * are not conversions (see `converts`).
  *
  * @example
  * const { paths } = personPaths(journey, createClassifier(), { from, to });
@@ -86,7 +98,7 @@ export function personPaths(j: PersonJourney, classify: Classifier, opts: PathOp
   const lookback = opts.lookbackMs ?? DEFAULT_LOOKBACK_MS;
   const touches = [...j.touches].sort(byTime);
   const classified = touches.map((t) => toPathTouch(t, classify(t)));
-  const conversions = j.conversions.filter((c) => c.status === 'completed' && c.ts >= opts.from && c.ts < opts.to);
+  const conversions = j.conversions.filter((c) => converts(c) && c.ts >= opts.from && c.ts < opts.to);
   if (opts.goals && opts.goals.length && j.events) {
     const goals = new Set(opts.goals);
     j.events.forEach((e, i) => {

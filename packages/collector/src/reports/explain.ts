@@ -6,6 +6,7 @@ import { fromMicros } from '../attribution/apportion';
 import { attribute } from '../attribution/engine';
 import type { Conversion } from '../attribution/journey';
 import type { ModelName } from '../attribution/models';
+import { converts } from '../attribution/paths';
 import { engineOptions, journeyQuery } from './attribution';
 import { ReportParamError, type ReportParams } from './params';
 import type { ReportSite, ReportSource } from './source';
@@ -60,7 +61,7 @@ export async function explainReport(src: ReportSource, site: ReportSite, p: Repo
   });
   const o = res.orders.find((x) => x.path.conversion.id === p.order);
   if (!o) {
-    if (seen && seen.status !== 'completed') throw new ExplainNotFound(`order ${p.order} is ${seen.status}: refunded and cancelled orders earn no credit`);
+    if (seen && !converts(seen)) throw new ExplainNotFound(`order ${p.order} is ${seen.status}: cancelled and fully refunded orders earn no credit`);
     if (seen) throw new ExplainNotFound(`order ${p.order} (${new Date(seen.ts).toISOString()}) is outside the date range; pass from/to around it`);
     throw new ExplainNotFound(`order ${p.order} not found in the date range ${new Date(p.from).toISOString()} – ${new Date(p.to).toISOString()}`);
   }

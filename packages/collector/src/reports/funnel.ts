@@ -7,6 +7,7 @@
  * who buys in the store completes the funnel).
  */
 import { createClassifier } from '../attribution/channels';
+import { converts } from '../attribution/paths';
 import type { PersonJourney } from '../attribution/journey';
 import { journeyQuery } from './attribution';
 import { ReportParamError, type ReportParams } from './params';
@@ -90,7 +91,7 @@ export async function funnel(journeys: AsyncIterable<PersonJourney> | Iterable<P
     if (wantsOrders) {
       // Orders of any channel complete an `Order Completed` step; a web order that is also an
       // event appears twice at the same time, which cannot change the deepest step.
-      const orders = j.conversions.filter((c) => c.status === 'completed').map((c) => ({ name: ORDER, ts: c.ts }));
+      const orders = j.conversions.filter(converts).map((c) => ({ name: ORDER, ts: c.ts }));
       if (orders.length) events = [...events, ...orders];
     }
     if (events.length === 0) continue;

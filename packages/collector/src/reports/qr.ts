@@ -7,7 +7,7 @@ import { fromMicros } from '../attribution/apportion';
 import { attribute } from '../attribution/engine';
 import type { PersonJourney } from '../attribution/journey';
 import type { ModelName } from '../attribution/models';
-import type { PersonPaths } from '../attribution/paths';
+import { converts, type PersonPaths } from '../attribution/paths';
 import { engineOptions, journeyQuery } from './attribution';
 import type { ReportParams } from './params';
 import { ONLINE_SALES } from './ropo';
@@ -55,7 +55,7 @@ export async function qr(stream: AsyncIterable<PersonJourney> | Iterable<PersonJ
     const scans = pp.touchesInRange.filter((t) => t.kind === 'qr' && t.qr);
     if (scans.length === 0) return;
     const sessions = pp.touchesInRange.filter((t) => t.kind === 'session');
-    const orders = j.conversions.filter((c) => c.status === 'completed' && c.ts >= p.from && c.ts < p.to);
+    const orders = j.conversions.filter((c) => converts(c) && c.ts >= p.from && c.ts < p.to);
     const groups: [Map<string, ReturnType<typeof empty>>, (q: NonNullable<(typeof scans)[number]['qr']>) => string, (q: NonNullable<(typeof scans)[number]['qr']>) => ReturnType<typeof empty>][] = [
       [byCode, (q) => q.code, (q) => ({ ...empty(), campaignId: q.campaignId, personalised: q.personalised })],
       [byCampaign, (q) => q.campaignId, (q) => ({ ...empty(), campaignName: q.campaignName ?? q.campaignId, personalised: q.personalised })],
