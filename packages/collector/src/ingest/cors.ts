@@ -93,7 +93,10 @@ export function preflight(c: Context, allowed: boolean): Response {
   if (origin && allowed) {
     headers.set('Access-Control-Allow-Origin', origin);
     headers.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
-    headers.set('Access-Control-Allow-Headers', 'Content-Type, Authorization');
+    // Echo what the browser asks for (e.g. analytics.js adds X-Retry-Count on retries): no
+    // credentials are ever allowed, so extra request headers grant nothing.
+    const asked = reqHeader(c, 'access-control-request-headers');
+    headers.set('Access-Control-Allow-Headers', asked && asked.length <= 500 ? asked : 'Content-Type, Authorization');
     headers.set('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE));
   }
   return new Response(null, { status: 204, headers });

@@ -23,8 +23,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * The Segment-compatible write-key endpoints: `POST /v1/batch` and `POST /v1/{track,page,
- * identify,alias,group,screen}`, plus the CORS preflight for every `/v1/*` path.
+ * The Segment-compatible write-key endpoints: `POST /v1/batch` (alias `/v1/import`) and
+ * `POST /v1/{track,page,identify,alias,group,screen}`, the analytics.js short paths
+ * (`/v1/b`, `/v1/t`, `/v1/p`, `/v1/i`, `/v1/a`, `/v1/g`, `/v1/s`), and the CORS preflight for
+ * every `/v1/*` path.
  *
  * Order of work per request, cheapest refusal first: per-IP limit, content type, body (size
  * limit enforced while reading), JSON, write key, origin, per-key limit, then per-event
@@ -164,7 +166,13 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
     const web = bodyLimit({ maxSize, onError: tooLarge(message) });
     return (c, next) => (fastRead && (c.env as { incoming?: unknown } | undefined)?.incoming ? next() : web(c, next));
   };
-  app.post('/v1/batch', limit(LIMITS.maxBodyBytes, bodyMsg), (c) => handle(c, null));
-  for (const t of SINGLE) app.post(`/v1/${t}`, limit(LIMITS.maxEventBytes, eventMsg), (c) => handle(c, t));
+  // `/v1/import` is Segment's historical-import alias of batch; the one-letter paths are what
+  // analytics.js (@segment/analytics-next) posts to with `apiHost: '<collector>/v1'`.
+  for (const path of ['/v1/batch', '/v1/import', '/v1/b']) app.post(path, limit(LIMITS.maxBodyBytes, bodyMsg), (c) => handle(c, null));
+  for (const t of SINGLE) {
+    const h = limit(LIMITS.maxEventBytes, eventMsg);
+    app.post(`/v1/${t}`, h, (c) => handle(c, t));
+    app.post(`/v1/${t[0]}`, h, (c) => handle(c, t));
+  }
   return app;
 }
