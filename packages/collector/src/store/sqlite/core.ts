@@ -127,7 +127,7 @@ const SITE_CACHE_MS = 5_000;
  * const store = { ...coreStore(ctx) };
  * const { site, secretKey } = await store.createSite({ name: 'Shop', origins: ['https://shop.example'] });
  */
-export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'close'> & { saveDedupSnapshot(): void; dedupStats(): ReturnType<Dedup['stats']> } {
+export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'close'> & { saveDedupSnapshot(): void; warmUp(): void; dedupStats(): ReturnType<Dedup['stats']> } {
   const { db } = ctx;
   const q = {
     insert: db.prepare(
@@ -323,6 +323,11 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     /** Persists the dedup filter (called by close()). */
     saveDedupSnapshot() {
       dedup.save();
+    },
+
+    /** Builds the dedup filter now (a server calls this at start; otherwise the first append does). */
+    warmUp() {
+      dedup.warmUp();
     },
 
     /** Dedup filter statistics (metrics). */

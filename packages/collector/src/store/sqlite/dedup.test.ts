@@ -74,14 +74,30 @@ describe('dedup across restarts and processes', () => {
     expect(await a.appendEvents([ev('m1'), ev('m2')])).toEqual(['inserted', 'inserted']);
     // Simulate a crash: no close(), so no snapshot; the next open must scan the log.
     const b = openStore(path) as WithStats;
+    // Lazy: opening (e.g. a CLI command) reads nothing; the first append or warmUp() loads.
+    expect(b.dedupStats().keys).toBe(0);
+    b.warmUp();
     expect(b.dedupStats().keys).toBe(2);
     expect(await b.appendEvents([ev('m1'), ev('m3')])).toEqual(['duplicate', 'inserted']);
     await b.close();
     open.splice(open.indexOf(b), 1);
     expect(a.db.prepare('SELECT upto_id FROM dedup_filter').pluck().get()).toBe(3);
     const c = openStore(path) as WithStats;
+    c.warmUp();
     expect(c.dedupStats().keys).toBe(3);
     expect(await c.appendEvents([ev('m3'), ev('m2'), ev('m4')])).toEqual(['duplicate', 'duplicate', 'inserted']);
+  });
+
+  it('a stale snapshot plus the rows after it still knows every event (clean close, then a crash)', async () => {
+    const path = tmpPath();
+    const a = openSqliteStore(path);
+    await a.appendEvents([ev('s1')]);
+    await a.close(); // snapshot up to id 1
+    const b = openStore(path);
+    expect(await b.appendEvents([ev('s2'), ev('s3')])).toEqual(['inserted', 'inserted']);
+    // b "crashes": no close, the snapshot still says id 1.
+    const c = openStore(path);
+    expect(await c.appendEvents([ev('s1'), ev('s2'), ev('s3'), ev('s4')])).toEqual(['duplicate', 'duplicate', 'duplicate', 'inserted']);
   });
 
   it('sees events appended by another connection to the same file', async () => {

@@ -21,6 +21,8 @@ export interface Dedup {
   committed(id: number): void;
   /** Writes the filter snapshot so the next start does not rescan the log. Call with no open transaction. */
   save(): void;
+  /** Builds the filter now instead of at the first append (servers call it at start). */
+  warmUp(): void;
   /** Filter statistics (metrics, bench). */
   stats(): { keys: number; bytes: number; probes: number; falsePositives: number };
 }
@@ -64,28 +66,51 @@ export function createDedup(db: Db): Dedup {
   const seqNow = () => (q.seq.get() as number | undefined) ?? 0;
 
   let filter: BloomFilter | null = null;
-  let scanned = 0;
-  const snap = q.snapshot.get() as { upto_id: number; data: Buffer } | undefined;
-  let from = 0;
-  if (snap) {
-    filter = BloomFilter.deserialize(snap.data);
-    if (filter) from = snap.upto_id;
-  }
-  const total = seqNow();
-  if (!filter) filter = new BloomFilter(Math.max(1 << 20, Math.ceil(total * 1.25)));
-  for (const h of q.scan.iterate(from) as IterableIterator<number>) {
-    filter.add(h);
-    scanned++;
-  }
   /** Highest id we have seen in the log (ours or another process's). */
-  let expected = total;
+  let expected = 0;
   /** Highest id known committed: everything ≤ it is in the filter. */
-  let committedId = total;
+  let committedId = 0;
+
+  /**
+   * Builds the filter on first use (so CLI commands that never append pay nothing): the
+   * snapshot saved at clean close plus the rows after it, or a scan of the whole index.
+   */
+  function load(): BloomFilter {
+    if (filter) return filter;
+    let f: BloomFilter | null = null;
+    let from = 0;
+    const snap = q.snapshot.get() as { upto_id: number; data: Buffer } | undefined;
+    if (snap) {
+      f = BloomFilter.deserialize(snap.data);
+      if (f) from = snap.upto_id;
+    }
+    const total = seqNow();
+    f ??= new BloomFilter(Math.max(1 << 20, Math.ceil(total * 1.25)));
+    let scanned = 0;
+    for (const h of q.scan.iterate(from) as IterableIterator<number>) {
+      f.add(h);
+      scanned++;
+    }
+    filter = f;
+    expected = committedId = total;
+    // A long rescan (first start on an existing database, or after a crash) is saved so the
+    // next start is quick.
+    if (scanned >= SNAPSHOT_AFTER_SCAN) writeSnapshot();
+    return f;
+  }
+
+  function writeSnapshot(): void {
+    const write = () => q.saveSnapshot.run(expected, Buffer.from(filter!.serialize().buffer));
+    if (db.inTransaction) write();
+    else db.transaction(write).immediate();
+  }
+
   let probes = 0;
   let falsePositives = 0;
 
   const api: Dedup = {
     sync() {
+      load();
       const seq = seqNow();
       if (seq !== expected) {
         // Another connection appended (or our own failed transaction rolled back): add
@@ -109,17 +134,18 @@ export function createDedup(db: Db): Dedup {
       if (id > committedId) committedId = id;
     },
     save() {
+      if (!filter) return; // never loaded: the stored snapshot (if any) is still valid
       db.transaction(() => {
         api.sync();
-        q.saveSnapshot.run(expected, Buffer.from(filter!.serialize().buffer));
+        writeSnapshot();
       }).immediate();
     },
+    warmUp() {
+      load();
+    },
     stats() {
-      return { keys: filter!.size, bytes: filter!.bytes, probes, falsePositives };
+      return { keys: filter?.size ?? 0, bytes: filter?.bytes ?? 0, probes, falsePositives };
     },
   };
-  // A long rescan (first start on an existing database, or after a crash) is saved so the
-  // next start is quick.
-  if (scanned >= SNAPSHOT_AFTER_SCAN) api.save();
   return api;
 }

@@ -58,6 +58,8 @@ export type SqliteStore = Store & {
   commit<T>(fn: (db: Db) => T, weight?: number): Promise<T>;
   /** Commits whatever is queued now. */
   flush(): Promise<void>;
+  /** Loads the dedup filter now (else the first append does: a full index scan after a crash). */
+  warmUp(): void;
 };
 
 /**
