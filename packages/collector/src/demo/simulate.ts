@@ -222,6 +222,8 @@ export function simulate(seed: number, i: number, end: number, days: number): Si
       }
     }
   }
+  // A refund or cancellation is recorded two days later; one that would fall after the end never happened.
+  for (const o of s.orders) if (o.status !== 'completed' && o.ts + 2 * DAY >= end) o.status = 'completed';
   return s;
 }
 
