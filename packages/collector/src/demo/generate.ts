@@ -94,7 +94,8 @@ export function* generateJourneys(opts: GenerateOptions & { withEvents?: boolean
     });
     const walkIns: Conversion[] = [];
     s.orders.forEach((o, k) => {
-      const c: Conversion = { id: o.id, ts: o.ts, value: o.value, currency: 'EUR', channel: o.channel, status: o.status };
+      // As the orders API stores them: a full refund or a cancellation leaves value 0.
+      const c: Conversion = { id: o.id, ts: o.ts, value: o.status === 'completed' ? o.value : 0, currency: 'EUR', channel: o.channel, status: o.status };
       if (o.location) c.location = o.location;
       const node = orderNode[k];
       if (node) {
