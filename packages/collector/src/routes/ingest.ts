@@ -17,6 +17,15 @@ import { createCookieless } from '../privacy/cookieless';
 import { reqHeader } from '../ingest/headers';
 
 const SINGLE: readonly EventType[] = ['track', 'page', 'identify', 'alias', 'group', 'screen'];
+const BATCH_PATHS = ['/v1/batch', '/v1/import', '/v1/b'];
+
+/**
+ * Every path the write-key ingest endpoints answer (for tests that sort routes by credential).
+ *
+ * @example
+ * INGEST_PATHS.includes('/v1/t') // true: analytics.js short path for track
+ */
+export const INGEST_PATHS: readonly string[] = [...BATCH_PATHS, ...SINGLE.flatMap((t) => [`/v1/${t}`, `/v1/${t[0]}`])];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -168,7 +177,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
   };
   // `/v1/import` is Segment's historical-import alias of batch; the one-letter paths are what
   // analytics.js (@segment/analytics-next) posts to with `apiHost: '<collector>/v1'`.
-  for (const path of ['/v1/batch', '/v1/import', '/v1/b']) app.post(path, limit(LIMITS.maxBodyBytes, bodyMsg), (c) => handle(c, null));
+  for (const path of BATCH_PATHS) app.post(path, limit(LIMITS.maxBodyBytes, bodyMsg), (c) => handle(c, null));
   for (const t of SINGLE) {
     const h = limit(LIMITS.maxEventBytes, eventMsg);
     app.post(`/v1/${t}`, h, (c) => handle(c, t));

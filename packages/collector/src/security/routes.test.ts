@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { withCollector, type CollectorFixture } from '../test-utils/harness';
+import { INGEST_PATHS } from '../routes/ingest';
 
 /** Endpoints a public write key may call; every other `/v1/` route needs the secret key. */
-const WRITE_KEY_ROUTES = new Set(['/v1/batch', '/v1/track', '/v1/page', '/v1/identify', '/v1/alias', '/v1/group', '/v1/screen', '/v1/handoff', '/v1/id']);
+const WRITE_KEY_ROUTES = new Set([...INGEST_PATHS, '/v1/handoff', '/v1/id']);
 
 interface Route {
   method: string;
