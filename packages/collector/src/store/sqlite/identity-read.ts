@@ -78,17 +78,21 @@ function linksOf(db: Db, members: MemberRow[]): LinkExplanation[] {
 }
 
 /** Event rows of a person's identifiers: anon/user events through the events indexes, others through touch refs. */
-function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0, to = Number.MAX_SAFE_INTEGER, names?: string[]): EventRow[] {
+function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0, to = Number.MAX_SAFE_INTEGER, names?: string[], newest = -1): EventRow[] {
   const out = new Map<number, EventRow>();
   const nameSql = names ? ` AND type = 'track' AND event IN (${names.map(() => '?').join(',')})` : '';
-  const byAnon = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ? AND ts >= ? AND ts < ?${nameSql}`);
-  const byUser = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ? AND ts >= ? AND ts < ?${nameSql}`);
-  const byRef = stmt(db, `SELECT ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?`);
+  // With a limit, each identifier contributes at most its `newest` latest events (profiles of
+  // heavy users stay bounded); the merged list is cut to `newest` by the caller.
+  const tail = newest >= 0 ? ' ORDER BY ts DESC, id DESC LIMIT ?' : '';
+  const lim = newest >= 0 ? [newest] : [];
+  const byAnon = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ? AND ts >= ? AND ts < ?${nameSql}${tail}`);
+  const byUser = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ? AND ts >= ? AND ts < ?${nameSql}${tail}`);
+  const byRef = stmt(db, `SELECT ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?${tail.replace(/ts|id/g, (c) => `e.${c}`)}`);
   for (const m of members) {
     let rows: EventRow[] = [];
-    if (m.kind === 'anon') rows = byAnon.all(keyHash(siteId, m.value), siteId, m.value, from, to, ...(names ?? [])) as EventRow[];
-    else if (m.kind === 'user') rows = byUser.all(keyHash(siteId, m.value), siteId, m.value, from, to, ...(names ?? [])) as EventRow[];
-    else if (!names) rows = byRef.all(m.id, from, to) as EventRow[];
+    if (m.kind === 'anon') rows = byAnon.all(keyHash(siteId, m.value), siteId, m.value, from, to, ...(names ?? []), ...lim) as EventRow[];
+    else if (m.kind === 'user') rows = byUser.all(keyHash(siteId, m.value), siteId, m.value, from, to, ...(names ?? []), ...lim) as EventRow[];
+    else if (!names) rows = byRef.all(m.id, from, to, ...lim) as EventRow[];
     for (const r of rows) out.set(r.id, r);
   }
   return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
@@ -195,9 +199,8 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
     async personEvents(siteId, id, opts = {}): Promise<StoredEvent[]> {
       const members = lookup(siteId, id);
       if (!members) return [];
-      const rows = personEventRows(db, siteId, members);
-      const limit = opts.limit ?? 10_000;
-      return rows.slice(Math.max(0, rows.length - limit)).map(rowToEvent);
+      const rows = personEventRows(db, siteId, members, 0, Number.MAX_SAFE_INTEGER, undefined, opts.limit ?? 10_000);
+      return rows.slice(Math.max(0, rows.length - (opts.limit ?? 10_000))).map(rowToEvent);
     },
 
     async *journeys(siteId, q) {

@@ -50,6 +50,8 @@ describe('identity store', () => {
     expect(tokLink).toMatchObject({ status: 'linked', source: { type: 'event', rule: 'scan-token', ts: 2 } });
     const events = await store.personEvents(siteId, { kind: 'order', value: 'P-9' });
     expect(events.map((e) => e.event ?? e.type)).toEqual(['QR Code Scanned', 'page', 'Handoff Code Issued']);
+    const newest = await store.personEvents(siteId, { kind: 'anon', value: 'a1' }, { limit: 2 });
+    expect(newest.map((e) => e.event ?? e.type)).toEqual(['page', 'Handoff Code Issued']);
     await store.close();
   });
 
