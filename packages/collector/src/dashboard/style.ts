@@ -31,7 +31,7 @@ h2{font-size:17px;margin:0 0 8px}
 .grid{display:grid;gap:12px;grid-template-columns:1fr}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px;min-width:0}
 .kpis{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:12px;margin-bottom:12px}
-.kpi .v{font-size:22px;font-weight:700}
+.kpi .v{font-size:clamp(17px,5vw,22px);font-weight:700;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .kpi .l{color:var(--muted);font-size:13px}
 .muted{color:var(--muted)}
 .notice{border-left:4px solid var(--warn);background:#fffaf0;padding:10px 12px;border-radius:6px}
