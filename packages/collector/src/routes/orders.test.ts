@@ -65,6 +65,23 @@ describe('POST /v1/orders', () => {
     expect(await fx.store.countOrders(fx.site.id)).toBe(2);
   });
 
+  eachTransport('GET /v1/orders pages through a period in (time, order_id) order', async (fx) => {
+    const orders = ['C', 'A', 'B', 'D', 'E'].map((id, i) => ({ order_id: id, revenue: i + 1, timestamp: iso(T + (id === 'E' ? 99 : 0) * 60_000) }));
+    await fx.post('/v1/orders', { orders }, { auth: 'secret' });
+    const seen: string[] = [];
+    let url = `/v1/orders?from=${iso(T)}&to=${T + 3600_000}&limit=2`;
+    for (let page = 0; page < 5; page++) {
+      const body = await (await fx.get(url)).json();
+      seen.push(...body.orders.map((o: { orderId: string }) => o.orderId));
+      if (!body.next) break;
+      url = `/v1/orders?from=${iso(T)}&to=${T + 3600_000}&limit=2&after=${encodeURIComponent(body.next)}`;
+    }
+    expect(seen).toEqual(['A', 'B', 'C', 'D']); // E lies outside the period
+    expect((await fx.get('/v1/orders?limit=0')).status).toBe(400);
+    expect((await fx.get('/v1/orders?from=yesterday')).status).toBe(400);
+    expect((await fx.get('/v1/orders', { auth: 'write' })).status).toBe(401);
+  });
+
   eachTransport('a single invalid order is a 400 with the reason; bad bodies are clear errors', async (fx) => {
     let res = await fx.post('/v1/orders', { revenue: 1 }, { auth: 'secret' });
     expect(res.status).toBe(400);

@@ -54,8 +54,8 @@ function check(r: { items: unknown[]; single: boolean }, key: string) {
 }
 
 /**
- * `POST /v1/orders` (secret key) and `GET /v1/orders/:orderId` (the merged order with its
- * status history).
+ * `POST /v1/orders` (secret key), `GET /v1/orders?from=&to=&limit=&after=` (a period's
+ * orders, paged) and `GET /v1/orders/:orderId` (the merged order with its status history).
  *
  * Body: one order object, `{ orders: [...] }` or a bare array (≤ 1000). Idempotent per
  * (site, order_id); a web `Order Completed` with the same ID is the same order. Response
@@ -80,6 +80,31 @@ export function ordersRoutes(deps: CollectorDeps): Hono<AppEnv> {
       return c.json({ error: 'invalid_order', message: res.rejected[0].reason, ...res }, 400);
     }
     return c.json(res, 200);
+  });
+
+  // Orders of a period, oldest first, paged: `?from=&to=` (ISO or ms), `limit` (≤ 1000,
+  // default 100), `after=<cursor>` from the previous page's `next`.
+  app.get('/v1/orders', requireSecretKey, async (c) => {
+    const time = (name: string, dflt: number) => {
+      const v = c.req.query(name);
+      if (v === undefined || v === '') return dflt;
+      const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+      if (!Number.isFinite(t)) throw new HTTPException(400, { message: `${name} must be an ISO-8601 time or ms since epoch` });
+      return t;
+    };
+    const limit = Number(c.req.query('limit') ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HTTPException(400, { message: 'limit must be 1–1000' });
+    let after: { ts: number; orderId: string } | undefined;
+    const cursor = c.req.query('after');
+    if (cursor) {
+      const i = cursor.indexOf('~');
+      const ts = Number(cursor.slice(0, i));
+      if (i < 1 || !Number.isFinite(ts)) throw new HTTPException(400, { message: 'after must be the "next" cursor of a previous page' });
+      after = { ts, orderId: cursor.slice(i + 1) };
+    }
+    const orders = await store().listOrders(c.get('site').id, { from: time('from', 0), to: time('to', Number.MAX_SAFE_INTEGER), limit, after });
+    const last = orders[orders.length - 1];
+    return c.json({ orders, next: orders.length === limit && last ? `${last.ts}~${last.orderId}` : null });
   });
 
   // Reading one order back (support, debugging): the merged state with its status history.

@@ -82,7 +82,10 @@ export interface OrdersStore {
   getOrder(siteId: string, orderId: string): Promise<StoredOrder | null>;
   /** Orders by ID (profiles: the person's `order` identifiers), by time. Unknown IDs are skipped. */
   ordersByIds(siteId: string, orderIds: string[]): Promise<StoredOrder[]>;
-  /** Orders whose time lies in [from, to), by time (reports, exports). */
-  listOrders(siteId: string, opts?: { from?: number; to?: number; limit?: number }): Promise<StoredOrder[]>;
+  /**
+   * Orders whose time lies in [from, to), by (time, order_id) (reports, exports). Page with
+   * `after`: the time and ID of the last order of the previous page.
+   */
+  listOrders(siteId: string, opts?: { from?: number; to?: number; limit?: number; after?: { ts: number; orderId: string } }): Promise<StoredOrder[]>;
   countOrders(siteId: string): Promise<number>;
 }

@@ -96,7 +96,10 @@ function prepare(db: Db) {
          qr_codes = excluded.qr_codes, sources = excluded.sources, updated_at = excluded.updated_at`,
     ),
     count: db.prepare(`SELECT count(*) FROM orders WHERE site_id = ?`).pluck(),
-    range: db.prepare(`SELECT * FROM orders WHERE site_id = ? AND ts >= ? AND ts < ? ORDER BY ts, order_id LIMIT ?`),
+    range: db.prepare(
+      `SELECT * FROM orders WHERE site_id = @site AND ts >= @from AND ts < @to AND (ts, order_id) > (@afterTs, @afterId)
+       ORDER BY ts, order_id LIMIT @limit`,
+    ),
   };
 }
 
@@ -225,7 +228,14 @@ export function ordersStore(ctx: SqliteContext): OrdersStore {
       return out.sort((a, b) => a.ts - b.ts || (a.orderId < b.orderId ? -1 : 1));
     },
     async listOrders(siteId, opts = {}) {
-      const rows = stmts(db).range.all(siteId, opts.from ?? 0, opts.to ?? Number.MAX_SAFE_INTEGER, opts.limit ?? -1) as OrderRow[];
+      const rows = stmts(db).range.all({
+        site: siteId,
+        from: opts.from ?? 0,
+        to: opts.to ?? Number.MAX_SAFE_INTEGER,
+        afterTs: opts.after?.ts ?? -1,
+        afterId: opts.after?.orderId ?? '',
+        limit: opts.limit ?? -1,
+      }) as OrderRow[];
       return rows.map((r) => rowToOrder(db, r));
     },
     async countOrders(siteId) {
