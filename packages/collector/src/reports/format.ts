@@ -16,10 +16,12 @@ type Cell = string | number | null | undefined;
  * Render rows as an aligned table: text left, numbers right, a rule under the header.
  *
  * @example
- * table(['Channel', 'Revenue'], [['Email', 12.5]]) // "Channel  Revenue\n-------  -------\nEmail      12.50"
+ * table(['Channel', 'Revenue'], [['Email', 12.5], ['SMS', 3]]) // Email 12.50, SMS 3.00
  */
 export function table(head: string[], rows: Cell[][]): string {
-  const fmt = (c: Cell) => (c == null ? '–' : typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(2)) : c);
+  // A column with any fraction shows two decimals throughout (money columns line up).
+  const decimals = head.map((_, i) => rows.some((r) => typeof r[i] === 'number' && !Number.isInteger(r[i])));
+  const fmt = (c: Cell, i: number) => (c == null ? '–' : typeof c === 'number' ? (decimals[i] ? c.toFixed(2) : String(c)) : c);
   const cells = rows.map((r) => r.map(fmt));
   const width = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
   const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] == null));

@@ -132,7 +132,7 @@ describe('small helpers', () => {
   });
   it('table aligns text left and numbers right', () => {
     expect(table(['Channel', 'Revenue'], [['Email', 12.5], ['Paid Search', 3]])).toBe(
-      ['Channel      Revenue', '-----------  -------', 'Email          12.50', 'Paid Search        3'].join('\n'),
+      ['Channel      Revenue', '-----------  -------', 'Email          12.50', 'Paid Search     3.00'].join('\n'),
     );
   });
   it('formatReport renders the attribution report with every model column', async () => {
