@@ -91,7 +91,7 @@ describe.each(['script', 'esm'] as PageKind[])('%s page', (kind) => {
       await route.continue();
     });
     const page = await open(ctx, kind);
-    await trackMany(page, run, 0, 600, 900); // ~800 KB (under the 1 MB queue cap): two batches of ≤ 450 KB
+    await trackMany(page, run, 0, 600, 900); // ~800 KB (under the 1 MB queue cap): several batches of ≤ 128 KB
     await eventually(() => expect(batches).toBeGreaterThanOrEqual(2));
     await page.close({ runBeforeUnload: true });
     const partial = rows(env, run).length;

@@ -7,8 +7,11 @@ import type { EventOptions, Tracker, TrackerOptions } from './types';
 import { uuidv7 } from './uuid';
 import { VERSION } from './version';
 
-/** The collector accepts 500 KB per request; stay clearly below. */
-const MAX_BATCH = 450_000;
+/**
+ * Bytes per request. The collector accepts 500 KB, but reading, cloning and serialising a batch
+ * runs on the main thread: 128 KB keeps each of those tasks short (no long task) on slow phones.
+ */
+const MAX_BATCH = 128_000;
 /** Browsers cap the bodies of all in-flight keepalive requests at 64 KB together. */
 const MAX_BEACON = 60_000;
 const SESSION_KEY = 'ot_ses';
@@ -210,9 +213,8 @@ export function createTracker(o: TrackerOptions): Tracker {
     try {
       await ready;
       while (buf.length) {
-        const evs = buf;
-        buf = [];
-        const dropped = await q.add(evs);
+        // IndexedDB clones each value on the main thread: 50 events per transaction keeps tasks short.
+        const dropped = await q.add(buf.splice(0, 50));
         if (DEBUG_BUILD && dropped) dbg('queue full: dropped', dropped, 'oldest events');
       }
       // Hidden page (tab switch, closing, or web-vitals reporting on hide): the next task may never run.
