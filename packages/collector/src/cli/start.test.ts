@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tempDbPath } from '../test-utils/harness';
 import { openSqliteStore } from '../store/sqlite/index';
-import { startFirstRun } from './start';
+import { run as startRun, startFirstRun, generatePassword } from './start';
 import { run as demoRun } from './demo';
 import type { CliIo } from './io';
 
@@ -98,5 +98,25 @@ describe('omnitrail start', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('--help for start and demo; demo without an action is a usage error', async () => {
+    const io = capture();
+    expect(await startRun(['--help'], io)).toBe(0);
+    expect(io.lines.join('\n')).toContain('Usage: omnitrail start');
+    const io2 = capture();
+    expect(await demoRun(['--help'], io2)).toBe(0);
+    expect(io2.lines.join('\n')).toContain('demo remove');
+    await expect(demoRun(['nope', '--db', tempDbPath()], capture())).rejects.toThrow(/demo seed" or "demo remove/);
+  });
+
+  it('generated passwords are 4 groups of 4 from an unambiguous alphabet, never repeated', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const pw = generatePassword();
+      expect(pw).toMatch(/^[a-km-np-zA-HJ-NP-Z2-9]{4}(-[a-km-np-zA-HJ-NP-Z2-9]{4}){3}$/);
+      seen.add(pw);
+    }
+    expect(seen.size).toBe(200);
   });
 });

@@ -267,3 +267,13 @@ describe('settings', () => {
     expect((await login(new Jar(), 'admin password 1')).status).toBe(303);
   });
 });
+
+describe('install snippet', () => {
+  it('settings show the script-tag snippet with the site write key and this collector', async () => {
+    const { site, secretKey } = await store.createSite({ name: 'Shop', origins: ['https://shop.example'] });
+    const jar = new Jar();
+    await login(jar, secretKey);
+    const html = await (await get('/dashboard/settings', jar)).text();
+    expect(html).toContain(`&lt;script async src=&quot;http://localhost/sdk/omnitrail.min.js&quot; data-write-key=&quot;${site.writeKey}&quot;&gt;&lt;/script&gt;`);
+  });
+});

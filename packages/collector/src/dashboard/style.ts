@@ -79,6 +79,7 @@ legend{font-weight:600;padding:0 4px}
 .login{max-width:420px;margin:40px auto;padding:0 16px}
 progress{width:100%;height:18px}
 .progress-step:not(:last-of-type){display:none}
+pre.snippet{background:#0f1a2e;color:#e8eef8;padding:12px;border-radius:8px;overflow-x:auto;font-size:13px;white-space:pre}
 .path{font-size:14px}
 .path .arrow{color:var(--muted);margin:0 4px}
 @media (max-width:600px){figure.chart:not(.bars) svg text{font-size:22px}figure.chart:not(.bars) svg text.odd{display:none}}

@@ -7,6 +7,20 @@ import { setAdminPassword, startSession, verifyPassword } from '../auth';
 import type { DashEnv } from '../index';
 import { Layout } from '../layout';
 
+/** The collector's public origin as the browser sees it (behind a TLS proxy: https). */
+function publicOrigin(c: Context<DashEnv>): string {
+  const url = new URL(c.req.url);
+  return c.req.header('x-forwarded-proto') === 'https' ? `https://${url.host}` : url.origin;
+}
+
+/** The script-tag snippet for a site: the stub queue plus the SDK served by this collector. */
+export function snippet(origin: string, writeKey: string): string {
+  return [
+    '<script>window.omnitrail=window.omnitrail||function(){(omnitrail.q=omnitrail.q||[]).push(arguments)};</script>',
+    `<script async src="${origin}/sdk/omnitrail.min.js" data-write-key="${writeKey}"></script>`,
+  ].join('\n');
+}
+
 function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, status: 200 | 400 | 403 = 200) {
   const p = c.get('page');
   const admin = p.session.scope === 'admin';
@@ -16,6 +30,18 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
         <p class={msg.ok ? 'success' : 'error'} role={msg.ok ? 'status' : 'alert'}>
           {msg.text}
         </p>
+      ) : null}
+      {p.site ? (
+        <section class="card">
+          <h2>{`Install the tracker on ${p.site.name}`}</h2>
+          <p>Paste this into every page of the shop (before the closing head tag):</p>
+          <pre class="snippet">
+            <code>{snippet(publicOrigin(c), p.site.writeKey)}</code>
+          </pre>
+          <p class="muted">
+            {`Write key ${p.site.writeKey} (public). Allowed origins: ${p.site.origins.join(', ') || 'none'}. Server APIs (orders, touchpoints, reports, QR) take the site's secret key as "Authorization: Bearer …".`}
+          </p>
+        </section>
       ) : null}
       <section class="card">
         <h2>Admin password</h2>
