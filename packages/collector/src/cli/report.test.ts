@@ -60,6 +60,12 @@ describe('omnitrail report', () => {
       }
 
       c = capture();
+      expect(await main(['report', 'channels', ...range, '--rules', rules], c.io)).toBe(2); // the invalid file from above
+      c = capture();
+      expect(await main(['report', 'channels', ...range], c.io)).toBe(0);
+      expect(c.out.join('\n')).toMatch(/default\[11\]\s+Paid Search/);
+
+      c = capture();
       expect(await main(['report', 'explain', ...range, '--order', 'NOPE'], c.io)).toBe(1);
       expect(c.err.join('\n')).toContain('not found');
       c = capture();

@@ -6,7 +6,7 @@ import { ExplainNotFound, REPORTS, ReportParamError, formatReport, isReportName,
 import { openSqliteStore } from '../store/sqlite/index';
 import { CliError, type CliIo } from './io';
 
-export const summary = 'Reports: attribution, explain, ropo, funnel, journeys, qr, vitals (tables or --json)';
+export const summary = 'Reports: attribution, explain, ropo, funnel, journeys, qr, vitals, channels (tables or --json)';
 
 const HELP = `Usage:
   omnitrail report <name> [--site <id>] [--from <date>] [--to <date>] [options] [--json] [--db <file>]
@@ -19,6 +19,7 @@ Reports:
   journeys     Most frequent channel paths with their conversion rates
   qr           Per QR campaign and code: scans, scanners, visits, orders online/offline, revenue
   vitals       p75 LCP / INP / CLS / FCP / TTFB per page path with good / needs-improvement / poor shares
+  channels     The channel rule table in force: the site's custom rules, then the defaults
 
 Options:
   --site <id>            Site id (optional when the database has one site)

@@ -3,6 +3,7 @@
  */
 import { MODEL_LABELS, type ModelName } from '../attribution/models';
 import type { AttributionReport } from './attribution';
+import type { ChannelsReport } from './channels';
 import type { ExplainReport } from './explain';
 import type { FunnelReport } from './funnel';
 import type { JourneysReport } from './journeys';
@@ -118,6 +119,14 @@ function vitals(r: VitalsReport): string {
   ].join('\n');
 }
 
+function channels(r: ChannelsReport): string {
+  return [
+    `Channel rules (first match wins): ${r.version}`,
+    '',
+    table(['Rule', 'Channel', 'When'], r.rules.map((x) => [x.id, x.channel, JSON.stringify(x.when)])),
+  ].join('\n');
+}
+
 /**
  * Render any report as readable text.
  *
@@ -133,6 +142,7 @@ export function formatReport(r: { report: string }): string {
     case 'journeys': return journeys(r as JourneysReport);
     case 'qr': return qr(r as QrReport);
     case 'vitals': return vitals(r as VitalsReport);
+    case 'channels': return channels(r as ChannelsReport);
   }
   return JSON.stringify(r, null, 2);
 }

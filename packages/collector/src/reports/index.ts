@@ -4,6 +4,7 @@
  */
 import { parseChannelRules } from '../attribution/rules';
 import { attributionReport } from './attribution';
+import { channelsReport } from './channels';
 import { explainReport } from './explain';
 import { funnelReport } from './funnel';
 import { journeysReport } from './journeys';
@@ -26,6 +27,7 @@ export const REPORTS = {
   journeys: journeysReport,
   qr: qrReport,
   vitals: vitalsReport,
+  channels: channelsReport,
 } as const;
 
 export type ReportName = keyof typeof REPORTS;

@@ -20,6 +20,7 @@ import { requireSecretKey, type AppEnv } from './auth';
  */
 function reportSource(store: unknown, name: string): ReportSource {
   const s = store as Partial<ReportSource>;
+  if (name === 'channels') return store as ReportSource;
   const need = name === 'vitals' ? 'webVitals' : 'journeys';
   if (typeof s[need] !== 'function') {
     throw new HTTPException(503, { message: `This store cannot run the ${name} report (no ${need}() read)` });
@@ -29,7 +30,7 @@ function reportSource(store: unknown, name: string): ReportSource {
 
 /**
  * `GET /v1/reports/<name>` (secret key): attribution, explain, ropo, funnel, journeys, qr,
- * vitals as JSON. Query: `from`, `to` (YYYY-MM-DD, ISO-8601 or ms; default the last 30
+ * vitals, channels (the rule table) as JSON. Query: `from`, `to` (YYYY-MM-DD, ISO-8601 or ms; default the last 30
  * days), `model` / `models`, `dimension` (channel|campaign|source), `lookbackDays`,
  * `halfLifeDays`, `directOnlyIfNothingElse`, `goals`, `steps`, `windowDays`, `limit`,
  * `order` (explain). Bots are excluded and persons stitched by the store's `journeys`.
