@@ -223,6 +223,27 @@ describe('first-run experience in Chromium', () => {
           for (const svg of document.querySelectorAll('svg[role=img]')) if (!svg.querySelector('title')?.textContent) problems.push('chart without title');
           for (const img of document.querySelectorAll('img')) if (!img.getAttribute('alt')) problems.push(`img without alt ${img.src}`);
           if (!document.documentElement.lang) problems.push('no lang');
+          // WCAG 1.4.3 contrast of every visible HTML text against its nearest opaque background.
+          const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+          const lum = ([r, g, b]: number[]) => {
+            const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+            return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+          };
+          for (const el of document.querySelectorAll<HTMLElement>('body *')) {
+            if (el.closest('svg') || !el.offsetParent) continue;
+            if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim())) continue;
+            const st = getComputedStyle(el);
+            let bg: number[] | null = null;
+            for (let e: HTMLElement | null = el; e && !bg; e = e.parentElement) {
+              const c = rgb(getComputedStyle(e).backgroundColor);
+              if (c.length === 3 || (c.length === 4 && c[3] === 1)) bg = c.slice(0, 3);
+            }
+            const [l1, l2] = [lum(rgb(st.color)), lum(bg ?? [255, 255, 255])].sort((a, b) => b - a);
+            const ratio = (l1 + 0.05) / (l2 + 0.05);
+            const size = parseFloat(st.fontSize);
+            const large = size >= 24 || (size >= 18.66 && Number(st.fontWeight) >= 700);
+            if (ratio < (large ? 3 : 4.5)) problems.push(`contrast ${ratio.toFixed(2)} for "${el.textContent!.trim().slice(0, 30)}"`);
+          }
           return problems;
         });
         expect(a11y, `${name} at ${width}px`).toEqual([]);
