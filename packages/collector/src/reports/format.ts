@@ -47,8 +47,8 @@ function attribution(r: AttributionReport): string {
     table([r.dimension[0].toUpperCase() + r.dimension.slice(1), ...labels], r.rows.map((x) => [x.key, ...r.models.map((m) => x.conversions[m] ?? 0)])),
   ];
   if (r.markov) {
-    out.push('', `Markov: P(conversion) = ${r.markov.conversionProbability.toFixed(4)} over ${r.markov.paths} paths (${r.markov.convertingPaths} converting)`);
-    out.push(table(['Channel', 'Removal effect', 'Conversions', 'Revenue'], Object.entries(r.markov.removalEffects).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v * 10000) / 10000, r.markov!.totals[k]?.conversions, r.markov!.totals[k]?.revenue])));
+    out.push('', `Markov: P(conversion) = ${r.markov.conversionProbability.toFixed(4)} over ${r.markov.paths} paths (${r.markov.convertingPaths} converting); channel totals = total × removal effect / Σ removal effects${r.markov.fitGap > 1e-6 ? ` (per-order credits within ${pct(r.markov.fitGap)} of them)` : ''}`);
+    out.push(table(['Channel', 'Removal effect', 'Conversions', 'Revenue'], Object.entries(r.markov.removalEffects).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, pct(v), r.markov!.totals[k]?.conversions, r.markov!.totals[k]?.revenue])));
   }
   return out.join('\n');
 }
