@@ -63,7 +63,7 @@ window.t = (m, ...a) => omnitrail(m, ...a);
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html' };
 
 /** Serves the pages, dist files and the two runtime dependencies for the ESM page. */
-export async function servePages(context: BrowserContext, collector: string, writeKey: string): Promise<void> {
+export async function servePages(context: BrowserContext, collector: string, writeKey: string, origin = PAGE_ORIGIN): Promise<void> {
   if (!existsSync(join(dist, 'omnitrail.min.js')) || !existsSync(join(dist, 'index.js'))) {
     throw new Error('packages/sdk/dist is missing: run `pnpm build` (pnpm test:e2e does) first');
   }
@@ -71,7 +71,7 @@ export async function servePages(context: BrowserContext, collector: string, wri
     '/nm/idb-keyval.js': join(sdkDir, 'node_modules/idb-keyval/dist/index.js'),
     '/nm/web-vitals.js': join(sdkDir, 'node_modules/web-vitals/dist/web-vitals.js'),
   };
-  await context.route(`${PAGE_ORIGIN}/**`, (route: Route) => {
+  await context.route(`${origin}/**`, (route: Route) => {
     const path = new URL(route.request().url()).pathname;
     const kind = path.slice(1).replace('.html', '');
     if (kind === 'script' || kind === 'esm' || kind === 'vitals') {
@@ -154,9 +154,9 @@ export async function eventually<T>(check: () => T | Promise<T>, ms = 20_000): P
 }
 
 /** Opens a test page and waits until the SDK is ready (script loaded, snippet replayed). */
-export async function open(context: BrowserContext, kind: PageKind | 'vitals', page?: Page): Promise<Page> {
+export async function open(context: BrowserContext, kind: PageKind | 'vitals', page?: Page, origin = PAGE_ORIGIN): Promise<Page> {
   const p = page ?? (await context.newPage());
-  await p.goto(`${PAGE_ORIGIN}/${kind}.html`);
+  await p.goto(`${origin}/${kind}.html`);
   await waitReady(p, kind);
   return p;
 }

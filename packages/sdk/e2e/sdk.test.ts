@@ -185,3 +185,36 @@ it('script tag with vitals: Core Web Vitals arrive once each, the metric id as m
   });
   await ctx.close();
 });
+
+it('handoffCode() gets a code from the real collector, bound to this visitor', async () => {
+  const ctx = await newContext();
+  const page = await open(ctx, 'esm');
+  const res = (await page.evaluate(() =>
+    (window as unknown as { t: (m: string) => Promise<unknown> }).t('handoffCode'),
+  )) as { code: string; display: string; expiresAt: string };
+  expect(res.code).toMatch(/^[0-9A-Z]{4,12}$/);
+  expect(res.display.replace(/-/g, '')).toBe(res.code);
+  expect(Date.parse(res.expiresAt)).toBeGreaterThan(Date.now());
+  const id = await call(page, 'anonymousId');
+  await eventually(() => expect(rows(env).some((r) => r.event === 'Handoff Code Issued' && r.anonymous_id === id)).toBe(true));
+  await ctx.close();
+});
+
+it('a same-site collector re-sets the ID cookie from the server (POST /v1/id, Safari ITP)', async () => {
+  // Page and collector on the same host (cookies ignore ports): the collector is "first-party".
+  const origin = 'http://127.0.0.1:4176';
+  const { site } = await env.store.createSite({ name: 'same-site shop', origins: [origin] });
+  const ctx = await env.browser.newContext();
+  await servePages(ctx, env.collector, site.writeKey, origin);
+  const refresh = ctx.waitForEvent('response', (r) => r.url().includes('/v1/id?'));
+  const page = await open(ctx, 'esm', undefined, origin);
+  const res = await refresh;
+  const id = await call(page, 'anonymousId');
+  expect(res.status()).toBe(204);
+  expect(await res.headerValue('set-cookie')).toContain(`ot_id=${id}`);
+  expect(await res.headerValue('set-cookie')).toContain('Max-Age=34560000');
+  const cookie = (await ctx.cookies(origin)).find((c) => c.name === 'ot_id');
+  expect(cookie?.value).toBe(id);
+  expect(cookie?.httpOnly).toBe(false);
+  await ctx.close();
+});
