@@ -184,4 +184,20 @@ describe('dashboard pages on real data', () => {
       expect(await fx.store.countOrders(fx.site.id)).toBe(1188);
     }, { origins: [ORIGIN], rateLimit: false });
   });
+
+  it('a site without any data shows empty states, never invented numbers', async () => {
+    await withCollector(async (fx) => {
+      const { b } = await login(fx);
+      for (const path of ['/dashboard', '/dashboard/attribution', '/dashboard/ropo', '/dashboard/funnel', '/dashboard/journeys', '/dashboard/vitals', '/dashboard/qr', '/dashboard/person', '/dashboard/settings']) {
+        const res = await b.get(path);
+        expect(res.status, path).toBe(200);
+        const html = await res.text();
+        expect(html, path).not.toMatch(/€[1-9]/);
+      }
+      expect(await (await b.get('/dashboard')).text()).toContain('No data in this date range.');
+      expect(await (await b.get('/dashboard/attribution')).text()).toContain('No conversions in this date range.');
+      expect(await (await b.get('/dashboard/funnel')).text()).toContain('Nobody entered this funnel');
+      expect((await b.get('/dashboard/person?kind=email&value=nobody%40example.com')).status).toBe(404);
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
 });
