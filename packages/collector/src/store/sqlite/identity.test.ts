@@ -88,6 +88,21 @@ describe('identity store', () => {
     await store.close();
   });
 
+  it('stays correct when a removed site frees identity row ids that new identifiers reuse', async () => {
+    const { store, siteId: a } = await open();
+    const { site: c } = await store.createSite({ name: 'Other', origins: ['*'] });
+    await store.appendEvents([ev(c.id, { anonymousId: 'c1', timestamp: 5 })]);
+    await store.appendEvents([ev(a, { anonymousId: 'ax', userId: 'UA', timestamp: 10 })]);
+    // The newest event carries no identity (denied), so event row ids stay increasing.
+    await store.appendEvents([ev(c.id, { anonymousId: 'c2', consent: 'denied', timestamp: 11 })]);
+    await store.removeSite(a);
+    const { site: b } = await store.createSite({ name: 'Next', origins: ['*'] });
+    // The new identifiers get the freed row ids, with a later key for the same row-id pair: must still link.
+    await store.appendEvents([ev(b.id, { anonymousId: 'p', userId: 'Q', timestamp: 20 })]);
+    expect(ids(await store.personOf(b.id, { kind: 'user', value: 'Q' }))).toEqual(['anon:p', 'user:Q']);
+    await store.close();
+  });
+
   it('a late, earlier link re-stitches the component as if it had arrived in order', async () => {
     const { store, siteId } = await open();
     await store.appendEvents([ev(siteId, { anonymousId: 'd', userId: 'U2', timestamp: 50 })]);

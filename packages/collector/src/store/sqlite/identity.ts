@@ -170,14 +170,20 @@ class GenMap<V> {
  */
 interface Mirror {
   lastRowid: number;
+  /** Largest identity row id known; a new row at or below it means row ids are being reused. */
+  maxId: number;
   ids: GenMap<number>;
   pairs: GenMap<string>;
 }
-const MIRROR_CAP = 300_000;
+/** Entries per generation (two generations per map): ~80 MB for identifiers, ~50 MB for pairs at most. */
+const MIRROR_CAP = 500_000;
 const mirrors = new WeakMap<Db, Mirror>();
 function mirrorOf(db: Db): Mirror {
   let m = mirrors.get(db);
-  if (!m) mirrors.set(db, (m = { lastRowid: 0, ids: new GenMap(MIRROR_CAP), pairs: new GenMap(MIRROR_CAP) }));
+  if (!m) {
+    const maxId = (db.prepare('SELECT coalesce(max(id), 0) FROM identity_ids').pluck().get() as number) ?? 0;
+    mirrors.set(db, (m = { lastRowid: 0, maxId, ids: new GenMap(MIRROR_CAP), pairs: new GenMap(MIRROR_CAP) }));
+  }
   return m;
 }
 function dropMirror(db: Db): void {
@@ -198,6 +204,10 @@ function cachedId(db: Db, m: Mirror | null, siteId: string, id: Identifier, crea
   // person/comp are not cached (they change); addLink re-reads them when it needs them.
   if (known !== undefined) return { id: known, kind: id.kind, value: id.value, person: -1, comp: -1 };
   const row = ensureId(db, siteId, id);
+  // Row ids are reused only after the newest identity rows were deleted (a removed site):
+  // cached pairs are keyed by row id, so forget them all.
+  if (row.created && row.id <= m.maxId) dropMirror(db);
+  if (row.id > m.maxId) m.maxId = row.id;
   m.ids.set(k, row.id);
   if (row.created && created) {
     row.fresh = true;
@@ -331,8 +341,8 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
   const [lo, hi] = x.id < y.id ? [x, y] : [y, x];
   const link: Link = { a: { kind: lo.kind as Identifier['kind'], value: lo.value }, b: { kind: hi.kind as Identifier['kind'], value: hi.value }, source };
   const key = linkKey(link);
-  // Keyed by identifier keys, not row ids: row ids of a removed site can be reused.
-  const pk = m ? `${siteId}\u0001${pairKey(link.a, link.b)}` : '';
+  // Row ids are per site and never reused while the mirror lives (see cachedId).
+  const pk = m ? `${lo.id}|${hi.id}` : '';
   const knownKey = m?.pairs.get(pk);
   if (knownKey !== undefined && key >= knownKey) return; // a repeat of known evidence: nothing changes
   m?.pairs.set(pk, key);
