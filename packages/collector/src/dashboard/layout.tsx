@@ -32,12 +32,22 @@ export interface LayoutProps {
   children?: Child;
 }
 
-/** `?site=` query suffix for links, so the chosen site survives navigation. */
+/**
+ * `?site=` query suffix for links, so the chosen site survives navigation.
+ *
+ * @example
+ * siteQuery(site) // '?site=st_abc'
+ */
 export function siteQuery(site: Site | null): string {
   return site ? `?site=${encodeURIComponent(site.id)}` : '';
 }
 
-/** Whole HTML document with an optional `<main>` only page (login). */
+/**
+ * A whole HTML document (head with the stylesheet), for pages without the frame (login).
+ *
+ * @example
+ * c.html(<Document title="Log in"><main>…</main></Document>)
+ */
 export function Document(props: { title: string; children?: Child }) {
   return (
     <html lang="en">
@@ -131,7 +141,12 @@ export function Layout(props: LayoutProps) {
   );
 }
 
-/** Plain statement that a page's backend has not landed yet — never fake numbers. */
+/**
+ * Plain statement that a page's backend is missing in this store — never fake numbers.
+ *
+ * @example
+ * if (!journeysOf(store)) return c.html(<NotWired what="The overview" />);
+ */
 export function NotWired(props: { what: string }) {
   return (
     <p class="notice" role="status">
@@ -140,7 +155,12 @@ export function NotWired(props: { what: string }) {
   );
 }
 
-/** Empty state for a report with no data in the range. */
+/**
+ * Empty state for a report with no data in the range.
+ *
+ * @example
+ * {rows.length ? <Table rows={rows} /> : <Empty />}
+ */
 export function Empty(props: { children?: Child }) {
   return <p class="notice">{props.children ?? 'No data in this date range.'}</p>;
 }

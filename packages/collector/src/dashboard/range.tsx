@@ -41,20 +41,35 @@ export function parseRange(q: Record<string, string | undefined>, now = Date.now
   return { from, to: to + DAY, fromStr: isoDay(from), toStr: isoDay(to) };
 }
 
-/** The UTC days of a range as `YYYY-MM-DD` strings. */
+/**
+ * The UTC days of a range as `YYYY-MM-DD` strings.
+ *
+ * @example
+ * daysOf(parseRange({ from: '2026-03-01', to: '2026-03-02' })) // ['2026-03-01', '2026-03-02']
+ */
 export function daysOf(r: Range): string[] {
   const out: string[] = [];
   for (let t = r.from; t < r.to; t += DAY) out.push(isoDay(t));
   return out;
 }
 
-/** Short day label for chart axes: `26 Nov`. */
+/**
+ * Short day label for chart axes.
+ *
+ * @example
+ * dayLabel('2026-11-26') // '26 Nov'
+ */
 export function dayLabel(day: string): string {
   const d = new Date(`${day}T00:00:00Z`);
   return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 }
 
-/** Money of one order or one person, with cents: `€1,234.50`. */
+/**
+ * Money of one order or one person, with cents.
+ *
+ * @example
+ * money(1234.5) // '€1,234.50'
+ */
 export function money(v: number, currency = 'EUR'): string {
   try {
     return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v);
@@ -63,7 +78,12 @@ export function money(v: number, currency = 'EUR'): string {
   }
 }
 
-/** Money in report totals and tables, whole units so columns line up: `€1,235`. */
+/**
+ * Money in report totals and tables, whole units so columns line up.
+ *
+ * @example
+ * money0(1234.5) // '€1,235'
+ */
 export function money0(v: number, currency = 'EUR'): string {
   try {
     return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }).format(v);
@@ -72,17 +92,32 @@ export function money0(v: number, currency = 'EUR'): string {
   }
 }
 
-/** A sales channel id as a label: `store` → `Store`. */
+/**
+ * A sales channel id as a label.
+ *
+ * @example
+ * channelLabel('store') // 'Store'
+ */
 export function channelLabel(ch: string): string {
   return ch ? ch.charAt(0).toUpperCase() + ch.slice(1) : ch;
 }
 
-/** Integer with thousands separators. */
+/**
+ * Integer with thousands separators.
+ *
+ * @example
+ * int(12345) // '12,345'
+ */
 export function int(v: number): string {
   return new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 }).format(v);
 }
 
-/** Share as a percentage with one decimal. */
+/**
+ * Share as a percentage with one decimal.
+ *
+ * @example
+ * pct(0.1234) // '12.3 %'
+ */
 export function pct(v: number): string {
   return `${(v * 100).toFixed(1)} %`;
 }

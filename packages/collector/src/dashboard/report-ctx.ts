@@ -10,7 +10,12 @@ import type { Site, Store } from '../store/types';
 import type { DashEnv } from './index';
 import { parseRange, type Range } from './range';
 
-/** The site's custom channel rules; invalid JSON rules are ignored here (the settings API validates them). */
+/**
+ * The site's custom channel rules; invalid JSON rules are ignored here (the settings API validates them).
+ *
+ * @example
+ * const site: ReportSite = { id: s.id, rules: siteRules(s) };
+ */
 export function siteRules(site: Site): ChannelRule[] {
   try {
     return site.settings?.channelRules ? parseChannelRules(site.settings.channelRules) : [];
@@ -19,7 +24,12 @@ export function siteRules(site: Site): ChannelRule[] {
   }
 }
 
-/** The store as a report source, or null while `journeys`/`webVitals` are missing. */
+/**
+ * The store as a report source, or null while `journeys`/`webVitals` are missing.
+ *
+ * @example
+ * const src = reportSource(store); if (src) await ropoReport(src, site, params);
+ */
 export function reportSource(store: Store): ReportSource | null {
   const s = store as unknown as Partial<ReportSource>;
   if (typeof s.journeys !== 'function' || typeof s.webVitals !== 'function') return null;
