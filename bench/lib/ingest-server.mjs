@@ -29,6 +29,7 @@ if (mode === 'bare') {
 } else if (mode === 'collector') {
   const { startServer } = await import(pathToFileURL(join(dist, 'node.js')).href);
   const srv = await startServer({ dbPath, port: 0, host: '127.0.0.1', quiet: true, rateLimit: false });
+  srv.store.warmUp?.(); // load the dedup filter before taking traffic, as a production start should
   const sites = await srv.store.listSites();
   const site = sites.find((s) => s.name === 'bench') ?? (await srv.store.createSite({ name: 'bench', origins: ['*'] })).site;
   console.log(JSON.stringify({ url: srv.url, writeKey: site.writeKey, siteId: site.id }));
