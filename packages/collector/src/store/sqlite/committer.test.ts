@@ -76,6 +76,17 @@ describe('committer with an off-loop WAL sync', () => {
     expect(resolved && closed).toBe(true);
   });
 
+  it('refuses an async fn (its awaited writes would miss the transaction) and rolls back what it did', async () => {
+    const { db } = tmpDb();
+    const c = createCommitter(db);
+    await expect(
+      c.commit(async (d) => {
+        d.prepare('INSERT INTO t VALUES (9)').run();
+      }),
+    ).rejects.toThrow(/must be synchronous/);
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
+  });
+
   it('flushes at once after a quiet period and batches writes arriving within flushMs', async () => {
     const { db } = tmpDb();
     const sizes: number[] = [];

@@ -156,7 +156,12 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
     for (let i = 0; i < ops.length; i++) {
       savepoint.run();
       try {
-        results[i] = { ok: true, value: ops[i].fn(db) };
+        const value = ops[i].fn(db);
+        if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {
+          // An async fn would "commit" before its awaited writes ran: refuse it loudly.
+          throw new TypeError('commit(fn): fn must be synchronous (it returned a promise)');
+        }
+        results[i] = { ok: true, value };
         release.run();
       } catch (e) {
         results[i] = { ok: false, value: e };
