@@ -96,7 +96,10 @@ function toPathTouch(t: Touch, c: Classified): PathTouch {
  */
 export function personPaths(j: PersonJourney, classify: Classifier, opts: PathOptions): PersonPaths {
   const lookback = opts.lookbackMs ?? DEFAULT_LOOKBACK_MS;
-  const touches = [...j.touches].sort(byTime);
+  // Storage returns touches in (time, id) order; sort only when they are not.
+  let sorted = true;
+  for (let k = 1; k < j.touches.length && sorted; k++) sorted = byTime(j.touches[k - 1], j.touches[k]) <= 0;
+  const touches = sorted ? j.touches : [...j.touches].sort(byTime);
   const classified = touches.map((t) => toPathTouch(t, classify(t)));
   const conversions = j.conversions.filter((c) => converts(c) && c.ts >= opts.from && c.ts < opts.to);
   if (opts.goals && opts.goals.length && j.events) {
