@@ -19,7 +19,7 @@ export function overCap(sizes: number[], caps: QueueCaps): number {
 export function fitting(sizes: number[], maxBytes: number): number {
   let n = 0;
   for (let bytes = 0; n < sizes.length && (bytes += sizes[n]) <= maxBytes; n++);
-  return Math.max(n, Math.min(1, sizes.length));
+  return n || Math.min(1, sizes.length);
 }
 
 /**

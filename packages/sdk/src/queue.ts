@@ -51,23 +51,18 @@ export const idbQueue: QueueFactory = (name, caps) => {
     set: (key, value) => (value === undefined ? del(key, store) : set(key, value, store)),
   };
   // Any IndexedDB failure switches this page to memory for good; what was stored stays for the next visit.
-  const wrap =
-    <K extends keyof Queue>(k: K) =>
-    async (...a: unknown[]) => {
-      if (!broken)
-        try {
-          return await (idb[k] as (...x: unknown[]) => unknown)(...a);
-        } catch {
-          broken = true;
-        }
-      return (memory[k] as (...x: unknown[]) => unknown)(...a);
-    };
-  return {
-    add: wrap('add'),
-    read: wrap('read'),
-    remove: wrap('remove'),
-    clear: wrap('clear'),
-    get: wrap('get'),
-    set: wrap('set'),
-  } as Queue;
+  return Object.fromEntries(
+    Object.keys(idb).map((k) => [
+      k,
+      async (...a: unknown[]) => {
+        if (!broken)
+          try {
+            return await (idb[k as keyof Queue] as (...x: unknown[]) => unknown)(...a);
+          } catch {
+            broken = true;
+          }
+        return (memory[k as keyof Queue] as (...x: unknown[]) => unknown)(...a);
+      },
+    ]),
+  ) as unknown as Queue;
 };

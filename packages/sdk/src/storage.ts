@@ -8,8 +8,8 @@ const MAX_AGE = 34560000;
 
 /** Reads a cookie by name. */
 export function readCookie(name: string): string | undefined {
-  const m = document.cookie.match('(?:^|; )' + name + '=([^;]*)');
-  return m ? decodeURIComponent(m[1]) : undefined;
+  // Raw value: IDs are `[\w-]` (validated by the caller), and decoding would throw on a malformed `%`.
+  return document.cookie.match('(?:^|; )' + name + '=([^;]*)')?.[1];
 }
 
 /** Writes (or with an empty value, deletes: Max-Age ≤ 0 expires it, RFC 6265 §5.2.2) a first-party cookie valid for the whole site. */
@@ -40,9 +40,8 @@ export function rootDomain(): string {
 /** localStorage get (one argument), set (string) or remove (null); undefined when blocked. */
 export function ls(key: string, value?: string | null): string | undefined {
   try {
-    if (value === undefined) return localStorage.getItem(key) ?? undefined;
-    if (value === null) localStorage.removeItem(key);
-    else localStorage.setItem(key, value);
+    const s = localStorage;
+    return value === undefined ? (s.getItem(key) ?? undefined) : void (value === null ? s.removeItem(key) : s.setItem(key, value));
   } catch {
     // Blocked storage (Safari private mode, sandboxed iframes): memory state still works.
   }

@@ -22,7 +22,8 @@ export function uuidv7(): string {
   // Same millisecond: bump the counter; on a new one, start it low so it rarely overflows.
   seq = t > lastMs ? b[7] & 63 : seq + 1;
   lastMs = t = Math.max(t, lastMs);
-  for (let i = 5; i >= 0; i--, t = Math.floor(t / 256)) b[i] = t & 255;
+  // Dividing by 256 is exact for 48-bit values; `& 255` truncates the fraction.
+  for (let i = 5; i >= 0; i--, t /= 256) b[i] = t & 255;
   b[6] = 112 | ((seq >> 8) & 15);
   b[7] = seq & 255;
   b[8] = (b[8] & 63) | 128;
