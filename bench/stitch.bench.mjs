@@ -5,7 +5,8 @@
 // The events table itself is not written here (ingest.bench measures that): this is the
 // stitching cost. Target: well under a minute.
 // Run: `pnpm bench` (builds first) or `node bench/stitch.bench.mjs` after a build.
-// Env: STITCH_EVENTS (default 5 000 000), STITCH_PERSONS (default 410 000), OMNITRAIL_DIST.
+// Env: STITCH_EVENTS (default 5 000 000), STITCH_PERSONS (default 410 000), STITCH_TX (events per
+// transaction, default 5 000 ≈ ingest group commit), OMNITRAIL_DIST.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ const root = new URL('..', import.meta.url).pathname;
 const dist = process.env.OMNITRAIL_DIST ?? join(root, 'packages/collector/dist');
 const EVENTS = Number(process.env.STITCH_EVENTS ?? 5_000_000);
 const PERSONS = Number(process.env.STITCH_PERSONS ?? 410_000);
-const TX = 5_000;
+const TX = Number(process.env.STITCH_TX ?? 5_000);
 
 /** Seeded PRNG (mulberry32): the same stream on every run. */
 function rng(seed) {
