@@ -34,7 +34,7 @@ export interface Dedup {
  * transaction's worth of inserts (measured: 6.6 KB of WAL per event at 1 M rows). Instead:
  *
  * 1. Every stored event's 53-bit `mid_hash` is in an in-memory scalable Bloom filter
- *    (12 bits/key: 5 M events ≈ 8 MiB). "Not in filter" proves the event is new — the common
+ *    (16 bits/key: 5 M events ≈ 12 MiB). "Not in filter" proves the event is new — the common
  *    case costs no disk read at all.
  * 2. On "maybe", the index `events_mid ((id >> 16), mid_hash)` is probed generation by
  *    generation, newest first (retries are recent), and the full site + messageId compared.
