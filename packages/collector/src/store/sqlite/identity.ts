@@ -109,6 +109,10 @@ function prepare(db: Db) {
       'INSERT INTO identity_ids (id, site_id, kind, value, h, person, comp) SELECT n, ?, ?, ?, ?, n, n FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM identity_ids)',
     ),
     byId: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE id = ?'),
+    // A row with its raw component's size and largest key in one read (the link hot path).
+    byIdComp: db.prepare(
+      'SELECT i.id, i.kind, i.value, i.person, i.comp, coalesce(c.size, 1) AS size, coalesce(c.max_key, \'\') AS max_key FROM identity_ids i LEFT JOIN identity_comps c ON c.id = i.comp WHERE i.id = ?',
+    ),
     link: db.prepare('SELECT * FROM identity_links WHERE a = ? AND b = ?'),
     insertLink: db.prepare(
       'INSERT INTO identity_links (a, b, site_id, key, ts, src_type, src_ref, rule, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -362,10 +366,12 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
     return;
   }
   // Re-read: earlier links of the same set may have moved these rows to other persons/comps.
-  const a = lo.fresh ? lo : (s.byId.get(lo.id) as IdRow);
-  const b = hi.fresh ? hi : (s.byId.get(hi.id) as IdRow);
-  const compA = lo.fresh ? SINGLETON : compInfo(db, a.comp);
-  const compB = hi.fresh ? SINGLETON : a.comp === b.comp ? compA : compInfo(db, b.comp);
+  const ra = lo.fresh ? null : (s.byIdComp.get(lo.id) as IdRow & { size: number; max_key: string });
+  const rb = hi.fresh ? null : (s.byIdComp.get(hi.id) as IdRow & { size: number; max_key: string });
+  const a = ra ?? lo;
+  const b = rb ?? hi;
+  const compA = ra ? { size: ra.size, maxKey: ra.max_key } : SINGLETON;
+  const compB = rb ? { size: rb.size, maxKey: rb.max_key } : SINGLETON;
   // From here on the rows may join other persons/components: re-read them next time.
   lo.fresh = false;
   hi.fresh = false;
