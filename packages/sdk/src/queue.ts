@@ -1,4 +1,4 @@
-import { clear, createStore, del, delMany, get, getMany, keys, set, setMany, type UseStore } from 'idb-keyval';
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import { fitting, memoryQueue, overCap } from './memory-queue';
 import type { Queue, QueueFactory, WireEvent } from './types';
 
@@ -27,28 +27,31 @@ export const idbQueue: QueueFactory = (name, caps) => {
     // `indexedDB` itself throws (blocked by policy): memory only.
   }
   let broken = !store;
+  /** One read-write transaction; resolves when it committed (idb-keyval's own pattern). */
+  const write = (f: (s: IDBObjectStore) => void) => store!('readwrite', (s) => (f(s), promisifyRequest(s.transaction)));
+  const read = <T>(f: (s: IDBObjectStore) => IDBRequest<T>) => store!('readonly', (s) => promisifyRequest(f(s)));
+  const eventKeys = async () => (await read((s) => s.getAllKeys())).filter(isEventKey);
   const idb: Queue = {
     async add(events) {
-      await setMany(
-        events.map((e) => [[e.messageId, JSON.stringify(e).length], e]),
-        store,
-      );
-      const all = (await keys(store)).filter(isEventKey);
+      await write((s) => events.forEach((e) => s.put(e, [e.messageId, JSON.stringify(e).length])));
+      const all = await eventKeys();
       const drop = overCap(all.map((k) => k[1]), caps);
-      if (drop) await delMany(all.slice(0, drop), store);
+      if (drop) await write((s) => all.slice(0, drop).forEach((k) => s.delete(k)));
       return drop;
     },
     async read(maxBytes) {
-      const all = (await keys(store)).filter(isEventKey);
-      return (await getMany<WireEvent>(all.slice(0, fitting(all.map((k) => k[1]), maxBytes)), store)).filter(Boolean) as WireEvent[];
+      const all = await eventKeys();
+      const some = all.slice(0, fitting(all.map((k) => k[1]), maxBytes));
+      return (await store!('readonly', (s) => Promise.all(some.map((k) => promisifyRequest<WireEvent>(s.get(k)))))).filter(Boolean);
     },
     async remove(ids) {
       const gone = new Set(ids);
-      await delMany((await keys(store)).filter((k) => isEventKey(k) && gone.has(k[0])), store);
+      const all = await eventKeys();
+      await write((s) => all.forEach((k) => gone.has(k[0]) && s.delete(k)));
     },
-    clear: () => clear(store),
-    get: (key) => get<string>(key, store),
-    set: (key, value) => (value === undefined ? del(key, store) : set(key, value, store)),
+    clear: () => write((s) => s.clear()),
+    get: (key) => read((s) => s.get(key)),
+    set: (key, value) => write((s) => (value === undefined ? s.delete(key) : s.put(value, key))),
   };
   // Any IndexedDB failure switches this page to memory for good; what was stored stays for the next visit.
   return Object.fromEntries(
