@@ -7,6 +7,7 @@ import type { Identifier, LinkSource } from '../../stitch/types';
 import type { Deriver } from './context';
 import type { Db } from './db';
 import { keyHash } from './hash';
+import { dropMirror, mirrorOf, type Mirror } from './identity-mirror';
 
 /**
  * The identity graph in SQLite, maintained incrementally inside the ingest transaction.
@@ -28,51 +29,7 @@ import { keyHash } from './hash';
  * re-stitches its whole raw component from scratch with the pure `stitch()`. Both paths use
  * the same `mergeVerdict`, so the stored result always equals `stitch()` over all links.
  */
-export const identityMigrationSql = `
-CREATE TABLE identity_ids (
-  id      INTEGER PRIMARY KEY,
-  site_id TEXT NOT NULL,
-  kind    TEXT NOT NULL,
-  value   TEXT NOT NULL,             -- e-mail/phone: SHA-256 hex only
-  h       INTEGER NOT NULL,          -- keyHash(site, kind:value)
-  person  INTEGER NOT NULL,
-  comp    INTEGER NOT NULL
-);
-CREATE INDEX identity_ids_h ON identity_ids (h);
-CREATE INDEX identity_ids_person ON identity_ids (site_id, person);
-CREATE INDEX identity_ids_comp ON identity_ids (comp);
-
-CREATE TABLE identity_links (
-  a        INTEGER NOT NULL,         -- identity_ids.id, a < b
-  b        INTEGER NOT NULL,
-  site_id  TEXT NOT NULL,
-  key      TEXT NOT NULL,            -- canonical evaluation key of the earliest evidence
-  ts       INTEGER NOT NULL,
-  src_type TEXT NOT NULL,
-  src_ref  TEXT NOT NULL,
-  rule     TEXT NOT NULL,
-  status   TEXT NOT NULL,            -- linked | redundant | refused
-  reason   TEXT,                     -- user-conflict | cap:<kind>
-  PRIMARY KEY (a, b)
-) WITHOUT ROWID;
-CREATE INDEX identity_links_b ON identity_links (b);
-CREATE INDEX identity_links_refused ON identity_links (site_id, status) WHERE status = 'refused';
-
-CREATE TABLE identity_comps (
-  id      INTEGER PRIMARY KEY,
-  size    INTEGER NOT NULL,
-  max_key TEXT NOT NULL
-);
-
-CREATE TABLE identity_refs (
-  ident    INTEGER NOT NULL,
-  ts       INTEGER NOT NULL,
-  event_id INTEGER NOT NULL,         -- events.id
-  kind     TEXT NOT NULL,            -- session | qr | offline | handoff
-  PRIMARY KEY (ident, ts, event_id)
-) WITHOUT ROWID;
-CREATE INDEX identity_refs_event ON identity_refs (event_id);
-`;
+export { identityMigrationSql } from './identity-schema';
 
 /** A row of `identity_ids` as the write path needs it. */
 interface IdRow {
@@ -136,66 +93,6 @@ function stmts(db: Db) {
   let s = cache.get(db);
   if (!s) cache.set(db, (s = prepare(db)));
   return s;
-}
-
-/**
- * Two-generation map (a cheap LRU): lookups promote into the current generation; when it is
- * full the old generation is dropped. Bounds memory at 2 × `cap` entries.
- */
-class GenMap<V> {
-  private cur = new Map<string, V>();
-  private old = new Map<string, V>();
-  constructor(private readonly cap: number) {}
-  get(k: string): V | undefined {
-    let v = this.cur.get(k);
-    if (v === undefined && (v = this.old.get(k)) !== undefined) this.set(k, v);
-    return v;
-  }
-  set(k: string, v: V): void {
-    if (this.cur.size >= this.cap) {
-      this.old = this.cur;
-      this.cur = new Map();
-    }
-    this.cur.set(k, v);
-  }
-  clear(): void {
-    this.cur = new Map();
-    this.old = new Map();
-  }
-}
-
-/**
- * What the deriver already knows, so the common event (a known browser, a known
- * anonymous ↔ user pair) costs no SQL at all: identifier → row id, and pair → smallest link
- * key stored. Both facts only ever get more true as events are added; the cache is dropped
- * whenever they could have become false: an exception in the deriver (its savepoint rolls
- * back), an event row id that does not increase (the whole transaction rolled back, or the
- * newest events were erased), and any identity erasure.
- */
-interface Mirror {
-  lastRowid: number;
-  /** Largest identity row id known; a new row at or below it means row ids are being reused. */
-  maxId: number;
-  ids: GenMap<number>;
-  pairs: GenMap<string>;
-}
-/** Entries per generation (two generations per map): ~80 MB for identifiers, ~50 MB for pairs at most. */
-const MIRROR_CAP = 500_000;
-const mirrors = new WeakMap<Db, Mirror>();
-function mirrorOf(db: Db): Mirror {
-  let m = mirrors.get(db);
-  if (!m) {
-    const maxId = (db.prepare('SELECT coalesce(max(id), 0) FROM identity_ids').pluck().get() as number) ?? 0;
-    mirrors.set(db, (m = { lastRowid: 0, maxId, ids: new GenMap(MIRROR_CAP), pairs: new GenMap(MIRROR_CAP) }));
-  }
-  return m;
-}
-function dropMirror(db: Db): void {
-  const m = mirrors.get(db);
-  if (m) {
-    m.ids.clear();
-    m.pairs.clear();
-  }
 }
 
 /** ensureId through the mirror: a known identifier costs a Map lookup. */
