@@ -58,6 +58,9 @@ export async function startServer<S extends Store>(opts: StartServerOptions & { 
   const ownStore = !opts.store;
   const store: S =
     opts.store ?? (openSqliteStore(opts.dbPath ?? './omnitrail.db', { ...opts.sqlite, onFlush: (f) => metrics.observeFlush(f) }) as Store as S);
+  // Load the dedup filter before listening, so no request pays for it (after a crash it is a
+  // rescan of the index: seconds at millions of events).
+  if (ownStore) (store as unknown as SqliteStore).warmUp();
   const app = createCollector({
     ...opts,
     store,

@@ -34,6 +34,8 @@ const DAY = 86_400_000;
 export const DEFAULT_RETENTION_DAYS = 760;
 /** Expired handoff codes are kept this long for late imports, then deleted by retention. */
 const HANDOFF_GRACE_DAYS = 30;
+/** Retention batches aim at this duration (ms): short enough not to stall the acks they share a flush with. */
+const TARGET_BATCH_MS = 8;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -74,10 +76,15 @@ function eventRows(db: Db, siteId: string, members: Member[]): EventRow[] {
     }
     for (const r of rows) out.set(r.id, r);
   }
-  // A web `Order Completed` of an erased order goes too, whoever's browser sent it.
+  // A web `Order Completed` of an erased order goes too, whoever's browser sent it: the order's
+  // web records name those events by messageId (an indexed lookup, no scan of the log).
+  const webRefs = db.prepare("SELECT ref FROM order_records WHERE site_id = ? AND order_id = ? AND source = 'web'").pluck();
+  const byMid = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE mid_hash = ? AND site_id = ? AND message_id = ?`);
   for (const m of members) {
     if (m.kind !== 'order') continue;
-    for (const r of db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE site_id = ? AND type = 'track' AND event = 'Order Completed' AND json_extract(properties, '$.order_id') = ?`).all(siteId, m.value) as EventRow[]) out.set(r.id, r);
+    for (const ref of webRefs.all(siteId, m.value) as string[]) {
+      for (const r of byMid.all(keyHash(siteId, ref), siteId, ref) as EventRow[]) out.set(r.id, r);
+    }
   }
   return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
 }
@@ -120,7 +127,9 @@ function eraseSync(db: Db, siteId: string, id: Identifier, suppress: boolean): E
   if (members.length === 0) return counts;
   const values = (kind: string) => members.filter((m) => m.kind === kind).map((m) => m.value);
 
-  // Orders first: finding them needs the identifiers we are about to delete.
+  // Events and orders are found first: finding them needs the identifiers and order records we
+  // are about to delete.
+  const events = eventRows(db, siteId, members);
   const closureKeys = new Set(members.map((m) => `${m.kind}\u0000${m.value}`));
   for (const oid of orderIdsOf(db, siteId, members)) {
     const row = db.prepare('SELECT products, identifiers FROM orders WHERE site_id = ? AND order_id = ?').get(siteId, oid) as { products: string; identifiers: string };
@@ -142,7 +151,6 @@ function eraseSync(db: Db, siteId: string, id: Identifier, suppress: boolean): E
     counts.ordersAnonymised++;
   }
 
-  const events = eventRows(db, siteId, members);
   const delRefs = db.prepare('DELETE FROM identity_refs WHERE event_id = ?');
   const delScan = db.prepare('DELETE FROM qr_scans WHERE event_rowid = ?');
   const delEvent = db.prepare('DELETE FROM events WHERE id = ?');
@@ -305,15 +313,21 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
       const settings = JSON.parse(site.settings) as { retentionDays?: unknown };
       const days = opts.retentionDays ?? (typeof settings.retentionDays === 'number' && settings.retentionDays > 0 ? settings.retentionDays : DEFAULT_RETENTION_DAYS);
       const cutoff = (opts.now ?? Date.now()) - days * DAY;
-      const batchSize = Math.max(1, opts.batchSize ?? 2_000);
+      // Batches share group commits with ingest, so a long batch delays every ack in its flush.
+      // Unless a size is given, the size adapts to keep each batch near TARGET_BATCH_MS, and the
+      // purge pauses as long as its last batch took: it uses at most about half of the time.
+      const fixed = opts.batchSize !== undefined ? Math.max(1, opts.batchSize) : null;
+      let size = fixed ?? 256;
       const pick = db.prepare('SELECT id FROM events WHERE site_id = ? AND ts < ? ORDER BY ts LIMIT ?').pluck();
       let deleted = 0;
       let batches = 0;
       for (;;) {
-        // Each batch is its own small group commit: ingest writes queued meanwhile go out in the
-        // next flush instead of waiting for one huge DELETE.
+        const limit = size;
+        let ms = 0;
         const n = await ctx.commit((d) => {
-          const ids = pick.all(siteId, cutoff, batchSize) as number[];
+          // Timed inside the transaction: the delete work itself, not the wait for the flush.
+          const t0 = performance.now();
+          const ids = pick.all(siteId, cutoff, limit) as number[];
           const refs = d.prepare('DELETE FROM identity_refs WHERE event_id = ?');
           const scans = d.prepare('DELETE FROM qr_scans WHERE event_rowid = ?');
           const ev = d.prepare('DELETE FROM events WHERE id = ?');
@@ -322,12 +336,14 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
             scans.run(id);
             ev.run(id);
           }
+          ms = performance.now() - t0;
           return ids.length;
-        }, batchSize);
+        }, limit);
         deleted += n;
         if (n > 0) batches++;
-        if (n < batchSize) break;
-        await new Promise((r) => setImmediate(r));
+        if (n < limit) break;
+        if (fixed === null) size = Math.max(32, Math.min(4096, Math.round(size * (ms > TARGET_BATCH_MS ? 0.5 : ms < TARGET_BATCH_MS / 2 ? 2 : 1))));
+        await new Promise((r) => setTimeout(r, Math.min(50, Math.ceil(ms))));
       }
       // Handoff codes are useless once expired; keep them 30 days more so a late import that
       // quotes one (validated at the record's own time) still resolves.
