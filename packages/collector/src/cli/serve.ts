@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { startServer, type StartServerOptions } from '../node/server';
-import { startRetentionJob } from '../privacy/retention-job';
+import type { StartServerOptions } from '../node/server';
+import { listen, runUntilSignal } from './lifecycle';
 import type { Store } from '../store/types';
 import { CliError, type CliIo } from './io';
 
@@ -107,55 +107,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       perKey: rateKey > 0 ? { rate: rateKey, burst: rateKey * 2 } : false,
     },
   };
-  let srv;
-  try {
-    srv = await startServer(opts);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use; pick another with --port`, 1);
-    if (err.code === 'EACCES') throw new CliError(`not allowed to listen on ${opts.host}:${port}`, 1);
-    throw new CliError(`cannot start: ${err.message}`, 1);
-  }
+  const srv = await listen(opts);
   const quietIo: CliIo = values.quiet ? { out: () => {}, err: io.err } : io;
   await ensureDemoSite(srv.store, srv.url, quietIo);
   quietIo.out(`omnitrail collector listening on ${srv.url} (database ${opts.dbPath})`);
-  // Raw-event retention (per-site settings.retentionDays, default 25 months), hourly.
-  const stopRetention = startRetentionJob(srv.store, {
-    onRun: (r) => r.deleted > 0 && quietIo.out(`omnitrail: retention removed ${r.deleted} old events of site ${r.siteId}`),
-  });
-
-  let detach = () => {};
-  const code = await new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        io.err(`omnitrail: ${signal} again, exiting without draining`);
-        process.exit(1);
-      }
-      stopping = true;
-      quietIo.out(`omnitrail: ${signal}: draining in-flight requests and closing the database…`);
-      stopRetention()
-        .then(() => srv.close())
-        .then(
-          () => {
-            quietIo.out('omnitrail: stopped cleanly');
-            resolve(0);
-          },
-          (e) => {
-            io.err(`omnitrail: error while closing: ${e instanceof Error ? e.message : String(e)}`);
-            resolve(1);
-          },
-        );
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-    detach = () => {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-    };
-  });
-  detach();
-  return code;
+  return runUntilSignal(srv, quietIo);
 }

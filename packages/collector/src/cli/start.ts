@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
-import { startServer, type RunningServer } from '../node/server';
+import type { RunningServer } from '../node/server';
+import { listen, runUntilSignal } from './lifecycle';
 import { setAdminPassword, ensureDashboardAuth } from '../dashboard/auth';
 import { findDemoSite } from '../routes/demo';
 import type { Store } from '../store/types';
@@ -91,14 +92,7 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
   const { port, host, dbPath } = o;
   const persons = o.persons ?? 1500;
   const say = o.quiet ? () => {} : io.out;
-  let srv: RunningServer;
-  try {
-    srv = await startServer({ port, host, dbPath, quiet: true });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is already in use; stop the other process or pick another with --port`, 1);
-    throw new CliError(`cannot start: ${err.message}`, 1);
-  }
+  const srv = await listen({ port, host, dbPath, quiet: true });
   const store = srv.store;
   // Browsers treat localhost and 127.0.0.1 as different origins; show the friendlier one.
   const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? `http://localhost:${srv.port}` : srv.url;
@@ -181,19 +175,5 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     },
     io,
   );
-  return new Promise<number>((resolve) => {
-    const stop = () => {
-      say('omnitrail: stopping (finishing requests in flight, closing the database)…');
-      srv.close().then(
-        () => resolve(0),
-        (e) => {
-          io.err(`omnitrail: error while closing: ${e instanceof Error ? e.message : String(e)}`);
-          resolve(1);
-        },
-      );
-    };
-    const say = values.quiet ? () => {} : io.out;
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  return runUntilSignal(srv, values.quiet ? { out: () => {}, err: io.err } : io);
 }
