@@ -10,6 +10,7 @@ import { openSqliteStore, type SqliteStore } from '../store/sqlite/index';
 import type { QrCampaign, QrCode } from '../store/qr';
 import type { Site } from '../store/types';
 import { CliError, type CliIo } from './io';
+import { dbPathOf, resolveSite } from './store';
 
 export const summary = 'QR campaigns and codes: create, mailings, render PNG/SVG, print sheets, mail-merge CSV';
 
@@ -68,16 +69,6 @@ function parse(argv: string[]) {
   return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
 }
 
-async function siteOf(store: SqliteStore, id: string | undefined): Promise<Site> {
-  if (id) {
-    const s = await store.getSite(id);
-    if (!s) throw new CliError(`site "${id}" not found (see "omnitrail site list")`);
-    return s;
-  }
-  const all = await store.listSites();
-  if (all.length === 1) return all[0];
-  throw new CliError(all.length === 0 ? 'no site yet: create one with "omnitrail site create"' : '--site is required (several sites exist; see "omnitrail site list")');
-}
 
 async function campaignOf(store: SqliteStore, site: Site, id: string | undefined): Promise<QrCampaign> {
   if (!id) throw new CliError('--campaign <id> is required (see "omnitrail qr campaign list")');
@@ -127,7 +118,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.out(HELP);
     return values.help ? 0 : 2;
   }
-  const store = openSqliteStore(values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db');
+  const store = openSqliteStore(dbPathOf(values.db));
   try {
     return await guarded(() => dispatch(store, positionals, values, io));
   } finally {
@@ -137,7 +128,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
 async function dispatch(store: SqliteStore, pos: string[], v: Values, io: CliIo): Promise<number> {
   const [group, action, arg] = pos;
-  const site = await siteOf(store, v.site);
+  const site = await resolveSite(store, v.site);
   const key = group === 'campaign' || group === 'code' ? `${group} ${action ?? ''}` : group;
   switch (key) {
     case 'campaign create': {

@@ -5,6 +5,7 @@ import { MODELS } from '../attribution/models';
 import { ExplainNotFound, REPORTS, ReportParamError, formatReport, isReportName, parseReportParams, reportSite, runReport, type ReportSource } from '../reports';
 import { openSqliteStore } from '../store/sqlite/index';
 import { CliError, type CliIo } from './io';
+import { resolveSite } from './store';
 
 export const summary = 'Reports: attribution, explain, ropo, funnel, journeys, qr, vitals, channels (tables or --json)';
 
@@ -109,14 +110,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
   const store = openSqliteStore(dbPath);
   try {
-    let site = values.site ? await store.getSite(values.site) : null;
-    if (values.site && !site) throw new CliError(`no site "${values.site}" in ${dbPath}`);
-    if (!site) {
-      const sites = await store.listSites();
-      if (sites.length === 0) throw new CliError(`no site in ${dbPath}: create one with "omnitrail site create"`);
-      if (sites.length > 1) throw new CliError(`${sites.length} sites in ${dbPath}: choose one with --site (${sites.map((s) => s.id).join(', ')})`);
-      site = sites[0];
-    }
+    const site = await resolveSite(store, values.site);
     const src = store as unknown as Partial<ReportSource>;
     if (typeof src.journeys !== 'function' || typeof src.webVitals !== 'function') {
       throw new CliError('this database build has no journeys()/webVitals() reads', 1);

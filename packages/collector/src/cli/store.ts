@@ -1,5 +1,5 @@
 import { openSqliteStore, type SqliteStore } from '../store/sqlite/index';
-import type { Site } from '../store/types';
+import type { Site, Store } from '../store/types';
 import { CliError } from './io';
 
 /** The database a command works on: `--db`, else env `OMNITRAIL_DB`, else `./omnitrail.db`. */
@@ -18,16 +18,26 @@ export function dbPathOf(flag: string | undefined): string {
 export async function openForSite(db: string | undefined, siteId: string | undefined): Promise<{ store: SqliteStore; site: Site }> {
   const store = openSqliteStore(dbPathOf(db));
   try {
-    if (siteId) {
-      const s = await store.getSite(siteId);
-      if (!s) throw new CliError(`site "${siteId}" not found (see "omnitrail site list")`);
-      return { store, site: s };
-    }
-    const all = await store.listSites();
-    if (all.length === 1) return { store, site: all[0] };
-    throw new CliError(all.length === 0 ? 'no site yet: create one with "omnitrail site create"' : '--site is required (several sites exist; see "omnitrail site list")');
+    return { store, site: await resolveSite(store, siteId) };
   } catch (e) {
     await store.close();
     throw e;
   }
+}
+
+/**
+ * The site a command works on: `--site` (id or name), or the only site there is.
+ *
+ * @example
+ * const site = await resolveSite(store, values.site);
+ */
+export async function resolveSite(store: Pick<Store, 'getSite' | 'listSites'>, siteId: string | undefined): Promise<Site> {
+  const all = await store.listSites();
+  if (siteId) {
+    const s = (await store.getSite(siteId)) ?? all.find((x) => x.name === siteId);
+    if (!s) throw new CliError(`site "${siteId}" not found (see "omnitrail site list")`);
+    return s;
+  }
+  if (all.length === 1) return all[0];
+  throw new CliError(all.length === 0 ? 'no site yet: create one with "omnitrail site create"' : `--site is required: ${all.length} sites exist (${all.map((x) => x.id).join(', ')})`);
 }
