@@ -39,7 +39,7 @@ export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
   Object.assign(api, t);
   w.omnitrail = api;
   // Replayed before the automatic page view, so a queued consent() or identify() applies to it.
-  for (const c of Array.from(queued)) api(...Array.from(c));
+  for (const c of Array.from(queued)) api.apply(0, c as unknown[]);
   if (d.autoPage != 'false') trackPageviews(t);
   if (vitals && d.vitals != 'false') vitals(t);
 }

@@ -233,7 +233,8 @@ export function createTracker(o: TrackerOptions): Tracker {
       keepalive,
     }).catch(() => 0 as const);
 
-  const done = (ids: string[]) => {
+  const done = (evs: WireEvent[]) => {
+    const ids = evs.map((e) => e.messageId);
     for (const id of ids) mine.delete(id);
     return q.remove(ids);
   };
@@ -249,10 +250,14 @@ export function createTracker(o: TrackerOptions): Tracker {
     if (DEBUG_BUILD) dbg('retry in', ms | 0, 'ms');
   };
 
+  const written = async () => {
+    while (writing) await writing;
+  };
+
   /** Sends the queue batch by batch under a cross-tab lock, so two tabs never send the same event at once. */
   const drain = async () => {
     await ready;
-    while (writing) await writing;
+    await written();
     if (!granted()) return;
     if (refreshDue && (o.idRefresh ?? sameSite())) {
       refreshDue = 0;
@@ -265,20 +270,20 @@ export function createTracker(o: TrackerOptions): Tracker {
     }
     const run = async () => {
       let max = MAX_BATCH;
-      for (let evs; (evs = await q.read(max)).length; ) {
-        const ids = evs.map((e) => e.messageId);
+      // Each read waits for pending writes: events made meanwhile join this drain instead of racing it.
+      for (let evs; (await written(), evs = await q.read(max)).length; ) {
         const r = await post(evs);
         const s = r ? r.status : 0;
         if (s > 199 && s < 300) {
           fails = 0;
           if (DEBUG_BUILD) dbg('sent', evs.length, await (r as Response).json().catch(() => ''));
-          await done(ids);
+          await done(evs);
         } else if (s == 400 || s == 413 || s == 422) {
           // The request as a whole was refused: split until the poison event is alone, then drop it.
           if (evs.length > 1) max = JSON.stringify(evs).length / 2;
           else {
             if (DEBUG_BUILD) dbg('dropped a rejected event', s);
-            await done(ids);
+            await done(evs);
           }
         } else {
           if (!s || s == 408 || s == 429 || s > 499) retryLater(r);
@@ -297,7 +302,9 @@ export function createTracker(o: TrackerOptions): Tracker {
     timer = 0;
     if (running) {
       again = 1;
-      return running;
+      // The running attempt may have read the queue before this call's events were written:
+      // resolve only once they are (a page may reload right after `await flush()`).
+      return Promise.all([running, writing]).then(() => {});
     }
     return (running = drain()
       .catch((e) => {
@@ -328,7 +335,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     }
     if (evs.length)
       post(evs, true).then((r) => {
-        if (r && r.ok) done(evs.map((e) => e.messageId)).catch(() => {});
+        if (r && r.ok) done(evs).catch(() => {});
       });
   };
 
@@ -383,7 +390,7 @@ export function createTracker(o: TrackerOptions): Tracker {
   document.addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && beacon());
   // Leftovers from earlier visits go out once the page has loaded.
   if (document.readyState == 'complete') timer = setTimeout(flush, 0);
-  else addEventListener('load', () => flush());
+  else addEventListener('load', flush);
 
   return {
     page: safe((pageName?: string, properties?: Record<string, unknown>, opts?: EventOptions) => {
@@ -397,8 +404,10 @@ export function createTracker(o: TrackerOptions): Tracker {
       emit('track', { event, properties: { ...properties } }, opts),
     ),
     identify: safe((userId?: string | null, traits?: Record<string, unknown>, opts?: EventOptions) => {
-      if (userId && granted()) ls(USER_KEY, (uid = String(userId)));
-      else if (userId) uid = String(userId);
+      if (userId) {
+        uid = String(userId);
+        if (granted()) ls(USER_KEY, uid);
+      }
       emit('identify', { userId: uid, traits: { ...traits } }, opts);
     }),
     alias: safe((userId: string, previousId?: string, opts?: EventOptions) =>
