@@ -5,7 +5,6 @@ import type { Queue, QueueFactory, WireEvent } from './types';
 /** Queue keys are `[messageId, bytes]`: UUIDv7 ids sort by time, and sizes are known from keys alone. */
 type Key = [string, number];
 
-const isEventKey = (k: IDBValidKey): k is Key => Array.isArray(k);
 
 /**
  * A persistent event queue in IndexedDB (through idb-keyval), shared by all tabs of the site:
@@ -30,7 +29,7 @@ export const idbQueue: QueueFactory = (name, caps) => {
   /** One read-write transaction; resolves when it committed (idb-keyval's own pattern). */
   const write = (f: (s: IDBObjectStore) => void) => store!('readwrite', (s) => (f(s), promisifyRequest(s.transaction)));
   const read = <T>(f: (s: IDBObjectStore) => IDBRequest<T>) => store!('readonly', (s) => promisifyRequest(f(s)));
-  const eventKeys = async () => (await read((s) => s.getAllKeys())).filter(isEventKey);
+  const eventKeys = async () => (await read((s) => s.getAllKeys())).filter(Array.isArray) as Key[];
   const idb: Queue = {
     async add(events) {
       await write((s) => events.forEach((e) => s.put(e, [e.messageId, JSON.stringify(e).length])));

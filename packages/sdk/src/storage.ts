@@ -38,10 +38,10 @@ export function rootDomain(): string {
 }
 
 /** localStorage get (one argument), set (string) or remove (null); undefined when blocked. */
-export function ls(key: string, value?: string | null): string | undefined {
+export function ls(key: string, value?: string | null): string | null | undefined {
   try {
     const s = localStorage;
-    return value === undefined ? (s.getItem(key) ?? undefined) : void (value === null ? s.removeItem(key) : s.setItem(key, value));
+    return value === undefined ? s.getItem(key) : void (value === null ? s.removeItem(key) : s.setItem(key, value));
   } catch {
     // Blocked storage (Safari private mode, sandboxed iframes): memory state still works.
   }

@@ -102,7 +102,7 @@ export function createTracker(o: TrackerOptions): Tracker {
 
   /** Restores the ID from whichever copy survived (cookie, localStorage, IndexedDB) and heals the others. */
   const restore = () => {
-    const valid = (v?: string) => (v && VALID_ID.test(v) ? v : undefined);
+    const valid = (v?: string | null) => (v && VALID_ID.test(v) ? v : undefined);
     const found = valid(readCookie(ID_KEY)) || valid(ls(ID_KEY));
     uid = ls(USER_KEY) || uid;
     if (found) adopt(found);
