@@ -205,8 +205,9 @@ export function createTracker(o: TrackerOptions): Tracker {
   };
 
   const emit = (type: EventType, fields: Partial<WireEvent>, opts?: EventOptions) => {
-    // Under `denied`, only anonymous page/track counts may leave (and only with `cookieless`).
-    if (state != 'denied' || (o.cookieless && (type == 'page' || type == 'track'))) push(make(type, fields, opts));
+    // Under `denied`, only anonymous page views may leave (and only with `cookieless`): the
+    // collector's cookieless mode counts page views and refuses everything else.
+    if (state != 'denied' || (o.cookieless && type == 'page')) push(make(type, fields, opts));
   };
 
   const write = async () => {
