@@ -42,7 +42,7 @@ export interface TrackerOptions {
   consent?: ConsentState;
   /** Ignore `navigator.globalPrivacyControl` (only if your legal basis allows it). */
   ignoreGpc?: boolean;
-  /** Under `denied`, still send events without any identifier (cookieless aggregate counts). */
+  /** Under `denied`, still send page views without any identifier (cookieless aggregate page counts). */
   cookieless?: boolean;
   /** Log with an `[omnitrail]` prefix. */
   debug?: boolean;
