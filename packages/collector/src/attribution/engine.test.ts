@@ -3,21 +3,12 @@ import { fromMicros } from './apportion';
 import { attribute, type AttributionResult } from './engine';
 import type { PersonJourney, Touch } from './journey';
 import { MODELS } from './models';
+import { prng, shuffle } from '../demo/random';
 
 const DAY = 864e5;
 const T0 = Date.UTC(2026, 0, 1);
 
 /** mulberry32: tiny seeded PRNG (property tests must be reproducible). */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SOURCES: Partial<Touch>[] = [
   { utm: { source: 'google', medium: 'cpc', campaign: 'brand' } },
@@ -57,14 +48,6 @@ function randomJourneys(seed: number, persons: number): PersonJourney[] {
   return out;
 }
 
-function shuffle<T>(xs: T[], r: () => number): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 
 const range = { from: T0 + 10 * DAY, to: T0 + 40 * DAY };
 

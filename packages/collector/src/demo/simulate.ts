@@ -3,22 +3,13 @@
  * person, so every output describes the same people.
  */
 import type { Touch } from '../attribution/journey';
+import { prng } from './random';
+
+export { prng };
 
 export const DAY = 864e5;
 export const MIN = 60_000;
 export const DEMO_HOST = 'shop.example';
-
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** How a session arrived: weight, and what the landing URL / referrer carried. */
 export interface Source {

@@ -1,17 +1,8 @@
 import { expect, test } from 'vitest';
 import { withCollector } from '../test-utils/harness';
+import { prng } from '../demo/random';
 
 // Seeded PRNG (mulberry32) so a failure reproduces: the seed and iteration are in the message.
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = 20260301;
 const ITERATIONS = Number(process.env.FUZZ_N ?? 10_000);

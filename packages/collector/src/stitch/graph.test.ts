@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalLinks, groupPersons, linkKey, pairKey, stitch, type Link } from './graph';
 import type { Identifier, IdentifierKind } from './types';
+import { prng as rng, shuffle } from '../demo/random';
 
 const id = (kind: IdentifierKind, value: string): Identifier => ({ kind, value });
 const anon = (v: string) => id('anon', v);
@@ -10,23 +11,6 @@ let n = 0;
 const link = (a: Identifier, b: Identifier, ts: number, rule = 'identify'): Link => ({ a, b, source: { type: 'event', ref: `m${++n}`, ts, rule } });
 
 /** Seeded PRNG (mulberry32) so property tests are reproducible. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function shuffle<T>(xs: T[], r: () => number): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 const persons = (links: Link[]) => [...groupPersons(stitch([], links).personOf).values()].sort();
 
 describe('stitch', () => {

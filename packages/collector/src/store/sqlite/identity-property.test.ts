@@ -7,25 +7,9 @@ import { applyOrders } from '../../orders/apply';
 import type { StoredEvent } from '../core';
 import { tempDbPath } from '../../test-utils/harness';
 import { openSqliteStore, type SqliteStore } from './index';
+import { prng as rng, shuffle } from '../../demo/random';
 
 /** Seeded PRNG (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function shuffle<T>(xs: T[], r: () => number): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 1, 1);

@@ -8,6 +8,7 @@ import type { Identifier } from '../../stitch/types';
 import type { StoredEvent } from '../core';
 import { openSqliteStore, type SqliteStore } from './index';
 import { recordIdentifierSet } from './identity';
+import { prng as rng, shuffle } from '../../demo/random';
 
 const dir = mkdtempSync(join(tmpdir(), 'ot-identity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,23 +137,6 @@ describe('identity store', () => {
 });
 
 /** Seeded PRNG (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function shuffle<T>(xs: T[], r: () => number): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 
 /** A messy little shop: shared devices, reused emails, scans, handoffs, store visits, web orders. */
 function scenario(siteId: string, r: () => number): StoredEvent[] {
