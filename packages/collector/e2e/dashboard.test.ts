@@ -6,10 +6,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFirstRun } from '../src/cli/start';
 import type { RunningServer } from '../src/node/server';
+import { eventually, launchChromium } from './browser';
 
 const SDK = new URL('../../sdk/dist/omnitrail.min.js', import.meta.url).pathname;
 const SHOTS = new URL('../../../.artifacts/screenshots/', import.meta.url).pathname;
@@ -35,10 +36,7 @@ beforeAll(async () => {
   writeKey = text.match(/write key (wk_\S+)/)![1];
   base = `http://localhost:${srv.port}`;
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -46,17 +44,6 @@ afterAll(async () => {
   await srv?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Poll until `ok` (the SDK sends asynchronously); bounded, never a timed assertion. */
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 150; i++) {
-    last = await fn();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}: ${JSON.stringify(last)?.slice(0, 300)}`);
-}
 
 async function dashboardPage(): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -8,10 +8,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../src/node/index';
 import type { Profile } from '../src/routes/profiles';
+import { eventually, launchChromium } from './browser';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const SDK = new URL('../../sdk/dist/omnitrail.min.js', import.meta.url).pathname;
@@ -36,10 +37,7 @@ beforeAll(async () => {
   shop = createServer();
   await new Promise<void>((r) => shop.listen(0, '127.0.0.1', r));
   shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -48,17 +46,6 @@ afterAll(async () => {
   await collector?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Poll until `check` passes (the SDK sends asynchronously); bounded, never a timed assertion. */
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 100; i++) {
-    last = await fn();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}: ${JSON.stringify(last)?.slice(0, 500)}`);
-}
 
 describe('journey: personalised QR → web visit → handoff → store and phone orders → one profile', () => {
   it('shows one person with the scan, the visits and both offline orders', async () => {
