@@ -1,21 +1,9 @@
 import type { OrderStatus } from '../attribution/journey';
 import type { Identifier } from '../stitch/types';
-import type { OrderProduct, OrderRecord } from '../store/orders';
+import type { OrderProduct, OrderRecord, StoredOrder } from '../store/orders';
 
 /** The merged fields of an order (what `StoredOrder` holds besides keys and bookkeeping). */
-export interface MergedOrder {
-  channel: string;
-  location: string | null;
-  ts: number;
-  revenue: number;
-  currency: string | null;
-  status: OrderStatus;
-  coupon: string | null;
-  products: OrderProduct[];
-  identifiers: Identifier[];
-  qrCodes: string[];
-  sources: ('server' | 'web')[];
-}
+export type MergedOrder = Omit<StoredOrder, 'siteId' | 'orderId' | 'history' | 'createdAt' | 'updatedAt'>;
 
 const statusRank = (s: OrderStatus) => (s === 'completed' ? 0 : 1);
 const sourceRank = (s: OrderRecord['source']) => (s === 'server' ? 1 : 0);

@@ -44,7 +44,8 @@ function mixString(h: number, seed: number, s: string): number {
   return h ^ s.length;
 }
 
-function fmix(h: number): number {
+/** MurmurHash3's 32-bit finaliser: spreads every input bit over the whole word. */
+export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,3 +1,5 @@
+import { fmix } from '../key-hash';
+
 /**
  * A scalable Bloom filter over 53-bit key hashes (see `hash.ts`).
  *
@@ -27,14 +29,6 @@ interface Layer {
 function newLayer(capacity: number): Layer {
   const bits = Math.max(1024, Math.ceil((capacity * BITS_PER_KEY) / 32) * 32);
   return { capacity, count: 0, bits, words: new Uint32Array(bits / 32) };
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
 
 /**
