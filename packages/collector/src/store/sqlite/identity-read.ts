@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Conversion, OrderStatus, PersonJourney, Touch, TouchKind } from '../../attribution/journey';
-import { touchOf } from '../../stitch/touch';
+import type { Conversion, PersonJourney, Touch } from '../../attribution/journey';
 import { cleanIdentifiers, identifierKey } from '../../stitch/identifiers';
 import type { Identifier } from '../../stitch/types';
 import type { StoredEvent } from '../core';
@@ -9,6 +8,7 @@ import type { SqliteContext } from './context';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
 import { keyHash } from './hash';
+import { chunkReader, conversionOfRow, touchOfRow, type ChunkReader } from './journeys';
 import { eraseIdentifiersSync, findIdentifierSync } from './identity';
 
 /** Reads of the identity graph: persons, their events, journeys for reports. */
@@ -39,7 +39,7 @@ export function personIdOf(siteId: string, memberKeys: string[]): string {
 
 const asId = (m: { kind: string; value: string }): Identifier => ({ kind: m.kind as Identifier['kind'], value: m.value });
 
-// Prepared statements per connection and SQL text: journeys run these per person.
+// Prepared statements per connection and SQL text (profiles, goal and funnel reads run these per person).
 type AnyStmt = { all(...args: unknown[]): unknown[]; get(...args: unknown[]): unknown };
 const prepared = new WeakMap<Db, Map<string, AnyStmt>>();
 function stmt(db: Db, sql: string): AnyStmt {
@@ -98,75 +98,67 @@ function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0,
   return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
 }
 
-interface OrderRow {
-  order_id: string;
-  channel: string;
-  location: string | null;
-  ts: number;
-  revenue: number;
-  currency: string | null;
-  status: string;
+/** Goal conversions of a person: its named track events in `[from, to)` (value 1 unless `properties.value`). */
+function goalConversions(db: Db, siteId: string, members: MemberRow[], goals: string[], q: JourneyQuery): Conversion[] {
+  return personEventRows(db, siteId, members, q.from, q.to, goals).map((r) => {
+    const props = JSON.parse(r.properties) as Record<string, unknown>;
+    const value = typeof props.value === 'number' && Number.isFinite(props.value) ? props.value : 1;
+    return { id: r.message_id, ts: r.ts, value, channel: 'goal', status: 'completed' };
+  });
 }
 
-type Stmt = { get(...args: unknown[]): unknown };
-const orderStmts = new WeakMap<Db, Stmt | null>();
-function ordersStmt(db: Db) {
-  if (!orderStmts.has(db)) {
-    // The orders table belongs to the orders module; a store without it has no orders.
-    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'orders'").get();
-    orderStmts.set(db, exists ? db.prepare('SELECT order_id, channel, location, ts, revenue, currency, status FROM orders WHERE site_id = ? AND order_id = ?') : null);
-  }
-  return orderStmts.get(db)!;
+/** One person of a chunk while its rows are gathered. */
+interface Gathered {
+  members: MemberRow[];
+  touches: Touch[];
+  /** Event IDs already taken (one event can be a touch of several identifiers of the person). */
+  seen: Set<number> | null;
+  conversions: Conversion[];
 }
 
-function conversionsOf(db: Db, siteId: string, members: MemberRow[], goals: string[], q: JourneyQuery): Conversion[] {
-  const out: Conversion[] = [];
-  // Orders of every channel (orders table of store/sqlite/orders.ts), through the person's order IDs.
-  const orderStmt = ordersStmt(db);
-  for (const m of members) {
-    if (m.kind !== 'order' || !orderStmt) continue;
-    const o = orderStmt.get(siteId, m.value) as OrderRow | undefined;
-    if (!o || o.ts < q.from || o.ts >= q.to) continue;
-    const c: Conversion = { id: o.order_id, ts: o.ts, value: o.revenue, channel: o.channel, status: o.status as OrderStatus };
-    if (o.currency) c.currency = o.currency;
-    if (o.location) c.location = o.location;
-    out.push(c);
-  }
-  if (goals.length) {
-    for (const r of personEventRows(db, siteId, members, q.from, q.to, goals)) {
-      const props = JSON.parse(r.properties) as Record<string, unknown>;
-      const value = typeof props.value === 'number' && Number.isFinite(props.value) ? props.value : 1;
-      out.push({ id: r.message_id, ts: r.ts, value, channel: 'goal', status: 'completed' });
-    }
-  }
-  return out.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
-}
-
-function journeyOf(db: Db, siteId: string, members: MemberRow[], goals: string[], q: JourneyQuery): PersonJourney | null {
+/**
+ * The journeys of one chunk of persons `[first, last]`: members, touches and orders each in
+ * one query for the whole chunk (see journeys.ts); goal conversions and funnel events per
+ * person, only when asked for.
+ */
+function chunkJourneys(db: Db, reader: ChunkReader, siteId: string, first: number, last: number, goals: string[], q: JourneyQuery): PersonJourney[] {
   const touchFrom = q.from - (q.lookbackMs ?? 30 * DAY);
-  const touches: Touch[] = [];
-  const refStmt = stmt(
-    db,
-    `SELECT r.kind AS ref_kind, ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?`,
-  );
-  const seen = new Set<number>();
-  for (const m of members) {
-    for (const r of refStmt.all(m.id, touchFrom, q.to) as (EventRow & { ref_kind: TouchKind })[]) {
-      if (seen.has(r.id)) continue;
-      seen.add(r.id);
-      touches.push(touchOf(r.ref_kind, rowToEvent(r)));
+  const persons = new Map<number, Gathered>();
+  const gathered = (person: number) => {
+    let g = persons.get(person);
+    if (!g) persons.set(person, (g = { members: [], touches: [], seen: null, conversions: [] }));
+    return g;
+  };
+  for (const m of membersIn(db, siteId, first, last)) gathered(m.person).members.push(m);
+  for (const r of reader.touches(siteId, first, last, touchFrom, q.to)) {
+    const g = gathered(r.person);
+    if (g.members.length > 1) {
+      g.seen ??= new Set();
+      if (g.seen.has(r.event_id)) continue;
+      g.seen.add(r.event_id);
     }
+    g.touches.push(touchOfRow(r));
   }
-  const conversions = conversionsOf(db, siteId, members, goals, q);
-  if (touches.length === 0 && conversions.length === 0) return null;
-  touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
-  const j: PersonJourney = { personId: personIdOf(siteId, members.map((m) => identifierKey(asId(m)))), touches, conversions };
-  if (q.events) {
-    j.events = personEventRows(db, siteId, members.filter((m) => m.kind === 'anon' || m.kind === 'user'), touchFrom, q.to)
-      .filter((r) => r.type === 'track' && r.event && r.bot === 0)
-      .map((r) => ({ name: r.event!, ts: r.ts }));
+  for (const o of reader.orders(siteId, first, last, q.from, q.to)) gathered(o.person).conversions.push(conversionOfRow(o));
+  const out: PersonJourney[] = [];
+  for (const { members, touches, conversions } of persons.values()) {
+    if (goals.length) conversions.push(...goalConversions(db, siteId, members, goals, q));
+    if (touches.length === 0 && conversions.length === 0) continue;
+    touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
+    conversions.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+    const j: PersonJourney = { personId: personIdOf(siteId, members.map((m) => identifierKey(asId(m)))), touches, conversions };
+    if (q.events) {
+      j.events = personEventRows(db, siteId, members.filter((m) => m.kind === 'anon' || m.kind === 'user'), touchFrom, q.to)
+        .filter((r) => r.type === 'track' && r.event && r.bot === 0)
+        .map((r) => ({ name: r.event!, ts: r.ts }));
+    }
+    out.push(j);
   }
-  return j;
+  return out;
+}
+
+function membersIn(db: Db, siteId: string, first: number, last: number): MemberRow[] {
+  return stmt(db, 'SELECT id, kind, value, person FROM identity_ids WHERE site_id = ? AND person >= ? AND person <= ? ORDER BY person').all(siteId, first, last) as MemberRow[];
 }
 
 /**
@@ -209,24 +201,15 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
       const goals = q.goals ?? (Array.isArray(settings.goals) ? settings.goals.filter((g): g is string => typeof g === 'string') : []);
       const chunk = Math.max(1, q.chunkSize ?? 500);
       const nextPersons = db.prepare('SELECT DISTINCT person FROM identity_ids WHERE site_id = ? AND person > ? ORDER BY person LIMIT ?').pluck();
-      const membersIn = db.prepare('SELECT id, kind, value, person FROM identity_ids WHERE site_id = ? AND person >= ? AND person <= ? ORDER BY person');
+      const reader = chunkReader(db);
       let after = -1;
       for (;;) {
         // Keyset pagination over persons: each chunk is read in one short burst, never all rows.
         const persons = nextPersons.all(siteId, after, chunk) as number[];
         if (persons.length === 0) return;
+        const first = persons[0];
         after = persons[persons.length - 1];
-        const rows = membersIn.all(siteId, persons[0], after) as MemberRow[];
-        const batch: PersonJourney[] = [];
-        let i = 0;
-        while (i < rows.length) {
-          let k = i;
-          while (k < rows.length && rows[k].person === rows[i].person) k++;
-          const j = journeyOf(db, siteId, rows.slice(i, k), goals, q);
-          if (j) batch.push(j);
-          i = k;
-        }
-        for (const j of batch) yield j;
+        for (const j of chunkJourneys(db, reader, siteId, first, after, goals, q)) yield j;
         // Let other requests run between chunks (the reads are synchronous).
         await new Promise((r) => setImmediate(r));
       }

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conversion, OrderStatus, PersonJourney, Touch, TouchKind } from '../../attribution/journey';
+import { seedDemo } from '../../cli/demo-seed';
+import { identifierKey } from '../../stitch/identifiers';
+import { touchOf } from '../../stitch/touch';
+import type { Identifier } from '../../stitch/types';
+import { tempDbPath } from '../../test-utils/harness';
+import type { StoredEvent } from '../core';
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
+import { personIdOf } from './identity-read';
+import { openSqliteStore, type SqliteStore } from './index';
+
+const NOW = Date.UTC(2026, 2, 31);
+const DAY = 86_400_000;
+
+/**
+ * The oracle: journeys as they were read before the chunked reader — per person, every
+ * touch event parsed in full (`rowToEvent`) and turned into a touch by `touchOf`; orders
+ * looked up one by one. The chunked reader must give exactly this, byte for byte.
+ */
+function oracle(store: SqliteStore, siteId: string, from: number, to: number, lookbackMs: number): string[] {
+  const { db } = store;
+  const persons = db.prepare('SELECT DISTINCT person FROM identity_ids WHERE site_id = ? ORDER BY person').pluck().all(siteId) as number[];
+  const members = db.prepare('SELECT id, kind, value FROM identity_ids WHERE site_id = ? AND person = ?');
+  const refs = db.prepare(`SELECT r.kind AS ref_kind, ${EVENT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?`);
+  const order = db.prepare('SELECT order_id, channel, location, ts, revenue, currency, status FROM orders WHERE site_id = ? AND order_id = ?');
+  const out: string[] = [];
+  for (const p of persons) {
+    const ms = members.all(siteId, p) as { id: number; kind: Identifier['kind']; value: string }[];
+    const touches: Touch[] = [];
+    const seen = new Set<number>();
+    for (const m of ms) {
+      for (const r of refs.all(m.id, from - lookbackMs, to) as (EventRow & { ref_kind: TouchKind })[]) {
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        touches.push(touchOf(r.ref_kind, rowToEvent(r)));
+      }
+    }
+    const conversions: Conversion[] = [];
+    for (const m of ms.filter((x) => x.kind === 'order')) {
+      const o = order.get(siteId, m.value) as { order_id: string; channel: string; location: string | null; ts: number; revenue: number; currency: string | null; status: OrderStatus } | undefined;
+      if (!o || o.ts < from || o.ts >= to) continue;
+      const c: Conversion = { id: o.order_id, ts: o.ts, value: o.revenue, channel: o.channel, status: o.status };
+      if (o.currency) c.currency = o.currency;
+      if (o.location) c.location = o.location;
+      conversions.push(c);
+    }
+    if (!touches.length && !conversions.length) continue;
+    touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
+    conversions.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+    const j: PersonJourney = { personId: personIdOf(siteId, ms.map((m) => identifierKey(m))), touches, conversions };
+    out.push(JSON.stringify(j));
+  }
+  return out;
+}
+
+async function read(store: SqliteStore, siteId: string, q: { from: number; to: number; lookbackMs: number; chunkSize?: number }): Promise<string[]> {
+  const out: string[] = [];
+  for await (const j of store.journeys(siteId, q)) out.push(JSON.stringify(j));
+  return out;
+}
+
+let seq = 0;
+function ev(siteId: string, p: Partial<StoredEvent>): StoredEvent {
+  return {
+    siteId, messageId: `edge${++seq}`, type: 'page', event: null, anonymousId: null, userId: null, timestamp: NOW - 5 * DAY + seq,
+    originalTimestamp: null, receivedAt: 0, sentAt: null, consent: 'granted', bot: false, ua: null, country: null,
+    context: {}, properties: {}, traits: {}, ...p,
+  };
+}
+/** A session-start page context with the given parts. */
+const session = (c: Record<string, unknown>) => ({ ...c, omnitrail: { sessionStart: true, ...(c.omnitrail as object | undefined) } });
+
+describe('store.journeys: chunked, set-based read', () => {
+  let store: SqliteStore;
+  let siteId: string;
+  beforeAll(async () => {
+    store = openSqliteStore(tempDbPath(), { flushMs: 1 });
+    const created = await store.createSite({ name: 'Demo', origins: ['https://shop.example', 'http://localhost:8787'] });
+    siteId = created.site.id;
+    await seedDemo(store, created, { persons: 150, now: NOW, seed: 11, days: 45 });
+    // Shapes the generator never sends, which touchOf must see exactly as in the full event:
+    // missing, null, non-string and non-object fields, `campaign.campaign` instead of `name`,
+    // click IDs, URLs it cannot parse, numeric and boolean-like properties.
+    await store.appendEvents([
+      ev(siteId, { anonymousId: 'edge-a', context: session({ campaign: { source: 'Google', medium: 'cpc', campaign: 'x', term: '', content: null, source_platform: 'sa360' }, page: { url: 'https://Shop.Example:8443/p?q=1', referrer: 'https://www.google.com/' }, omnitrail: { clickIds: { gclid: 'G1' } } }) }),
+      ev(siteId, { anonymousId: 'edge-a', context: session({ campaign: 'not-an-object', page: { url: 'not a url', referrer: '' }, omnitrail: { clickIds: {} } }) }),
+      ev(siteId, { anonymousId: 'edge-a', context: session({ page: 'a string', omnitrail: { clickIds: 'text' } }) }),
+      ev(siteId, { anonymousId: 'edge-a', context: session({ campaign: { name: 'n', campaign: 'c', source: 7 }, page: { url: 'HTTP://[::1]:80/x', referrer: null } }) }),
+      ev(siteId, { anonymousId: 'edge-a', type: 'track', event: 'Offline Touchpoint', properties: { touchpoint_type: null, identifiers: { loyaltyId: 'EDGE-L1' } } }),
+      ev(siteId, { anonymousId: 'edge-a', type: 'track', event: 'Offline Touchpoint', properties: { touchpoint_type: 'phone_call', location: 42, identifiers: { loyaltyId: 'EDGE-L1' } } }),
+      ev(siteId, { type: 'track', event: 'QR Code Scanned', properties: { scan_token: 'edge-tok', code: 123, campaign_id: null, personalised: 'true', campaign_name: '' } }),
+      ev(siteId, { anonymousId: 'edge-b', context: session({ omnitrail: { scanToken: 'edge-tok' }, page: { url: 'https://shop.example/' } }) }),
+      ev(siteId, { type: 'track', event: 'QR Code Scanned', properties: { scan_token: 'edge-tok2', code: 'Q2', campaign_id: 'c', personalised: true, campaign_name: 'Spring "quoted" ünïcode' } }),
+      ev(siteId, { anonymousId: 'edge-b', type: 'track', event: 'Handoff Code Issued', properties: { code: 'EDGE01' } }),
+      // A bot's session is no touch.
+      ev(siteId, { anonymousId: 'edge-bot', bot: true, context: session({ campaign: { source: 'bot' } }) }),
+    ]);
+    await store.flush();
+  }, 60_000);
+  afterAll(() => store.close());
+
+  it('gives exactly the journeys of a full per-event read, for every chunk size and date range', async () => {
+    const ranges = [
+      { from: NOW - 30 * DAY, to: NOW, lookbackMs: 30 * DAY },
+      { from: NOW - 10 * DAY, to: NOW - 3 * DAY, lookbackMs: 2 * DAY },
+      { from: 0, to: NOW + DAY, lookbackMs: 0 },
+    ];
+    for (const q of ranges) {
+      const want = oracle(store, siteId, q.from, q.to, q.lookbackMs);
+      expect(want.length).toBeGreaterThan(20);
+      for (const chunkSize of [1, 7, 500]) expect(await read(store, siteId, { ...q, chunkSize })).toEqual(want);
+    }
+  });
+
+  it('reads the edge-case touches as touchOf reads the full events', async () => {
+    const all = (await read(store, siteId, { from: 0, to: NOW + DAY, lookbackMs: 0 })).map((s) => JSON.parse(s) as PersonJourney);
+    const edge = all.flatMap((j) => j.touches).filter((t) => t.messageId.startsWith('edge'));
+    // 4 sessions of edge-a, 2 touchpoints, 2 scans, edge-b's session and handoff; no bot session.
+    expect(edge).toHaveLength(10);
+    expect(edge.find((t) => t.messageId === 'edge1')).toEqual({
+      ts: expect.any(Number), kind: 'session', messageId: 'edge1',
+      utm: { source: 'Google', medium: 'cpc', campaign: 'x', source_platform: 'sa360' },
+      referrer: 'https://www.google.com/', pageHost: 'shop.example:8443', clickIds: { gclid: 'G1' },
+    });
+    expect(edge.find((t) => t.messageId === 'edge7')).toMatchObject({ kind: 'qr', qr: { code: '123', campaignId: '', personalised: false } });
+    expect(edge.find((t) => t.messageId === 'edge5')).toMatchObject({ kind: 'offline', offline: { type: 'custom' } });
+  });
+
+  it('leaves persons without touches or conversions in range out', async () => {
+    const q = { from: NOW + 10 * DAY, to: NOW + 20 * DAY, lookbackMs: 0 };
+    expect(await read(store, siteId, q)).toEqual([]);
+  });
+});
