@@ -1,7 +1,7 @@
 // An SPA tracked with the tree-shakable SDK: one tracker instance, page views on every
 // client-side navigation, the IndexedDB queue (events survive offline and reloads) and web
 // vitals — each an explicit import, so the bundle carries only what is used.
-import { createTracker, trackPageviews } from '@omnitrail/sdk';
+import { createTracker, handoffCode, keepalive, scanToken, sessions, trackPageviews } from '@omnitrail/sdk';
 import { idbQueue } from '@omnitrail/sdk/queue';
 import { trackVitals } from '@omnitrail/sdk/vitals';
 import { routes, render } from './router';
@@ -10,6 +10,8 @@ const tracker = createTracker({
   writeKey: import.meta.env.VITE_OMNITRAIL_WRITE_KEY ?? 'YOUR_WRITE_KEY',
   endpoint: import.meta.env.VITE_OMNITRAIL_ENDPOINT ?? 'http://localhost:8787',
   queue: idbQueue,
+  // Opt-in: sessions + campaign/click IDs (attribution), page-hide delivery, QR scan tokens.
+  plugins: [sessions(), keepalive(), scanToken()],
 });
 trackPageviews(tracker); // the first page view now, then one per pushState/popstate
 trackVitals(tracker);
@@ -43,7 +45,7 @@ addEventListener('popstate', show);
 show();
 
 // The handoff code joins this browser to a phone or store purchase.
-tracker.handoffCode().then(
+handoffCode(tracker).then(
   (h) => (document.getElementById('handoff')!.textContent = `Quote ${h.display} in store or on the phone.`),
   () => {},
 );

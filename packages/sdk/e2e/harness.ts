@@ -39,11 +39,12 @@ export function pageHtml(kind: PageKind | 'vitals', collector: string, writeKey:
     return `<!doctype html><html><head><title>ESM page</title>
 <script type="importmap">{"imports":{"idb-keyval":"/nm/idb-keyval.js","web-vitals":"/nm/web-vitals.js"}}</script>
 <script type="module">
-import { createTracker, trackPageviews } from '/dist/index.js';
+import { createTracker, trackPageviews, sessions, keepalive, idRefresh, scanToken, handoffCode } from '/dist/index.js';
 import { idbQueue } from '/dist/queue.js';
-const tracker = createTracker({ writeKey: ${JSON.stringify(writeKey)}, endpoint: ${JSON.stringify(collector)}, queue: idbQueue, flushDelay: 200 });
+const tracker = createTracker({ writeKey: ${JSON.stringify(writeKey)}, endpoint: ${JSON.stringify(collector)}, queue: idbQueue, flushDelay: 200,
+  plugins: [sessions(), keepalive(), idRefresh(), scanToken()] });
 trackPageviews(tracker);
-window.t = (m, ...a) => tracker[m](...a);
+window.t = (m, ...a) => (m === 'handoffCode' ? handoffCode(tracker) : tracker[m](...a));
 window.sdkReady = true;
 </script></head><body>${host}</body></html>`;
   }

@@ -82,5 +82,5 @@ it('turns vitals off with data-vitals="false" and cookieless on with data-cookie
 
 it('a missing write key is a clear error', () => {
   scriptTag({});
-  expect(() => boot(memoryQueue)).toThrow('[omnitrail] writeKey is required');
+  expect(() => boot(memoryQueue)).toThrow('[omnitrail] writeKey and an absolute endpoint URL are required');
 });

@@ -1,14 +1,23 @@
 import type { ConsentState } from '@omnitrail/schema';
+import { handoffCode } from './handoff';
+import { idRefresh } from './id-refresh';
+import { keepalive } from './keepalive';
 import { trackPageviews } from './pageviews';
+import { scanToken } from './scan-token';
+import { sessions } from './sessions';
 import { createTracker } from './tracker';
-import type { QueueFactory, Tracker } from './types';
+import type { HandoffResponse, QueueFactory, Tracker } from './types';
 
 /** The pre-load stub of the snippet: a function whose calls wait in `q`. */
-type Stub = ((...a: unknown[]) => unknown) & { q?: ArrayLike<unknown>[] } & Partial<Tracker>;
+type Stub = ((...a: unknown[]) => unknown) & { q?: ArrayLike<unknown>[] } & Partial<ScriptApi>;
+
+/** `window.omnitrail`: the tracker's methods, plus `handoffCode()` (every plugin is on). */
+type ScriptApi = Tracker & { handoffCode(): Promise<HandoffResponse> };
 
 /**
  * Script-tag start-up: reads `data-*` attributes of its own `<script>`, creates the tracker,
- * replays calls the snippet's stub queued before the script arrived (in order), then exposes
+ * with every plugin (the wire format the collector's stitching expects: sessions, campaign, click
+ * IDs, scan token), replays calls the snippet's stub queued before the script arrived (in order), then exposes
  * `window.omnitrail` both as `omnitrail('track', …)` and `omnitrail.track(…)`.
  *
  * Attributes: `data-write-key` (required), `data-endpoint` (default: the script's origin),
@@ -30,10 +39,12 @@ export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
     cookieless: on(d.cookieless),
     debug: on(d.debug),
     queue,
-  });
+    plugins: [sessions(), keepalive(), idRefresh(), scanToken()],
+  }) as ScriptApi;
+  t.handoffCode = () => handoffCode(t);
   const queued = (w.omnitrail && w.omnitrail.q) || [];
   const api: Stub = (m, ...a) => {
-    const f = t[m as keyof Tracker] as ((...x: unknown[]) => unknown) | undefined;
+    const f = t[m as keyof ScriptApi] as ((...x: unknown[]) => unknown) | undefined;
     if (typeof f == 'function') return f(...a);
   };
   Object.assign(api, t);

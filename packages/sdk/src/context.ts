@@ -1,23 +1,20 @@
 import type { CampaignContext } from '@omnitrail/schema';
 
-/** Advertising click IDs kept from the landing URL. */
-export const CLICK_IDS = ['gclid', 'gbraid', 'wbraid', 'fbclid', 'msclkid', 'ttclid', 'li_fat_id', 'twclid'];
-
-/** UTM parameters → Segment's `context.campaign` keys (`utm_campaign` is `name`). */
-const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
+/**
+ * UTM parameters (→ Segment's `context.campaign` keys, `utm_campaign` as `name`) and the
+ * advertising click IDs kept from the landing URL (gclid, gbraid, wbraid, fbclid, msclkid, ttclid,
+ * li_fat_id, twclid): one pattern, so the query string is walked once.
+ */
+const PARAM = /^(?:utm_(source|medium|campaign|term|content)|gclid|gbraid|wbraid|fbclid|msclkid|ttclid|li_fat_id|twclid)$/;
 
 /** Campaign and click IDs of a query string, and a key that changes when either does. */
 export function campaignOf(search: string): [campaign: CampaignContext | undefined, clickIds: Record<string, string> | undefined, key: string] {
-  const p = new URLSearchParams(search);
   const c: Record<string, string> = {};
   const ids: Record<string, string> = {};
-  for (const k of UTM) {
-    const v = p.get('utm_' + k);
-    if (v) c[k == 'campaign' ? 'name' : k] = v;
-  }
-  for (const k of CLICK_IDS) {
-    const v = p.get(k);
-    if (v) ids[k] = v;
+  for (const [k, v] of new URLSearchParams(search)) {
+    const m = v && PARAM.exec(k);
+    // `??=`: the first value of a repeated parameter wins, as with URLSearchParams.get().
+    if (m) (m[1] ? c : ids)[m[1] == 'campaign' ? 'name' : m[1] || k] ??= v;
   }
   const key = JSON.stringify([c, ids]);
   return key != '[{},{}]' ? [c, ids, key] : [undefined, undefined, ''];

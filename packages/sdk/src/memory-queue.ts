@@ -8,8 +8,7 @@ export type Sized = [event: WireEvent, bytes: number];
  * Shared by the memory and IndexedDB queues so both count the same way.
  */
 export function overCap(sizes: number[], caps: QueueCaps): number {
-  let bytes = 0;
-  for (const s of sizes) bytes += s;
+  let bytes = sizes.reduce((a, b) => a + b, 0);
   let drop = 0;
   while (sizes.length - drop > caps.maxEvents || bytes > caps.maxBytes) bytes -= sizes[drop++];
   return drop;
@@ -19,7 +18,7 @@ export function overCap(sizes: number[], caps: QueueCaps): number {
 export function fitting(sizes: number[], maxBytes: number): number {
   let n = 0;
   for (let bytes = 0; n < sizes.length && (bytes += sizes[n]) <= maxBytes; n++);
-  return n || Math.min(1, sizes.length);
+  return n || +!!sizes.length;
 }
 
 /**
@@ -32,25 +31,22 @@ export function fitting(sizes: number[], maxBytes: number): number {
 export const memoryQueue: QueueFactory = (_name, caps) => {
   let items: Sized[] = [];
   const meta: Record<string, string | undefined> = {};
+  const sizes = () => items.map((i) => i[1]);
   return {
     async add(events) {
       for (const e of events) items.push([e, JSON.stringify(e).length]);
-      const drop = overCap(items.map((i) => i[1]), caps);
+      const drop = overCap(sizes(), caps);
       items = items.slice(drop);
       return drop;
     },
-    async read(maxBytes) {
-      return items.slice(0, fitting(items.map((i) => i[1]), maxBytes)).map((i) => i[0]);
-    },
+    read: async (maxBytes) => items.slice(0, fitting(sizes(), maxBytes)).map((i) => i[0]),
     async remove(ids) {
       items = items.filter((i) => !ids.includes(i[0].messageId));
     },
     async clear() {
       items = [];
     },
-    async get(key) {
-      return meta[key];
-    },
+    get: async (key) => meta[key],
     async set(key, value) {
       meta[key] = value;
     },

@@ -15,7 +15,7 @@ afterEach(() => {
 
 it('records the landing page and every SPA navigation, once per URL, with the previous page as referrer', async () => {
   const calls = mockFetch();
-  const t = createTracker({ writeKey: key(), endpoint: 'https://t.shop.example', idRefresh: false, flushDelay: 60_000 });
+  const t = createTracker({ writeKey: key(), endpoint: 'https://t.shop.example', flushDelay: 60_000 });
   stop = trackPageviews(t);
   history.pushState({}, '', '/products');
   history.replaceState({ scroll: 1 }, '', '/products'); // state only, same URL: not a page view
@@ -41,7 +41,7 @@ it('records the landing page and every SPA navigation, once per URL, with the pr
 
 it('restores history and stops on the returned function', async () => {
   const calls = mockFetch();
-  const t = createTracker({ writeKey: key(), endpoint: 'https://t.shop.example', idRefresh: false, flushDelay: 60_000 });
+  const t = createTracker({ writeKey: key(), endpoint: 'https://t.shop.example', flushDelay: 60_000 });
   const push = history.pushState;
   const off = trackPageviews(t);
   expect(history.pushState).not.toBe(push);

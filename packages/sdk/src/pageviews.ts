@@ -20,14 +20,12 @@ export function trackPageviews(tracker: Tracker): () => void {
   const h = history;
   const originals = [h.pushState, h.replaceState];
   // Patch the instance, not History.prototype, so other code on the page is untouched.
-  h.pushState = function (...a) {
-    originals[0].apply(this, a);
-    check();
-  };
-  h.replaceState = function (...a) {
-    originals[1].apply(this, a);
-    check();
-  };
+  originals.forEach((f, i) => {
+    h[i ? 'replaceState' : 'pushState'] = function (this: History, ...a: Parameters<History['pushState']>) {
+      f.apply(this, a);
+      check();
+    };
+  });
   addEventListener('popstate', check);
   addEventListener('hashchange', check);
   tracker.page();

@@ -1,6 +1,6 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import { fitting, memoryQueue, overCap } from './memory-queue';
-import type { Queue, QueueFactory, WireEvent } from './types';
+import type { Queue, QueueFactory } from './types';
 
 /** Queue keys are `[messageId, bytes]`: UUIDv7 ids sort by time, and sizes are known from keys alone. */
 type Key = [string, number];
@@ -20,34 +20,34 @@ type Key = [string, number];
 export const idbQueue: QueueFactory = (name, caps) => {
   const memory = memoryQueue(name, caps);
   let store: UseStore | undefined;
+  /** Every event key: arrays sort after the string keys of the small values (IndexedDB key order). */
+  let events: IDBKeyRange | undefined;
   try {
     store = createStore(name, 'q');
+    events = IDBKeyRange.lowerBound([]);
   } catch {
-    // `indexedDB` itself throws (blocked by policy): memory only.
+    // `indexedDB` itself throws (blocked by policy), or is missing: memory only.
   }
-  let broken = !store;
+  let broken = !events;
   /** One read-write transaction; resolves when it committed (idb-keyval's own pattern). */
   const write = (f: (s: IDBObjectStore) => void) => store!('readwrite', (s) => (f(s), promisifyRequest(s.transaction)));
   const read = <T>(f: (s: IDBObjectStore) => IDBRequest<T>) => store!('readonly', (s) => promisifyRequest(f(s)));
-  const eventKeys = async () => (await read((s) => s.getAllKeys())).filter(Array.isArray) as Key[];
+  const eventKeys = () => read((s) => s.getAllKeys(events)) as Promise<Key[]>;
   const idb: Queue = {
-    async add(events) {
-      await write((s) => events.forEach((e) => s.put(e, [e.messageId, JSON.stringify(e).length])));
+    async add(evs) {
+      await write((s) => evs.forEach((e) => s.put(e, [e.messageId, JSON.stringify(e).length])));
       const all = await eventKeys();
       const drop = overCap(all.map((k) => k[1]), caps);
-      if (drop) await write((s) => all.slice(0, drop).forEach((k) => s.delete(k)));
+      if (drop) await write((s) => s.delete(IDBKeyRange.bound([], all[drop - 1])));
       return drop;
     },
     async read(maxBytes) {
       const all = await eventKeys();
-      const some = all.slice(0, fitting(all.map((k) => k[1]), maxBytes));
-      return (await store!('readonly', (s) => Promise.all(some.map((k) => promisifyRequest<WireEvent>(s.get(k)))))).filter(Boolean);
+      // `fitting` is 0 only for an empty queue, where getAll's "0 = no limit" returns nothing anyway.
+      return read((s) => s.getAll(events, fitting(all.map((k) => k[1]), maxBytes)));
     },
-    async remove(ids) {
-      const gone = new Set(ids);
-      const all = await eventKeys();
-      await write((s) => all.forEach((k) => gone.has(k[0]) && s.delete(k)));
-    },
+    // A key is [messageId, bytes]: [id] < [id, bytes] < [id, []], so one range per event, no key lookup.
+    remove: (ids) => write((s) => ids.forEach((id) => s.delete(IDBKeyRange.bound([id], [id, []])))),
     clear: () => write((s) => s.clear()),
     get: (key) => read((s) => s.get(key)),
     set: (key, value) => write((s) => (value === undefined ? s.delete(key) : s.put(value, key))),

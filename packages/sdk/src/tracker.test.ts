@@ -2,12 +2,19 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WireEvent } from '@omnitrail/schema';
 import { createTracker } from './tracker';
 import { idbQueue } from './queue';
+import { handoffCode } from './handoff';
+import { idRefresh } from './id-refresh';
+import { keepalive } from './keepalive';
+import { scanToken } from './scan-token';
+import { sessions } from './sessions';
 import { key, mockFetch, okFor, resetKeys, sent, visit, wipeDevice } from './test-helpers';
 import type { TrackerOptions } from './types';
 
 const ENDPOINT = 'https://t.shop.example';
 const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const make = (o: Partial<TrackerOptions> = {}) => createTracker({ writeKey: key(), endpoint: ENDPOINT, flushDelay: 60_000, idRefresh: false, ...o });
+/** Every plugin but idRefresh: the script tag's wire format (idRefresh has its own tests). */
+const plugins = () => [sessions(), keepalive(), scanToken()];
+const make = (o: Partial<TrackerOptions> = {}) => createTracker({ writeKey: key(), endpoint: ENDPOINT, flushDelay: 60_000, plugins: plugins(), ...o });
 
 beforeEach(() => {
   resetKeys();
@@ -262,8 +269,8 @@ describe('createTracker: identity and sessions', () => {
   it('shares the session across tabs (two trackers) through localStorage', () => {
     mockFetch();
     const writeKey = key();
-    const a = createTracker({ writeKey, endpoint: ENDPOINT });
-    const b = createTracker({ writeKey, endpoint: ENDPOINT });
+    const a = createTracker({ writeKey, endpoint: ENDPOINT, plugins: [sessions()] });
+    const b = createTracker({ writeKey, endpoint: ENDPOINT, plugins: [sessions()] });
     a.track('x');
     b.track('y');
     const s = JSON.parse(localStorage.getItem('ot_ses')!);
@@ -423,7 +430,7 @@ describe('createTracker: consent', () => {
   it('withdrawing consent erases the ID, user, session and queue from the device', async () => {
     const calls = mockFetch(() => new Response('{}', { status: 503 }));
     const writeKey = key();
-    const t = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, flushDelay: 60_000 });
+    const t = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, flushDelay: 60_000, plugins: plugins() });
     t.identify('cust-1');
     t.track('queued');
     await t.flush();
@@ -440,7 +447,7 @@ describe('createTracker: consent', () => {
 
 describe('createTracker: robustness', () => {
   it('throws a clear error on misuse at init', () => {
-    expect(() => createTracker(undefined as unknown as TrackerOptions)).toThrow('[omnitrail] writeKey is required');
+    expect(() => createTracker(undefined as unknown as TrackerOptions)).toThrow('[omnitrail] writeKey and an absolute endpoint URL are required');
     expect(() => createTracker({ writeKey: '', endpoint: ENDPOINT })).toThrow(/writeKey/);
     expect(() => createTracker({ writeKey: 'k', endpoint: '/relative' })).toThrow(/endpoint/);
   });
@@ -478,7 +485,7 @@ describe('createTracker: robustness', () => {
       c.url.includes('/v1/handoff') ? Response.json({ code: 'K7M2QX', display: 'K7M-2QX', expiresAt: '2026-01-01T00:00:00Z' }) : okFor(c),
     );
     const t = make({ writeKey: key('wk_h') });
-    await expect(t.handoffCode()).resolves.toEqual({ code: 'K7M2QX', display: 'K7M-2QX', expiresAt: '2026-01-01T00:00:00Z' });
+    await expect(handoffCode(t)).resolves.toEqual({ code: 'K7M2QX', display: 'K7M-2QX', expiresAt: '2026-01-01T00:00:00Z' });
     const call = calls.find((c) => c.url.includes('/v1/handoff'))!;
     expect(call.url).toBe('https://t.shop.example/v1/handoff?writeKey=wk_h');
     expect(call.init.method).toBe('POST');
@@ -487,13 +494,13 @@ describe('createTracker: robustness', () => {
 
   it('handoffCode() rejects with a clear error when the collector cannot issue one, or without consent', async () => {
     mockFetch(() => Response.json({ error: 'not_found', message: 'No route for POST /v1/handoff' }, { status: 404 }));
-    await expect(make().handoffCode()).rejects.toThrow('[omnitrail] handoff code unavailable: No route for POST /v1/handoff');
-    await expect(make({ consent: 'pending' }).handoffCode()).rejects.toThrow(/consent/);
+    await expect(handoffCode(make())).rejects.toThrow('[omnitrail] handoff code unavailable: No route for POST /v1/handoff');
+    await expect(handoffCode(make({ consent: 'pending' }))).rejects.toThrow(/consent/);
   });
 
   it('asks a same-site collector to re-set the ID cookie once per session (Safari ITP)', async () => {
     const calls = mockFetch((c) => (c.url.includes('/v1/id') ? new Response(null, { status: 204 }) : okFor(c)));
-    const t = make({ writeKey: key('wk_itp'), idRefresh: undefined });
+    const t = make({ writeKey: key('wk_itp'), plugins: [sessions(), idRefresh()] });
     t.page();
     t.track('x');
     await t.flush();
@@ -504,7 +511,7 @@ describe('createTracker: robustness', () => {
     expect(refresh[0].init.credentials).toBe('include');
     expect(refresh[0].body).toEqual({ anonymousId: t.anonymousId(), domain: 'shop.example' });
     const other = mockFetch();
-    const cross = createTracker({ writeKey: key(), endpoint: 'https://collector.vendor.example' });
+    const cross = createTracker({ writeKey: key(), endpoint: 'https://collector.vendor.example', plugins: [sessions(), idRefresh()] });
     cross.track('y');
     await cross.flush();
     expect(other.filter((c) => c.url.includes('/v1/id'))).toHaveLength(0);

@@ -52,18 +52,50 @@ export interface TrackerOptions {
   maxEvents?: number;
   /** Queue cap by bytes of JSON; default 1 MB. */
   maxBytes?: number;
-  /** Session inactivity timeout in ms; default 30 minutes. */
-  sessionTimeout?: number;
   /** Delay between an event and its send, to batch bursts; default 1000 ms. */
   flushDelay?: number;
   /** Cookie domain; default: the registrable domain, found by probing. */
   cookieDomain?: string;
   /**
-   * Ask the collector to re-set the ID cookie from the server (Safari ITP caps script-set
-   * cookies at 7 days). Default: on when the collector is on the same registrable domain.
+   * Opt-in features, e.g. `[sessions(), keepalive(), idRefresh(), scanToken()]`: each is a named
+   * export, so a bundle carries only the ones it lists. The script-tag builds use all of them.
    */
-  idRefresh?: boolean;
+  plugins?: Plugin[];
 }
+
+/**
+ * The inside of one tracker, handed to its plugins. Internal: only the SDK's own plugins use it,
+ * and `_` names are shortened by the minifier (so it costs the core almost nothing).
+ */
+export interface Core {
+  /** The options the tracker was made with. */
+  _o: TrackerOptions;
+  /** Called with each new event and its `context.omnitrail`: plugins add context (sessions, campaign, scan token). */
+  _enrich?(event: WireEvent, om: Record<string, unknown>): void;
+  /** True under `granted` consent (the only state that may touch the device). */
+  _granted(): boolean;
+  /** The current anonymous ID. */
+  _aid(): string;
+  /** Resolves once the stored anonymous ID was restored (it may replace the first one). */
+  _ready: Promise<unknown>;
+  /** The cookie domain, once the ID was first stored. */
+  _domain?: string;
+  /** POSTs `body` as text/plain JSON to `{endpoint}/v1/{path}?writeKey=…`. */
+  _send(path: string, body: unknown, init?: RequestInit): Promise<Response>;
+  /** Sends a batch; resolves with the response, or 0 on a network error (never rejects). */
+  _post(batch: WireEvent[], keepalive?: boolean): Promise<Response | 0>;
+  /** Deletes acknowledged (or permanently rejected) events from the queue. */
+  _done(events: WireEvent[]): Promise<void>;
+  /** Called when a consented event enters this tab's queue (before it is written). */
+  _pushed?(event: WireEvent): void;
+  /** Called after a queue write completed. */
+  _written?(): void;
+  /** Called on `reset()` and when consent is withdrawn: forget per-visitor state. */
+  _forget?(): void;
+}
+
+/** An opt-in feature: called once by `createTracker` with the tracker's {@link Core}. */
+export type Plugin = (core: Core) => void;
 
 /** Extra fields merged into one event, e.g. `{ messageId }` to make a retry idempotent. */
 export interface EventOptions {
@@ -92,6 +124,6 @@ export interface Tracker {
   flush(): Promise<void>;
   /** The anonymous ID (undefined under `denied`). */
   anonymousId(): string | undefined;
-  /** Ask the collector for a short code bound to this visitor ("quote K7M-2QX at the till"). */
-  handoffCode(): Promise<HandoffResponse>;
+  /** Internal: the tracker's {@link Core}, for functions such as `handoffCode(tracker)`. */
+  readonly _core?: Core;
 }

@@ -1,0 +1,13 @@
+/**
+ * Chains a hook of the tracker's Core after the one already installed (another plugin's), so
+ * plugins compose in the order they are listed.
+ *
+ * @example
+ * c._forget = after(c._forget, () => (session = undefined));
+ */
+export const after =
+  <A extends unknown[]>(prev: ((...a: A) => unknown) | undefined, f: (...a: A) => unknown) =>
+  (...a: A) => {
+    prev?.(...a);
+    f(...a);
+  };

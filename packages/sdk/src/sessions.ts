@@ -1,0 +1,58 @@
+import { campaignOf } from './context';
+import { after } from './plugin';
+import { ls } from './storage';
+import type { Plugin } from './types';
+import { uuidv7 } from './uuid';
+
+const SESSION_KEY = 'ot_ses';
+
+type Session = [id: string, lastActivity: number, campaignKey: string];
+
+/**
+ * Sessions and campaigns: `context.omnitrail.sessionId` / `sessionStart` (a session ends after
+ * `timeout` ms without events, or when a new campaign arrives; the site's tabs share it through
+ * localStorage), `context.campaign` from the UTM parameters and `context.omnitrail.clickIds`
+ * (gclid, fbclid, …) of the landing URL. The collector's attribution needs all three.
+ *
+ * @example
+ * createTracker({ writeKey, endpoint, plugins: [sessions()] });
+ */
+export const sessions =
+  (timeout = 18e5): Plugin =>
+  (c) => {
+    let session: Session | undefined;
+    /** When this tab last synced the session with localStorage (shared by the tabs of the site). */
+    let synced = 0;
+    let href = '';
+    let found: ReturnType<typeof campaignOf>;
+    c._enrich = after(c._enrich, (e, om) => {
+      // Parsed once per URL: URLSearchParams costs µs per event.
+      if (href != location.href) found = campaignOf(location.search), (href = location.href);
+      const [campaign, clickIds, key] = found;
+      e.context!.campaign ??= campaign;
+      if (om.cookieless) return;
+      const now = Date.now();
+      let s = session;
+      // localStorage costs tens of µs per call in Chromium: sync at most every 5 s, and on every change.
+      const granted = c._granted();
+      const sync = granted && now - synced > 5000;
+      try {
+        if (sync) s = JSON.parse(ls(SESSION_KEY)!) || s;
+      } catch {
+        // A damaged value starts a new session.
+      }
+      const start = !s || now - s[1] > timeout || (!!key && key != s[2]);
+      session = s = start ? [uuidv7(), now, key] : [s![0], now, s![2]];
+      if (granted && (sync || start)) {
+        synced = now;
+        ls(SESSION_KEY, JSON.stringify(s));
+      }
+      om.sessionId = s[0];
+      if (start) om.sessionStart = true;
+      if (clickIds) om.clickIds = clickIds;
+    });
+    c._forget = after(c._forget, () => {
+      session = undefined;
+      ls(SESSION_KEY, null);
+    });
+  };
