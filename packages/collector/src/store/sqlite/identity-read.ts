@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Conversion, PersonJourney, Touch } from '../../attribution/journey';
+import type { Conversion, PersonJourney } from '../../attribution/journey';
 import { cleanIdentifiers, identifierKey } from '../../stitch/identifiers';
 import type { Identifier } from '../../stitch/types';
 import type { StoredEvent } from '../core';
@@ -8,7 +8,9 @@ import type { SqliteContext } from './context';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
 import { keyHash } from './hash';
-import { chunkReader, conversionOfRow, touchOfRow, type ChunkReader } from './journeys';
+import { chunkReader, type MemberRow } from './journeys';
+
+type ChunkRead = ReturnType<typeof chunkReader>;
 import { eraseIdentifiersSync, findIdentifierSync } from './identity';
 
 /** Reads of the identity graph: persons, their events, journeys for reports. */
@@ -17,12 +19,6 @@ const DAY = 86_400_000;
 /** Event columns qualified with the `e` alias (for joins with identity_refs). */
 const E_COLUMNS = EVENT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ');
 
-interface MemberRow {
-  id: number;
-  kind: string;
-  value: string;
-  person: number;
-}
 
 /**
  * Public person ID: a hash of the person's smallest identifier key, so it is the same
@@ -107,41 +103,14 @@ function goalConversions(db: Db, siteId: string, members: MemberRow[], goals: st
   });
 }
 
-/** One person of a chunk while its rows are gathered. */
-interface Gathered {
-  members: MemberRow[];
-  touches: Touch[];
-  /** Event IDs already taken (one event can be a touch of several identifiers of the person). */
-  seen: Set<number> | null;
-  conversions: Conversion[];
-}
-
 /**
- * The journeys of one chunk of persons `[first, last]`: members, touches and orders each in
- * one query for the whole chunk (see journeys.ts); goal conversions and funnel events per
- * person, only when asked for.
+ * The journeys of one chunk of persons `[first, last]` (see journeys.ts); goal conversions and
+ * funnel events per person, only when asked for.
  */
-function chunkJourneys(db: Db, reader: ChunkReader, siteId: string, first: number, last: number, goals: string[], q: JourneyQuery): PersonJourney[] {
+function chunkJourneys(db: Db, read: ChunkRead, siteId: string, first: number, last: number, goals: string[], q: JourneyQuery): PersonJourney[] {
   const touchFrom = q.from - (q.lookbackMs ?? 30 * DAY);
-  const persons = new Map<number, Gathered>();
-  const gathered = (person: number) => {
-    let g = persons.get(person);
-    if (!g) persons.set(person, (g = { members: [], touches: [], seen: null, conversions: [] }));
-    return g;
-  };
-  for (const m of membersIn(db, siteId, first, last)) gathered(m.person).members.push(m);
-  for (const r of reader.touches(siteId, first, last, touchFrom, q.to)) {
-    const g = gathered(r.person);
-    if (g.members.length > 1) {
-      g.seen ??= new Set();
-      if (g.seen.has(r.event_id)) continue;
-      g.seen.add(r.event_id);
-    }
-    g.touches.push(touchOfRow(r));
-  }
-  for (const o of reader.orders(siteId, first, last, q.from, q.to)) gathered(o.person).conversions.push(conversionOfRow(o));
   const out: PersonJourney[] = [];
-  for (const { members, touches, conversions } of persons.values()) {
+  for (const { members, touches, conversions } of read(siteId, first, last, { from: q.from, to: q.to, touchFrom })) {
     if (goals.length) conversions.push(...goalConversions(db, siteId, members, goals, q));
     if (touches.length === 0 && conversions.length === 0) continue;
     touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
@@ -155,10 +124,6 @@ function chunkJourneys(db: Db, reader: ChunkReader, siteId: string, first: numbe
     out.push(j);
   }
   return out;
-}
-
-function membersIn(db: Db, siteId: string, first: number, last: number): MemberRow[] {
-  return stmt(db, 'SELECT id, kind, value, person FROM identity_ids WHERE site_id = ? AND person >= ? AND person <= ? ORDER BY person').all(siteId, first, last) as MemberRow[];
 }
 
 /**
@@ -201,7 +166,7 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
       const goals = q.goals ?? (Array.isArray(settings.goals) ? settings.goals.filter((g): g is string => typeof g === 'string') : []);
       const chunk = Math.max(1, q.chunkSize ?? 500);
       const nextPersons = db.prepare('SELECT DISTINCT person FROM identity_ids WHERE site_id = ? AND person > ? ORDER BY person LIMIT ?').pluck();
-      const reader = chunkReader(db);
+      const read = chunkReader(db);
       let after = -1;
       for (;;) {
         // Keyset pagination over persons: each chunk is read in one short burst, never all rows.
@@ -209,7 +174,7 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
         if (persons.length === 0) return;
         const first = persons[0];
         after = persons[persons.length - 1];
-        for (const j of chunkJourneys(db, reader, siteId, first, after, goals, q)) yield j;
+        for (const j of chunkJourneys(db, read, siteId, first, after, goals, q)) yield j;
         // Let other requests run between chunks (the reads are synchronous).
         await new Promise((r) => setImmediate(r));
       }

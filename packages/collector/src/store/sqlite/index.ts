@@ -13,6 +13,7 @@ import { identityDeriver } from './identity';
 import { identityStore } from './identity-read';
 import { ordersDeriver, ordersStore } from './orders';
 import { reportsStore } from './reports';
+import { touchFieldsDeriver } from './touch-fields';
 
 export type { Deriver, SqliteContext } from './context';
 export type { Db } from './db';
@@ -25,7 +26,7 @@ export { EVENT_COLUMNS, rowToEvent, eventsOfId, hashSecret, type EventRow } from
  * Derivers run for every newly inserted event, inside its transaction, in this order.
  * Each domain adds its function here (one line), e.g. `identityDeriver, ordersDeriver`.
  */
-const derivers: readonly Deriver[] = [qrScanDeriver, identityDeriver, ordersDeriver];
+const derivers: readonly Deriver[] = [qrScanDeriver, identityDeriver, ordersDeriver, touchFieldsDeriver];
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {

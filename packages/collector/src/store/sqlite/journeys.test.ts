@@ -9,6 +9,7 @@ import type { StoredEvent } from '../core';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import { personIdOf } from './identity-read';
 import { openSqliteStore, type SqliteStore } from './index';
+import { touchFieldsBackfillSql } from './touch-fields';
 
 const NOW = Date.UTC(2026, 2, 31);
 const DAY = 86_400_000;
@@ -125,6 +126,34 @@ describe('store.journeys: chunked, set-based read', () => {
     });
     expect(edge.find((t) => t.messageId === 'edge7')).toMatchObject({ kind: 'qr', qr: { code: '123', campaignId: '', personalised: false } });
     expect(edge.find((t) => t.messageId === 'edge5')).toMatchObject({ kind: 'offline', offline: { type: 'custom' } });
+  });
+
+  it('writes touch fields at ingest exactly as the migration fills them for older data', async () => {
+    const snapshot = () => store.db.prepare('SELECT t.* FROM touch_fields t WHERE t.event_id IN (SELECT event_id FROM identity_refs) ORDER BY t.event_id').all();
+    const atIngest = snapshot();
+    // Every ref has its fields, none of another kind.
+    expect(atIngest).toHaveLength((store.db.prepare('SELECT count(DISTINCT event_id) AS n FROM identity_refs').get() as { n: number }).n);
+    expect(store.db.prepare('SELECT count(*) AS n FROM identity_refs r JOIN touch_fields t ON t.event_id = r.event_id WHERE t.kind <> r.kind').get()).toEqual({ n: 0 });
+    // No row for a bot's session.
+    expect(store.db.prepare("SELECT count(*) AS n FROM touch_fields t JOIN events e ON e.id = t.event_id WHERE e.bot = 1").get()).toEqual({ n: 0 });
+    store.db.exec('DELETE FROM touch_fields');
+    store.db.exec(touchFieldsBackfillSql);
+    expect(snapshot()).toEqual(atIngest);
+  });
+
+  it('falls back to the event when touch fields are missing or were written for another kind', async () => {
+    const q = { from: NOW - 30 * DAY, to: NOW, lookbackMs: 30 * DAY };
+    const want = oracle(store, siteId, q.from, q.to, q.lookbackMs);
+    store.db.exec("DELETE FROM touch_fields WHERE event_id % 3 = 0; UPDATE touch_fields SET kind = 'qr', x = '[\"wrong\"]' WHERE event_id % 3 = 1 AND kind = 'session'");
+    expect(await read(store, siteId, q)).toEqual(want);
+    store.db.exec(touchFieldsBackfillSql.replace('INSERT OR IGNORE', 'INSERT OR REPLACE'));
+  });
+
+  it('deletes touch fields with their event (erasure, retention)', async () => {
+    const row = store.db.prepare("SELECT event_id FROM touch_fields WHERE kind = 'session' LIMIT 1").get() as { event_id: number };
+    store.db.prepare('DELETE FROM identity_refs WHERE event_id = ?').run(row.event_id);
+    store.db.prepare('DELETE FROM events WHERE id = ?').run(row.event_id);
+    expect(store.db.prepare('SELECT count(*) AS n FROM touch_fields WHERE event_id = ?').get(row.event_id)).toEqual({ n: 0 });
   });
 
   it('leaves persons without touches or conversions in range out', async () => {

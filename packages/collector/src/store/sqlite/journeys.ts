@@ -1,41 +1,36 @@
 import type { Conversion, OrderStatus, Touch, TouchKind } from '../../attribution/journey';
 import { touchOf, type TouchSource } from '../../stitch/touch';
 import type { Db } from './db';
+import { touchFieldsSql } from './touch-fields';
 
 /**
  * Set-based reads of journeys for a chunk of persons (`store.journeys`): one query for the
- * touches of every person in the chunk and one for their orders, instead of a few queries
- * per identifier. A touch reads only what channel rules look at: the ref, the event's time
- * and messageId, and the few JSON fields of `touchOf`, extracted by SQLite's JSON functions
- * (`json_extract` with several paths returns them as one small JSON array). The full event
- * (context, properties, traits objects) is never rebuilt in JavaScript: that parse was
- * ~70 % of the report's cost through the store.
+ * touches of every person in the chunk instead of a few queries per identifier. A touch reads
+ * only what channel rules look at: the ref (kind, time) and the touch fields written at
+ * ingest (`touch_fields`: messageId and the few JSON fields of `touchOf`). Neither the events
+ * table nor a full event parse is on this path: at 5 M events the events' pages no longer fit
+ * the cache, and rebuilding every event in JavaScript was ~70 % of the report's cost.
  */
 
-/**
- * The JSON fields each touch kind needs, in the order {@link touchSource} reads them back.
- * Kinds without an entry (`handoff`, `email`) need only the time and messageId.
- */
-const TOUCH_FIELDS = `CASE r.kind
-    WHEN 'session' THEN json_extract(e.context, '$.campaign', '$.page.referrer', '$.page.url', '$.omnitrail.clickIds')
-    WHEN 'qr' THEN json_extract(e.properties, '$.code', '$.campaign_id', '$.personalised', '$.campaign_name')
-    WHEN 'offline' THEN json_extract(e.properties, '$.touchpoint_type', '$.location')
-  END`;
-
-/** A touch row of {@link chunkReader}: the person, the ref kind and the extracted fields. */
-export interface TouchRow {
+/** An identifier of a person (`identity_ids` row). */
+export interface MemberRow {
+  id: number;
+  kind: string;
+  value: string;
   person: number;
+}
+
+/** A touch as the chunk query returns it: the ref (kind, time, event) and its touch fields. */
+export interface TouchRow {
   kind: TouchKind;
-  event_id: number;
   ts: number;
   message_id: string;
-  /** JSON array of the kind's fields (see TOUCH_FIELDS), or null. */
+  /** JSON array of the kind's fields (see touchFieldsSql), or null. */
   x: string | null;
 }
 
-/** An order row of {@link chunkReader}, with the person it belongs to. */
+/** An order row (the columns a conversion needs). */
 export interface OrderRow {
-  person: number;
   order_id: string;
   channel: string;
   location: string | null;
@@ -45,40 +40,73 @@ export interface OrderRow {
   status: string;
 }
 
-/** Reads of one chunk of persons `[first, last]` (person numbers of one site). */
-export interface ChunkReader {
-  /** Touches with `touchFrom ≤ ref time < to` of every identifier of the chunk's persons (duplicates possible: one event, several identifiers). */
-  touches(siteId: string, first: number, last: number, touchFrom: number, to: number): TouchRow[];
-  /** Orders with `from ≤ ts < to` reached through the chunk's `order` identifiers. */
-  orders(siteId: string, first: number, last: number, from: number, to: number): OrderRow[];
+/** One person of a chunk: its identifiers, touches in `[touchFrom, to)` and orders in `[from, to)`, unsorted. */
+export interface ChunkPerson {
+  members: MemberRow[];
+  touches: Touch[];
+  conversions: Conversion[];
+}
+
+/** The range of a chunk read. */
+export interface ChunkRange {
+  /** Conversions from (inclusive) … to (exclusive). */
+  from: number;
+  to: number;
+  /** Touches from this time on (`from − lookback`), up to `to`. */
+  touchFrom: number;
 }
 
 /**
- * Prepared chunk queries for a connection. The orders table belongs to the orders module; a
- * database without it (domain-subset test stores) has no orders.
+ * Reads chunks of persons `[first, last]` (person numbers of one site) for a connection. Rows
+ * come back as arrays (`raw`): at 5 M events building ~600 k row objects cost more than the
+ * SQL itself. The orders table belongs to the orders module; a database without it
+ * (domain-subset test stores) has no orders.
  *
  * @example
- * const r = chunkReader(db);
- * r.touches(site.id, 1, 500, from - lookback, to).map((row) => touchOfRow(row));
+ * const read = chunkReader(db);
+ * for (const p of read(site.id, 1, 500, { from, to, touchFrom: from - lookback })) p.touches.length;
  */
-export function chunkReader(db: Db): ChunkReader {
-  // identity_ids_person (site_id, person) → identity_refs primary key (ident, ts) → events by rowid.
-  const touches = db.prepare(
-    `SELECT i.person, r.kind, r.event_id, e.ts, e.message_id, ${TOUCH_FIELDS} AS x
-     FROM identity_ids i JOIN identity_refs r ON r.ident = i.id JOIN events e ON e.id = r.event_id
-     WHERE i.site_id = ? AND i.person >= ? AND i.person <= ? AND r.ts >= ? AND r.ts < ?`,
-  );
+export function chunkReader(db: Db): (siteId: string, first: number, last: number, range: ChunkRange) => ChunkPerson[] {
+  const members = db.prepare('SELECT person, id, kind, value FROM identity_ids WHERE site_id = ? AND person >= ? AND person <= ?').raw();
+  // identity_ids_person (site_id, person), covering → identity_refs primary key (ident, ts) → touch_fields by event_id.
+  // message_id is null when the fields are missing or were written for another kind (the ingest guess was wrong).
+  const touches = db
+    .prepare(
+      `SELECT i.person, r.kind, r.ts, r.event_id, CASE WHEN t.kind = r.kind THEN t.message_id END, t.x
+       FROM identity_ids i JOIN identity_refs r ON r.ident = i.id LEFT JOIN touch_fields t ON t.event_id = r.event_id
+       WHERE i.site_id = ? AND i.person >= ? AND i.person <= ? AND r.ts >= ? AND r.ts < ?`,
+    )
+    .raw();
+  // Such a ref reads its event instead.
+  const fallback = db.prepare(`SELECT e.message_id, ${touchFieldsSql('@kind')} FROM events e WHERE e.id = @id`).raw();
   const hasOrders = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'orders'").get();
-  const orders = hasOrders
-    ? db.prepare(
-        `SELECT i.person, o.order_id, o.channel, o.location, o.ts, o.revenue, o.currency, o.status
-         FROM identity_ids i JOIN orders o ON o.site_id = i.site_id AND o.order_id = i.value
-         WHERE i.site_id = ? AND i.person >= ? AND i.person <= ? AND i.kind = 'order' AND o.ts >= ? AND o.ts < ?`,
-      )
-    : null;
-  return {
-    touches: (siteId, first, last, touchFrom, to) => touches.all(siteId, first, last, touchFrom, to) as TouchRow[],
-    orders: (siteId, first, last, from, to) => (orders ? (orders.all(siteId, first, last, from, to) as OrderRow[]) : []),
+  const order = hasOrders ? db.prepare('SELECT order_id, channel, location, ts, revenue, currency, status FROM orders WHERE site_id = ? AND order_id = ?') : null;
+
+  return (siteId, first, last, range) => {
+    const persons = new Map<number, ChunkPerson & { seen?: Set<number> }>();
+    for (const [person, id, kind, value] of members.all(siteId, first, last) as [number, number, string, string][]) {
+      let p = persons.get(person);
+      if (!p) persons.set(person, (p = { members: [], touches: [], conversions: [] }));
+      p.members.push({ id, kind, value, person });
+      if (kind !== 'order' || !order) continue;
+      // Orders of every channel (orders table of store/sqlite/orders.ts), through the person's order IDs.
+      const o = order.get(siteId, value) as OrderRow | undefined;
+      if (o && o.ts >= range.from && o.ts < range.to) p.conversions.push(conversionOfRow(o));
+    }
+    const rows = touches.all(siteId, first, last, range.touchFrom, range.to) as [number, TouchKind, number, number, string | null, string | null][];
+    for (const [person, kind, ts, eventId, messageId, x] of rows) {
+      const p = persons.get(person)!;
+      if (p.members.length > 1) {
+        // One event can be a touch of several identifiers of the person: take it once.
+        p.seen ??= new Set();
+        if (p.seen.has(eventId)) continue;
+        p.seen.add(eventId);
+      }
+      const row: TouchRow = { kind, ts, message_id: messageId!, x };
+      if (messageId === null) [row.message_id, row.x] = fallback.get({ kind, id: eventId }) as [string, string | null];
+      p.touches.push(touchOfRow(row));
+    }
+    return [...persons.values()];
   };
 }
 
