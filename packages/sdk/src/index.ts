@@ -20,6 +20,7 @@ export { memoryQueue } from './memory-queue';
 export { uuidv7 } from './uuid';
 export type {
   ConsentState,
+  Core,
   EventOptions,
   HandoffResponse,
   OrderCompletedProperties,

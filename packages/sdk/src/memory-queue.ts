@@ -3,23 +3,20 @@ import type { QueueCaps, QueueFactory, WireEvent } from './types';
 /** One queued event with its JSON size (the byte caps need it). */
 export type Sized = [event: WireEvent, bytes: number];
 
-/**
- * Applies the caps to a list of sizes, oldest first: how many of the oldest to drop.
- * Shared by the memory and IndexedDB queues so both count the same way.
- */
-export function overCap(sizes: number[], caps: QueueCaps): number {
-  let bytes = sizes.reduce((a, b) => a + b, 0);
-  let drop = 0;
-  while (sizes.length - drop > caps.maxEvents || bytes > caps.maxBytes) bytes -= sizes[drop++];
-  return drop;
-}
-
 /** How many of `sizes` (oldest first) fit in `maxBytes`, at least one. */
 export function fitting(sizes: number[], maxBytes: number): number {
   let n = 0;
   for (let bytes = 0; n < sizes.length && (bytes += sizes[n]) <= maxBytes; n++);
   return n || +!!sizes.length;
 }
+
+/**
+ * Applies the caps to a list of sizes, oldest first: how many of the oldest to drop (the newest
+ * that fit stay; one newest event always stays). Shared by the memory and IndexedDB queues so
+ * both count the same way.
+ */
+export const overCap = (sizes: number[], caps: QueueCaps): number =>
+  sizes.length - Math.min(caps.maxEvents, fitting([...sizes].reverse(), caps.maxBytes));
 
 /**
  * The default queue: events live in memory only (lost when the page closes). Use

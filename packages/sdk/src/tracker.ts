@@ -187,7 +187,7 @@ export function createTracker(o: TrackerOptions): Tracker {
 
   /** Sends the queue batch by batch under a cross-tab lock, so two tabs never send the same event at once. */
   const drain = async () => {
-    await c._ready;
+    // Waits for the queue writes (which wait for the ID restore): "written before any send".
     await written();
     if (!granted()) return;
     const run = async () => {
