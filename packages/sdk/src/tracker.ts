@@ -59,9 +59,7 @@ export function createTracker(o: TrackerOptions): Tracker {
   let uid: string | undefined;
   let referrer = document.referrer;
   let lastPage: string | undefined;
-  /** Events made under `pending` consent: memory only until a decision. */
-  let held: WireEvent[] = [];
-  /** Events made, not yet written to the queue. */
+  /** Events made, not yet written to the queue; under `pending` they wait here (memory only, capped) for a decision. */
   let buf: WireEvent[] = [];
   /** The latest queue write: a flush waits for it, so "written before any send" holds. */
   let writing: Promise<unknown> | 0 = 0;
@@ -80,7 +78,7 @@ export function createTracker(o: TrackerOptions): Tracker {
 
   /** Switches to an ID found on the device; events not yet written follow it. */
   const adopt = (id: string) => {
-    for (const e of [...held, ...buf]) if (e.anonymousId == aid) e.anonymousId = id;
+    for (const e of buf) if (e.anonymousId == aid) e.anonymousId = id;
     aid = id;
   };
 
@@ -133,19 +131,20 @@ export function createTracker(o: TrackerOptions): Tracker {
     return e;
   };
 
+  /** Consented events in `buf`: tell the plugins, write them (one write at a time; events arriving meanwhile share the next transaction), send soon. */
+  const enqueue = (evs: WireEvent[]) => {
+    for (const e of evs) c._pushed?.(e);
+    writing ||= write();
+    // One timer at a time: a burst shares one request, and a pending retry (backoff) keeps its delay.
+    timer ||= setTimeout(flush, o.flushDelay ?? 1000);
+  };
+
   const push = (e: WireEvent) => {
-    if (state == 'pending') {
-      if (held.push(e) > maxEvents) held.shift();
-    } else if (state == 'denied') {
-      // Cookieless events are never written to the device: one attempt, no queue.
-      c._post([e], true);
-    } else {
-      c._pushed?.(e);
-      // One queue write at a time; events arriving meanwhile share the next transaction.
-      buf.push(e);
-      writing ||= write();
-      // One timer at a time: a burst shares one request, and a pending retry (backoff) keeps its delay.
-      if (!timer) timer = setTimeout(flush, o.flushDelay ?? 1000);
+    // Cookieless events are never written to the device: one attempt, no queue.
+    if (state == 'denied') c._post([e], true);
+    else {
+      if (buf.push(e) > maxEvents) buf.shift();
+      if (granted()) enqueue([e]);
     }
   };
 
@@ -158,7 +157,8 @@ export function createTracker(o: TrackerOptions): Tracker {
   const write = async () => {
     try {
       await c._ready;
-      while (buf.length) {
+      // Not under `pending`: those events wait in `buf` for the decision.
+      while (granted() && buf.length) {
         // IndexedDB clones each value on the main thread: 50 events per transaction keeps tasks short.
         const dropped = await q.add(buf.splice(0, 50));
         if (DEBUG_BUILD && dropped) dbg('queue full: dropped', dropped, 'oldest events');
@@ -303,16 +303,11 @@ export function createTracker(o: TrackerOptions): Tracker {
       state = s;
       if (s == 'granted') {
         restore();
-        const h = held;
-        held = [];
-        for (const e of h) {
-          (e.context!.omnitrail as Record<string, unknown>).consent = s;
-          push(e);
-        }
+        for (const e of buf) (e.context!.omnitrail as Record<string, unknown>).consent = s;
+        enqueue(buf);
         flush();
       } else if (s == 'denied') {
         // Withdrawal erases everything this tracker stored on the device, queue included.
-        held = [];
         buf = [];
         writeCookie(ID_KEY, '', c._domain ?? rootDomain());
         ls(ID_KEY, null);
