@@ -48,6 +48,22 @@ describe.each([
     expect((await b.read(1e6)).map((e) => e.event)).toEqual(['c', 'd']);
   });
 
+  it('keeps the newest event even when it alone is over the byte cap (the collector judges it)', async () => {
+    const q = factory(name(), { maxEvents: 10, maxBytes: 100 });
+    expect(await q.add([ev('small'), ev('big', 'z'.repeat(200))])).toBe(1);
+    expect((await q.read(1e6)).map((e) => e.event)).toEqual(['big']);
+  });
+
+  it('removes only the given events, by messageId alone', async () => {
+    const q = factory(name(), caps);
+    const evs = ['a', 'b', 'c'].map((e, i) => ev(e, 'p'.repeat(i * 7)));
+    await q.add(evs);
+    await q.set('ot_id', 'kept');
+    await q.remove([evs[0].messageId, 'no-such-id']);
+    expect((await q.read(1e6)).map((e) => e.event)).toEqual(['b', 'c']);
+    expect(await q.get('ot_id')).toBe('kept');
+  });
+
   it('stores small values beside the events', async () => {
     const q = factory(name(), caps);
     await q.set('ot_id', 'abc');
