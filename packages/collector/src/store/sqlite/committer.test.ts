@@ -21,33 +21,63 @@ afterEach(() => {
 });
 
 describe('committer with an off-loop WAL sync', () => {
-  it('resolves callers only after the fsync that follows their COMMIT, in order, one fsync at a time', async () => {
+  it('resolves callers only after the fsync that follows their COMMIT; writes queue while a flush is in flight (group commit)', async () => {
     const { db } = tmpDb();
     const log: string[] = [];
     const pendingSyncs: ((err: Error | null) => void)[] = [];
+    const rows = () => db.prepare('SELECT count(*) FROM t').pluck().get();
     const c = createCommitter(db, {
-      flushMs: 0,
       sync: (done) => {
-        log.push(`sync-start rows=${db.prepare('SELECT count(*) FROM t').pluck().get()}`);
+        log.push(`sync-start rows=${rows()}`);
         pendingSyncs.push(done);
       },
     });
     const a = c.commit((d) => d.prepare('INSERT INTO t VALUES (1)').run()).then(() => log.push('a resolved'));
     await new Promise((r) => setTimeout(r, 20));
-    // Committed (visible) but not durable yet: the caller is still waiting.
-    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
+    // Flushed at once (no timer), committed (visible) but not durable yet: the caller waits.
+    expect(rows()).toBe(1);
     expect(log).toEqual(['sync-start rows=1']);
     const b = c.commit((d) => d.prepare('INSERT INTO t VALUES (2)').run()).then(() => log.push('b resolved'));
+    const b2 = c.commit((d) => d.prepare('INSERT INTO t VALUES (3)').run());
     await new Promise((r) => setTimeout(r, 20));
-    // b committed while a's fsync is in flight: no second fsync until the first returns.
-    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(2);
-    expect(log).toEqual(['sync-start rows=1']);
+    // a's fsync is in flight: b and b2 queue instead of starting a transaction of their own.
+    expect(rows()).toBe(1);
+    expect(c.pending).toBe(2);
     pendingSyncs.shift()!(null);
     await a;
-    expect(log).toEqual(['sync-start rows=1', 'sync-start rows=2', 'a resolved']);
+    await new Promise((r) => setTimeout(r, 20));
+    // The moment a is durable, everything queued goes in one flush with one fsync.
+    expect(rows()).toBe(3);
+    expect(log).toEqual(['sync-start rows=1', 'a resolved', 'sync-start rows=3']);
     pendingSyncs.shift()!(null);
-    await b;
+    await Promise.all([b, b2]);
     expect(log.at(-1)).toBe('b resolved');
+  });
+
+  it('maxBatch starts a flush while another is in flight, still one fsync at a time and in order', async () => {
+    const { db } = tmpDb();
+    const log: string[] = [];
+    const pendingSyncs: ((err: Error | null) => void)[] = [];
+    const c = createCommitter(db, {
+      maxBatch: 2,
+      sync: (done) => {
+        log.push(`sync-start rows=${db.prepare('SELECT count(*) FROM t').pluck().get()}`);
+        pendingSyncs.push(done);
+      },
+    });
+    const ins = () => c.commit((d) => d.prepare('INSERT INTO t VALUES (1)').run());
+    const first = ins().then(() => log.push('first'));
+    await new Promise((r) => setTimeout(r, 20));
+    const full = Promise.all([ins(), ins()]).then(() => log.push('full'));
+    await new Promise((r) => setTimeout(r, 20));
+    // Committed without waiting for the first fsync, but not synced by it.
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(3);
+    expect(log).toEqual(['sync-start rows=1']);
+    pendingSyncs.shift()!(null);
+    await first;
+    expect(log).toEqual(['sync-start rows=1', 'sync-start rows=3', 'first']);
+    pendingSyncs.shift()!(null);
+    await full;
   });
 
   it('rejects the callers of a flush whose fsync failed, and close() waits for the fsync in flight', async () => {

@@ -3,9 +3,9 @@ import type { Db } from './db';
 /** Tuning of the group committer. */
 export interface CommitterOptions {
   /**
-   * Minimum time between two flushes, in ms. A write arriving after a quiet period is flushed
-   * at once (next event-loop turn: low latency at low load); under load writes collect for up
-   * to this long, so one fsync covers many requests. Default 4.
+   * Minimum time between the starts of two flushes, in ms, on top of the group commit's own
+   * batching (see {@link createCommitter}). 0 (default): no timer at all — a flush starts as soon
+   * as the previous one is durable. A larger value trades latency for bigger transactions.
    */
   flushMs?: number;
   /** Flush at once when the queued weight (events) reaches this. Default 2000. */
@@ -57,20 +57,26 @@ interface Op {
 /**
  * Group commit for a single better-sqlite3 connection.
  *
- * Concurrent requests each queue a write; the queue is flushed in one transaction (see
- * `flushMs` for when). Each write runs in its own SAVEPOINT so a failing write rolls back
- * alone. Callers are resolved only after COMMIT and the WAL fsync: a 2xx built on this promise
- * is durable. Throughput comes from amortising one fsync over many requests, never from
- * acknowledging a memory buffer. With `sync`, the fsync of one flush overlaps the parsing of
- * the next requests; flushes keep their order and each waits for an fsync that started after
- * its COMMIT.
+ * Concurrent requests each queue a write; the queue is flushed in one transaction. Each write
+ * runs in its own SAVEPOINT so a failing write rolls back alone. Callers are resolved only after
+ * COMMIT and the WAL fsync: a 2xx built on this promise is durable. Throughput comes from
+ * amortising one fsync over many requests, never from acknowledging a memory buffer.
+ *
+ * When a flush starts: the classic group commit. With no flush in flight, a write is flushed at
+ * once (on the next event-loop turn, so requests already readable join it): an idle server adds
+ * no timer to a request's latency. While a flush is in flight (committed, its fsync running in
+ * the thread pool), new writes queue; the next flush starts the moment that fsync completes and
+ * takes everything queued. So the batch grows with the load by itself, and a write never waits
+ * for more than one fsync before its own starts. `maxBatch` starts a flush at once even then;
+ * `flushMs` adds a minimum interval. Flushes keep their order and each caller waits for an fsync
+ * that started after its COMMIT.
  *
  * @example
- * const c = createCommitter(db, { flushMs: 4 });
+ * const c = createCommitter(db);
  * const id = await c.commit((db) => db.prepare('INSERT INTO t(x) VALUES (1)').run().lastInsertRowid);
  */
 export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer {
-  const flushMs = opts.flushMs ?? 4;
+  const flushMs = opts.flushMs ?? 0;
   const maxBatch = opts.maxBatch ?? 2000;
   let queue: Op[] = [];
   let weight = 0;
@@ -83,6 +89,8 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
   let unsynced: ((err: Error | null) => void)[] = [];
   let syncing = false;
   let syncIdle: (() => void)[] = [];
+  /** Flushes committed whose fsync has not completed yet. */
+  let inFlight = 0;
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commitStmt = db.prepare('COMMIT');
@@ -92,18 +100,18 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
   const rollbackTo = db.prepare('ROLLBACK TO op');
 
   function schedule(): void {
-    if (timer || immediate) {
-      if (weight >= maxBatch && timer) {
-        clearTimeout(timer);
-        timer = null;
-        immediate = setImmediate(run);
-      }
+    if (immediate || queue.length === 0) return;
+    if (weight >= maxBatch) {
+      if (timer) clearTimeout(timer), (timer = null);
+      immediate = setImmediate(run);
       return;
     }
+    // A flush in flight calls schedule() again once it is durable.
+    if (timer || inFlight > 0) return;
     const wait = lastFlush + flushMs - performance.now();
     // setImmediate, not a synchronous flush: other sockets already readable in this turn of
     // the event loop get parsed into the same transaction.
-    if (wait <= 0 || weight >= maxBatch) immediate = setImmediate(run);
+    if (wait <= 0) immediate = setImmediate(run);
     else timer = setTimeout(run, wait);
   }
 
@@ -197,7 +205,12 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
       for (const d of done) d();
     };
     if (!opts.sync) return settle(null);
-    unsynced.push(settle);
+    inFlight++;
+    unsynced.push((err) => {
+      inFlight--;
+      settle(err);
+      schedule();
+    });
     startSync();
   }
 

@@ -1,5 +1,6 @@
 import type { Store } from '../types';
 import type { StoredEvent } from '../core';
+import { backgroundCheckpointer } from './checkpointer';
 import { createCommitter, type FlushInfo } from './committer';
 import type { Deriver, SqliteContext } from './context';
 import { coreStore } from './core';
@@ -32,7 +33,10 @@ const derivers: readonly Deriver[] = [qrScanDeriver, identityDeriver, ordersDeri
 export interface SqliteStoreOptions {
   /** Page cache in MiB (default 256). */
   cacheMb?: number;
-  /** Group commit: flush at most this many ms after the first queued write (default 4). */
+  /**
+   * Group commit: minimum ms between two flushes (default 0: a flush starts as soon as the one
+   * in flight is durable; see `createCommitter`).
+   */
   flushMs?: number;
   /** Group commit: flush at once at this many queued events (default 2000). */
   maxBatch?: number;
@@ -83,7 +87,15 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     throw e;
   }
   const wal = walSyncer(db, path, opts.walSync ?? 'thread-pool');
-  const committer = createCommitter(db, { flushMs: opts.flushMs, maxBatch: opts.maxBatch, onFlush: opts.onFlush, sync: wal?.sync });
+  // WAL checkpoints in a worker thread once the store is busy (see checkpointer.ts).
+  const checkpointer = backgroundCheckpointer(db, path);
+  const onFlush = checkpointer
+    ? (info: FlushInfo) => {
+        checkpointer.committed(info.weight);
+        opts.onFlush?.(info);
+      }
+    : opts.onFlush;
+  const committer = createCommitter(db, { flushMs: opts.flushMs, maxBatch: opts.maxBatch, onFlush, sync: wal?.sync });
   const onDeriverError =
     opts.onDeriverError ??
     ((err: unknown, ev: StoredEvent) => console.error(`omnitrail: deriver failed for event ${ev.messageId}:`, err));
@@ -119,6 +131,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     close() {
       closing ??= (async () => {
         await committer.close();
+        await checkpointer?.close();
         try {
           store.saveDedupSnapshot();
         } catch (e) {
