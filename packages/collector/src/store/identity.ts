@@ -40,7 +40,7 @@ export interface JourneyQuery {
   events?: boolean;
   /** Event names that convert (goal events, value 1 unless `properties.value`); default: the site's `settings.goals`. */
   goals?: string[];
-  /** Persons per chunk read from the database (default 500). */
+  /** Person numbers per chunk read from the database: a chunk holds at most this many persons (default 2000). */
   chunkSize?: number;
 }
 

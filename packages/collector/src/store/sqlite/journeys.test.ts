@@ -94,6 +94,10 @@ describe('store.journeys: chunked, set-based read', () => {
       ev(siteId, { anonymousId: 'edge-b', context: session({ omnitrail: { scanToken: 'edge-tok' }, page: { url: 'https://shop.example/' } }) }),
       ev(siteId, { type: 'track', event: 'QR Code Scanned', properties: { scan_token: 'edge-tok2', code: 'Q2', campaign_id: 'c', personalised: true, campaign_name: 'Spring "quoted" ünïcode' } }),
       ev(siteId, { anonymousId: 'edge-b', type: 'track', event: 'Handoff Code Issued', properties: { code: 'EDGE01' } }),
+      // One person with two anonymous IDs whose order differs between UTF-16 (JavaScript: U+10000 first)
+      // and UTF-8 (SQLite: U+E000 first): its public ID must derive from the JavaScript minimum.
+      ev(siteId, { anonymousId: '\u{E000}', userId: 'edge-u', context: session({}) }),
+      ev(siteId, { anonymousId: '\u{10000}', userId: 'edge-u', context: session({}) }),
       // A bot's session is no touch.
       ev(siteId, { anonymousId: 'edge-bot', bot: true, context: session({ campaign: { source: 'bot' } }) }),
     ]);
@@ -117,8 +121,11 @@ describe('store.journeys: chunked, set-based read', () => {
   it('reads the edge-case touches as touchOf reads the full events', async () => {
     const all = (await read(store, siteId, { from: 0, to: NOW + DAY, lookbackMs: 0 })).map((s) => JSON.parse(s) as PersonJourney);
     const edge = all.flatMap((j) => j.touches).filter((t) => t.messageId.startsWith('edge'));
-    // 4 sessions of edge-a, 2 touchpoints, 2 scans, edge-b's session and handoff; no bot session.
-    expect(edge).toHaveLength(10);
+    // 4 sessions of edge-a, 2 touchpoints, 2 scans, edge-b's session and handoff, edge-u's 2 sessions; no bot session.
+    expect(edge).toHaveLength(12);
+    const u = all.find((j) => j.touches.some((t) => t.messageId === 'edge12'))!;
+    expect(u.personId).toBe(personIdOf(siteId, ['anon:\u{10000}']));
+    expect(u.touches).toHaveLength(2);
     expect(edge.find((t) => t.messageId === 'edge1')).toEqual({
       ts: expect.any(Number), kind: 'session', messageId: 'edge1',
       utm: { source: 'Google', medium: 'cpc', campaign: 'x', source_platform: 'sa360' },

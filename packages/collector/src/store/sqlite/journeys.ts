@@ -40,9 +40,12 @@ export interface OrderRow {
   status: string;
 }
 
-/** One person of a chunk: its identifiers, touches in `[touchFrom, to)` and orders in `[from, to)`, unsorted. */
+/** One person of a chunk: touches in `[touchFrom, to)` and orders in `[from, to)`, unsorted. */
 export interface ChunkPerson {
-  members: MemberRow[];
+  /** The person number (`identity_ids.person`). */
+  person: number;
+  /** The smallest identifier key (`kind:value`) of the person: its public ID derives from it. */
+  minKey: string;
   touches: Touch[];
   conversions: Conversion[];
 }
@@ -57,17 +60,26 @@ export interface ChunkRange {
 }
 
 /**
- * Reads chunks of persons `[first, last]` (person numbers of one site) for a connection. Rows
- * come back as arrays (`raw`): at 5 M events building ~600 k row objects cost more than the
- * SQL itself. The orders table belongs to the orders module; a database without it
- * (domain-subset test stores) has no orders.
+ * Reads chunks of persons `[first, last]` (person numbers of one site) for a connection. One
+ * row per person for its identifiers (smallest key, count, order IDs: aggregated in SQL) and
+ * one per touch; rows come back as arrays (`raw`): at 5 M events building ~600 k row objects
+ * cost more than the SQL itself. The orders table belongs to the orders module; a database
+ * without it (domain-subset test stores) has no orders.
  *
  * @example
  * const read = chunkReader(db);
  * for (const p of read(site.id, 1, 500, { from, to, touchFrom: from - lookback })) p.touches.length;
  */
 export function chunkReader(db: Db): (siteId: string, first: number, last: number, range: ChunkRange) => ChunkPerson[] {
-  const members = db.prepare('SELECT person, id, kind, value FROM identity_ids WHERE site_id = ? AND person >= ? AND person <= ?').raw();
+  // SQLite compares text as UTF-8 bytes, JavaScript as UTF-16 units: the same order for
+  // printable ASCII. A person with any other character in a key takes its minimum in JS.
+  const persons = db
+    .prepare(
+      `SELECT person, min(kind || ':' || value), count(*), json_group_array(value) FILTER (WHERE kind = 'order'), max(value GLOB '*[^ -~]*')
+       FROM identity_ids WHERE site_id = ? AND person >= ? AND person <= ? GROUP BY person`,
+    )
+    .raw();
+  const keysOf = db.prepare("SELECT kind || ':' || value FROM identity_ids WHERE site_id = ? AND person = ?").pluck();
   // identity_ids_person (site_id, person), covering → identity_refs primary key (ident, ts) → touch_fields by event_id.
   // message_id is null when the fields are missing or were written for another kind (the ingest guess was wrong).
   const touches = db
@@ -83,20 +95,22 @@ export function chunkReader(db: Db): (siteId: string, first: number, last: numbe
   const order = hasOrders ? db.prepare('SELECT order_id, channel, location, ts, revenue, currency, status FROM orders WHERE site_id = ? AND order_id = ?') : null;
 
   return (siteId, first, last, range) => {
-    const persons = new Map<number, ChunkPerson & { seen?: Set<number> }>();
-    for (const [person, id, kind, value] of members.all(siteId, first, last) as [number, number, string, string][]) {
-      let p = persons.get(person);
-      if (!p) persons.set(person, (p = { members: [], touches: [], conversions: [] }));
-      p.members.push({ id, kind, value, person });
-      if (kind !== 'order' || !order) continue;
+    const chunk = new Map<number, ChunkPerson & { multi: boolean; seen?: Set<number> }>();
+    for (const [person, minKey, n, orderIds, wide] of persons.all(siteId, first, last) as [number, string, number, string, number][]) {
+      const p = { person, minKey, multi: n > 1, touches: [], conversions: [] as Conversion[] };
+      if (wide) p.minKey = (keysOf.all(siteId, person) as string[]).reduce((a, b) => (b < a ? b : a));
+      chunk.set(person, p);
+      if (orderIds === '[]' || !order) continue;
       // Orders of every channel (orders table of store/sqlite/orders.ts), through the person's order IDs.
-      const o = order.get(siteId, value) as OrderRow | undefined;
-      if (o && o.ts >= range.from && o.ts < range.to) p.conversions.push(conversionOfRow(o));
+      for (const id of JSON.parse(orderIds) as string[]) {
+        const o = order.get(siteId, id) as OrderRow | undefined;
+        if (o && o.ts >= range.from && o.ts < range.to) p.conversions.push(conversionOfRow(o));
+      }
     }
     const rows = touches.all(siteId, first, last, range.touchFrom, range.to) as [number, TouchKind, number, number, string | null, string | null][];
     for (const [person, kind, ts, eventId, messageId, x] of rows) {
-      const p = persons.get(person)!;
-      if (p.members.length > 1) {
+      const p = chunk.get(person)!;
+      if (p.multi) {
         // One event can be a touch of several identifiers of the person: take it once.
         p.seen ??= new Set();
         if (p.seen.has(eventId)) continue;
@@ -106,7 +120,7 @@ export function chunkReader(db: Db): (siteId: string, first: number, last: numbe
       if (messageId === null) [row.message_id, row.x] = fallback.get({ kind, id: eventId }) as [string, string | null];
       p.touches.push(touchOfRow(row));
     }
-    return [...persons.values()];
+    return [...chunk.values()];
   };
 }
 
