@@ -30,6 +30,15 @@ function rng(seed) {
 }
 
 const hex64 = (n, salt) => (salt + n.toString(16)).padStart(64, '0');
+// Scan tokens in the collector's format (16 symbols of the code alphabet + expiry in base 36),
+// valid for the whole run: the deriver refuses malformed or expired `ot_scan` echoes.
+const ALPHABET = '23456789ABCDEFGHJKLMNPQRSTVWXYZ';
+const TOKEN_EXPIRY = Math.ceil(Date.UTC(2030, 0, 1) / 1000).toString(36);
+function scanToken(i) {
+  let s = '';
+  for (let k = 0, n = i; k < 16; k++, n = Math.floor(n / 31)) s += ALPHABET[n % 31];
+  return `${s}.${TOKEN_EXPIRY}`;
+}
 const anonsOf = (i) => 1 + (i % 3 === 0 ? 1 : 0) + (i % 10 === 0 ? 1 : 0);
 
 /** One generated event of person `i` at stream position `t`. */
@@ -61,7 +70,7 @@ function makeEvent(r, t, base) {
   } else if (k < 0.19 && i % 10 === 0) {
     ev.type = 'page';
     ev.event = null;
-    ev.context = { omnitrail: { sessionStart: true, scanToken: `s${i}` } };
+    ev.context = { omnitrail: { sessionStart: true, scanToken: scanToken(i) } };
   } else if (k < 0.2) {
     ev.event = 'Order Completed';
     ev.properties = { order_id: `o${t}`, revenue: 10 };

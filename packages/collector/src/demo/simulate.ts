@@ -3,6 +3,7 @@
  * person, so every output describes the same people.
  */
 import type { Touch } from '../attribution/journey';
+import { DEFAULT_SCAN_TOKEN_TTL_MS, seededScanToken } from '../qr/token';
 import { prng } from './random';
 
 export { prng };
@@ -137,7 +138,9 @@ export function simulate(seed: number, i: number, end: number, days: number): Si
     if (k === scanAt) {
       const mailing = recipient && r() < 0.6;
       const campaign = mailing ? DEMO_CAMPAIGNS[2] : r() < 0.7 ? DEMO_CAMPAIGNS[0] : DEMO_CAMPAIGNS[1];
-      const token = `st${seed}x${i}`;
+      // A real scan token (as /q/<code> mints), from its own seeded stream so the rest of the
+      // simulation draws the same numbers; valid for the default hour, the landing follows within minutes.
+      const token = seededScanToken(prng(Math.imul(seed + 1, 0x2545f491) ^ Math.imul(i + 1, 0x9e3779b1)), t + DEFAULT_SCAN_TOKEN_TTL_MS);
       const code = mailing ? `recipient:${s.userId}` : `${campaign.key}#${Math.floor(r() * campaign.codes)}`;
       s.scans.push({ ts: t, token, campaign, code, recipientRef: mailing ? `R-${s.userId}` : null });
       src = { w: 0, utm: campaign.utm };

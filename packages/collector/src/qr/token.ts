@@ -1,4 +1,4 @@
-import { randomSymbols } from './alphabet';
+import { ALPHABET, BASE, randomSymbols } from './alphabet';
 
 /**
  * Scan tokens (`ot_scan` on the landing URL). A token is created per recorded scan and carries
@@ -22,8 +22,26 @@ export const DEFAULT_SCAN_TOKEN_TTL_MS = 60 * 60 * 1000;
  * createScanToken(Date.now()) // 'K7M2QXPRTV8WZ3HA.t4x2kq'
  */
 export function createScanToken(now: number, ttlMs = DEFAULT_SCAN_TOKEN_TTL_MS): string {
-  const exp = Math.ceil((now + ttlMs) / 1000);
-  return `${randomSymbols(SCAN_TOKEN_RANDOM_SYMBOLS)}.${exp.toString(36)}`;
+  return formatScanToken(randomSymbols(SCAN_TOKEN_RANDOM_SYMBOLS), now + ttlMs);
+}
+
+/**
+ * A scan token from a random source of your choice: the demo generator and tests use a seeded
+ * PRNG (`rand` returns floats in [0, 1)) so their data is reproducible yet made of real tokens
+ * that the identity deriver accepts. Never use a predictable `rand` for live scans.
+ *
+ * @example
+ * seededScanToken(prng(7), Date.UTC(2026, 0, 1) + 3_600_000) // 'Q2M…(16 symbols).t4x2kq'
+ */
+export function seededScanToken(rand: () => number, expiresAt: number): string {
+  let symbols = '';
+  for (let i = 0; i < SCAN_TOKEN_RANDOM_SYMBOLS; i++) symbols += ALPHABET[Math.floor(rand() * BASE) % BASE];
+  return formatScanToken(symbols, expiresAt);
+}
+
+/** `<symbols>.<expiry in unix seconds, base 36>`; the expiry is rounded up to the second. */
+function formatScanToken(symbols: string, expiresAt: number): string {
+  return `${symbols}.${Math.ceil(expiresAt / 1000).toString(36)}`;
 }
 
 /** What a scan token says about itself. */

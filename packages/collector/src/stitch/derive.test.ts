@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../store/core';
+import { prng } from '../demo/random';
+import { seededScanToken } from '../qr/token';
 import { eventIdentity, mayStitch, offlineIdentifiers } from './derive';
 
 const H = 'ab'.repeat(32);
+/** A real scan token (as /q/<code> mints) valid for an hour after the test events (ts 1000). */
+const TOK = seededScanToken(prng(1), 1000 + 3_600_000);
 function ev(p: Partial<StoredEvent>): StoredEvent {
   return {
     siteId: 's', messageId: 'm1', type: 'track', event: 'Clicked', anonymousId: 'a1', userId: null, timestamp: 1000,
@@ -19,7 +23,11 @@ describe('eventIdentity', () => {
     ['identify with hashed traits and loyalty card', { type: 'identify', event: null, userId: 'C1', traits: { email_sha256: H, loyalty_id: 'l-9', name: 'x' } }, { register: ['anon:a1', 'user:C1'], sets: [`identify:user:C1,anon:a1,email:${H},loyalty:L-9`], touch: null }],
     ['identify with a placeholder user id links nothing', { type: 'identify', event: null, userId: 'anonymous' }, { register: ['anon:a1'], sets: [], touch: null }],
     ['alias: previousId is the earlier anonymous id', { type: 'alias', event: null, anonymousId: null, userId: 'C1', properties: { previousId: 'a0' } }, { register: ['user:C1'], sets: ['alias:user:C1,anon:a0'], touch: null }],
-    ['scan token echoed by the SDK', { type: 'page', event: null, context: { omnitrail: { scanToken: 'tok1', sessionStart: true } } }, { register: ['anon:a1'], sets: ['scan-token:anon:a1,scan:tok1'], touch: 'session@anon:a1' }],
+    ['scan token echoed by the SDK', { type: 'page', event: null, context: { omnitrail: { scanToken: TOK, sessionStart: true } } }, { register: ['anon:a1'], sets: [`scan-token:anon:a1,scan:${TOK}`], touch: 'session@anon:a1' }],
+    ['scan token echoed at its expiry still links', { type: 'page', event: null, timestamp: 1000 + 3_600_000, context: { omnitrail: { scanToken: TOK } } }, { register: ['anon:a1'], sets: [`scan-token:anon:a1,scan:${TOK}`], touch: null }],
+    ['expired scan token (a forwarded landing URL) links nothing', { type: 'page', event: null, timestamp: 1000 + 3_601_000, context: { omnitrail: { scanToken: TOK, sessionStart: true } } }, { register: ['anon:a1'], sets: [], touch: 'session@anon:a1' }],
+    ['forged scan token links nothing', { type: 'page', event: null, context: { omnitrail: { scanToken: 'tok1', sessionStart: true } } }, { register: ['anon:a1'], sets: [], touch: 'session@anon:a1' }],
+    ['scan token with a forged far expiry but a foreign alphabet links nothing', { type: 'page', event: null, context: { omnitrail: { scanToken: `${'O'.repeat(16)}.zzzzzz` } } }, { register: ['anon:a1'], sets: [], touch: null }],
     ['personalised QR scan: token ↔ recipient, a qr touch', { event: 'QR Code Scanned', anonymousId: 'x', properties: { scan_token: 'tok1', campaign_id: 'c1', recipient_ref: 'R-1', personalised: true } }, { register: ['scan:tok1'], sets: ['qr-recipient:scan:tok1,recipient:c1/R-1'], touch: 'qr@scan:tok1' }],
     ['shared QR scan: touch only', { event: 'QR Code Scanned', properties: { scan_token: 'tok2', campaign_id: 'c1', recipient_ref: null, personalised: false } }, { register: ['scan:tok2'], sets: [], touch: 'qr@scan:tok2' }],
     ['handoff code issued', { event: 'Handoff Code Issued', properties: { code: 'k7m-2qx' } }, { register: ['anon:a1'], sets: ['handoff-issued:anon:a1,handoff:K7M2QX'], touch: 'handoff@anon:a1' }],

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../store/core';
 import type { TouchKind } from '../attribution/journey';
+import { isScanTokenValidAt } from '../qr/token';
 import { cleanIdentifiers, identifier, recipientIdentifier } from './identifiers';
 import type { Identifier } from './types';
 
@@ -97,7 +98,8 @@ export function mayStitch(ev: Pick<StoredEvent, 'consent' | 'context'>): boolean
  * - any event: `anonymousId` ↔ `userId` (rule `anon-user`);
  * - identify: traits `email_sha256`, `phone_sha256`, `loyalty_id`/`loyaltyId` ↔ user/anon (`identify`);
  * - alias: `previousId` (read as the earlier anonymous ID, Segment's main use) ↔ userId (`alias`);
- * - `context.omnitrail.scanToken` ↔ anonymousId (`scan-token`);
+ * - `context.omnitrail.scanToken` ↔ anonymousId (`scan-token`), only while the token is valid
+ *   (well-formed, not expired at the event's time; see qr/token.ts);
  * - `QR Code Scanned` of a personalised code: `scan_token` ↔ recipient (`qr-recipient`);
  * - `Handoff Code Issued`: `code` ↔ anonymousId (`handoff-issued`);
  * - `Offline Touchpoint`: its identifiers (`touchpoint`); web `Order Completed`: order_id ↔ browser (`web-order`).
@@ -153,7 +155,10 @@ export function eventIdentity(ev: StoredEvent): EventIdentity {
     sets.push({ ids: [user, anon], rule: 'anon-user' });
   }
 
-  const scanToken = identifier('scan', ot.scanToken);
+  // Scan tokens are short-lived on purpose (landing URLs get forwarded): an echo after the
+  // token's expiry — or of a string this collector never minted — links nothing. Judged at the
+  // event's own time, so an offline-queued event still links and the answer is order-independent.
+  const scanToken = isScanTokenValidAt(ot.scanToken, ev.timestamp) ? identifier('scan', ot.scanToken) : null;
   const browser = anon ?? user;
   if (scanToken && browser) sets.push({ ids: [browser, scanToken], rule: 'scan-token' });
 

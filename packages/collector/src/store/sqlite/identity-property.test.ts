@@ -8,6 +8,7 @@ import type { StoredEvent } from '../core';
 import { tempDbPath } from '../../test-utils/harness';
 import { openSqliteStore, type SqliteStore } from './index';
 import { prng as rng, shuffle } from '../../demo/random';
+import { seededScanToken } from '../../qr/token';
 
 /** Seeded PRNG (mulberry32). */
 
@@ -41,7 +42,7 @@ function scenario(r: () => number): Item[] {
         ev({ type: 'identify', event: null, anonymousId: anon, userId: pick(['C1', 'C2', 'C3', null]), traits: { loyalty_id: pick(['L1', 'L2', 'L3', 'L4']) } });
         break;
       case 3: {
-        const tok = `tok${i}`;
+        const tok = seededScanToken(rng(i), Date.UTC(2100, 0, 1)); // a real token (format + expiry)
         ev({ event: 'QR Code Scanned', properties: { scan_token: tok, code: 'Q1', campaign_id: 'cmp', campaign_name: 'Letter', recipient_ref: pick(['R1', 'R2']), personalised: true } });
         ev({ type: 'page', event: null, anonymousId: anon, context: { omnitrail: { scanToken: tok, sessionStart: true }, campaign: { source: 'letter', medium: 'direct_mail' } } });
         break;

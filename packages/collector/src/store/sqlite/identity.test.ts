@@ -9,6 +9,10 @@ import type { StoredEvent } from '../core';
 import { openSqliteStore, type SqliteStore } from './index';
 import { recordIdentifierSet } from './identity';
 import { prng as rng, shuffle } from '../../demo/random';
+import { seededScanToken } from '../../qr/token';
+
+/** A real scan token (format + expiry as /q/<code> mints them), valid until `expiresAt`. */
+const scanToken = (seed: number, expiresAt = Date.UTC(2100, 0, 1)) => seededScanToken(rng(seed), expiresAt);
 
 const dir = mkdtempSync(join(tmpdir(), 'ot-identity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,9 +36,10 @@ const ids = (p: { identifiers: Identifier[] } | null) => p?.identifiers.map((i) 
 describe('identity store', () => {
   it('stitches web, scan, handoff and offline identifiers into one person', async () => {
     const { store, siteId } = await open();
+    const tok = scanToken(1, 3_600_000);
     await store.appendEvents([
-      ev(siteId, { event: 'QR Code Scanned', timestamp: 1, properties: { scan_token: 'tok', campaign_id: 'c1', recipient_ref: 'R1', personalised: true, code: 'ABC' } }),
-      ev(siteId, { type: 'page', event: null, anonymousId: 'a1', timestamp: 2, context: { omnitrail: { sessionStart: true, scanToken: 'tok' } } }),
+      ev(siteId, { event: 'QR Code Scanned', timestamp: 1, properties: { scan_token: tok, campaign_id: 'c1', recipient_ref: 'R1', personalised: true, code: 'ABC' } }),
+      ev(siteId, { type: 'page', event: null, anonymousId: 'a1', timestamp: 2, context: { omnitrail: { sessionStart: true, scanToken: tok } } }),
       ev(siteId, { event: 'Handoff Code Issued', anonymousId: 'a1', timestamp: 3, properties: { code: 'K7M2QX' } }),
     ]);
     // The mailing list binds the recipient to a loyalty card (QR engineer's recordIdentifierSet call).
@@ -45,7 +50,7 @@ describe('identity store', () => {
       recordIdentifierSet(db, { siteId, ids: [{ kind: 'order', value: 'P-9' }, { kind: 'handoff', value: 'k7m-2qx' }], source: { type: 'order', ref: 'P-9', ts: 9, rule: 'order-identifiers' } }),
     );
     const p = await store.personOf(siteId, { kind: 'loyalty', value: 'L-1' });
-    expect(ids(p)).toEqual(['anon:a1', 'handoff:K7M2QX', 'loyalty:L-1', 'order:P-9', 'recipient:c1/R1', 'scan:tok']);
+    expect(ids(p)).toEqual(['anon:a1', 'handoff:K7M2QX', 'loyalty:L-1', 'order:P-9', 'recipient:c1/R1', `scan:${tok}`]);
     expect((await store.personOf(siteId, { kind: 'order', value: 'P-9' }))?.personId).toBe(p!.personId);
     const tokLink = p!.links.find((l) => [l.a.kind, l.b.kind].sort().join() === 'anon,scan')!;
     expect(tokLink).toMatchObject({ status: 'linked', source: { type: 'event', rule: 'scan-token', ts: 2 } });
@@ -53,6 +58,26 @@ describe('identity store', () => {
     expect(events.map((e) => e.event ?? e.type)).toEqual(['QR Code Scanned', 'page', 'Handoff Code Issued']);
     const newest = await store.personEvents(siteId, { kind: 'anon', value: 'a1' }, { limit: 2 });
     expect(newest.map((e) => e.event ?? e.type)).toEqual(['page', 'Handoff Code Issued']);
+    await store.close();
+  });
+
+  it('an expired or forged scan token echoed by a browser links it to nobody', async () => {
+    const { store, siteId } = await open();
+    const tok = scanToken(2, 3_600_000); // valid for the first hour after the epoch
+    await store.appendEvents([
+      ev(siteId, { event: 'QR Code Scanned', timestamp: 1, properties: { scan_token: tok, campaign_id: 'c1', recipient_ref: 'R1', personalised: true, code: 'ABC' } }),
+      // The recipient forwarded the landing URL: a stranger opens it the next day.
+      ev(siteId, { type: 'page', event: null, anonymousId: 'stranger', timestamp: 86_400_000, context: { omnitrail: { sessionStart: true, scanToken: tok } } }),
+      // The stranger extends the expiry by hand: that is another token, which no scan minted.
+      ev(siteId, { type: 'page', event: null, anonymousId: 'forger', timestamp: 86_400_000, context: { omnitrail: { sessionStart: true, scanToken: `${tok.slice(0, 16)}.zzzzzzzz` } } }),
+      ev(siteId, { type: 'page', event: null, anonymousId: 'typo', timestamp: 2, context: { omnitrail: { sessionStart: true, scanToken: 'tok' } } }),
+      // The recipient's own browser, within the hour: linked.
+      ev(siteId, { type: 'page', event: null, anonymousId: 'recipient', timestamp: 3_599_000, context: { omnitrail: { sessionStart: true, scanToken: tok } } }),
+    ]);
+    expect(ids(await store.personOf(siteId, { kind: 'anon', value: 'stranger' }))).toEqual(['anon:stranger']);
+    expect(ids(await store.personOf(siteId, { kind: 'anon', value: 'forger' }))).toEqual(['anon:forger', `scan:${tok.slice(0, 16)}.zzzzzzzz`]);
+    expect(ids(await store.personOf(siteId, { kind: 'anon', value: 'typo' }))).toEqual(['anon:typo']);
+    expect(ids(await store.personOf(siteId, { kind: 'anon', value: 'recipient' }))).toEqual(['anon:recipient', 'recipient:c1/R1', `scan:${tok}`]);
     await store.close();
   });
 
@@ -157,7 +182,7 @@ function scenario(siteId: string, r: () => number): StoredEvent[] {
       case 1: e({ anonymousId: anon, userId: pick(users) }); break;
       case 2: e({ type: 'identify', event: null, anonymousId: anon, traits: { email_sha256: pick(emails), loyalty_id: r() < 0.3 ? pick(['L1', 'L2', 'L3']) : undefined } }); break;
       case 3: {
-        const tok = `tok${i}`;
+        const tok = scanToken(i);
         e({ event: 'QR Code Scanned', properties: { scan_token: tok, code: 'Q', campaign_id: 'c1', recipient_ref: pick(['R1', 'R2', null]), personalised: true } });
         e({ type: 'page', event: null, anonymousId: anon, context: { omnitrail: { scanToken: tok, sessionStart: true } } });
         break;
