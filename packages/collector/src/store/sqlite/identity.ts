@@ -7,7 +7,7 @@ import type { Identifier, LinkSource } from '../../stitch/types';
 import type { Deriver } from './context';
 import type { Db } from './db';
 import { keyHash } from './hash';
-import { dropMirror, mirrorOf, type Mirror } from './identity-mirror';
+import { batchMirror, dropMirror, mirrorOf, siteMirror, type Mirror } from './identity-mirror';
 
 /**
  * The identity graph in SQLite, maintained incrementally inside the ingest transaction.
@@ -38,7 +38,7 @@ interface IdRow {
   value: string;
   person: number;
   comp: number;
-  /** Inserted during the current deriver call: no stored link can involve it yet. */
+  /** Inserted during the current call: no stored link can involve it yet. */
   created?: boolean;
   /** Created and not linked yet: still its own person and raw component (no need to re-read). */
   fresh?: boolean;
@@ -65,6 +65,10 @@ function prepare(db: Db) {
     insert: db.prepare(
       'INSERT INTO identity_ids (id, site_id, kind, value, h, person, comp) SELECT n, ?, ?, ?, ?, n, n FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM identity_ids)',
     ),
+    // With a mirror the next id is known: a plain VALUES insert (person = comp = id).
+    insertAt: db.prepare('INSERT INTO identity_ids (id, site_id, kind, value, h, person, comp) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    maxId: db.prepare('SELECT coalesce(max(id), 0) FROM identity_ids').pluck(),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     byId: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE id = ?'),
     // A row with its raw component's size and largest key in one read (the link hot path).
     byIdComp: db.prepare(
@@ -95,38 +99,60 @@ function stmts(db: Db) {
   return s;
 }
 
-/** ensureId through the mirror: a known identifier costs a Map lookup. */
-function cachedId(db: Db, m: Mirror | null, siteId: string, id: Identifier, created?: Map<string, IdRow>): IdRow {
-  if (!m) return ensureId(db, siteId, id);
-  const k = `${siteId}\u0001${id.kind}:${id.value}`;
-  const mine = created?.get(k);
+/**
+ * ensureId through the mirror: a known identifier costs a Map lookup. `seen` memoises the rows
+ * of the current deriver call (an event names the same identifier in `register`, its sets and
+ * its touch: one lookup in the big map, not three).
+ */
+function cachedId(db: Db, m: Mirror | null, siteId: string, id: Identifier, seen?: Map<string, IdRow>): IdRow {
+  if (!m) return ensureId(db, siteId, id, null);
+  const k = identifierKey(id);
+  const mine = seen?.get(k);
   if (mine) return mine;
-  const known = m.ids.get(k);
+  const sm = siteMirror(m, siteId);
+  const known = sm.ids.get(k);
+  let row: IdRow;
   // person/comp are not cached (they change); addLink re-reads them when it needs them.
-  if (known !== undefined) return { id: known, kind: id.kind, value: id.value, person: -1, comp: -1 };
-  const row = ensureId(db, siteId, id);
-  // Row ids are reused only after the newest identity rows were deleted (a removed site):
-  // cached pairs are keyed by row id, so forget them all.
-  if (row.created && row.id <= m.maxId) dropMirror(db);
-  if (row.id > m.maxId) m.maxId = row.id;
-  m.ids.set(k, row.id);
-  if (row.created && created) {
-    row.fresh = true;
-    created.set(k, row);
-  } else row.created = false;
+  if (known !== undefined) row = { id: known, kind: id.kind, value: id.value, person: -1, comp: -1 };
+  else {
+    row = ensureId(db, siteId, id, m);
+    sm.ids.set(k, row.id);
+    if (row.created && seen) row.fresh = true;
+    else row.created = false;
+  }
+  seen?.set(k, row);
   return row;
 }
 
+/** PK conflict of `insertAt`: another connection (a CLI import) or the mirror-less path took the id. */
+const isPkConflict = (e: unknown) => (e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+
 /**
  * The row of an identifier (value already normalised), created if new: a new identifier is
- * its own person and its own raw component.
+ * its own person and its own raw component. With a mirror, the new row id is `maxId + 1`.
  */
-function ensureId(db: Db, siteId: string, id: Identifier): IdRow {
+function ensureId(db: Db, siteId: string, id: Identifier, m: Mirror | null): IdRow {
   const s = stmts(db);
   const h = keyHash(siteId, `${id.kind}:${id.value}`);
   const row = s.find.get(h, siteId, id.kind, id.value) as IdRow | undefined;
-  if (row) return row;
-  const rowid = Number(s.insert.run(siteId, id.kind, id.value, h).lastInsertRowid);
+  if (row) {
+    if (m && row.id > m.maxId) m.maxId = row.id;
+    return row;
+  }
+  let rowid: number;
+  if (m) {
+    for (;;) {
+      rowid = m.maxId + 1;
+      try {
+        s.insertAt.run(rowid, siteId, id.kind, id.value, h, rowid, rowid);
+        m.maxId = rowid;
+        break;
+      } catch (e) {
+        if (!isPkConflict(e)) throw e;
+        m.maxId = Math.max(m.maxId + 1, s.maxId.get() as number);
+      }
+    }
+  } else rowid = Number(s.insert.run(siteId, id.kind, id.value, h).lastInsertRowid);
   return { id: rowid, kind: id.kind, value: id.value, person: rowid, comp: rowid, created: true };
 }
 
@@ -243,16 +269,17 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
   const link: Link = { a: { kind: lo.kind as Identifier['kind'], value: lo.value }, b: { kind: hi.kind as Identifier['kind'], value: hi.value }, source };
   const key = linkKey(link);
   // Row ids are per site and never reused while the mirror lives (see cachedId).
-  const pk = m ? `${lo.id}|${hi.id}` : '';
-  const knownKey = m?.pairs.get(pk);
+  const pairs = m ? siteMirror(m, siteId).pairs : null;
+  const pk = pairs ? `${lo.id}|${hi.id}` : '';
+  const knownKey = pairs?.get(pk);
   if (knownKey !== undefined && key >= knownKey) return; // a repeat of known evidence: nothing changes
-  m?.pairs.set(pk, key);
+  pairs?.set(pk, key);
   // A row inserted during this call has no stored link yet, unless this very pair was linked
   // earlier in the call (then the mirror knows the pair).
   const existing = knownKey === undefined && (lo.created || hi.created) ? undefined : (s.link.get(lo.id, hi.id) as LinkRow | undefined);
   if (existing) {
     if (key >= existing.key) {
-      m?.pairs.set(pk, existing.key);
+      pairs?.set(pk, existing.key);
       return; // a repeat of known evidence: nothing changes
     }
     // Earlier evidence for a known pair moves the pair in the canonical order.
@@ -329,16 +356,41 @@ export interface IdentifierSetInput {
  *   }),
  * );
  */
-export function recordIdentifierSet(db: Db, input: IdentifierSetInput): void {
-  applySet(db, input, null);
+export function recordIdentifierSet(db: Db, input: IdentifierSetInput, batch?: IdentityBatch): void {
+  if (batch && batch.siteId === input.siteId) applySet(db, input, batch.m, false, batch.seen);
+  else applySet(db, input, null);
 }
 
-function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = false, created?: Map<string, IdRow>): void {
+/**
+ * Shared state of the identity writes of one commit callback (a bulk import's batch of
+ * orders): identifier rows found or created, pairs linked, new rows that are still
+ * singletons. Identifier rows are also remembered across batches, in a mirror that is
+ * re-validated at the start of every batch (see `batchMirror`), so a customer seen in an
+ * earlier batch costs no lookup.
+ */
+export interface IdentityBatch {
+  siteId: string;
+  m: Mirror;
+  seen: Map<string, IdRow>;
+}
+
+/**
+ * Start an {@link IdentityBatch} for `siteId` inside the caller's transaction.
+ *
+ * @example
+ * store.commit((db) => { const batch = identityBatch(db, siteId); for (const s of sets) recordIdentifierSet(db, s, batch); });
+ */
+export function identityBatch(db: Db, siteId: string): IdentityBatch {
+  const s = stmts(db);
+  return { siteId, m: batchMirror(db, s.dataVersion.get() as number, s.maxId.get() as number, siteId), seen: new Map() };
+}
+
+function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = false, seen?: Map<string, IdRow>): void {
   if (input.consent && input.consent !== 'granted') return;
   // The deriver's sets come from eventIdentity, already normalised and deduplicated.
   const ids = clean ? input.ids : cleanIdentifiers(input.ids);
   if (ids.length === 0) return;
-  const rows = ids.map((id) => cachedId(db, m, input.siteId, id, created));
+  const rows = ids.map((id) => cachedId(db, m, input.siteId, id, seen));
   if (rows.length < 2) return;
   let anchor = 0;
   for (let i = 1; i < rows.length; i++) {
@@ -364,14 +416,14 @@ export const identityDeriver: Deriver = (db, ev, rowid) => {
   const m = mirrorOf(db);
   if (rowid <= m.lastRowid) dropMirror(db); // a rollback or an erasure of the newest events
   m.lastRowid = rowid;
-  const created = new Map<string, IdRow>();
+  const seen = new Map<string, IdRow>();
   try {
-    for (const id of r.register) cachedId(db, m, ev.siteId, id, created);
+    for (const id of r.register) cachedId(db, m, ev.siteId, id, seen);
     for (const set of r.sets) {
-      applySet(db, { siteId: ev.siteId, ids: set.ids, source: { type: 'event', ref: ev.messageId, ts: ev.timestamp, rule: set.rule } }, m, true, created);
+      applySet(db, { siteId: ev.siteId, ids: set.ids, source: { type: 'event', ref: ev.messageId, ts: ev.timestamp, rule: set.rule } }, m, true, seen);
     }
     if (r.touch) {
-      const row = cachedId(db, m, ev.siteId, r.touch.id, created);
+      const row = cachedId(db, m, ev.siteId, r.touch.id, seen);
       stmts(db).insertRef.run(row.id, ev.timestamp, rowid, r.touch.kind);
     }
   } catch (e) {

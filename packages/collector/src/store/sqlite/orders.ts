@@ -7,7 +7,7 @@ import type { StoredEvent } from '../core';
 import type { OrderRecord, OrdersStore, OrderWriteResult, StoredOrder } from '../orders';
 import type { Deriver, SqliteContext } from './context';
 import type { Db } from './db';
-import { recordIdentifierSet } from './identity';
+import { identityBatch, recordIdentifierSet, type IdentityBatch } from './identity';
 
 /**
  * Orders keyed by (site, order_id) with every record that shaped them.
@@ -133,7 +133,7 @@ function mergedColumns(m: MergedOrder) {
  * @example
  * store.commit((db) => writeOrderRecord(db, siteId, record, null));
  */
-export function writeOrderRecord(db: Db, siteId: string, rec: OrderRecord, consent: ConsentState | null): OrderWriteResult {
+export function writeOrderRecord(db: Db, siteId: string, rec: OrderRecord, consent: ConsentState | null, batch?: IdentityBatch): OrderWriteResult {
   const s = stmts(db);
   const ins = s.insertRecord.run(siteId, rec.orderId, rec.ref, rec.source, rec.status, rec.ts, rec.receivedAt, JSON.stringify(rec));
   if (ins.changes === 0) return 'duplicate';
@@ -155,7 +155,7 @@ export function writeOrderRecord(db: Db, siteId: string, rec: OrderRecord, conse
         ids,
         source: { type: 'order', ref: rec.orderId, ts: rec.ts, rule: 'order-identifiers' },
         consent,
-      });
+      }, batch);
     }
   }
   if (!before) return 'inserted';
@@ -212,7 +212,11 @@ export function ordersStore(ctx: SqliteContext): OrdersStore {
   return {
     putOrders(siteId, records) {
       if (records.length === 0) return Promise.resolve([]);
-      return ctx.commit((tx) => records.map((r) => writeOrderRecord(tx, siteId, r, null)), records.length);
+      return ctx.commit((tx) => {
+        // One identity batch per callback: the orders of a bulk import share identifier lookups.
+        const batch = identityBatch(tx, siteId);
+        return records.map((r) => writeOrderRecord(tx, siteId, r, null, batch));
+      }, records.length);
     },
     async getOrder(siteId, orderId) {
       const r = stmts(db).get.get(siteId, orderId) as OrderRow | undefined;
