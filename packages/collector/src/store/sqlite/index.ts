@@ -1,6 +1,5 @@
 import type { Store } from '../types';
 import type { StoredEvent } from '../core';
-import { backgroundCheckpointer } from './checkpointer';
 import { createCommitter, type FlushInfo } from './committer';
 import type { Deriver, SqliteContext } from './context';
 import { coreStore } from './core';
@@ -87,15 +86,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     throw e;
   }
   const wal = walSyncer(db, path, opts.walSync ?? 'thread-pool');
-  // WAL checkpoints in a worker thread once the store is busy (see checkpointer.ts).
-  const checkpointer = backgroundCheckpointer(db, path);
-  const onFlush = checkpointer
-    ? (info: FlushInfo) => {
-        checkpointer.committed(info.weight);
-        opts.onFlush?.(info);
-      }
-    : opts.onFlush;
-  const committer = createCommitter(db, { flushMs: opts.flushMs, maxBatch: opts.maxBatch, onFlush, sync: wal?.sync });
+  const committer = createCommitter(db, { flushMs: opts.flushMs, maxBatch: opts.maxBatch, onFlush: opts.onFlush, sync: wal?.sync });
   const onDeriverError =
     opts.onDeriverError ??
     ((err: unknown, ev: StoredEvent) => console.error(`omnitrail: deriver failed for event ${ev.messageId}:`, err));
@@ -131,7 +122,6 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     close() {
       closing ??= (async () => {
         await committer.close();
-        await checkpointer?.close();
         try {
           store.saveDedupSnapshot();
         } catch (e) {
