@@ -15,16 +15,13 @@ function hostOf(url: unknown): string | undefined {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** What {@link touchOf} reads of an event (journeys read only these fields from the store). */
-export type TouchSource = Pick<StoredEvent, 'timestamp' | 'messageId' | 'context' | 'properties'>;
-
 /**
  * The journey touch an event represents (the deriver decided the kind when it stored the ref).
  *
  * @example
  * touchOf('session', storedEvent) // { ts, kind: 'session', messageId, utm: { source: 'newsletter', medium: 'email' }, … }
  */
-export function touchOf(kind: TouchKind, ev: TouchSource): Touch {
+export function touchOf(kind: TouchKind, ev: StoredEvent): Touch {
   const t: Touch = { ts: ev.timestamp, kind, messageId: ev.messageId };
   const p = ev.properties;
   if (kind === 'session') {

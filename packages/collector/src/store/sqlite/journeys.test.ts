@@ -9,7 +9,7 @@ import type { StoredEvent } from '../core';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import { personIdOf } from './identity-read';
 import { openSqliteStore, type SqliteStore } from './index';
-import { touchFieldsBackfillSql } from './touch-fields';
+import { backfillTouchFields } from './touch-fields';
 
 const NOW = Date.UTC(2026, 2, 31);
 const DAY = 86_400_000;
@@ -144,20 +144,22 @@ describe('store.journeys: chunked, set-based read', () => {
     // No row for a bot's session.
     expect(store.db.prepare("SELECT count(*) AS n FROM touch_fields t JOIN events e ON e.id = t.event_id WHERE e.bot = 1").get()).toEqual({ n: 0 });
     store.db.exec('DELETE FROM touch_fields');
-    store.db.exec(touchFieldsBackfillSql);
+    backfillTouchFields(store.db);
     expect(snapshot()).toEqual(atIngest);
   });
 
   it('falls back to the event when touch fields are missing or were written for another kind', async () => {
     const q = { from: NOW - 30 * DAY, to: NOW, lookbackMs: 30 * DAY };
     const want = oracle(store, siteId, q.from, q.to, q.lookbackMs);
-    store.db.exec("DELETE FROM touch_fields WHERE event_id % 3 = 0; UPDATE touch_fields SET kind = 'qr', x = '[\"wrong\"]' WHERE event_id % 3 = 1 AND kind = 'session'");
+    store.db.exec("DELETE FROM touch_fields WHERE event_id % 3 = 0; UPDATE touch_fields SET kind = 'qr', touch = '{}' WHERE event_id % 3 = 1 AND kind = 'session'");
     expect(await read(store, siteId, q)).toEqual(want);
-    store.db.exec(touchFieldsBackfillSql.replace('INSERT OR IGNORE', 'INSERT OR REPLACE'));
+    store.db.exec("DELETE FROM touch_fields WHERE touch = '{}'");
+    backfillTouchFields(store.db);
   });
 
   it('deletes touch fields with their event (erasure, retention)', async () => {
     const row = store.db.prepare("SELECT event_id FROM touch_fields WHERE kind = 'session' LIMIT 1").get() as { event_id: number };
+    expect(row).toBeDefined();
     store.db.prepare('DELETE FROM identity_refs WHERE event_id = ?').run(row.event_id);
     store.db.prepare('DELETE FROM events WHERE id = ?').run(row.event_id);
     expect(store.db.prepare('SELECT count(*) AS n FROM touch_fields WHERE event_id = ?').get(row.event_id)).toEqual({ n: 0 });

@@ -1,15 +1,12 @@
 import type { Conversion, OrderStatus, Touch, TouchKind } from '../../attribution/journey';
-import { touchOf, type TouchSource } from '../../stitch/touch';
 import type { Db } from './db';
-import { touchFieldsSql } from './touch-fields';
+import { touchOfEvent } from './touch-fields';
 
 /**
  * Set-based reads of journeys for a chunk of persons (`store.journeys`): one query for the
- * touches of every person in the chunk instead of a few queries per identifier. A touch reads
- * only what channel rules look at: the ref (kind, time) and the touch fields written at
- * ingest (`touch_fields`: messageId and the few JSON fields of `touchOf`). Neither the events
- * table nor a full event parse is on this path: at 5 M events the events' pages no longer fit
- * the cache, and rebuilding every event in JavaScript was ~70 % of the report's cost.
+ * persons' identifiers and one for their touches, instead of a few queries per identifier. A
+ * touch is read as the JSON `touchOf` built at ingest (`touch_fields`, see touch-fields.ts):
+ * neither the events table nor a full event parse is on this path.
  */
 
 /** An identifier of a person (`identity_ids` row). */
@@ -18,15 +15,6 @@ export interface MemberRow {
   kind: string;
   value: string;
   person: number;
-}
-
-/** A touch as the chunk query returns it: the ref (kind, time, event) and its touch fields. */
-export interface TouchRow {
-  kind: TouchKind;
-  ts: number;
-  message_id: string;
-  /** JSON array of the kind's fields (see touchFieldsSql), or null. */
-  x: string | null;
 }
 
 /** An order row (the columns a conversion needs). */
@@ -81,16 +69,14 @@ export function chunkReader(db: Db): (siteId: string, first: number, last: numbe
     .raw();
   const keysOf = db.prepare("SELECT kind || ':' || value FROM identity_ids WHERE site_id = ? AND person = ?").pluck();
   // identity_ids_person (site_id, person), covering → identity_refs primary key (ident, ts) → touch_fields by event_id.
-  // message_id is null when the fields are missing or were written for another kind (the ingest guess was wrong).
+  // The touch is null when it is missing or was built for another kind (the ingest guess was wrong).
   const touches = db
     .prepare(
-      `SELECT i.person, r.kind, r.ts, r.event_id, CASE WHEN t.kind = r.kind THEN t.message_id END, t.x
+      `SELECT i.person, r.kind, r.event_id, CASE WHEN t.kind = r.kind THEN t.touch END
        FROM identity_ids i JOIN identity_refs r ON r.ident = i.id LEFT JOIN touch_fields t ON t.event_id = r.event_id
        WHERE i.site_id = ? AND i.person >= ? AND i.person <= ? AND r.ts >= ? AND r.ts < ?`,
     )
     .raw();
-  // Such a ref reads its event instead.
-  const fallback = db.prepare(`SELECT e.message_id, ${touchFieldsSql('@kind')} FROM events e WHERE e.id = @id`).raw();
   const hasOrders = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'orders'").get();
   const order = hasOrders ? db.prepare('SELECT order_id, channel, location, ts, revenue, currency, status FROM orders WHERE site_id = ? AND order_id = ?') : null;
 
@@ -107,8 +93,8 @@ export function chunkReader(db: Db): (siteId: string, first: number, last: numbe
         if (o && o.ts >= range.from && o.ts < range.to) p.conversions.push(conversionOfRow(o));
       }
     }
-    const rows = touches.all(siteId, first, last, range.touchFrom, range.to) as [number, TouchKind, number, number, string | null, string | null][];
-    for (const [person, kind, ts, eventId, messageId, x] of rows) {
+    const rows = touches.all(siteId, first, last, range.touchFrom, range.to) as [number, TouchKind, number, string | null][];
+    for (const [person, kind, eventId, touch] of rows) {
       const p = chunk.get(person)!;
       if (p.multi) {
         // One event can be a touch of several identifiers of the person: take it once.
@@ -116,38 +102,11 @@ export function chunkReader(db: Db): (siteId: string, first: number, last: numbe
         if (p.seen.has(eventId)) continue;
         p.seen.add(eventId);
       }
-      const row: TouchRow = { kind, ts, message_id: messageId!, x };
-      if (messageId === null) [row.message_id, row.x] = fallback.get({ kind, id: eventId }) as [string, string | null];
-      p.touches.push(touchOfRow(row));
+      // Without a stored touch, the event itself (as before touch_fields).
+      p.touches.push(touch === null ? touchOfEvent(db, kind, eventId) : (JSON.parse(touch) as Touch));
     }
     return [...chunk.values()];
   };
-}
-
-/**
- * What `touchOf` reads of an event, rebuilt from a touch row's extracted fields. A missing
- * JSON field comes back as null where the parsed event had undefined: `touchOf` treats both
- * alike (`?? ''`, `str()`, truthiness), so the touch is the same as from the full event.
- */
-export function touchSource(row: TouchRow): TouchSource {
-  const x = row.x === null ? null : (JSON.parse(row.x) as unknown[]);
-  const src: TouchSource = { timestamp: row.ts, messageId: row.message_id, context: {}, properties: {} };
-  if (!x) return src;
-  if (row.kind === 'session') src.context = { campaign: x[0], page: { referrer: x[1], url: x[2] }, omnitrail: { clickIds: x[3] } };
-  else if (row.kind === 'qr') src.properties = { code: x[0], campaign_id: x[1], personalised: x[2], campaign_name: x[3] };
-  else if (row.kind === 'offline') src.properties = { touchpoint_type: x[0], location: x[1] };
-  return src;
-}
-
-/**
- * The touch of a row, as `touchOf` builds it from the full stored event.
- *
- * @example
- * touchOfRow({ person: 3, kind: 'offline', event_id: 9, ts: 1, message_id: 'm9', x: '["store_visit","Berlin"]' })
- * // { ts: 1, kind: 'offline', messageId: 'm9', offline: { type: 'store_visit', location: 'Berlin' } }
- */
-export function touchOfRow(row: TouchRow): Touch {
-  return touchOf(row.kind, touchSource(row));
 }
 
 /** The conversion of an order row (the same fields, in the same order, as before). */

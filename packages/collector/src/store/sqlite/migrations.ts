@@ -5,7 +5,7 @@ import { identityMigrationSql } from './identity';
 import { ordersMigrationSql } from './orders';
 import { keysMigrationSql } from './keys';
 import { privacyMigrationSql } from './privacy';
-import { touchFieldsMigrationSql } from './touch-fields';
+import { touchFieldsMigration } from './touch-fields';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -100,7 +100,7 @@ export const migrations: Migration[] = [
   { version: 5, name: 'orders: orders by (site, order_id), order records / status history', up: ordersMigrationSql },
   { version: 6, name: 'keys: rotated and revoked site keys', up: keysMigrationSql },
   { version: 7, name: 'privacy: audit log, suppression list', up: privacyMigrationSql },
-  { version: 9, name: 'touch fields: what journey touches are built from, without reading events', up: touchFieldsMigrationSql },
+  { version: 9, name: 'touch fields: what journey touches are built from, without reading events', up: touchFieldsMigration },
 ];
 
 /**

@@ -1,50 +1,61 @@
-import type { TouchKind } from '../../attribution/journey';
+import type { Touch, TouchKind } from '../../attribution/journey';
 import { mayStitch } from '../../stitch/derive';
+import { touchOf } from '../../stitch/touch';
 import type { StoredEvent } from '../core';
 import type { Deriver } from './context';
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
 
 /**
- * `touch_fields`: per touch event, the few fields a journey touch is built from (`touchOf`),
- * written at ingest next to the event, so reports read journeys without touching the events
- * table (at 5 M events its pages no longer fit the cache and every touch cost a random page
- * read). Raw inputs, not channels: classification stays at report time because per-site
- * custom rules can change.
+ * `touch_fields`: per touch event, its journey touch (`touchOf`: time, kind, messageId and the
+ * channel inputs — UTM, referrer, page host, click IDs, QR code, offline type) as JSON, written
+ * at ingest next to the event, so reports read journeys without touching the events table (at
+ * 5 M events its pages no longer fit the cache and every touch cost a random page read, and
+ * rebuilding every event in JavaScript was most of the report's cost). Inputs, not channels:
+ * classification stays at report time because per-site custom rules can change.
  *
  * Rows are tied to their event (`ON DELETE CASCADE`): erasure and retention, which delete
- * events, delete them too. Readers reach them only through `identity_refs`, and fall back to
- * the event itself when a row is missing or was written for another kind (see journeys.ts),
- * so the table is an accelerator: it never changes what a report says.
+ * events, delete them too. Readers reach them only through `identity_refs`, and build the touch
+ * from the event itself when a row is missing or was written for another kind (see
+ * journeys.ts), so the table is an accelerator: it never changes what a report says.
  */
+
+const CREATE = `
+CREATE TABLE touch_fields (
+  event_id INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+  kind     TEXT NOT NULL,      -- the touch kind it was built for
+  touch    TEXT NOT NULL       -- JSON of touchOf(kind, event)
+);`;
 
 /**
- * The JSON fields of a touch kind as one JSON array (`json_extract` with several paths), from
- * the events row `e`, in the order `touchSource` (journeys.ts) reads them back. Kinds without
- * fields (`handoff`, `email`) give null.
+ * The touch of a stored event, read from the event itself (the fallback, and the backfill).
+ *
+ * @example
+ * touchOfEvent(db, 'session', 1234) // { ts, kind: 'session', messageId, utm: { … }, … }
  */
-export function touchFieldsSql(kind: string): string {
-  return `CASE ${kind}
-    WHEN 'session' THEN json_extract(e.context, '$.campaign', '$.page.referrer', '$.page.url', '$.omnitrail.clickIds')
-    WHEN 'qr' THEN json_extract(e.properties, '$.code', '$.campaign_id', '$.personalised', '$.campaign_name')
-    WHEN 'offline' THEN json_extract(e.properties, '$.touchpoint_type', '$.location')
-  END`;
+export function touchOfEvent(db: Db, kind: TouchKind, eventId: number): Touch {
+  return touchOf(kind, rowToEvent(eventRow(db).get(eventId) as EventRow));
 }
 
-/** Fills the touch fields of every touch already stored (migration 9; idempotent). */
-export const touchFieldsBackfillSql = `
-INSERT OR IGNORE INTO touch_fields (event_id, kind, message_id, x)
-  SELECT e.id, r.kind, e.message_id, ${touchFieldsSql('r.kind')} FROM identity_refs r JOIN events e ON e.id = r.event_id;
-`;
+const eventRows = new WeakMap<Db, { get(id: number): unknown }>();
+function eventRow(db: Db) {
+  let st = eventRows.get(db);
+  if (!st) eventRows.set(db, (st = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`)));
+  return st;
+}
+
+/** Fills the touches of every touch event already stored (migration 9; idempotent). */
+export function backfillTouchFields(db: Db): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO touch_fields (event_id, kind, touch) VALUES (?, ?, ?)');
+  const refs = db.prepare('SELECT DISTINCT event_id, kind FROM identity_refs').raw().all() as [number, TouchKind][];
+  for (const [id, kind] of refs) insert.run(id, kind, JSON.stringify(touchOfEvent(db, kind, id)));
+}
 
 /** Migration 9: the table, filled for the touches already stored. */
-export const touchFieldsMigrationSql = `
-CREATE TABLE touch_fields (
-  event_id   INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
-  kind       TEXT NOT NULL,      -- the touch kind the fields were extracted for
-  message_id TEXT NOT NULL,
-  x          TEXT                -- JSON array, see touchFieldsSql
-);
-${touchFieldsBackfillSql}`;
+export function touchFieldsMigration(db: Db): void {
+  db.exec(CREATE);
+  backfillTouchFields(db);
+}
 
 /**
  * The touch kind an event will most likely be (the identity deriver decides; a guess that
@@ -63,19 +74,14 @@ export function touchCandidate(ev: StoredEvent): TouchKind | null {
   return ot && typeof ot === 'object' && ot.sessionStart === true ? 'session' : null;
 }
 
-const inserts = new WeakMap<Db, { run(p: { kind: string; id: number }): unknown }>();
+const inserts = new WeakMap<Db, { run(id: number, kind: string, touch: string): unknown }>();
 
-/**
- * Deriver: writes the touch fields of a likely touch event, from the row just inserted (the
- * same SQL extraction as the migration and the reader's fallback).
- */
+/** Deriver: writes the touch of a likely touch event, built by `touchOf` as readers would build it. */
 export const touchFieldsDeriver: Deriver = (db, ev, rowid) => {
   const kind = touchCandidate(ev);
   if (!kind) return;
   let st = inserts.get(db);
-  if (!st) {
-    st = db.prepare(`INSERT OR IGNORE INTO touch_fields (event_id, kind, message_id, x) SELECT e.id, @kind, e.message_id, ${touchFieldsSql('@kind')} FROM events e WHERE e.id = @id`);
-    inserts.set(db, st);
-  }
-  st.run({ kind, id: rowid });
+  if (!st) inserts.set(db, (st = db.prepare('INSERT OR IGNORE INTO touch_fields (event_id, kind, touch) VALUES (?, ?, ?)')));
+  // The event's own values: JSON text round-trips them as a reader parsing the stored event would see them.
+  st.run(rowid, kind, JSON.stringify(touchOf(kind, ev)));
 };
