@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
 import cliProgress from 'cli-progress';
@@ -51,6 +52,9 @@ export interface ImportOptions {
   onReject?: (r: RejectedRow) => void;
 }
 
+/** SHA-256 hex of the UTF-8 bytes of `s`, synchronously (what `sha256Hex` computes with Web Crypto). */
+export const sha256HexSync = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
 /** A sink writing straight into a store (same code path as the HTTP API). */
 export function storeSink(
   store: OfflineStore,
@@ -59,7 +63,9 @@ export function storeSink(
   opts: { defaultCountry?: string; now?: () => number; dryRun?: boolean } = {},
 ): ImportSink {
   const apply = kind === 'orders' ? applyOrders : applyTouchpoints;
-  const piiMemo = createPiiMemo();
+  // node:crypto hashes synchronously (~1 µs) where a Web Crypto digest costs ~15 µs of async
+  // hops; the digest is the same SHA-256 hex, so imported values match every other entry point.
+  const piiMemo = createPiiMemo(200_000, sha256HexSync);
   return async (inputs, lines) => {
     const r = await apply(store, siteId, inputs, { now: (opts.now ?? Date.now)(), defaultCountry: opts.defaultCountry, indexOf: (i) => lines[i], piiMemo, dryRun: opts.dryRun });
     return {

@@ -23,6 +23,7 @@ export interface CollectedIdentifiers {
  * A bounded memo of `hashPii` for bulk imports, where the same customer's e-mail and phone
  * recur on many rows: each distinct value is hashed once (Web Crypto digests cost tens of
  * microseconds each, mostly in the async hop). Cleared when full, so memory stays bounded.
+ * `digest` replaces Web Crypto by a synchronous SHA-256 (the CLI passes node:crypto's).
  *
  * @example
  * const memo = createPiiMemo();
@@ -32,7 +33,7 @@ export interface PiiMemo {
   hash(kind: 'email' | 'phone', raw: string | number, defaultCountry?: string): Promise<string | null>;
 }
 
-export function createPiiMemo(max = 200_000): PiiMemo {
+export function createPiiMemo(max = 200_000, digest?: (s: string) => string): PiiMemo {
   const map = new Map<string, Promise<string | null>>();
   return {
     hash(kind, raw, defaultCountry) {
@@ -40,7 +41,7 @@ export function createPiiMemo(max = 200_000): PiiMemo {
       let p = map.get(key);
       if (!p) {
         if (map.size >= max) map.clear();
-        p = hashPii(kind, raw, defaultCountry);
+        p = hashPii(kind, raw, defaultCountry, digest);
         map.set(key, p);
       }
       return p;

@@ -208,6 +208,16 @@ describe('createPiiMemo', () => {
     expect(await memo.hash('phone', '030 1234567')).toBeNull(); // country is part of the key
     expect(memo.hash('email', 'Jane@Shop.de')).not.toBe(a); // cleared when full
   });
+
+  it('with the CLI\'s synchronous node:crypto digest gives the same hashes as Web Crypto', async () => {
+    const { createPiiMemo } = await import('./identifiers');
+    const { sha256HexSync } = await import('../cli/import-csv');
+    const { hashPii } = await import('../pii/index');
+    const memo = createPiiMemo(10, sha256HexSync);
+    for (const [kind, raw] of [['email', ' Jürgen@Straße.de '], ['email', 'test@test.com'], ['phone', '030 1234567'], ['phone', 'AB'.repeat(32)]] as const) {
+      expect(await memo.hash(kind, raw, 'DE')).toBe(await hashPii(kind, raw, 'DE'));
+    }
+  });
 });
 
 describe('appointments', () => {

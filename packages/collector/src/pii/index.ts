@@ -103,11 +103,17 @@ export async function sha256Hex(input: string): Promise<string> {
  * await hashPii('email', ' Jane@Example.com ') === await hashPii('email', 'jane@example.com') // true
  * await hashPii('phone', '030 1234567', 'DE') === await hashPii('phone', '+49 30 1234567')   // true
  */
-export async function hashPii(kind: PiiKind, raw: unknown, defaultCountry?: string): Promise<string | null> {
+export async function hashPii(
+  kind: PiiKind,
+  raw: unknown,
+  defaultCountry?: string,
+  /** SHA-256 hex of a string; a bulk import on Node passes a synchronous one (node:crypto), same digest. */
+  digest: (s: string) => string | Promise<string> = sha256Hex,
+): Promise<string | null> {
   if (isSha256Hex(raw)) return raw.trim().toLowerCase();
   const norm = kind === 'email' ? normaliseEmail(raw) : normalisePhone(raw, defaultCountry);
   if (norm !== null && kind === 'email' && isPlaceholderEmail(norm)) return null;
-  return norm === null ? null : sha256Hex(norm);
+  return norm === null ? null : digest(norm);
 }
 
 /**

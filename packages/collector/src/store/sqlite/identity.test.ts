@@ -7,7 +7,7 @@ import { groupPersons, pairKey, stitch, type Link } from '../../stitch/graph';
 import type { Identifier } from '../../stitch/types';
 import type { StoredEvent } from '../core';
 import { openSqliteStore, type SqliteStore } from './index';
-import { recordIdentifierSet } from './identity';
+import { identityBatch, recordIdentifierSet } from './identity';
 import { prng as rng, shuffle } from '../../demo/random';
 import { seededScanToken } from '../../qr/token';
 
@@ -17,10 +17,11 @@ const scanToken = (seed: number, expiresAt = Date.UTC(2100, 0, 1)) => seededScan
 const dir = mkdtempSync(join(tmpdir(), 'ot-identity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let dbn = 0;
-async function open(): Promise<{ store: SqliteStore; siteId: string }> {
-  const store = openSqliteStore(join(dir, `t${++dbn}.db`), { flushMs: 1 });
+async function open(): Promise<{ store: SqliteStore; siteId: string; path: string }> {
+  const path = join(dir, `t${++dbn}.db`);
+  const store = openSqliteStore(path, { flushMs: 1 });
   const { site } = await store.createSite({ name: 'Shop', origins: ['*'] });
-  return { store, siteId: site.id };
+  return { store, siteId: site.id, path };
 }
 
 let seq = 0;
@@ -126,6 +127,45 @@ describe('identity store', () => {
     // The new identifiers get the freed row ids, with a later key for the same row-id pair: must still link.
     await store.appendEvents([ev(b.id, { anonymousId: 'p', userId: 'Q', timestamp: 20 })]);
     expect(ids(await store.personOf(b.id, { kind: 'user', value: 'Q' }))).toEqual(['anon:p', 'user:Q']);
+    await store.close();
+  });
+
+  it('identity batches forget what a rolled-back batch or another connection wrote', async () => {
+    const { store, siteId, path } = await open();
+    const set = (ref: string, ...xs: [Identifier['kind'], string][]) => ({
+      siteId, ids: xs.map(([kind, value]) => ({ kind, value })), source: { type: 'order' as const, ref, ts: 5, rule: 'order-identifiers' },
+    });
+    await expect(
+      store.commit((db) => {
+        recordIdentifierSet(db, set('O1', ['order', 'O1'], ['loyalty', 'L-1']), identityBatch(db, siteId));
+        throw new Error('boom'); // the callback's savepoint rolls back: L-1 was never stored
+      }),
+    ).rejects.toThrow('boom');
+    await store.commit((db) => {
+      const batch = identityBatch(db, siteId);
+      recordIdentifierSet(db, set('O2', ['order', 'O2'], ['email', 'e'.repeat(64)]), batch);
+      recordIdentifierSet(db, set('O3', ['order', 'O3'], ['loyalty', 'L-1']), batch);
+    });
+    // Another connection (a second CLI import) adds rows behind this connection's back.
+    const other = openSqliteStore(path, { flushMs: 1 });
+    await other.commit((db) => recordIdentifierSet(db, set('O4', ['order', 'O4'], ['loyalty', 'L-2']), identityBatch(db, siteId)));
+    await other.close();
+    await store.commit((db) => recordIdentifierSet(db, set('O5', ['order', 'O5'], ['loyalty', 'L-2']), identityBatch(db, siteId)));
+    expect(ids(await store.personOf(siteId, { kind: 'loyalty', value: 'L-1' }))).toEqual(['loyalty:L-1', 'order:O3']);
+    expect(ids(await store.personOf(siteId, { kind: 'order', value: 'O2' }))).toEqual([`email:${'e'.repeat(64)}`, 'order:O2']);
+    expect(ids(await store.personOf(siteId, { kind: 'loyalty', value: 'L-2' }))).toEqual(['loyalty:L-2', 'order:O4', 'order:O5']);
+    await store.close();
+  });
+
+  it('the ingest mirror takes the next free row id when another connection inserted identifiers', async () => {
+    const { store, siteId, path } = await open();
+    await store.appendEvents([ev(siteId, { anonymousId: 'a1', userId: 'U1' })]); // mirror knows max id 2
+    const other = openSqliteStore(path, { flushMs: 1 });
+    await other.appendEvents([ev(siteId, { anonymousId: 'b1', userId: 'U2' })]); // rows 3 and 4
+    await other.close();
+    await store.appendEvents([ev(siteId, { anonymousId: 'c1', userId: 'U3' })]); // must not collide with 3
+    expect(ids(await store.personOf(siteId, { kind: 'user', value: 'U2' }))).toEqual(['anon:b1', 'user:U2']);
+    expect(ids(await store.personOf(siteId, { kind: 'user', value: 'U3' }))).toEqual(['anon:c1', 'user:U3']);
     await store.close();
   });
 

@@ -90,6 +90,7 @@ function prepare(db: Db) {
     compLinks: db.prepare('SELECT l.* FROM identity_ids i JOIN identity_links l ON l.a = i.id WHERE i.comp = ?'),
     setPerson: db.prepare('UPDATE identity_ids SET person = ? WHERE id = ?'),
     setComp: db.prepare('UPDATE identity_ids SET comp = ? WHERE id = ?'),
+    setPersonComp: db.prepare('UPDATE identity_ids SET person = ?, comp = ? WHERE id = ?'),
     insertRef: db.prepare('INSERT OR IGNORE INTO identity_refs (ident, ts, event_id, kind) VALUES (?, ?, ?, ?)'),
   };
 }
@@ -175,23 +176,39 @@ function personCounts(db: Db, siteId: string, person: number): KindCounts {
   return out;
 }
 
-/** Merge raw components `x` and `y` (relabel the smaller); returns the surviving id. */
-function mergeComps(db: Db, x: number, y: number, key: string, cx = compInfo(db, x), cy = x === y ? cx : compInfo(db, y)): number {
+/**
+ * Merge raw components `x` and `y` (relabel the smaller); returns the surviving id. With
+ * `deferSingleton`, a dropped singleton's row is not relabelled here but returned, so the
+ * caller can set its person and component in one UPDATE.
+ */
+function mergeComps(
+  db: Db,
+  x: number,
+  y: number,
+  key: string,
+  cx = compInfo(db, x),
+  cy = x === y ? cx : compInfo(db, y),
+  deferSingleton = false,
+): { keep: number; singleton: number | null } {
   const s = stmts(db);
   const maxKey = [cx.maxKey, cy.maxKey, key].reduce((m, k) => (k > m ? k : m), '');
   if (x === y) {
     s.upsertComp.run(x, cx.size, maxKey);
-    return x;
+    return { keep: x, singleton: null };
   }
   const [keep, drop] = cx.size >= cy.size ? [x, y] : [y, x];
   const dropSize = drop === x ? cx.size : cy.size;
-  if (dropSize === 1) s.setComp.run(keep, drop); // a singleton's comp id is its own row id
-  else {
+  let singleton: number | null = null;
+  // A singleton's comp id is its own row id.
+  if (dropSize === 1) {
+    if (deferSingleton) singleton = drop;
+    else s.setComp.run(keep, drop);
+  } else {
     s.relabelComp.run(keep, drop);
     s.deleteComp.run(drop);
   }
   s.upsertComp.run(keep, cx.size + cy.size, maxKey);
-  return keep;
+  return { keep, singleton };
 }
 
 /**
@@ -312,17 +329,26 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
     status = reason ? 'refused' : 'linked';
   }
   s.insertLink.run(lo.id, hi.id, siteId, key, source.ts, source.type, source.ref, source.rule, status, reason);
-  const comp = mergeComps(db, a.comp, b.comp, key, compA, compB);
+  const linked = !late && status === 'linked';
+  const { keep: comp, singleton } = mergeComps(db, a.comp, b.comp, key, compA, compB, linked);
   if (late) {
     restitchComponent(db, siteId, comp, caps); // late link: re-evaluate in canonical order
     return;
   }
-  if (status !== 'linked') return;
+  if (!linked) return;
   const sizeA = Object.values(ca!).reduce((n, v) => n + v, 0);
   const sizeB = Object.values(cb!).reduce((n, v) => n + v, 0);
   const [keep, drop] = sizeA > sizeB || (sizeA === sizeB && a.person < b.person) ? [a.person, b.person] : [b.person, a.person];
-  if ((drop === b.person ? sizeB : sizeA) === 1) s.setPerson.run(keep, drop === b.person ? b.id : a.id);
-  else s.relabelPerson.run(keep, siteId, drop);
+  const dropRow = drop === b.person ? b : a;
+  let compPending = singleton !== null;
+  if ((drop === b.person ? sizeB : sizeA) === 1) {
+    // The common case (a new identifier joins a known person): one UPDATE of its row.
+    if (singleton === dropRow.id) {
+      s.setPersonComp.run(keep, comp, dropRow.id);
+      compPending = false;
+    } else s.setPerson.run(keep, dropRow.id);
+  } else s.relabelPerson.run(keep, siteId, drop);
+  if (compPending) s.setComp.run(comp, singleton);
 }
 
 /** Anchor priority: the identifier the others of a set are linked to (strongest first). */
