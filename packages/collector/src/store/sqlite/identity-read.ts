@@ -98,6 +98,9 @@ function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0,
   return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
 }
 
+/** Touches count from `from − lookback` (default 30 days). */
+const touchFromOf = (q: JourneyQuery) => q.from - (q.lookbackMs ?? 30 * DAY);
+
 /** Goal conversions of a person: its named track events in `[from, to)` (value 1 unless `properties.value`). */
 function goalConversions(db: Db, siteId: string, members: MemberRow[], goals: string[], q: JourneyQuery): Conversion[] {
   return personEventRows(db, siteId, members, q.from, q.to, goals).map((r) => {
@@ -112,9 +115,9 @@ function goalConversions(db: Db, siteId: string, members: MemberRow[], goals: st
  * funnel events per person, only when asked for.
  */
 function chunkJourneys(db: Db, read: ChunkRead, siteId: string, first: number, last: number, goals: string[], q: JourneyQuery): PersonJourney[] {
-  const touchFrom = q.from - (q.lookbackMs ?? 30 * DAY);
+  const touchFrom = touchFromOf(q);
   const out: PersonJourney[] = [];
-  for (const { person, minKey, touches, conversions } of read(siteId, first, last, { from: q.from, to: q.to, touchFrom })) {
+  for (const { person, minKey, touches, conversions } of read(first, last)) {
     // Goals and funnel events read the person's web events through its identifiers.
     const members = goals.length || q.events ? membersOf(db, siteId, person) : [];
     if (goals.length) conversions.push(...goalConversions(db, siteId, members, goals, q));
@@ -171,7 +174,7 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
       const settings = site ? (JSON.parse(site.settings) as Record<string, unknown>) : {};
       const goals = q.goals ?? (Array.isArray(settings.goals) ? settings.goals.filter((g): g is string => typeof g === 'string') : []);
       const chunk = Math.max(1, q.chunkSize ?? 2000);
-      const read = chunkReader(db);
+      const read = chunkReader(db, siteId, { from: q.from, to: q.to, touchFrom: touchFromOf(q) });
       const last = (db.prepare('SELECT max(person) FROM identity_ids WHERE site_id = ?').pluck().get(siteId) as number | null) ?? -1;
       // Chunks of person numbers: each is read in one short burst, never all rows.
       for (let first = 0; first <= last; first += chunk) {

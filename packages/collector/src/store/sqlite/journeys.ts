@@ -48,17 +48,21 @@ export interface ChunkRange {
 }
 
 /**
- * Reads chunks of persons `[first, last]` (person numbers of one site) for a connection. One
+ * Reads chunks of persons `[first, last]` (person numbers of a site) for one report range. One
  * row per person for its identifiers (smallest key, count, order IDs: aggregated in SQL) and
  * one per touch; rows come back as arrays (`raw`): at 5 M events building ~600 k row objects
- * cost more than the SQL itself. The orders table belongs to the orders module; a database
- * without it (domain-subset test stores) has no orders.
+ * cost more than the SQL itself.
+ *
+ * The orders of `[from, to)` are read once, in one index range scan, and kept by ID: they are
+ * the report's conversions, which the engine keeps anyway (memory grows with conversions, not
+ * events), and one random lookup of a wide order row per order identifier cost ~4× more. The
+ * orders table belongs to the orders module; a database without it has no orders.
  *
  * @example
- * const read = chunkReader(db);
- * for (const p of read(site.id, 1, 500, { from, to, touchFrom: from - lookback })) p.touches.length;
+ * const read = chunkReader(db, site.id, { from, to, touchFrom: from - lookback });
+ * for (const p of read(1, 2000)) p.touches.length;
  */
-export function chunkReader(db: Db): (siteId: string, first: number, last: number, range: ChunkRange) => ChunkPerson[] {
+export function chunkReader(db: Db, siteId: string, range: ChunkRange): (first: number, last: number) => ChunkPerson[] {
   // SQLite compares text as UTF-8 bytes, JavaScript as UTF-16 units: the same order for
   // printable ASCII. A person with any other character in a key takes its minimum in JS.
   const persons = db
@@ -78,19 +82,24 @@ export function chunkReader(db: Db): (siteId: string, first: number, last: numbe
     )
     .raw();
   const hasOrders = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'orders'").get();
-  const order = hasOrders ? db.prepare('SELECT order_id, channel, location, ts, revenue, currency, status FROM orders WHERE site_id = ? AND order_id = ?') : null;
+  let orders: Map<string, OrderRow> | null = null;
 
-  return (siteId, first, last, range) => {
+  return (first, last) => {
+    orders ??= new Map(
+      hasOrders
+        ? (db.prepare('SELECT order_id, channel, location, ts, revenue, currency, status FROM orders WHERE site_id = ? AND ts >= ? AND ts < ?').all(siteId, range.from, range.to) as OrderRow[]).map((o) => [o.order_id, o])
+        : [],
+    );
     const chunk = new Map<number, ChunkPerson & { multi: boolean; seen?: Set<number> }>();
     for (const [person, minKey, n, orderIds, wide] of persons.all(siteId, first, last) as [number, string, number, string, number][]) {
       const p = { person, minKey, multi: n > 1, touches: [], conversions: [] as Conversion[] };
       if (wide) p.minKey = (keysOf.all(siteId, person) as string[]).reduce((a, b) => (b < a ? b : a));
       chunk.set(person, p);
-      if (orderIds === '[]' || !order) continue;
+      if (orderIds === '[]') continue;
       // Orders of every channel (orders table of store/sqlite/orders.ts), through the person's order IDs.
       for (const id of JSON.parse(orderIds) as string[]) {
-        const o = order.get(siteId, id) as OrderRow | undefined;
-        if (o && o.ts >= range.from && o.ts < range.to) p.conversions.push(conversionOfRow(o));
+        const o = orders.get(id);
+        if (o) p.conversions.push(conversionOfRow(o));
       }
     }
     const rows = touches.all(siteId, first, last, range.touchFrom, range.to) as [number, TouchKind, number, string | null][];
