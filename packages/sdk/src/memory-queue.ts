@@ -27,7 +27,7 @@ export const overCap = (sizes: number[], caps: QueueCaps): number =>
  */
 export const memoryQueue: QueueFactory = (_name, caps) => {
   let items: Sized[] = [];
-  const meta: Record<string, string | undefined> = {};
+  let meta: Record<string, string | undefined> = {};
   const sizes = () => items.map((i) => i[1]);
   return {
     async add(events) {
@@ -42,6 +42,7 @@ export const memoryQueue: QueueFactory = (_name, caps) => {
     },
     async clear() {
       items = [];
+      meta = {};
     },
     get: async (key) => meta[key],
     async set(key, value) {

@@ -73,6 +73,15 @@ describe.each([
     await q.set('ot_id');
     expect(await q.get('ot_id')).toBeUndefined();
   });
+
+  it('clear() erases the small values too (consent withdrawn: no ID copy may survive)', async () => {
+    const q = factory(name(), caps);
+    await q.set('ot_id', 'abc');
+    await q.add([ev('a')]);
+    await q.clear();
+    expect(await q.get('ot_id')).toBeUndefined();
+    expect(await q.read(1e6)).toEqual([]);
+  });
 });
 
 describe('IndexedDB queue', () => {

@@ -20,39 +20,36 @@ type Session = [id: string, lastActivity: number, campaignKey: string];
 export const sessions =
   (timeout = 18e5): Plugin =>
   (c) => {
-    let session: Session | undefined;
+    let s: Session | undefined;
     /** When this tab last synced the session with localStorage (shared by the tabs of the site). */
     let synced = 0;
-    let href = '';
+    let search: string | undefined;
     let found: ReturnType<typeof campaignOf>;
     c._enrich = after(c._enrich, (e, om) => {
-      // Parsed once per URL: URLSearchParams costs µs per event.
-      if (href != location.href) found = campaignOf(location.search), (href = location.href);
+      // Parsed once per query string: URLSearchParams costs µs per event.
+      if (search != location.search) found = campaignOf((search = location.search));
       const [campaign, clickIds, key] = found;
       e.context!.campaign ??= campaign;
       if (om.cookieless) return;
       const now = Date.now();
-      let s = session;
       // localStorage costs tens of µs per call in Chromium: sync at most every 5 s, and on every change.
-      const granted = c._granted();
-      const sync = granted && now - synced > 5000;
+      const due = () => c._granted() && now - synced > 5000;
       try {
-        if (sync) s = JSON.parse(ls(SESSION_KEY)!) || s;
+        if (due()) s = JSON.parse(ls(SESSION_KEY)!) || s;
       } catch {
         // A damaged value starts a new session.
       }
-      const start = !s || now - s[1] > timeout || (!!key && key != s[2]);
-      session = s = start ? [uuidv7(), now, key] : [s![0], now, s![2]];
-      if (granted && (sync || start)) {
-        synced = now;
-        ls(SESSION_KEY, JSON.stringify(s));
-      }
+      if (!s || now - s[1] > timeout || (key && key != s[2])) {
+        s = [uuidv7(), now, key];
+        synced = 0;
+        om.sessionStart = true;
+      } else s[1] = now;
+      if (due()) ls(SESSION_KEY, JSON.stringify(s)), (synced = now);
       om.sessionId = s[0];
-      if (start) om.sessionStart = true;
       if (clickIds) om.clickIds = clickIds;
     });
     c._forget = after(c._forget, () => {
-      session = undefined;
+      s = undefined;
       ls(SESSION_KEY, null);
     });
   };

@@ -59,6 +59,8 @@ describe('createTracker: requests', () => {
     expect(e.context!.locale).toBe(navigator.language);
     expect(typeof e.context!.timezone).toBe('string');
     expect(e.context!.screen).toHaveProperty('width');
+    // The collector classifies the request's User-Agent header; the body does not repeat it.
+    expect(e.context).not.toHaveProperty('userAgent');
   });
 
   it('deletes acknowledged events and never resends them', async () => {

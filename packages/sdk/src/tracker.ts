@@ -49,7 +49,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     locale: nav.language,
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
-    userAgent: nav.userAgent,
+    // No userAgent: the collector classifies the User-Agent header of the browser's request.
     library: { name: 'omnitrail', version: VERSION },
   };
 
@@ -187,13 +187,12 @@ export function createTracker(o: TrackerOptions): Tracker {
 
   /** Sends the queue batch by batch under a cross-tab lock, so two tabs never send the same event at once. */
   const drain = async () => {
-    // Waits for the queue writes (which wait for the ID restore): "written before any send".
-    await written();
-    if (!granted()) return;
     const run = async () => {
       let max = MAX_BATCH;
-      // Each read waits for pending writes: events made meanwhile join this drain instead of racing it.
-      for (let evs; (await written(), evs = await q.read(max)).length; ) {
+      // Each read waits for the queue writes (which wait for the ID restore): "written before any
+      // send", and events made meanwhile join this drain instead of racing it. Consent is checked
+      // before every batch, so a withdrawal stops a drain in progress.
+      for (let evs; (await written(), granted()) && (evs = await q.read(max)).length; ) {
         const r = await c._post(evs);
         const s = r ? r.status : 0;
         if (s > 199 && s < 300) {
@@ -243,7 +242,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     _o: o,
     _granted: granted,
     _aid: () => aid,
-    _ready: Promise.resolve(),
+    _ready: chain, // resolved: no restore yet
     _send: (path, body, init) =>
       // text/plain keeps the request "simple": no CORS preflight, and beacons may send it.
       fetch(base + path + '?writeKey=' + encodeURIComponent(writeKey), { method: 'POST', body: JSON.stringify(body), ...init }),
@@ -269,6 +268,9 @@ export function createTracker(o: TrackerOptions): Tracker {
   if (document.readyState == 'complete') timer = setTimeout(flush, 0);
   else addEventListener('load', flush);
 
+  const track = (event: string, properties?: Record<string, unknown>, opts?: EventOptions) =>
+    emit('track', { event, properties: { ...properties } }, opts);
+
   return {
     page: safe((pageName?: string, properties?: Record<string, unknown>, opts?: EventOptions) => {
       const url = location.href;
@@ -277,9 +279,7 @@ export function createTracker(o: TrackerOptions): Tracker {
       lastPage = url;
       emit('page', { name: pageName, properties: { ...properties } }, opts);
     }),
-    track: safe((event: string, properties?: Record<string, unknown>, opts?: EventOptions) =>
-      emit('track', { event, properties: { ...properties } }, opts),
-    ),
+    track: safe(track),
     identify: safe((userId?: string | null, traits?: Record<string, unknown>, opts?: EventOptions) => {
       if (userId) {
         uid = String(userId);
@@ -290,7 +290,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     alias: safe((userId: string, previousId?: string, opts?: EventOptions) =>
       emit('alias', { userId, previousId: previousId || uid || aid }, opts),
     ),
-    order: safe((order, opts?: EventOptions) => emit('track', { event: 'Order Completed', properties: { ...order } }, opts)),
+    order: safe((order: Record<string, unknown>, opts?: EventOptions) => track('Order Completed', order, opts)),
     reset: safe(() => {
       forget();
       if (granted()) {
@@ -312,8 +312,8 @@ export function createTracker(o: TrackerOptions): Tracker {
         writeCookie(ID_KEY, '', c._domain ?? rootDomain());
         ls(ID_KEY, null);
         ls(USER_KEY, null);
+        // Events and the ID copy alike.
         q.clear().catch(() => {});
-        q.set(ID_KEY).catch(() => {});
         forget();
       }
     }),

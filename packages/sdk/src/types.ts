@@ -21,7 +21,7 @@ export interface Queue {
   read(maxBytes: number): Promise<WireEvent[]>;
   /** Delete events by messageId (after an ack or a permanent rejection). */
   remove(messageIds: string[]): Promise<void>;
-  /** Delete every event (consent withdrawn). */
+  /** Delete every event and every small value (consent withdrawn). */
   clear(): Promise<void>;
   /** A small value stored beside the events (the anonymous ID copy). */
   get(key: string): Promise<string | undefined>;

@@ -1,30 +1,24 @@
-let last = 0;
-let seq = 0;
-/** Random bytes fetched 1 KB at a time: crypto.getRandomValues costs ~10 µs per call in Chromium. */
-let pool: Uint8Array;
-let at = 1024;
+/**
+ * Milliseconds × 1024 plus a 10-bit counter, in one number (exact in a double until the year
+ * 2248): `max(now, last + 1)` keeps IDs in creation order within a millisecond and when the
+ * clock steps back (the IndexedDB queue relies on key order, and the collector's indexes stay
+ * append-mostly). 1024 IDs in one millisecond simply borrow the next one (RFC 9562 §6.2).
+ */
+let t = 0;
 
 /**
- * A time-ordered UUIDv7 (RFC 9562): 48-bit ms timestamp, then a 12-bit counter so IDs made in
- * the same millisecond still sort in creation order (the IndexedDB queue relies on key order,
- * and the collector's indexes stay append-mostly), then 62 random bits.
+ * A time-ordered UUIDv7 (RFC 9562): 48-bit ms timestamp, version 7, the counter in the 12
+ * `rand_a` bits, then the variant and 62 random bits.
  *
  * @example
  * uuidv7() // '0192f3a4-5b6c-7d8e-9f01-23456789abcd'
  */
 export function uuidv7(): string {
-  if (at > 1014) {
-    pool = crypto.getRandomValues(new Uint8Array(1024));
-    at = 0;
-  }
-  const now = Date.now();
-  // Same millisecond (or the clock stepped back): bump the counter; on a new one, start it low
-  // and random so it rarely overflows.
-  seq = now > last ? pool[at++] & 63 : seq + 1;
-  last = Math.max(now, last);
-  pool[at] = (pool[at] & 63) | 128; // the RFC 9562 variant bits
+  t = Math.max(Date.now() * 1024, t + 1);
+  const r = crypto.getRandomValues(new Uint8Array(8));
+  r[0] = (r[0] & 63) | 128; // the variant bits
   // 28672 = 0x7000: the version nibble in front of the counter.
-  let h = last.toString(16).padStart(12, '0') + (28672 | (seq & 4095)).toString(16);
-  for (const end = at + 8; at < end; ) h += (pool[at++] | 256).toString(16).slice(1);
+  let h = Math.floor(t / 1024).toString(16).padStart(12, '0') + (28672 | t % 1024).toString(16);
+  for (const b of r) h += (b | 256).toString(16).slice(1);
   return h.replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
