@@ -126,7 +126,9 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
     const dbPath = v.db ?? env.OMNITRAIL_DB ?? './omnitrail.db';
     let store;
     try {
-      store = openSqliteStore(dbPath);
+      // A bulk import updates random pages of the identity tables all over a growing file; a
+      // 1 GiB page cache (allocated only as it fills) keeps a 1 M-row import's working set in memory.
+      store = openSqliteStore(dbPath, { cacheMb: 1024 });
     } catch (e) {
       return fail(`cannot open ${dbPath}: ${(e as Error).message}`, 1);
     }

@@ -157,6 +157,29 @@ describe('identity store', () => {
     await store.close();
   });
 
+  it('an identity batch applies caps exactly like single writes (person counts kept across its sets)', async () => {
+    const persons = async (batched: boolean) => {
+      const { store, siteId } = await open();
+      const sets = [1, 2, 3, 4, 5].map((i) => ({
+        siteId,
+        ids: [{ kind: 'loyalty' as const, value: 'L-1' }, { kind: 'email' as const, value: String(i).padStart(64, 'e') }, { kind: 'order' as const, value: `O${i}` }],
+        source: { type: 'order' as const, ref: `O${i}`, ts: i, rule: 'order-identifiers' },
+      }));
+      await store.commit((db) => {
+        const batch = batched ? identityBatch(db, siteId) : undefined;
+        for (const set of sets) recordIdentifierSet(db, set, batch);
+      });
+      const p = await store.personOf(siteId, { kind: 'loyalty', value: 'L-1' });
+      const refused = p!.links.filter((l) => l.status === 'refused').map((l) => l.reason);
+      await store.close();
+      return { ids: ids(p), refused };
+    };
+    const single = await persons(false);
+    expect(single.ids).toEqual([...[1, 2, 3].map((i) => `email:${String(i).padStart(64, 'e')}`), 'loyalty:L-1', 'order:O1', 'order:O2', 'order:O3']);
+    expect(single.refused).toEqual(['cap:email', 'cap:email']);
+    expect(await persons(true)).toEqual(single);
+  });
+
   it('the ingest mirror takes the next free row id when another connection inserted identifiers', async () => {
     const { store, siteId, path } = await open();
     await store.appendEvents([ev(siteId, { anonymousId: 'a1', userId: 'U1' })]); // mirror knows max id 2

@@ -170,6 +170,22 @@ function compInfo(db: Db, comp: number): { size: number; maxKey: string } {
   return r ? { size: r.size, maxKey: r.max_key } : { size: 1, maxKey: '' };
 }
 
+/**
+ * Per-kind counts of persons, remembered within one identity batch: every change of a
+ * person's members in the batch goes through `addLink` (which updates or clears it), so a
+ * loyal customer's counts are read once per batch, not once per order.
+ */
+type PersonCountCache = Map<number, KindCounts>;
+
+function countsOf(db: Db, siteId: string, person: number, pc?: PersonCountCache): KindCounts {
+  let c = pc?.get(person);
+  if (!c) {
+    c = personCounts(db, siteId, person);
+    pc?.set(person, c);
+  }
+  return c;
+}
+
 function personCounts(db: Db, siteId: string, person: number): KindCounts {
   const out: KindCounts = {};
   for (const r of stmts(db).personCounts.all(siteId, person) as { kind: string; n: number }[]) out[r.kind] = r.n;
@@ -279,7 +295,7 @@ export function restitchComponent(db: Db, siteId: string, comp: number, caps: St
 }
 
 /** Apply one link (evidence that `x` and `y` are one person) incrementally. */
-function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource, caps: StitchCaps, m: Mirror | null): void {
+function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource, caps: StitchCaps, m: Mirror | null, pc?: PersonCountCache): void {
   if (x.id === y.id) return;
   const s = stmts(db);
   const [lo, hi] = x.id < y.id ? [x, y] : [y, x];
@@ -303,6 +319,7 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
     s.updateLinkSource.run(key, source.ts, source.type, source.ref, source.rule, lo.id, hi.id);
     const comp = (s.byId.get(lo.id) as IdRow).comp;
     mergeComps(db, comp, comp, key);
+    pc?.clear(); // persons of the component may change
     restitchComponent(db, siteId, comp, caps);
     return;
   }
@@ -323,8 +340,8 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
   let cb: KindCounts | null = null;
   if (!late && a.person !== b.person) {
     // A raw component of one identifier is a person of one identifier: no need to count.
-    ca = compA.size === 1 ? { [a.kind]: 1 } : personCounts(db, siteId, a.person);
-    cb = compB.size === 1 ? { [b.kind]: 1 } : personCounts(db, siteId, b.person);
+    ca = compA.size === 1 ? { [a.kind]: 1 } : countsOf(db, siteId, a.person, pc);
+    cb = compB.size === 1 ? { [b.kind]: 1 } : countsOf(db, siteId, b.person, pc);
     reason = mergeVerdict(ca, cb, caps);
     status = reason ? 'refused' : 'linked';
   }
@@ -332,6 +349,7 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
   const linked = !late && status === 'linked';
   const { keep: comp, singleton } = mergeComps(db, a.comp, b.comp, key, compA, compB, linked);
   if (late) {
+    pc?.clear();
     restitchComponent(db, siteId, comp, caps); // late link: re-evaluate in canonical order
     return;
   }
@@ -340,6 +358,12 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
   const sizeB = Object.values(cb!).reduce((n, v) => n + v, 0);
   const [keep, drop] = sizeA > sizeB || (sizeA === sizeB && a.person < b.person) ? [a.person, b.person] : [b.person, a.person];
   const dropRow = drop === b.person ? b : a;
+  if (pc) {
+    const merged: KindCounts = { ...ca };
+    for (const k in cb) merged[k] = (merged[k] ?? 0) + cb![k];
+    pc.delete(drop);
+    pc.set(keep, merged);
+  }
   let compPending = singleton !== null;
   if ((drop === b.person ? sizeB : sizeA) === 1) {
     // The common case (a new identifier joins a known person): one UPDATE of its row.
@@ -383,7 +407,7 @@ export interface IdentifierSetInput {
  * );
  */
 export function recordIdentifierSet(db: Db, input: IdentifierSetInput, batch?: IdentityBatch): void {
-  if (batch && batch.siteId === input.siteId) applySet(db, input, batch.m, false, batch.seen);
+  if (batch && batch.siteId === input.siteId) applySet(db, input, batch.m, false, batch.seen, batch.counts);
   else applySet(db, input, null);
 }
 
@@ -398,6 +422,7 @@ export interface IdentityBatch {
   siteId: string;
   m: Mirror;
   seen: Map<string, IdRow>;
+  counts: PersonCountCache;
 }
 
 /**
@@ -408,10 +433,10 @@ export interface IdentityBatch {
  */
 export function identityBatch(db: Db, siteId: string): IdentityBatch {
   const s = stmts(db);
-  return { siteId, m: batchMirror(db, s.dataVersion.get() as number, s.maxId.get() as number, siteId), seen: new Map() };
+  return { siteId, m: batchMirror(db, s.dataVersion.get() as number, s.maxId.get() as number, siteId), seen: new Map(), counts: new Map() };
 }
 
-function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = false, seen?: Map<string, IdRow>): void {
+function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = false, seen?: Map<string, IdRow>, pc?: PersonCountCache): void {
   if (input.consent && input.consent !== 'granted') return;
   // The deriver's sets come from eventIdentity, already normalised and deduplicated.
   const ids = clean ? input.ids : cleanIdentifiers(input.ids);
@@ -429,7 +454,7 @@ function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = f
     .filter((_, i) => i !== anchor)
     .map((other) => ({ other, key: pairKey(rows[anchor] as Identifier, other as Identifier) }))
     .sort((x, y) => (x.key < y.key ? -1 : 1));
-  for (const { other } of pairs) addLink(db, input.siteId, rows[anchor], other, input.source, caps, m);
+  for (const { other } of pairs) addLink(db, input.siteId, rows[anchor], other, input.source, caps, m, pc);
 }
 
 /**
