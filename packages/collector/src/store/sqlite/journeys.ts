@@ -63,11 +63,11 @@ export interface ChunkRange {
  * for (const p of read(1, 2000)) p.touches.length;
  */
 export function chunkReader(db: Db, siteId: string, range: ChunkRange): (first: number, last: number) => ChunkPerson[] {
-  // SQLite compares text as UTF-8 bytes, JavaScript as UTF-16 units: the same order for
-  // printable ASCII. A person with any other character in a key takes its minimum in JS.
+  // SQLite compares text as UTF-8 bytes, JavaScript as UTF-16 units: the same order for ASCII.
+  // A person with a non-ASCII key (more bytes than characters) takes its minimum in JS.
   const persons = db
     .prepare(
-      `SELECT person, min(kind || ':' || value), count(*), json_group_array(value) FILTER (WHERE kind = 'order'), max(value GLOB '*[^ -~]*')
+      `SELECT person, min(kind || ':' || value), count(*), json_group_array(value) FILTER (WHERE kind = 'order'), max(octet_length(value) > length(value))
        FROM identity_ids WHERE site_id = ? AND person >= ? AND person <= ? GROUP BY person`,
     )
     .raw();
