@@ -42,7 +42,8 @@ export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
     plugins: [sessions(), keepalive(), idRefresh(), scanToken()],
   }) as ScriptApi;
   t.handoffCode = () => handoffCode(t);
-  const queued = (w.omnitrail && w.omnitrail.q) || [];
+  // The snippet's stub keeps an array of `arguments` objects.
+  const queued = w.omnitrail?.q || [];
   const api: Stub = (m, ...a) => {
     const f = t[m as keyof ScriptApi] as ((...x: unknown[]) => unknown) | undefined;
     if (typeof f == 'function') return f(...a);
@@ -50,7 +51,7 @@ export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
   Object.assign(api, t);
   w.omnitrail = api;
   // Replayed before the automatic page view, so a queued consent() or identify() applies to it.
-  for (const c of Array.from(queued)) api.apply(0, c as unknown[]);
+  for (const c of queued) api.apply(0, c as unknown[]);
   if (d.autoPage != 'false') trackPageviews(t);
   if (vitals && d.vitals != 'false') vitals(t);
 }

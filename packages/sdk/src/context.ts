@@ -19,17 +19,3 @@ export function campaignOf(search: string): [campaign: CampaignContext | undefin
   const key = JSON.stringify([c, ids]);
   return key != '[{},{}]' ? [c, ids, key] : [undefined, undefined, ''];
 }
-
-/**
- * Reads the QR scan token (`ot_scan`) from the URL and strips it from the visible URL with
- * `history.replaceState`, so it is neither bookmarked nor shared, nor sent twice.
- */
-export function takeScanToken(): string | undefined {
-  const u = new URL(location.href);
-  const t = u.searchParams.get('ot_scan');
-  if (t) {
-    u.searchParams.delete('ot_scan');
-    history.replaceState(history.state, '', u.href);
-    return t;
-  }
-}

@@ -18,19 +18,15 @@ export function trackPageviews(tracker: Tracker): () => void {
     }
   };
   const h = history;
-  const originals = [h.pushState, h.replaceState];
+  const { pushState, replaceState } = h;
   // Patch the instance, not History.prototype, so other code on the page is untouched.
-  originals.forEach((f, i) => {
-    h[i ? 'replaceState' : 'pushState'] = function (this: History, ...a: Parameters<History['pushState']>) {
-      f.apply(this, a);
-      check();
-    };
-  });
+  h.pushState = (...a) => (pushState.apply(h, a), check());
+  h.replaceState = (...a) => (replaceState.apply(h, a), check());
   addEventListener('popstate', check);
   addEventListener('hashchange', check);
   tracker.page();
   return () => {
-    [h.pushState, h.replaceState] = originals;
+    Object.assign(h, { pushState, replaceState });
     removeEventListener('popstate', check);
     removeEventListener('hashchange', check);
   };

@@ -76,26 +76,23 @@ export function createTracker(o: TrackerOptions): Tracker {
     if (idb) return q.set(ID_KEY, aid).catch(() => {});
   };
 
-  /** Switches to an ID found on the device; events not yet written follow it. */
-  const adopt = (id: string) => {
-    for (const e of buf) if (e.anonymousId == aid) e.anonymousId = id;
-    aid = id;
+  /** Switches to a valid ID found on the device (truthy when it did); events not yet written follow it. */
+  const adopt = (id?: string | null) => {
+    if (id && VALID_ID.test(id)) {
+      for (const e of buf) if (e.anonymousId == aid) e.anonymousId = id;
+      return (aid = id);
+    }
   };
 
   /** Restores the ID from whichever copy survived (cookie, localStorage, IndexedDB) and heals the others. */
   const restore = () => {
-    const valid = (v?: string | null) => (v && VALID_ID.test(v) ? v : undefined);
-    const found = valid(readCookie(ID_KEY)) || valid(ls(ID_KEY));
+    const found = adopt(readCookie(ID_KEY)) || adopt(ls(ID_KEY));
     uid = ls(USER_KEY) || uid;
-    if (found) adopt(found);
     saveId();
     // Read IndexedDB before writing it: cookie and localStorage may have been cleared while it kept the ID.
     c._ready = q
       .get(ID_KEY)
-      .then((v) => {
-        if (!found && valid(v)) adopt(v!);
-        return saveId(1);
-      })
+      .then((v) => (found || adopt(v), saveId(1)))
       .catch(() => {});
   };
 
@@ -133,7 +130,8 @@ export function createTracker(o: TrackerOptions): Tracker {
 
   /** Consented events in `buf`: tell the plugins, write them (one write at a time; events arriving meanwhile share the next transaction), send soon. */
   const enqueue = (evs: WireEvent[]) => {
-    for (const e of evs) c._pushed?.(e);
+    // Held (`pending`) events were made before the decision: they leave marked with the consent given.
+    for (const e of evs) (e.context!.omnitrail!.consent = state), c._pushed?.(e);
     writing ||= write();
     // One timer at a time: a burst shares one request, and a pending retry (backoff) keeps its delay.
     timer ||= setTimeout(flush, o.flushDelay ?? 1000);
@@ -303,7 +301,6 @@ export function createTracker(o: TrackerOptions): Tracker {
       state = s;
       if (s == 'granted') {
         restore();
-        for (const e of buf) (e.context!.omnitrail as Record<string, unknown>).consent = s;
         enqueue(buf);
         flush();
       } else if (s == 'denied') {
