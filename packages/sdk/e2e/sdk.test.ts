@@ -47,6 +47,12 @@ describe.each(['script', 'esm'] as PageKind[])('%s page', (kind) => {
     await call(page, 'flush');
     await ctx.close();
     await eventually(() => expect(rows(env).filter((r) => r.type === 'page' && r.anonymous_id === id).length).toBeGreaterThanOrEqual(3));
+    // The body carries no context.userAgent: the collector classified the request's User-Agent header.
+    const ua = env.store.db
+      .prepare(`SELECT ua_browser FROM events WHERE site_id = ? AND anonymous_id = ? AND type = 'page'`)
+      .all(env.siteId, id) as { ua_browser: string | null }[];
+    expect(ua.length).toBeGreaterThan(0);
+    expect(ua.every((r) => r.ua_browser)).toBe(true);
     if (kind === 'script') {
       // The snippet's pre-load call was replayed with the same ID.
       expect(rows(env).some((r) => r.event === 'Snippet Queued' && r.anonymous_id === id)).toBe(true);
