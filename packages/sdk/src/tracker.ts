@@ -96,7 +96,21 @@ export function createTracker(o: TrackerOptions): Tracker {
       .catch(() => {});
   };
 
-  const make = (type: EventType, fields: Partial<WireEvent>, opts?: EventOptions): WireEvent => {
+  /** Consented events in `buf`: tell the plugins, write them (one write at a time; events arriving meanwhile share the next transaction), send soon. */
+  const enqueue = (evs: WireEvent[]) => {
+    // Held (`pending`) events were made before the decision: they leave marked with the consent given.
+    for (const e of evs) (e.context!.omnitrail!.consent = state), c._pushed?.(e);
+    writing ||= write();
+    // One timer at a time: a burst shares one request, and a pending retry (backoff) keeps its delay.
+    timer ||= setTimeout(flush, o.flushDelay ?? 1000);
+  };
+
+  /** Makes an event and queues it (under `denied`: sends it once, cookieless, or drops it). */
+  const emit = (type: EventType, fields: Partial<WireEvent>, opts?: EventOptions) => {
+    const denied = state == 'denied';
+    // Under `denied`, only anonymous page views may leave (and only with `cookieless`): the
+    // collector's cookieless mode counts page views and refuses everything else.
+    if (denied && !(o.cookieless && type == 'page')) return;
     const url = location.href;
     if (url != here[0]) {
       const u = new URL(url);
@@ -116,7 +130,7 @@ export function createTracker(o: TrackerOptions): Tracker {
         ...opts?.context,
       },
     } as WireEvent;
-    if (state == 'denied') {
+    if (denied) {
       // Cookieless: no identifier of any kind leaves the browser.
       om.cookieless = true;
       delete e.userId;
@@ -125,31 +139,12 @@ export function createTracker(o: TrackerOptions): Tracker {
       if (uid && !e.userId) e.userId = uid;
     }
     c._enrich?.(e, om);
-    return e;
-  };
-
-  /** Consented events in `buf`: tell the plugins, write them (one write at a time; events arriving meanwhile share the next transaction), send soon. */
-  const enqueue = (evs: WireEvent[]) => {
-    // Held (`pending`) events were made before the decision: they leave marked with the consent given.
-    for (const e of evs) (e.context!.omnitrail!.consent = state), c._pushed?.(e);
-    writing ||= write();
-    // One timer at a time: a burst shares one request, and a pending retry (backoff) keeps its delay.
-    timer ||= setTimeout(flush, o.flushDelay ?? 1000);
-  };
-
-  const push = (e: WireEvent) => {
     // Cookieless events are never written to the device: one attempt, no queue.
-    if (state == 'denied') c._post([e], true);
+    if (denied) c._post([e], true);
     else {
       if (buf.push(e) > maxEvents) buf.shift();
       if (granted()) enqueue([e]);
     }
-  };
-
-  const emit = (type: EventType, fields: Partial<WireEvent>, opts?: EventOptions) => {
-    // Under `denied`, only anonymous page views may leave (and only with `cookieless`): the
-    // collector's cookieless mode counts page views and refuses everything else.
-    if (state != 'denied' || (o.cookieless && type == 'page')) push(make(type, fields, opts));
   };
 
   const write = async () => {
@@ -192,7 +187,7 @@ export function createTracker(o: TrackerOptions): Tracker {
       // before every batch, so a withdrawal stops a drain in progress.
       for (let evs; (await written(), granted()) && (evs = await q.read(max)).length; ) {
         const r = await c._post(evs);
-        const s = r ? r.status : 0;
+        const s = r && r.status; // 0: network error
         if (s > 199 && s < 300) {
           fails = 0;
           if (DEBUG_BUILD) dbg('sent', evs.length, await (r as Response).json().catch(() => ''));
