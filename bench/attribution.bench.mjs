@@ -14,7 +14,8 @@
 // keyed by generator seed, persons and schema version: the first run spends ~1 min (1 M events)
 // and ~8 min (5 M events) building them, later runs reuse them.
 // Run: `pnpm bench attribution` or `node bench/attribution.bench.mjs`. Env: ATTR_PERSONS
-// (default 100000), ATTR_RUNS (default 3), ATTR_SQLITE (default 1; 0 skips part 2).
+// (default 100000), ATTR_RUNS (default 3), ATTR_SQLITE (default 1; 0 skips part 2),
+// ATTR_DEFAULT_HEAP (1: part 2 without the young-generation setting of `omnitrail report`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -78,7 +79,9 @@ if (process.argv[2] === '--child') {
     const info = { events: seeded.events, scans: seeded.scans, orders: seeded.orders, touchpoints: seeded.touchpoints, buildS: (performance.now() - t0) / 1000, buildCpuS: (c.user + c.system) / 1e6, load: load() };
     writeFileSync(`${dbPath}.json`, JSON.stringify(info));
   } else {
-    // One measurement: `all` (8 models), `markov` (that model only) or `read` (journeys only).
+    // One measurement: `all` (8 models), `markov` (that model only) or `read` (journeys only),
+    // with the heap setting `omnitrail report` uses (ATTR_DEFAULT_HEAP=1: V8's defaults).
+    if (process.env.ATTR_DEFAULT_HEAP !== '1') m.roomForReports();
     const store = m.openSqliteStore(dbPath);
     const site = { id: store.db.prepare('SELECT id FROM sites').pluck().get(), rules: [] };
     const params = m.parseReportParams({ ...range, ...(mode === 'markov' ? { model: 'markov' } : {}) }, end);

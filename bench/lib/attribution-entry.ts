@@ -9,3 +9,4 @@ export { seedDemo } from '../../packages/collector/src/cli/demo-seed';
 export { openSqliteStore } from '../../packages/collector/src/store/sqlite/index';
 export { migrations } from '../../packages/collector/src/store/sqlite/migrations';
 export { attributionReport } from '../../packages/collector/src/reports/attribution';
+export { roomForReports } from '../../packages/collector/src/cli/report-heap';

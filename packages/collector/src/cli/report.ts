@@ -5,6 +5,7 @@ import { MODELS } from '../attribution/models';
 import { ExplainNotFound, REPORTS, ReportParamError, formatReport, isReportName, parseReportParams, reportSite, runReport, type ReportSource } from '../reports';
 import { openSqliteStore } from '../store/sqlite/index';
 import { CliError, type CliIo } from './io';
+import { roomForReports } from './report-heap';
 import { resolveSite } from './store';
 
 export const summary = 'Reports: attribution, explain, ropo, funnel, journeys, qr, vitals, channels (tables or --json)';
@@ -126,6 +127,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         }
         rs.rules = parseChannelRules(json);
       }
+      roomForReports();
       const report = await runReport(name, src as ReportSource, rs, params);
       io.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     } catch (e) {
