@@ -429,6 +429,14 @@ describe('createTracker: consent', () => {
     }
   });
 
+  it('withdrawing consent before any write erases the ID cookie on the configured cookieDomain', () => {
+    // A visit that had consent stored the ID on the configured domain, not the registrable one.
+    document.cookie = 'ot_id=0192f3a4-5b6c-7d8e-9f01-23456789abcd;path=/;domain=www.shop.example';
+    const t = make({ consent: 'pending', cookieDomain: 'www.shop.example' });
+    t.consent('denied');
+    deviceEmpty();
+  });
+
   it('withdrawing consent erases the ID, user, session and queue from the device', async () => {
     const calls = mockFetch(() => new Response('{}', { status: 503 }));
     const writeKey = key();

@@ -70,8 +70,11 @@ export function createTracker(o: TrackerOptions): Tracker {
 
   const granted = () => state == 'granted';
 
+  /** The cookie domain: the configured one, else the registrable domain (probed once). */
+  const domain = () => (c._domain ??= o.cookieDomain ?? rootDomain());
+
   const saveId = (idb?: 1) => {
-    writeCookie(ID_KEY, aid, (c._domain ??= o.cookieDomain ?? rootDomain()));
+    writeCookie(ID_KEY, aid, domain());
     ls(ID_KEY, aid);
     if (idb) return q.set(ID_KEY, aid).catch(() => {});
   };
@@ -301,7 +304,8 @@ export function createTracker(o: TrackerOptions): Tracker {
       } else if (s == 'denied') {
         // Withdrawal erases everything this tracker stored on the device, queue included.
         buf = [];
-        writeCookie(ID_KEY, '', c._domain ?? rootDomain());
+        // The same domain the ID was (or would have been) written with, `cookieDomain` included.
+        writeCookie(ID_KEY, '', domain());
         ls(ID_KEY, null);
         ls(USER_KEY, null);
         // Events and the ID copy alike.
