@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../core';
 import { BloomFilter } from './bloom';
-import { PROBE_SQL } from './dedup';
 import { keyHash } from './hash';
 import { openSqliteStore, type SqliteStore } from './index';
 
@@ -138,30 +137,6 @@ describe('dedup across restarts and processes', () => {
     expect(again.every((r) => r === 'duplicate')).toBe(true);
     const s = a.dedupStats();
     expect(s.probes - s.falsePositives).toBe(3000);
-  });
-});
-
-describe('dedup index generations', () => {
-  it('finds replays in every 4 096-event generation through events_mid, newest first', async () => {
-    const a = openStore(tmpPath()) as WithStats;
-    const ids = Array.from({ length: 9000 }, (_, i) => `g-${i}`);
-    await a.appendEvents(ids.map((m) => ev(m)));
-    const plan = a.db
-      .prepare(`EXPLAIN QUERY PLAN ${PROBE_SQL}`)
-      .all(2, 1, 'st_a', 'x')
-      .map((r) => (r as { detail: string }).detail)
-      .join(' ');
-    expect(plan).toMatch(/SEARCH e USING INDEX events_mid \(<expr>=\? AND mid_hash=\?\)/);
-    const before = a.dedupStats();
-    // Ids 1..9000: generation 0, 1 and 2 of 4 096 rows each.
-    expect(await a.appendEvents([ev('g-0'), ev('g-4500'), ev('g-8999'), ev('g-new')])).toEqual([
-      'duplicate',
-      'duplicate',
-      'duplicate',
-      'inserted',
-    ]);
-    const after = a.dedupStats();
-    expect(after.probes - after.falsePositives - (before.probes - before.falsePositives)).toBe(3);
   });
 });
 

@@ -1,17 +1,9 @@
 import { BloomFilter } from './bloom';
 import type { Db } from './db';
-import { MID_GEN_SHIFT } from './migrations';
+import { GEN_SHIFT } from './migrations';
 
 /** How many events the dedup filter may have to rescan after a crash before we snapshot. */
 const SNAPSHOT_AFTER_SCAN = 1_000_000;
-
-/**
- * Is `(site, messageId)` stored? Parameters: newest generation, mid_hash, site, messageId. One
- * `events_mid` seek per generation, newest first (retries are recent); exported for the plan test.
- */
-export const PROBE_SQL = `WITH RECURSIVE g(x) AS (SELECT ? UNION ALL SELECT x - 1 FROM g WHERE x > 0)
-  SELECT 1 FROM g CROSS JOIN events e ON (e.id >> ${MID_GEN_SHIFT}) = g.x AND e.mid_hash = ?
-  WHERE e.site_id = ? AND e.message_id = ? LIMIT 1`;
 
 /** Dedup of `(site, messageId)`; see {@link createDedup}. */
 export interface Dedup {
@@ -44,10 +36,10 @@ export interface Dedup {
  * 1. Every stored event's 53-bit `mid_hash` is in an in-memory scalable Bloom filter
  *    (16 bits/key: 5 M events ≈ 12 MiB). "Not in filter" proves the event is new — the common
  *    case costs no disk read at all.
- * 2. On "maybe", the index `events_mid ((id >> 12), mid_hash)` is probed generation by
+ * 2. On "maybe", the index `events_mid ((id >> 16), mid_hash)` is probed generation by
  *    generation, newest first (retries are recent), and the full site + messageId compared.
  *    That index is keyed by append generation first, so inserts only touch the newest
- *    generation's ~25 leaf pages: writes stay sequential as the table grows (see MID_GEN_SHIFT).
+ *    generation's few hundred pages: writes stay sequential as the table grows.
  *
  * The filter is rebuilt from the index at start (or loaded from the snapshot written at
  * clean close, plus the rows appended since), so it can never miss a stored event.
@@ -65,7 +57,11 @@ export function createDedup(db: Db): Dedup {
     scan: db.prepare('SELECT mid_hash FROM events WHERE id > ?').pluck(),
     snapshot: db.prepare('SELECT upto_id, data FROM dedup_filter WHERE id = 1'),
     saveSnapshot: db.prepare('INSERT OR REPLACE INTO dedup_filter (id, upto_id, data) VALUES (1, ?, ?)'),
-    probe: db.prepare(PROBE_SQL).pluck(),
+    probe: db.prepare(
+      `WITH RECURSIVE g(x) AS (SELECT ? UNION ALL SELECT x - 1 FROM g WHERE x > 0)
+       SELECT 1 FROM g CROSS JOIN events e ON (e.id >> ${GEN_SHIFT}) = g.x AND e.mid_hash = ?
+       WHERE e.site_id = ? AND e.message_id = ? LIMIT 1`,
+    ).pluck(),
   };
   const seqNow = () => (q.seq.get() as number | undefined) ?? 0;
 
@@ -126,7 +122,7 @@ export function createDedup(db: Db): Dedup {
     isDuplicate(siteId, messageId, h) {
       if (!filter!.mayContain(h)) return false;
       probes++;
-      const hit = q.probe.get(Math.floor(expected / 2 ** MID_GEN_SHIFT), h, siteId, messageId) !== undefined;
+      const hit = q.probe.get(Math.floor(expected / 2 ** GEN_SHIFT), h, siteId, messageId) !== undefined;
       if (!hit) falsePositives++;
       return hit;
     },

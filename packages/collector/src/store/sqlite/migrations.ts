@@ -89,23 +89,6 @@ CREATE TABLE dedup_filter (
 `;
 
 /**
- * Generation size of the dedup index `events_mid` from migration 10 on: 2^12 = 4 096 events.
- * Each insert puts a random `mid_hash` into the newest generation's leaves; with 65 536-event
- * generations a transaction of a few hundred events dirtied a few hundred of them (one 4 KiB WAL
- * frame per event for this index alone), with 4 096-event generations ~25. The price is paid only
- * on a Bloom filter hit, which probes one generation more per 4 096 stored events (newest first:
- * a retry is found at once; a 0.05 % false positive at 5 M events seeks ~1 220 times).
- * `events_anon` / `events_user` keep GEN_SHIFT: per-person reads seek once per generation.
- */
-export const MID_GEN_SHIFT = 12;
-
-/** Migration 10: rebuild `events_mid` with {@link MID_GEN_SHIFT} generations (one index sort at start). */
-const midGenerations = `
-DROP INDEX events_mid;
-CREATE INDEX events_mid ON events ((id >> ${MID_GEN_SHIFT}), mid_hash);
-`;
-
-/**
  * Every migration, in order. Each domain appends its own numbered entry at the end
  * (e.g. `{ version: 2, name: 'identity', up: identitySql }` imported from its module).
  */
@@ -118,7 +101,6 @@ export const migrations: Migration[] = [
   { version: 6, name: 'keys: rotated and revoked site keys', up: keysMigrationSql },
   { version: 7, name: 'privacy: audit log, suppression list', up: privacyMigrationSql },
   { version: 9, name: 'touch fields: what journey touches are built from, without reading events', up: touchFieldsMigration },
-  { version: 10, name: 'core: dedup index in 4 096-event generations (fewer WAL pages per insert)', up: midGenerations },
 ];
 
 /**
@@ -165,8 +147,7 @@ export function pinEventIndexStats(db: Db): void {
   const put = db.prepare('INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)');
   db.transaction(() => {
     db.prepare("DELETE FROM sqlite_stat1 WHERE tbl = 'events' AND idx IN ('events_mid', 'events_anon', 'events_user', 'events_site_ts')").run();
-    put.run('events', 'events_mid', `${rows} ${2 ** MID_GEN_SHIFT} 1`);
-    for (const idx of ['events_anon', 'events_user']) put.run('events', idx, `${rows} ${2 ** GEN_SHIFT} 1`);
+    for (const idx of ['events_mid', 'events_anon', 'events_user']) put.run('events', idx, `${rows} ${2 ** GEN_SHIFT} 1`);
     // One site may own every event (the usual single-shop install): `site_id = ?` alone is not selective.
     put.run('events', 'events_site_ts', `${rows} ${rows} 1`);
   })();
