@@ -4,6 +4,7 @@ import type { Queue, QueueFactory } from './types';
 
 /** Queue keys are `[messageId, bytes]`: UUIDv7 ids sort by time, and sizes are known from keys alone. */
 type Key = [string, number];
+type Method = (...a: unknown[]) => Promise<unknown>;
 
 
 /**
@@ -53,18 +54,17 @@ export const idbQueue: QueueFactory = (name, caps) => {
     set: (key, value) => write((s) => (value === undefined ? s.delete(key) : s.put(value, key))),
   };
   // Any IndexedDB failure switches this page to memory for good; what was stored stays for the next visit.
-  return Object.fromEntries(
-    Object.keys(idb).map((k) => [
-      k,
-      async (...a: unknown[]) => {
-        if (!broken)
-          try {
-            return await (idb[k as keyof Queue] as (...x: unknown[]) => unknown)(...a);
-          } catch {
-            broken = true;
-          }
-        return (memory[k as keyof Queue] as (...x: unknown[]) => unknown)(...a);
-      },
-    ]),
-  ) as unknown as Queue;
+  for (const k in idb) {
+    const f = idb[k as keyof Queue] as Method;
+    (idb as unknown as Record<string, Method>)[k] = async (...a) => {
+      if (!broken)
+        try {
+          return await f(...a);
+        } catch {
+          broken = true;
+        }
+      return (memory[k as keyof Queue] as Method)(...a);
+    };
+  }
+  return idb;
 };
