@@ -1,5 +1,6 @@
 import type { Conversion, OrderStatus, Touch, TouchKind } from '../../attribution/journey';
 import type { Db } from './db';
+import type { OrderRow as StoredOrderRow } from './orders';
 import { touchOfEvent } from './touch-fields';
 
 /**
@@ -18,15 +19,7 @@ export interface MemberRow {
 }
 
 /** An order row (the columns a conversion needs). */
-export interface OrderRow {
-  order_id: string;
-  channel: string;
-  location: string | null;
-  ts: number;
-  revenue: number;
-  currency: string | null;
-  status: string;
-}
+export type OrderRow = Pick<StoredOrderRow, 'order_id' | 'channel' | 'location' | 'ts' | 'revenue' | 'currency' | 'status'>;
 
 /** One person of a chunk: touches in `[touchFrom, to)` and orders in `[from, to)`, unsorted. */
 export interface ChunkPerson {

@@ -52,7 +52,8 @@ CREATE TABLE order_records (
 ) WITHOUT ROWID;
 `;
 
-interface OrderRow {
+/** A row of `orders` as stored. */
+export interface OrderRow {
   site_id: string;
   order_id: string;
   channel: string;
