@@ -134,7 +134,11 @@ export function createCollector(options: CollectorOptions): Hono<AppEnv> {
   app.route('/', profilesRoutes(deps));
   app.route('/', reportsRoutes(deps));
   app.route('/', demoRoutes(options.assets));
-  if (options.dashboard !== false) app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp, publicUrl: options.publicUrl }));
+  if (options.dashboard !== false) {
+    app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp, publicUrl: options.publicUrl }));
+    // A person opening the collector's bare URL (the first thing a new user tries) lands on the dashboard.
+    app.get('/', (c) => c.redirect('/dashboard', 302));
+  }
 
   app.notFound((c) => c.json<ErrorResponse>({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {

@@ -34,6 +34,13 @@ describe('demo shop and SDK assets', () => {
     expect(await js.text()).toContain("ot('order'");
   });
 
+  it('sends the bare collector URL to the dashboard, and 404s it when the dashboard is off', async () => {
+    const on = await createCollector({ store, rateLimit: false }).request('/');
+    expect(on.status).toBe(302);
+    expect(on.headers.get('location')).toBe('/dashboard');
+    expect((await createCollector({ store, rateLimit: false, dashboard: false }).request('/')).status).toBe(404);
+  });
+
   it('never serves files outside the asset folders', async () => {
     await store.createSite({ name: 'Demo', origins: ['*'], settings: { demo: true } });
     const app = createCollector({ store, rateLimit: false, assets: nodeAssets({}) });
