@@ -27,4 +27,13 @@ export interface SqliteContext {
   derivers: readonly Deriver[];
   /** Called when a deriver throws (its writes are rolled back; the event is kept). */
   onDeriverError(err: unknown, ev: StoredEvent, deriver: Deriver): void;
+  /** Hands events just committed (row id, event) to the background derivers (`stitcher.ts`). */
+  appended(items: readonly (readonly [rowid: number, ev: StoredEvent])[]): void;
+  /**
+   * Resolves once the background derivers (identity stitching) have seen every event committed
+   * before the call. Await it before reading the identity tables.
+   */
+  stitched(): Promise<void>;
+  /** Inside a commit callback: runs the background derivers over every stored event now (erasure, retention). */
+  stitchSync(db: Db): void;
 }

@@ -110,6 +110,13 @@ function rowToSite(r: SiteRow): Site {
   };
 }
 
+/** What one append call wrote: per-event results, the largest row id, the new (row id, event) pairs. */
+interface AppendPass {
+  out: AppendResult[];
+  maxId: number;
+  fresh: [number, StoredEvent][];
+}
+
 /** A deriver threw during the optimistic pass of `appendSync`. */
 class DeriverFailure extends Error {
   constructor(readonly inner: unknown) {
@@ -159,7 +166,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
    * replayed with every deriver isolated, so the events are still stored and the failure
    * reported.
    */
-  function appendSync(events: StoredEvent[]): { out: AppendResult[]; maxId: number } {
+  function appendSync(events: StoredEvent[]): AppendPass {
     if (ctx.derivers.length === 0) return appendPass(events, false);
     q.fast.run();
     try {
@@ -174,8 +181,9 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     }
   }
 
-  function appendPass(events: StoredEvent[], isolate: boolean): { out: AppendResult[]; maxId: number } {
+  function appendPass(events: StoredEvent[], isolate: boolean): AppendPass {
     const out: AppendResult[] = new Array(events.length);
+    const fresh: [number, StoredEvent][] = [];
     let maxId = 0;
     dedup.sync();
     for (let i = 0; i < events.length; i++) {
@@ -213,6 +221,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
       const rowid = Number(info.lastInsertRowid);
       dedup.inserted(mid, rowid);
       maxId = rowid;
+      fresh.push([rowid, e]);
       if (!isolate) {
         for (const derive of ctx.derivers) {
           try {
@@ -237,7 +246,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
         }
       }
     }
-    return { out, maxId };
+    return { out, maxId, fresh };
   }
 
   return {
@@ -314,8 +323,9 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
 
     appendEvents(events) {
       if (events.length === 0) return Promise.resolve([]);
-      return ctx.commit(() => appendSync(events), events.length).then(({ out, maxId }) => {
+      return ctx.commit(() => appendSync(events), events.length).then(({ out, maxId, fresh }) => {
         dedup.committed(maxId);
+        ctx.appended(fresh);
         return out;
       });
     },

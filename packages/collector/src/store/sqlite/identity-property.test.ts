@@ -80,6 +80,7 @@ async function ingest(items: Item[], r: () => number): Promise<{ store: SqliteSt
 }
 
 async function outcome(store: SqliteStore, siteId: string) {
+  await store.stitched();
   const rows = store.db.prepare('SELECT kind, value, person FROM identity_ids WHERE site_id = ?').all(siteId) as { kind: string; value: string; person: number }[];
   const persons = new Map<number, string[]>();
   for (const x of rows) persons.set(x.person, [...(persons.get(x.person) ?? []), `${x.kind}:${x.value}`]);

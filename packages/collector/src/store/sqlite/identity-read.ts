@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { Conversion, PersonJourney } from '../../attribution/journey';
 import { cleanIdentifiers, identifierKey } from '../../stitch/identifiers';
+import { linkKey } from '../../stitch/graph';
 import type { Identifier } from '../../stitch/types';
 import type { StoredEvent } from '../core';
 import type { IdentityStore, JourneyQuery, LinkExplanation, PersonIdentity } from '../identity';
@@ -62,19 +63,24 @@ function linksOf(db: Db, members: MemberRow[]): LinkExplanation[] {
     .prepare(
       `SELECT l.*, ia.kind AS a_kind, ia.value AS a_value, ib.kind AS b_kind, ib.value AS b_value
        FROM identity_links l JOIN identity_ids ia ON ia.id = l.a JOIN identity_ids ib ON ib.id = l.b
-       WHERE l.a IN (${marks}) OR l.b IN (${marks}) ORDER BY l.key`,
+       WHERE l.a IN (${marks}) OR l.b IN (${marks})`,
     )
     .all(...ids, ...ids) as {
     a_kind: string; a_value: string; b_kind: string; b_value: string; ts: number; src_type: LinkExplanation['source']['type'];
     src_ref: string; rule: string; status: LinkExplanation['status']; reason: string | null;
   }[];
-  return rows.map((r) => ({
-    a: asId({ kind: r.a_kind, value: r.a_value }),
-    b: asId({ kind: r.b_kind, value: r.b_value }),
-    source: { type: r.src_type, ref: r.src_ref, ts: r.ts, rule: r.rule },
-    status: r.status,
-    reason: r.reason,
-  }));
+  // Canonical evaluation order (the order the links were applied in): sorted by their key.
+  return rows
+    .map((r) => ({
+      a: asId({ kind: r.a_kind, value: r.a_value }),
+      b: asId({ kind: r.b_kind, value: r.b_value }),
+      source: { type: r.src_type, ref: r.src_ref, ts: r.ts, rule: r.rule },
+      status: r.status,
+      reason: r.reason,
+    }))
+    .map((l) => [linkKey(l), l] as const)
+    .sort((x, y) => (x[0] < y[0] ? -1 : 1))
+    .map(([, l]) => l);
 }
 
 /** Event rows of a person's identifiers: anon/user events through the events indexes, others through touch refs. */
@@ -153,6 +159,7 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
 
   return {
     async personOf(siteId, id): Promise<PersonIdentity | null> {
+      await ctx.stitched();
       const members = lookup(siteId, id);
       if (!members) return null;
       return {
@@ -163,6 +170,7 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
     },
 
     async personEvents(siteId, id, opts = {}): Promise<StoredEvent[]> {
+      await ctx.stitched();
       const members = lookup(siteId, id);
       if (!members) return [];
       const rows = personEventRows(db, siteId, members, 0, Number.MAX_SAFE_INTEGER, undefined, opts.limit ?? 10_000);
@@ -170,6 +178,7 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
     },
 
     async *journeys(siteId, q) {
+      await ctx.stitched();
       const site = db.prepare('SELECT settings FROM sites WHERE id = ?').get(siteId) as { settings: string } | undefined;
       const settings = site ? (JSON.parse(site.settings) as Record<string, unknown>) : {};
       const goals = q.goals ?? (Array.isArray(settings.goals) ? settings.goals.filter((g): g is string => typeof g === 'string') : []);
@@ -185,7 +194,7 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
     },
 
     eraseIdentifiers(siteId, ids) {
-      return ctx.commit((tx) => eraseIdentifiersSync(tx, siteId, ids));
+      return ctx.commit((tx) => (ctx.stitchSync(tx), eraseIdentifiersSync(tx, siteId, ids)));
     },
   };
 }

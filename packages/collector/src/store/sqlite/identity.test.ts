@@ -260,6 +260,7 @@ function scenario(siteId: string, r: () => number): StoredEvent[] {
 }
 
 async function snapshot(store: SqliteStore, siteId: string) {
+  await store.stitched();
   const persons = (store.db.prepare('SELECT kind, value, person FROM identity_ids WHERE site_id = ?').all(siteId) as { kind: string; value: string; person: number }[])
     .reduce((m, x) => m.set(x.person, [...(m.get(x.person) ?? []), `${x.kind}:${x.value}`]), new Map<number, string[]>());
   const links = (store.db
@@ -307,6 +308,7 @@ describe('identity store: order independence (property test)', () => {
   it('matches the pure stitch() over the same links', async () => {
     const { store, siteId } = await open();
     await store.appendEvents(shuffle(scenario(siteId, rng(7)), rng(8)));
+    await store.stitched();
     const rows = store.db
       .prepare('SELECT ia.kind AS ak, ia.value AS av, ib.kind AS bk, ib.value AS bv, l.* FROM identity_links l JOIN identity_ids ia ON ia.id = l.a JOIN identity_ids ib ON ib.id = l.b')
       .all() as { ak: string; av: string; bk: string; bv: string; src_type: 'event'; src_ref: string; ts: number; rule: string; status: string; reason: string | null }[];

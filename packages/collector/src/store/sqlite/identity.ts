@@ -7,7 +7,7 @@ import type { Identifier, LinkSource } from '../../stitch/types';
 import type { Deriver } from './context';
 import type { Db } from './db';
 import { keyHash } from './hash';
-import { batchMirror, dropMirror, mirrorOf, siteMirror, type Mirror } from './identity-mirror';
+import { batchMirror, dropMirror, idHash, idKey, mirrorOf, siteMirror, type Mirror } from './identity-mirror';
 
 /**
  * The identity graph in SQLite, maintained incrementally inside the ingest transaction.
@@ -16,8 +16,9 @@ import { batchMirror, dropMirror, mirrorOf, siteMirror, type Mirror } from './id
  * - `identity_ids`: one row per (site, kind, value), looked up through a 53-bit hash index
  *   (like the events table). `person` is the internal person (a member's row id), `comp` the
  *   raw component: identifiers connected by ANY link, refused ones included.
- * - `identity_links`: one row per identifier pair, holding the pair's earliest evidence
- *   (canonical key = time|source|ref|rule|pair) and its outcome (linked/redundant/refused).
+ * - `identity_links`: one row per identifier pair (keyed by the newer one, so new links
+ *   append), holding the pair's earliest evidence and its outcome (linked/redundant/refused).
+ *   Its canonical key (time|source|ref|rule|pair) is recomputed from the row (`keyOfRow`).
  * - `identity_comps`: size and largest link key of raw components with more than one member.
  * - `identity_refs`: touch events (session starts, QR scans, offline touchpoints, handoff
  *   issuance) by the identifier carrying them, for journeys.
@@ -29,7 +30,7 @@ import { batchMirror, dropMirror, mirrorOf, siteMirror, type Mirror } from './id
  * re-stitches its whole raw component from scratch with the pure `stitch()`. Both paths use
  * the same `mergeVerdict`, so the stored result always equals `stitch()` over all links.
  */
-export { identityMigrationSql } from './identity-schema';
+export { identityMigrationSql, identityLinksByNewerSql } from './identity-schema';
 
 /** A row of `identity_ids` as the write path needs it. */
 interface IdRow {
@@ -47,13 +48,24 @@ interface IdRow {
 interface LinkRow {
   a: number;
   b: number;
-  key: string;
   ts: number;
   src_type: LinkSource['type'];
   src_ref: string;
   rule: string;
   status: LinkStatus;
   reason: string | null;
+}
+
+/** The time field of a link key (`linkKey` pads `floor(max(0, ts))`), as a number. */
+const keyTime = (ts: number) => Math.max(0, Math.floor(ts));
+
+/** A stored link as the pure graph code sees it (its two identifiers' rows given). */
+function linkOfRow(l: LinkRow, a: { kind: string; value: string }, b: { kind: string; value: string }): Link {
+  return {
+    a: { kind: a.kind as Identifier['kind'], value: a.value },
+    b: { kind: b.kind as Identifier['kind'], value: b.value },
+    source: { type: l.src_type, ref: l.src_ref, ts: l.ts, rule: l.rule },
+  };
 }
 
 // Prepared statements per connection (a deriver only gets the Db, not the store).
@@ -74,12 +86,12 @@ function prepare(db: Db) {
     byIdComp: db.prepare(
       'SELECT i.id, i.kind, i.value, i.person, i.comp, coalesce(c.size, 1) AS size, coalesce(c.max_key, \'\') AS max_key FROM identity_ids i LEFT JOIN identity_comps c ON c.id = i.comp WHERE i.id = ?',
     ),
-    link: db.prepare('SELECT * FROM identity_links WHERE a = ? AND b = ?'),
+    link: db.prepare('SELECT * FROM identity_links WHERE b = ? AND a = ?'),
     insertLink: db.prepare(
-      'INSERT INTO identity_links (a, b, site_id, key, ts, src_type, src_ref, rule, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO identity_links (a, b, site_id, ts, src_type, src_ref, rule, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    updateLinkSource: db.prepare('UPDATE identity_links SET key = ?, ts = ?, src_type = ?, src_ref = ?, rule = ? WHERE a = ? AND b = ?'),
-    setLinkStatus: db.prepare('UPDATE identity_links SET status = ?, reason = ? WHERE a = ? AND b = ?'),
+    updateLinkSource: db.prepare('UPDATE identity_links SET ts = ?, src_type = ?, src_ref = ?, rule = ? WHERE b = ? AND a = ?'),
+    setLinkStatus: db.prepare('UPDATE identity_links SET status = ?, reason = ? WHERE b = ? AND a = ?'),
     comp: db.prepare('SELECT size, max_key FROM identity_comps WHERE id = ?'),
     upsertComp: db.prepare('INSERT INTO identity_comps (id, size, max_key) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET size = excluded.size, max_key = excluded.max_key'),
     deleteComp: db.prepare('DELETE FROM identity_comps WHERE id = ?'),
@@ -100,28 +112,35 @@ function stmts(db: Db) {
   return s;
 }
 
+/** Rows already resolved in this call: a list for one event, a map for a bulk batch of orders. */
+type Seen = IdRow[] | Map<string, IdRow>;
+
 /**
- * ensureId through the mirror: a known identifier costs a Map lookup. `seen` memoises the rows
- * of the current deriver call (an event names the same identifier in `register`, its sets and
- * its touch: one lookup in the big map, not three).
+ * ensureId through the mirror: a known identifier costs one hash-table probe. `seen` memoises
+ * the rows of the current deriver call (an event names the same identifier in `register`, its
+ * sets and its touch: one probe, not three; a handful of rows, so a list).
  */
-function cachedId(db: Db, m: Mirror | null, siteId: string, id: Identifier, seen?: Map<string, IdRow>): IdRow {
+function cachedId(db: Db, m: Mirror | null, siteId: string, id: Identifier, seen?: Seen): IdRow {
   if (!m) return ensureId(db, siteId, id, null);
-  const k = identifierKey(id);
-  const mine = seen?.get(k);
-  if (mine) return mine;
+  if (seen) {
+    const mine = Array.isArray(seen) ? seen.find((r) => r.value === id.value && r.kind === id.kind) : seen.get(identifierKey(id));
+    if (mine) return mine;
+  }
   const sm = siteMirror(m, siteId);
-  const known = sm.ids.get(k);
+  idHash(id.kind, id.value);
+  const { a, b } = idKey;
+  const known = sm.ids.get(a, b);
   let row: IdRow;
   // person/comp are not cached (they change); addLink re-reads them when it needs them.
   if (known !== undefined) row = { id: known, kind: id.kind, value: id.value, person: -1, comp: -1 };
   else {
     row = ensureId(db, siteId, id, m);
-    sm.ids.set(k, row.id);
+    sm.ids.set(a, b, row.id);
     if (row.created && seen) row.fresh = true;
     else row.created = false;
   }
-  seen?.set(k, row);
+  if (Array.isArray(seen)) seen.push(row);
+  else seen?.set(identifierKey(id), row);
   return row;
 }
 
@@ -242,11 +261,7 @@ export function restitchComponent(db: Db, siteId: string, comp: number, caps: St
   const links = s.compLinks.all(comp) as LinkRow[];
   const byId = new Map(members.map((m) => [m.id, m]));
   const ident = (m: IdRow): Identifier => ({ kind: m.kind as Identifier['kind'], value: m.value });
-  const asLink = (l: LinkRow): Link => ({
-    a: ident(byId.get(l.a)!),
-    b: ident(byId.get(l.b)!),
-    source: { type: l.src_type, ref: l.src_ref, ts: l.ts, rule: l.rule },
-  });
+  const asLink = (l: LinkRow): Link => linkOfRow(l, byId.get(l.a)!, byId.get(l.b)!);
   const result = stitch(members.map(ident), links.map(asLink), caps);
 
   // Raw sub-components (after an erasure the component may have fallen apart).
@@ -269,7 +284,8 @@ export function restitchComponent(db: Db, siteId: string, comp: number, caps: St
   }
   for (const l of links) {
     const sub = subs.get(find(l.a))!;
-    if (l.key > sub.maxKey) sub.maxKey = l.key;
+    const key = linkKey(asLink(l));
+    if (key > sub.maxKey) sub.maxKey = key;
   }
   s.deleteComp.run(comp);
   for (const [root, sub] of subs) if (sub.size > 1) s.upsertComp.run(root, sub.size, sub.maxKey);
@@ -290,7 +306,7 @@ export function restitchComponent(db: Db, siteId: string, comp: number, caps: St
   for (const l of links) {
     const link = asLink(l);
     const out = result.outcomes.get(pairKey(link.a, link.b));
-    if (out && (out.status !== l.status || out.reason !== l.reason)) s.setLinkStatus.run(out.status, out.reason, l.a, l.b);
+    if (out && (out.status !== l.status || out.reason !== l.reason)) s.setLinkStatus.run(out.status, out.reason, l.b, l.a);
   }
 }
 
@@ -301,28 +317,31 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
   const [lo, hi] = x.id < y.id ? [x, y] : [y, x];
   const link: Link = { a: { kind: lo.kind as Identifier['kind'], value: lo.value }, b: { kind: hi.kind as Identifier['kind'], value: hi.value }, source };
   const key = linkKey(link);
-  // Row ids are per site and never reused while the mirror lives (see cachedId).
+  // Row ids are per site and never reused while the mirror lives (see cachedId). The mirror
+  // keeps the time of the pair's earliest stored evidence: a strictly later time means a larger
+  // key (keys start with the time), i.e. a repeat; anything else is decided on the stored row.
   const pairs = m ? siteMirror(m, siteId).pairs : null;
-  const pk = pairs ? `${lo.id}|${hi.id}` : '';
-  const knownKey = pairs?.get(pk);
-  if (knownKey !== undefined && key >= knownKey) return; // a repeat of known evidence: nothing changes
-  pairs?.set(pk, key);
+  const t = keyTime(source.ts);
+  const knownTs = pairs?.get(lo.id, hi.id);
+  if (knownTs !== undefined && t > knownTs) return; // a repeat of known evidence: nothing changes
   // A row inserted during this call has no stored link yet, unless this very pair was linked
   // earlier in the call (then the mirror knows the pair).
-  const existing = knownKey === undefined && (lo.created || hi.created) ? undefined : (s.link.get(lo.id, hi.id) as LinkRow | undefined);
+  const existing = knownTs === undefined && (lo.created || hi.created) ? undefined : (s.link.get(hi.id, lo.id) as LinkRow | undefined);
   if (existing) {
-    if (key >= existing.key) {
-      pairs?.set(pk, existing.key);
+    if (key >= linkKey(linkOfRow(existing, lo, hi))) {
+      pairs?.set(lo.id, hi.id, keyTime(existing.ts));
       return; // a repeat of known evidence: nothing changes
     }
     // Earlier evidence for a known pair moves the pair in the canonical order.
-    s.updateLinkSource.run(key, source.ts, source.type, source.ref, source.rule, lo.id, hi.id);
+    pairs?.set(lo.id, hi.id, t);
+    s.updateLinkSource.run(source.ts, source.type, source.ref, source.rule, hi.id, lo.id);
     const comp = (s.byId.get(lo.id) as IdRow).comp;
     mergeComps(db, comp, comp, key);
     pc?.clear(); // persons of the component may change
     restitchComponent(db, siteId, comp, caps);
     return;
   }
+  pairs?.set(lo.id, hi.id, t);
   // Re-read: earlier links of the same set may have moved these rows to other persons/comps.
   const ra = lo.fresh ? null : (s.byIdComp.get(lo.id) as IdRow & { size: number; max_key: string });
   const rb = hi.fresh ? null : (s.byIdComp.get(hi.id) as IdRow & { size: number; max_key: string });
@@ -345,7 +364,7 @@ function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource,
     reason = mergeVerdict(ca, cb, caps);
     status = reason ? 'refused' : 'linked';
   }
-  s.insertLink.run(lo.id, hi.id, siteId, key, source.ts, source.type, source.ref, source.rule, status, reason);
+  s.insertLink.run(lo.id, hi.id, siteId, source.ts, source.type, source.ref, source.rule, status, reason);
   const linked = !late && status === 'linked';
   const { keep: comp, singleton } = mergeComps(db, a.comp, b.comp, key, compA, compB, linked);
   if (late) {
@@ -436,7 +455,7 @@ export function identityBatch(db: Db, siteId: string): IdentityBatch {
   return { siteId, m: batchMirror(db, s.dataVersion.get() as number, s.maxId.get() as number, siteId), seen: new Map(), counts: new Map() };
 }
 
-function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = false, seen?: Map<string, IdRow>, pc?: PersonCountCache): void {
+function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = false, seen?: Seen, pc?: PersonCountCache): void {
   if (input.consent && input.consent !== 'granted') return;
   // The deriver's sets come from eventIdentity, already normalised and deduplicated.
   const ids = clean ? input.ids : cleanIdentifiers(input.ids);
@@ -467,7 +486,7 @@ export const identityDeriver: Deriver = (db, ev, rowid) => {
   const m = mirrorOf(db);
   if (rowid <= m.lastRowid) dropMirror(db); // a rollback or an erasure of the newest events
   m.lastRowid = rowid;
-  const seen = new Map<string, IdRow>();
+  const seen: IdRow[] = [];
   try {
     for (const id of r.register) cachedId(db, m, ev.siteId, id, seen);
     for (const set of r.sets) {

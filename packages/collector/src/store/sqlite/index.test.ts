@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../core';
 import { openSqliteStore, eventsOfId, rowToEvent, EVENT_COLUMNS, type EventRow, type SqliteStore } from './index';
+import { openDb } from './db';
+import { keyHash } from './hash';
+import { migrations, runMigrations } from './migrations';
 
 const dirs: string[] = [];
 const open: SqliteStore[] = [];
@@ -214,5 +217,31 @@ describe('migrations', () => {
     expect(again.db.pragma('user_version', { simple: true })).toBe(v);
     const idx = again.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").pluck().all();
     expect(idx).toEqual(expect.arrayContaining(['events_mid', 'events_site_ts', 'events_anon', 'events_user']));
+  });
+
+  it('10 and 11 keep a version-9 graph: links re-keyed by their newer identifier, stitching starts caught up', async () => {
+    const path = tmpPath();
+    const db = openDb(path);
+    runMigrations(db, migrations.filter((m) => m.version <= 9));
+    db.exec(`INSERT INTO sites (id, name, origins, write_key, secret_hash, settings, created_at) VALUES ('st', 'S', '[]', 'wk', 'h', '{}', 0);
+      INSERT INTO events (site_id, mid_hash, message_id, type, ts, received_at, context, properties, traits) VALUES ('st', 1, 'm1', 'track', 1, 1, '{}', '{}', '{}');
+      INSERT INTO identity_ids (id, site_id, kind, value, h, person, comp) VALUES (1, 'st', 'user', 'U1', ${keyHash('st', 'user:U1')}, 1, 1), (2, 'st', 'anon', 'a1', ${keyHash('st', 'anon:a1')}, 1, 1);
+      INSERT INTO identity_links (a, b, site_id, key, ts, src_type, src_ref, rule, status, reason) VALUES (1, 2, 'st', 'k', 5, 'event', 'm1', 'anon-user', 'linked', NULL);`);
+    db.close();
+    const s = openStore(path);
+    expect(s.db.prepare('SELECT * FROM identity_links').all()).toEqual([
+      { b: 2, a: 1, site_id: 'st', ts: 5, src_type: 'event', src_ref: 'm1', rule: 'anon-user', status: 'linked', reason: null },
+    ]);
+    expect(s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'identity_links'").pluck().all().sort()).toEqual([
+      'identity_links_a',
+      'identity_links_refused',
+    ]);
+    // The version-9 database was stitched at ingest: nothing to catch up.
+    expect(s.db.prepare('SELECT last_event FROM stitch_state').pluck().get()).toBe(1);
+    const p = await s.personOf('st', { kind: 'anon', value: 'a1' });
+    expect(p?.links).toEqual([
+      { a: { kind: 'user', value: 'U1' }, b: { kind: 'anon', value: 'a1' }, source: { type: 'event', ref: 'm1', ts: 5, rule: 'anon-user' }, status: 'linked', reason: null },
+    ]);
+    await s.close();
   });
 });

@@ -14,19 +14,27 @@ import { identityStore } from './identity-read';
 import { ordersDeriver, ordersStore } from './orders';
 import { reportsStore } from './reports';
 import { touchFieldsDeriver } from './touch-fields';
+import { createStitcher, type StitcherOptions } from './stitcher';
 
 export type { Deriver, SqliteContext } from './context';
 export type { Db } from './db';
 export type { FlushInfo } from './committer';
+export type { StitcherOptions } from './stitcher';
 export { keyHash } from './hash';
 export { BloomFilter } from './bloom';
 export { EVENT_COLUMNS, rowToEvent, eventsOfId, hashSecret, type EventRow } from './core';
 
 /**
  * Derivers run for every newly inserted event, inside its transaction, in this order.
- * Each domain adds its function here (one line), e.g. `identityDeriver, ordersDeriver`.
+ * Each domain adds its function here (one line), e.g. `qrScanDeriver, ordersDeriver`.
  */
-const derivers: readonly Deriver[] = [qrScanDeriver, identityDeriver, ordersDeriver, touchFieldsDeriver];
+const derivers: readonly Deriver[] = [qrScanDeriver, ordersDeriver, touchFieldsDeriver];
+
+/**
+ * Derivers run by the background pass (`stitcher.ts`) shortly after the events committed, many
+ * events per transaction: identity stitching, whose random B-tree writes cost far less in bulk.
+ */
+const backgroundDerivers: readonly Deriver[] = [identityDeriver];
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -52,6 +60,8 @@ export interface SqliteStoreOptions {
   derivers?: Deriver[];
   /** Where deriver failures go (default: console.error). */
   onDeriverError?: (err: unknown, ev: StoredEvent) => void;
+  /** The background identity pass: delay and largest batch (see `createStitcher`). */
+  stitch?: StitcherOptions;
 }
 
 /** The SQLite store: the {@link Store} interface plus the connection and committer for sqlite domain modules. */
@@ -64,6 +74,12 @@ export type SqliteStore = Store & {
   flush(): Promise<void>;
   /** Loads the dedup filter now (else the first append does: a full index scan after a crash). */
   warmUp(): void;
+  /**
+   * Resolves once identity stitching (a background pass, ~200 ms behind ingest) has applied
+   * every event committed before the call. The store's own identity reads do this already;
+   * call it before querying the identity tables directly.
+   */
+  stitched(): Promise<void>;
 };
 
 /**
@@ -90,11 +106,15 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
   const onDeriverError =
     opts.onDeriverError ??
     ((err: unknown, ev: StoredEvent) => console.error(`omnitrail: deriver failed for event ${ev.messageId}:`, err));
+  const stitcher = createStitcher(db, committer.commit, backgroundDerivers, onDeriverError, opts.stitch);
   const ctx: SqliteContext = {
     db,
     commit: committer.commit,
     derivers: [...derivers, ...(opts.derivers ?? [])],
     onDeriverError,
+    appended: stitcher.added,
+    stitched: stitcher.catchUp,
+    stitchSync: stitcher.drainSync,
   };
   const core = coreStore(ctx);
   let closing: Promise<void> | null = null;
@@ -103,6 +123,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     db,
     commit: committer.commit,
     flush: committer.flush,
+    stitched: stitcher.catchUp,
     ...core,
     // After core: wraps its key lookups so rotated-out keys work during their overlap.
     ...keysStore(ctx, core),
@@ -121,6 +142,8 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
 
     close() {
       closing ??= (async () => {
+        // The pending background pass first: a clean stop leaves nothing to catch up.
+        await stitcher.close();
         await committer.close();
         try {
           store.saveDedupSnapshot();

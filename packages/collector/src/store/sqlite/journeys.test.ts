@@ -112,6 +112,7 @@ describe('store.journeys: chunked, set-based read', () => {
       { from: 0, to: NOW + DAY, lookbackMs: 0 },
     ];
     for (const q of ranges) {
+      await store.stitched();
       const want = oracle(store, siteId, q.from, q.to, q.lookbackMs);
       expect(want.length).toBeGreaterThan(20);
       for (const chunkSize of [1, 7, 500]) expect(await read(store, siteId, { ...q, chunkSize })).toEqual(want);
@@ -150,6 +151,7 @@ describe('store.journeys: chunked, set-based read', () => {
 
   it('falls back to the event when touch fields are missing or were written for another kind', async () => {
     const q = { from: NOW - 30 * DAY, to: NOW, lookbackMs: 30 * DAY };
+    await store.stitched();
     const want = oracle(store, siteId, q.from, q.to, q.lookbackMs);
     store.db.exec("DELETE FROM touch_fields WHERE event_id % 3 = 0; UPDATE touch_fields SET kind = 'qr', touch = '{}' WHERE event_id % 3 = 1 AND kind = 'session'");
     expect(await read(store, siteId, q)).toEqual(want);

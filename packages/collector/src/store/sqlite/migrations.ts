@@ -1,11 +1,12 @@
 import type { Db } from './db';
 import { qrMigrationSql } from './qr';
 import { dashboardSql } from './dashboard';
-import { identityMigrationSql } from './identity';
+import { identityLinksByNewerSql, identityMigrationSql } from './identity';
 import { ordersMigrationSql } from './orders';
 import { keysMigrationSql } from './keys';
 import { privacyMigrationSql } from './privacy';
 import { touchFieldsMigration } from './touch-fields';
+import { stitchStateSql } from './stitcher';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -101,6 +102,8 @@ export const migrations: Migration[] = [
   { version: 6, name: 'keys: rotated and revoked site keys', up: keysMigrationSql },
   { version: 7, name: 'privacy: audit log, suppression list', up: privacyMigrationSql },
   { version: 9, name: 'touch fields: what journey touches are built from, without reading events', up: touchFieldsMigration },
+  { version: 10, name: 'identity: links keyed by their newer identifier, canonical key recomputed', up: identityLinksByNewerSql },
+  { version: 11, name: 'stitching: cursor of the background identity pass', up: stitchStateSql },
 ];
 
 /**

@@ -230,6 +230,8 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
 
     async erasePerson(siteId, id, opts = {}) {
       const counts = await ctx.commit((d) => {
+        // Every stored event of the person is in the graph first: none is stitched after its erasure.
+        ctx.stitchSync(d);
         const c = eraseSync(d, siteId, id, opts.suppress === true);
         audit(d, siteId, 'erase', id.kind, { ...c });
         return c;
@@ -242,6 +244,7 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
     },
 
     async exportPerson(siteId, id) {
+      await ctx.stitched();
       const members = closureOf(db, siteId, id);
       const events = members.length ? eventRows(db, siteId, members) : [];
       const ids = members.filter((m) => m.id >= 0).map((m) => m.id);
@@ -313,6 +316,7 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
       const settings = JSON.parse(site.settings) as { retentionDays?: unknown };
       const days = opts.retentionDays ?? (typeof settings.retentionDays === 'number' && settings.retentionDays > 0 ? settings.retentionDays : DEFAULT_RETENTION_DAYS);
       const cutoff = (opts.now ?? Date.now()) - days * DAY;
+      await ctx.stitched();
       // Batches share group commits with ingest, so a long batch delays every ack in its flush.
       // Unless a size is given, the size adapts to keep each batch near TARGET_BATCH_MS, and the
       // purge pauses as long as its last batch took: it uses at most about half of the time.

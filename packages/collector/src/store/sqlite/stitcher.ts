@@ -1,0 +1,204 @@
+import type { StoredEvent } from '../core';
+import type { Deriver } from './context';
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
+import type { Db } from './db';
+
+/**
+ * Migration 11: how far the background derivers (identity stitching) have got through the
+ * event log. Existing databases were stitched at ingest, so they start caught up.
+ */
+export const stitchStateSql = `
+CREATE TABLE stitch_state (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  last_event INTEGER NOT NULL        -- events.id of the last event the background derivers saw
+);
+INSERT INTO stitch_state (id, last_event) SELECT 1, coalesce(max(id), 0) FROM events;
+`;
+
+/** Tuning of the {@link createStitcher background pass}. */
+export interface StitcherOptions {
+  /**
+   * How long after an append its events wait for their pass, in ms (default 200). Events of
+   * that window share one transaction; reads that need the graph never wait for the timer.
+   */
+  delayMs?: number;
+  /** Most events per pass (default 100 000): bounds how long one pass holds the event loop. */
+  maxPass?: number;
+}
+
+/** An appended event and its row id, handed over after its transaction committed. */
+export type StitchItem = readonly [rowid: number, ev: StoredEvent];
+
+/** See {@link createStitcher}. */
+export interface Stitcher {
+  /** Hands over events just committed (ascending row ids). Schedules a pass. */
+  added(items: readonly StitchItem[]): void;
+  /**
+   * Inside a commit callback: applies every event stored so far, this transaction's included.
+   * Erasure and retention call it first, so no event they delete is stitched afterwards.
+   */
+  drainSync(db: Db): void;
+  /** Resolves once every event committed before the call has been applied. */
+  catchUp(): Promise<void>;
+  /** Runs the pending passes and stops the timer (close). */
+  close(): Promise<void>;
+}
+
+/**
+ * The background pass of the derivers that do not have to be exact at ingest time (identity
+ * stitching): ingest commits the events, then hands them over; a pass applies everything that
+ * arrived in the last `delayMs` in one transaction of the group committer.
+ *
+ * Why: the identity tables are B-trees keyed by identifiers, so each event dirties a few
+ * random pages, and COMMIT writes every dirty page to the WAL (and the checkpoint writes it
+ * again). A transaction of 5 000 events dirtied ~2 000 pages; one of 100 000 events dirties
+ * about as many pages as the tables have, far fewer per event. The pass size follows the
+ * backlog like group commit follows the load: a few events when idle, up to `maxPass` when
+ * catching up (restart, import, burst).
+ *
+ * Exactly-once: a pass and the cursor (`stitch_state`) commit together. Events come from
+ * memory when the hand-over is complete (checked by counting the rows of the range), else from
+ * the events table — the recovery path after a restart or a rolled-back pass. Readers of the
+ * graph call {@link Stitcher.catchUp} first, so an API answer always includes every event
+ * acknowledged before the request.
+ *
+ * @example
+ * const s = createStitcher(db, commit, [identityDeriver], report);
+ * s.added([[rowid, event]]); // after the append committed
+ * await s.catchUp();         // before reading identity tables
+ */
+export function createStitcher(
+  db: Db,
+  commit: <T>(fn: (db: Db) => T, weight?: number) => Promise<T>,
+  derivers: readonly Deriver[],
+  onError: (err: unknown, ev: StoredEvent, deriver: Deriver) => void,
+  opts: StitcherOptions = {},
+): Stitcher {
+  const delayMs = opts.delayMs ?? 200;
+  const maxPass = Math.max(1, opts.maxPass ?? 100_000);
+  const q = {
+    cursor: db.prepare('SELECT last_event FROM stitch_state WHERE id = 1').pluck(),
+    setCursor: db.prepare('UPDATE stitch_state SET last_event = ? WHERE id = 1'),
+    maxId: db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck(),
+    count: db.prepare('SELECT count(*) FROM events WHERE id > ? AND id <= ?').pluck(),
+    range: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`),
+    fast: db.prepare('SAVEPOINT stitch_fast'),
+    release: db.prepare('RELEASE stitch_fast'),
+    rollback: db.prepare('ROLLBACK TO stitch_fast'),
+    one: db.prepare('SAVEPOINT stitch_one'),
+    releaseOne: db.prepare('RELEASE stitch_one'),
+    rollbackOne: db.prepare('ROLLBACK TO stitch_one'),
+  };
+  /** Handed-over events not known to be applied, ascending row ids. */
+  let backlog: StitchItem[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running: Promise<void> | null = null;
+  let closed = false;
+
+  const cursor = () => q.cursor.get() as number;
+
+  /** The next events to apply after `from`, at most `limit`: from memory when complete, else from the table. */
+  function nextItems(from: number, limit: number): StitchItem[] {
+    let i = 0;
+    while (i < backlog.length && backlog[i][0] <= from) i++;
+    if (i > 0) backlog = backlog.slice(i);
+    const mem = backlog.slice(0, limit);
+    if (mem.length > 0 && (q.count.get(from, mem[mem.length - 1][0]) as number) === mem.length) return mem;
+    // The hand-over has a gap (restart, another process, a pass rolled back): read the log.
+    return (q.range.all(from, Number.MAX_SAFE_INTEGER, limit) as EventRow[]).map((r) => [r.id, rowToEvent(r)] as const);
+  }
+
+  /** One deriver call per event; isolated only when the optimistic run failed (like appendSync). */
+  function apply(d: Db, items: StitchItem[]): void {
+    q.fast.run();
+    try {
+      for (const [rowid, ev] of items) for (const derive of derivers) derive(d, ev, rowid);
+      q.release.run();
+      return;
+    } catch {
+      q.rollback.run();
+      q.release.run();
+    }
+    for (const [rowid, ev] of items) {
+      for (const derive of derivers) {
+        q.one.run();
+        try {
+          derive(d, ev, rowid);
+          q.releaseOne.run();
+        } catch (err) {
+          q.rollbackOne.run();
+          q.releaseOne.run();
+          onError(err, ev, derive);
+        }
+      }
+    }
+  }
+
+  /** Inside a transaction: applies up to `limit` events after the cursor; returns how many. */
+  function passSync(d: Db, limit: number): number {
+    const from = cursor();
+    const items = nextItems(from, limit);
+    if (items.length === 0) return 0;
+    apply(d, items);
+    q.setCursor.run(items[items.length - 1][0]);
+    return items.length;
+  }
+
+  /** Passes until the cursor reaches `target` (a row id committed before the call). */
+  async function runTo(target: number): Promise<void> {
+    while (cursor() < target) {
+      const n = await commit((d) => passSync(d, maxPass), Math.min(backlog.length, maxPass) || 1);
+      if (n === 0) break; // the rest was deleted meanwhile (erasure, retention)
+    }
+  }
+
+  /**
+   * One run: the events committed when it starts, in passes of at most `maxPass`. Events
+   * arriving meanwhile wait for the next timer, so a busy server still batches them.
+   */
+  function run(): Promise<void> {
+    if (timer) clearTimeout(timer), (timer = null);
+    running ??= runTo(q.maxId.get() as number).finally(() => {
+      running = null;
+      if (backlog.length > 0 && backlog[backlog.length - 1][0] > cursor()) schedule();
+    });
+    return running;
+  }
+
+  function schedule(): void {
+    if (timer || running || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      run().catch((err) => console.error('omnitrail: background stitching pass failed (retried with the next events):', err));
+    }, backlog.length >= maxPass ? 0 : delayMs);
+    // Never keeps a process alive on its own (a CLI exits; close() drains).
+    timer.unref?.();
+  }
+
+  // Events stored but not yet stitched (a crash, a stop before the pass): catch up soon.
+  if ((q.maxId.get() as number) > cursor()) schedule();
+
+  return {
+    added(items) {
+      if (items.length === 0) return;
+      for (const it of items) backlog.push(it);
+      schedule();
+    },
+    drainSync(d) {
+      while (passSync(d, maxPass) > 0);
+    },
+    async catchUp() {
+      const target = q.maxId.get() as number;
+      // A run in progress may have a smaller target: wait for it, then run again.
+      for (let before = -1; cursor() < target && cursor() !== before; ) {
+        before = cursor();
+        await (running ?? run());
+      }
+    },
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer), (timer = null);
+      await this.catchUp();
+    },
+  };
+}
