@@ -54,7 +54,8 @@ CREATE INDEX identity_refs_event ON identity_refs (event_id);
  * (time|source|ref|rule|pair, ~200 bytes with hashed e-mails). Now the primary key leads with
  * `b`, the newer identifier (row ids grow with time), so those inserts append; the small index
  * on `a` takes the random writes; and the key is recomputed from the row and its two
- * identifiers (`linkKey`) where it is needed. Stitching 5 M events writes ~40 % less.
+ * identifiers (`linkKey`) where it is needed. The table is 60 % smaller; stitching 2 M events in
+ * 5 000-event transactions wrote 12 % fewer bytes and took 12 % less CPU.
  */
 export const identityLinksByNewerSql = `
 CREATE TABLE identity_links_v10 (

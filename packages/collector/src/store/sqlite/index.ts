@@ -75,7 +75,7 @@ export type SqliteStore = Store & {
   /** Loads the dedup filter now (else the first append does: a full index scan after a crash). */
   warmUp(): void;
   /**
-   * Resolves once identity stitching (a background pass, ~200 ms behind ingest) has applied
+   * Resolves once identity stitching (a background pass, ~50 ms behind ingest) has applied
    * every event committed before the call. The store's own identity reads do this already;
    * call it before querying the identity tables directly.
    */

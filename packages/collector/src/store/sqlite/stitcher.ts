@@ -18,7 +18,7 @@ INSERT INTO stitch_state (id, last_event) SELECT 1, coalesce(max(id), 0) FROM ev
 /** Tuning of the {@link createStitcher background pass}. */
 export interface StitcherOptions {
   /**
-   * How long after an append its events wait for their pass, in ms (default 200). Events of
+   * How long after an append its events wait for their pass, in ms (default 50). Events of
    * that window share one transaction; reads that need the graph never wait for the timer.
    */
   delayMs?: number;
@@ -74,7 +74,7 @@ export function createStitcher(
   onError: (err: unknown, ev: StoredEvent, deriver: Deriver) => void,
   opts: StitcherOptions = {},
 ): Stitcher {
-  const delayMs = opts.delayMs ?? 200;
+  const delayMs = opts.delayMs ?? 50;
   const maxPass = Math.max(1, opts.maxPass ?? 100_000);
   const q = {
     cursor: db.prepare('SELECT last_event FROM stitch_state WHERE id = 1').pluck(),
