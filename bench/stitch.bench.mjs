@@ -1,14 +1,14 @@
 // Identity stitching at scale: the identity deriver (the exact code the background stitching
 // pass runs, store/sqlite/stitcher.ts) applied to a generated stream of 5 M events from ~1 M
-// identifiers, in transactions of 100 000 events: the pass's largest batch (`maxPass`), what a
-// backlog is caught up with (an import, a restart, a burst). STITCH_TX=5000 gives the small
-// passes of a quiet live server. 2 % of events arrive late (up to 6 h out of order) so the
+// identifiers, in transactions of 250 000 events: the pass size when a backlog is caught up on an
+// idle collector (`idlePass`: after a restart or an import). STITCH_TX=100000 gives the passes
+// while ingest runs (`maxPass`), STITCH_TX=5000 about the passes of a live server. 2 % of events arrive late (up to 6 h out of order) so the
 // canonical re-stitch path runs too; shared devices cause conflicts. The events table itself is
 // not written here (ingest.bench measures that): this is the stitching cost. Target: well under
 // a minute.
 // Run: `pnpm bench` (builds first) or `node bench/stitch.bench.mjs` after a build.
 // Env: STITCH_EVENTS (default 5 000 000), STITCH_PERSONS (default 410 000), STITCH_TX (events per
-// transaction, default 100 000 = the pass's maxPass), OMNITRAIL_DIST.
+// transaction, default 250 000 = the pass's idlePass), OMNITRAIL_DIST.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ const root = new URL('..', import.meta.url).pathname;
 const dist = process.env.OMNITRAIL_DIST ?? join(root, 'packages/collector/dist');
 const EVENTS = Number(process.env.STITCH_EVENTS ?? 5_000_000);
 const PERSONS = Number(process.env.STITCH_PERSONS ?? 410_000);
-const TX = Number(process.env.STITCH_TX ?? 100_000);
+const TX = Number(process.env.STITCH_TX ?? 250_000);
 
 /** Seeded PRNG (mulberry32): the same stream on every run. */
 function rng(seed) {

@@ -59,13 +59,23 @@ describe('background stitching pass', () => {
     await store.close();
   });
 
-  it('splits a backlog into passes of at most maxPass events', async () => {
-    const { store, siteId } = await open({ delayMs: 3_600_000, maxPass: 3 });
-    await store.appendEvents(Array.from({ length: 10 }, (_, i) => ev(siteId, { anonymousId: `b${i}` })));
-    await store.stitched();
-    expect(idCount(store)).toBe(10);
-    expect(cursor(store)).toBe(maxEvent(store));
-    await store.close();
+  it('splits a backlog into passes of at most maxPass events while ingest runs, idlePass when idle', async () => {
+    for (const [idleMs, passes] of [[3_600_000, [3, 3, 3, 1]], [0, [8, 2]]] as const) {
+      const flushes: number[] = [];
+      const store = openSqliteStore(join(dir, `s${++dbn}.db`), {
+        flushMs: 1,
+        stitch: { delayMs: 3_600_000, maxPass: 3, idlePass: 8, idleMs },
+        onFlush: (f) => flushes.push(f.weight),
+      });
+      const { site } = await store.createSite({ name: 'Shop', origins: ['*'] });
+      await store.appendEvents(Array.from({ length: 10 }, (_, i) => ev(site.id, { anonymousId: `b${i}` })));
+      const before = flushes.length;
+      await store.stitched();
+      expect(flushes.slice(before)).toEqual(passes);
+      expect(idCount(store)).toBe(10);
+      expect(cursor(store)).toBe(maxEvent(store));
+      await store.close();
+    }
   });
 
   it('catches up from the event log after a crash (nothing handed over survives in memory)', async () => {

@@ -22,8 +22,19 @@ export interface StitcherOptions {
    * that window share one transaction; reads that need the graph never wait for the timer.
    */
   delayMs?: number;
-  /** Most events per pass (default 100 000): bounds how long one pass holds the event loop. */
+  /**
+   * Most events per pass while ingest is running (default 100 000, ~0.7 s of work): bounds how
+   * long one pass holds the event loop, and so the acks that wait behind it.
+   */
   maxPass?: number;
+  /**
+   * Most events per pass when no event was handed over for `idleMs` (default 250 000): a backlog
+   * on an idle collector (after a restart or an import) is caught up in bigger transactions,
+   * which write far fewer pages per event (5 M events: 33.6 s instead of 41.7 s).
+   */
+  idlePass?: number;
+  /** How long without hand-overs counts as idle, in ms (default 1 000). */
+  idleMs?: number;
 }
 
 /** An appended event and its row id, handed over after its transaction committed. */
@@ -76,6 +87,10 @@ export function createStitcher(
 ): Stitcher {
   const delayMs = opts.delayMs ?? 50;
   const maxPass = Math.max(1, opts.maxPass ?? 100_000);
+  const idlePass = Math.max(maxPass, opts.idlePass ?? 250_000);
+  const idleMs = opts.idleMs ?? 1_000;
+  /** When events were last handed over (ingest is running if recently). */
+  let lastAdded = -Infinity;
   const q = {
     cursor: db.prepare('SELECT last_event FROM stitch_state WHERE id = 1').pluck(),
     setCursor: db.prepare('UPDATE stitch_state SET last_event = ? WHERE id = 1'),
@@ -97,11 +112,16 @@ export function createStitcher(
 
   const cursor = () => q.cursor.get() as number;
 
-  /** The next events to apply after `from`, at most `limit`: from memory when complete, else from the table. */
-  function nextItems(from: number, limit: number): StitchItem[] {
+  /** Forgets handed-over events at or before `from` (applied). */
+  function trim(from: number): void {
     let i = 0;
     while (i < backlog.length && backlog[i][0] <= from) i++;
     if (i > 0) backlog = backlog.slice(i);
+  }
+
+  /** The next events to apply after `from`, at most `limit`: from memory when complete, else from the table. */
+  function nextItems(from: number, limit: number): StitchItem[] {
+    trim(from);
     const mem = backlog.slice(0, limit);
     if (mem.length > 0 && (q.count.get(from, mem[mem.length - 1][0]) as number) === mem.length) return mem;
     // The hand-over has a gap (restart, another process, a pass rolled back): read the log.
@@ -146,8 +166,10 @@ export function createStitcher(
 
   /** Passes until the cursor reaches `target` (a row id committed before the call). */
   async function runTo(target: number): Promise<void> {
-    while (cursor() < target) {
-      const n = await commit((d) => passSync(d, maxPass), Math.min(backlog.length, maxPass) || 1);
+    for (let at = cursor(); at < target; at = cursor()) {
+      trim(at);
+      const limit = performance.now() - lastAdded >= idleMs ? idlePass : maxPass;
+      const n = await commit((d) => passSync(d, limit), Math.min(backlog.length, limit) || 1);
       if (n === 0) break; // the rest was deleted meanwhile (erasure, retention)
     }
   }
@@ -181,11 +203,12 @@ export function createStitcher(
   return {
     added(items) {
       if (items.length === 0) return;
+      lastAdded = performance.now();
       for (const it of items) backlog.push(it);
       schedule();
     },
     drainSync(d) {
-      while (passSync(d, maxPass) > 0);
+      while (passSync(d, idlePass) > 0);
     },
     async catchUp() {
       const target = q.maxId.get() as number;
