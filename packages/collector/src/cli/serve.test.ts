@@ -25,6 +25,8 @@ test('serve: first start creates a demo site; SIGTERM drains an in-flight reques
   const writeKey = /write key\s+(wk_\S+)/.exec(lines.join('\n'))?.[1];
   expect(writeKey).toBeTruthy();
   expect(lines.join('\n')).toMatch(/secret key\s+sk_\S+/);
+  // The stitching pass reports its backlog (nothing ingested yet).
+  expect(await (await fetch(url + '/metrics')).text()).toContain('# TYPE omnitrail_stitch_backlog_events gauge\nomnitrail_stitch_backlog_events 0\n');
 
   // A batch whose body arrives in two halves, with SIGTERM in between: it must still be
   // answered 200 and committed; only then does the server close.
@@ -65,6 +67,9 @@ test('serve: first start creates a demo site; SIGTERM drains an in-flight reques
     const [site] = await store.listSites();
     expect(site.name).toBe('Demo shop');
     expect(await store.countEvents(site.id)).toBe(200);
+    // SIGTERM also ran the pending stitching pass: the graph is complete without a catch-up.
+    expect(store.stitchBacklog()).toBe(0);
+    expect(store.db.prepare("SELECT count(*) FROM identity_ids WHERE kind = 'anon' AND value = 'a'").pluck().get()).toBe(1);
   } finally {
     await store.close();
   }

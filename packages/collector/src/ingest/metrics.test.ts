@@ -12,7 +12,10 @@ test('renders counters and cumulative histograms in Prometheus text format', () 
   m.observeCommit(0.003);
   m.observeCommit(0.2);
   m.observeFlush({ ms: 4, weight: 20, ok: true });
+  expect(renderMetrics(m)).not.toContain('omnitrail_stitch_backlog_events');
+  m.stitchBacklog = () => 7;
   const text = renderMetrics(m);
+  expect(text).toContain('# TYPE omnitrail_stitch_backlog_events gauge\nomnitrail_stitch_backlog_events 7\n');
   expect(text).toContain('omnitrail_events_accepted_total 5\n');
   expect(text).toContain('omnitrail_events_duplicate_total 2\n');
   expect(text).toContain('omnitrail_events_rejected_total 1\n');

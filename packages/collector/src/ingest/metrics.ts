@@ -22,6 +22,12 @@ export interface Metrics {
   /** Flush-duration histogram, same buckets as the commit wait. */
   flushBuckets: number[];
   flushSum: number;
+  /**
+   * Events committed but not yet applied by the background stitching pass, when the store has
+   * one (set by the Node server for its SQLite store). A backlog that keeps growing means
+   * identity stitching cannot keep up with ingest.
+   */
+  stitchBacklog?: () => number;
   /** Record the time one `appendEvents` call waited for its group commit. */
   observeCommit(seconds: number): void;
   /** Record one storage flush (wire to the store's flush hook, e.g. `openSqliteStore(path, { onFlush })`). */
@@ -108,6 +114,10 @@ export function renderMetrics(m: Metrics): string {
     out.push(`${f}_sum ${m.flushSum}`, `${f}_count ${m.flushes}`);
     counter('omnitrail_flush_failures_total', 'Group-commit transactions that failed.', m.flushFailures);
     counter('omnitrail_flush_events_total', 'Events written by group-commit transactions.', m.flushEvents);
+  }
+  if (m.stitchBacklog) {
+    const g = 'omnitrail_stitch_backlog_events';
+    out.push(`# HELP ${g} Events committed but not yet applied to the identity graph (background pass).`, `# TYPE ${g} gauge`, `${g} ${m.stitchBacklog()}`);
   }
   return out.join('\n') + '\n';
 }

@@ -60,7 +60,11 @@ export async function startServer<S extends Store>(opts: StartServerOptions & { 
     opts.store ?? (openSqliteStore(opts.dbPath ?? './omnitrail.db', { ...opts.sqlite, onFlush: (f) => metrics.observeFlush(f) }) as Store as S);
   // Load the dedup filter before listening, so no request pays for it (after a crash it is a
   // rescan of the index: seconds at millions of events).
-  if (ownStore) (store as unknown as SqliteStore).warmUp();
+  if (ownStore) {
+    const sqlite = store as unknown as SqliteStore;
+    sqlite.warmUp();
+    metrics.stitchBacklog ??= () => sqlite.stitchBacklog();
+  }
   const app = createCollector({
     ...opts,
     store,

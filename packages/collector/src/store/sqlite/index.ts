@@ -80,6 +80,8 @@ export type SqliteStore = Store & {
    * call it before querying the identity tables directly.
    */
   stitched(): Promise<void>;
+  /** Events committed but not applied by the stitching pass yet, counted by row id (`/metrics`). */
+  stitchBacklog(): number;
 };
 
 /**
@@ -124,6 +126,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     commit: committer.commit,
     flush: committer.flush,
     stitched: stitcher.catchUp,
+    stitchBacklog: stitcher.backlog,
     ...core,
     // After core: wraps its key lookups so rotated-out keys work during their overlap.
     ...keysStore(ctx, core),

@@ -38,10 +38,12 @@ describe('background stitching pass', () => {
     // Committed and acknowledged, not stitched yet: the pass is in the background.
     expect(idCount(store)).toBe(0);
     expect(cursor(store)).toBeLessThan(maxEvent(store));
+    expect(store.stitchBacklog()).toBe(1);
     // The API read catches up first, so it includes every acknowledged event.
     const p = await store.personOf(siteId, { kind: 'user', value: 'U1' });
     expect(p?.identifiers.map((i) => `${i.kind}:${i.value}`)).toEqual(['anon:a1', 'user:U1']);
     expect(cursor(store)).toBe(maxEvent(store));
+    expect(store.stitchBacklog()).toBe(0);
     await store.close();
   });
 

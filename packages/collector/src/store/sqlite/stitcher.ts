@@ -51,6 +51,8 @@ export interface Stitcher {
   drainSync(db: Db): void;
   /** Resolves once every event committed before the call has been applied. */
   catchUp(): Promise<void>;
+  /** Events committed but not applied yet, counted by row id (metrics). */
+  backlog(): number;
   /** Runs the pending passes and stops the timer (close). */
   close(): Promise<void>;
 }
@@ -218,6 +220,7 @@ export function createStitcher(
         await (running ?? run());
       }
     },
+    backlog: () => Math.max(0, (q.maxId.get() as number) - cursor()),
     async close() {
       closed = true;
       if (timer) clearTimeout(timer), (timer = null);
