@@ -104,6 +104,16 @@ describe('background stitching pass', () => {
     await store.close();
   });
 
+  it('holds at most maxHeld handed-over events; the rest is read from the log, even with newer events held', async () => {
+    const { store, siteId } = await open({ delayMs: 3_600_000, maxHeld: 2, maxPass: 2, idlePass: 2 });
+    await store.appendEvents(Array.from({ length: 5 }, (_, i) => ev(siteId, { anonymousId: `h${i}` }))); // h2–h4 not held
+    // h5 is handed over after the first pass emptied the memory: memory then holds h5 but not h2–h4.
+    await Promise.all([store.stitched(), store.appendEvents([ev(siteId, { anonymousId: 'h5' })])]);
+    await store.stitched();
+    expect(store.db.prepare("SELECT value FROM identity_ids WHERE kind = 'anon' ORDER BY value").pluck().all()).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5']);
+    await store.close();
+  });
+
   it('erasure stitches pending events first, so a browser linked a moment ago is erased with its person', async () => {
     const { store, siteId } = await open();
     await store.appendEvents([

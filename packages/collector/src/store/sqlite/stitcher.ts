@@ -35,6 +35,12 @@ export interface StitcherOptions {
   idlePass?: number;
   /** How long without hand-overs counts as idle, in ms (default 1 000). */
   idleMs?: number;
+  /**
+   * Most handed-over events held in memory (default 200 000, a few hundred MB at most). Beyond
+   * it, events are left to the table path: a pass that falls far behind ingest costs a read of
+   * the log, never unbounded memory.
+   */
+  maxHeld?: number;
 }
 
 /** An appended event and its row id, handed over after its transaction committed. */
@@ -91,6 +97,7 @@ export function createStitcher(
   const maxPass = Math.max(1, opts.maxPass ?? 100_000);
   const idlePass = Math.max(maxPass, opts.idlePass ?? 250_000);
   const idleMs = opts.idleMs ?? 1_000;
+  const maxHeld = opts.maxHeld ?? 200_000;
   /** When events were last handed over (ingest is running if recently). */
   let lastAdded = -Infinity;
   const q = {
@@ -206,7 +213,9 @@ export function createStitcher(
     added(items) {
       if (items.length === 0) return;
       lastAdded = performance.now();
-      for (const it of items) backlog.push(it);
+      // Past the cap the rest of the hand-over is dropped: the count check sends those rows
+      // through the table path.
+      for (const it of items) if (backlog.length < maxHeld) backlog.push(it);
       schedule();
     },
     drainSync(d) {
