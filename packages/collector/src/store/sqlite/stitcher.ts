@@ -189,19 +189,26 @@ export function createStitcher(
    */
   function run(): Promise<void> {
     if (timer) clearTimeout(timer), (timer = null);
-    running ??= runTo(q.maxId.get() as number).finally(() => {
-      running = null;
-      if (backlog.length > 0 && backlog[backlog.length - 1][0] > cursor()) schedule();
-    });
+    let failed = false;
+    running ??= runTo(q.maxId.get() as number)
+      .catch((err) => {
+        failed = true;
+        throw err;
+      })
+      .finally(() => {
+        running = null;
+        // Events committed meanwhile (held or not); after a failure, retry in a second.
+        if ((q.maxId.get() as number) > cursor()) schedule(failed ? 1_000 : undefined);
+      });
     return running;
   }
 
-  function schedule(): void {
+  function schedule(wait?: number): void {
     if (timer || running || closed) return;
     timer = setTimeout(() => {
       timer = null;
-      run().catch((err) => console.error('omnitrail: background stitching pass failed (retried with the next events):', err));
-    }, backlog.length >= maxPass ? 0 : delayMs);
+      run().catch((err) => console.error('omnitrail: background stitching pass failed (retried in a second):', err));
+    }, wait ?? (backlog.length >= maxPass ? 0 : delayMs));
     // Never keeps a process alive on its own (a CLI exits; close() drains).
     timer.unref?.();
   }
