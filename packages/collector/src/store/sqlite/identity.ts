@@ -10,7 +10,8 @@ import { keyHash } from './hash';
 import { batchMirror, dropMirror, idHash, idKey, mirrorOf, siteMirror, type Mirror } from './identity-mirror';
 
 /**
- * The identity graph in SQLite, maintained incrementally inside the ingest transaction.
+ * The identity graph in SQLite, maintained incrementally by the background stitching pass
+ * (`stitcher.ts`: many events per transaction, shortly after ingest committed them).
  *
  * Tables:
  * - `identity_ids`: one row per (site, kind, value), looked up through a 53-bit hash index
@@ -477,8 +478,8 @@ function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = f
 }
 
 /**
- * Deriver: the identity rules of `stitch/derive.ts` applied to every newly stored event,
- * inside its transaction. Register in `store/sqlite/index.ts`.
+ * Deriver: the identity rules of `stitch/derive.ts` applied to every newly stored event, in
+ * row-id order, by the background stitching pass (`backgroundDerivers` in `store/sqlite/index.ts`).
  */
 export const identityDeriver: Deriver = (db, ev, rowid) => {
   const r = eventIdentity(ev);
