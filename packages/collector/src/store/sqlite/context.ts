@@ -14,6 +14,43 @@ import type { Db } from './db';
  */
 export type Deriver = (db: Db, ev: StoredEvent, rowid: number) => void;
 
+const isolationStatements = (db: Db) => ({
+  savepoint: db.prepare('SAVEPOINT deriver'),
+  release: db.prepare('RELEASE deriver'),
+  rollbackTo: db.prepare('ROLLBACK TO deriver'),
+});
+const isolation = new WeakMap<Db, ReturnType<typeof isolationStatements>>();
+
+/**
+ * Runs each deriver for one event in its own savepoint: a bug in one derived table rolls back
+ * alone and is reported, and the event (and the other derivers' rows) stay. The slow path of
+ * ingest and of the background pass, taken only after an optimistic run without savepoints threw.
+ *
+ * @example
+ * for (const [rowid, ev] of items) deriveIsolated(db, derivers, ev, rowid, onError);
+ */
+export function deriveIsolated(
+  db: Db,
+  derivers: readonly Deriver[],
+  ev: StoredEvent,
+  rowid: number,
+  onError: (err: unknown, ev: StoredEvent, deriver: Deriver) => void,
+): void {
+  let q = isolation.get(db);
+  if (!q) isolation.set(db, (q = isolationStatements(db)));
+  for (const derive of derivers) {
+    q.savepoint.run();
+    try {
+      derive(db, ev, rowid);
+      q.release.run();
+    } catch (err) {
+      q.rollbackTo.run();
+      q.release.run();
+      onError(err, ev, derive);
+    }
+  }
+}
+
 /** What every sqlite domain module receives (`...qrStore(ctx)` in index.ts). */
 export interface SqliteContext {
   /** The connection. Reads may use it directly; writes go through `commit`. */

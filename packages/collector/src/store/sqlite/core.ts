@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AppendResult, CoreStore, CreatedSite, Site, StoredEvent } from '../core';
 import type { Db } from './db';
 import { keyHash } from './hash';
-import type { SqliteContext } from './context';
+import { deriveIsolated, type SqliteContext } from './context';
 import { createDedup, type Dedup } from './dedup';
 
 /** A row of the `events` table as better-sqlite3 returns it. */
@@ -151,9 +151,6 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     fast: db.prepare('SAVEPOINT append_fast'),
     fastRelease: db.prepare('RELEASE append_fast'),
     fastRollback: db.prepare('ROLLBACK TO append_fast'),
-    savepoint: db.prepare('SAVEPOINT deriver'),
-    release: db.prepare('RELEASE deriver'),
-    rollbackTo: db.prepare('ROLLBACK TO deriver'),
   };
   const writeKeyCache = new Map<string, { site: Site; at: number }>();
   const dedup = createDedup(db);
@@ -232,19 +229,9 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
         }
         continue;
       }
-      for (const derive of ctx.derivers) {
-        // Each deriver in its own savepoint: a bug in one derived table must not lose the
-        // event (the client would retry a poison batch forever). The failure is reported.
-        q.savepoint.run();
-        try {
-          derive(db, e, rowid);
-          q.release.run();
-        } catch (err) {
-          q.rollbackTo.run();
-          q.release.run();
-          ctx.onDeriverError(err, e, derive);
-        }
-      }
+      // A bug in one derived table must not lose the event (the client would retry a poison
+      // batch forever): each deriver in its own savepoint, the failure reported.
+      deriveIsolated(db, ctx.derivers, e, rowid, ctx.onDeriverError);
     }
     return { out, maxId, fresh };
   }

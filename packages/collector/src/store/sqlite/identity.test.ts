@@ -10,6 +10,7 @@ import { openSqliteStore, type SqliteStore } from './index';
 import { identityBatch, recordIdentifierSet } from './identity';
 import { prng as rng, shuffle } from '../../demo/random';
 import { seededScanToken } from '../../qr/token';
+import { storedEvents } from '../../test-utils/stored-event';
 
 /** A real scan token (format + expiry as /q/<code> mints them), valid until `expiresAt`. */
 const scanToken = (seed: number, expiresAt = Date.UTC(2100, 0, 1)) => seededScanToken(rng(seed), expiresAt);
@@ -24,14 +25,7 @@ async function open(): Promise<{ store: SqliteStore; siteId: string; path: strin
   return { store, siteId: site.id, path };
 }
 
-let seq = 0;
-function ev(siteId: string, p: Partial<StoredEvent>): StoredEvent {
-  return {
-    siteId, messageId: `m${++seq}`, type: 'track', event: 'Clicked', anonymousId: null, userId: null, timestamp: 1_000_000 + seq,
-    originalTimestamp: null, receivedAt: 0, sentAt: null, consent: 'granted', bot: false, ua: null, country: null,
-    context: {}, properties: {}, traits: {}, ...p,
-  };
-}
+const ev = storedEvents({ prefix: 'm', t0: 1_000_000 });
 const ids = (p: { identifiers: Identifier[] } | null) => p?.identifiers.map((i) => `${i.kind}:${i.value}`);
 
 describe('identity store', () => {

@@ -5,11 +5,11 @@ import { identifierKey } from '../../stitch/identifiers';
 import { touchOf } from '../../stitch/touch';
 import type { Identifier } from '../../stitch/types';
 import { tempDbPath } from '../../test-utils/harness';
-import type { StoredEvent } from '../core';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import { personIdOf } from './identity-read';
 import { openSqliteStore, type SqliteStore } from './index';
 import { backfillTouchFields } from './touch-fields';
+import { storedEvents } from '../../test-utils/stored-event';
 
 const NOW = Date.UTC(2026, 2, 31);
 const DAY = 86_400_000;
@@ -61,14 +61,7 @@ async function read(store: SqliteStore, siteId: string, q: { from: number; to: n
   return out;
 }
 
-let seq = 0;
-function ev(siteId: string, p: Partial<StoredEvent>): StoredEvent {
-  return {
-    siteId, messageId: `edge${++seq}`, type: 'page', event: null, anonymousId: null, userId: null, timestamp: NOW - 5 * DAY + seq,
-    originalTimestamp: null, receivedAt: 0, sentAt: null, consent: 'granted', bot: false, ua: null, country: null,
-    context: {}, properties: {}, traits: {}, ...p,
-  };
-}
+const ev = storedEvents({ prefix: 'edge', t0: NOW - 5 * DAY, type: 'page', event: null });
 /** A session-start page context with the given parts. */
 const session = (c: Record<string, unknown>) => ({ ...c, omnitrail: { sessionStart: true, ...(c.omnitrail as object | undefined) } });
 

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../core';
 import type { Deriver } from './context';
 import { openSqliteStore, type SqliteStore, type StitcherOptions } from './index';
 import { createStitcher } from './stitcher';
+import { storedEvents } from '../../test-utils/stored-event';
 
 const dir = mkdtempSync(join(tmpdir(), 'ot-stitcher-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,14 +18,7 @@ async function open(stitch: StitcherOptions = { delayMs: 3_600_000 }, path = joi
   return { store, siteId: site.id, path };
 }
 
-let seq = 0;
-function ev(siteId: string, p: Partial<StoredEvent>): StoredEvent {
-  return {
-    siteId, messageId: `m${++seq}`, type: 'track', event: 'Clicked', anonymousId: null, userId: null, timestamp: 1_000_000 + seq,
-    originalTimestamp: null, receivedAt: 0, sentAt: null, consent: 'granted', bot: false, ua: null, country: null,
-    context: {}, properties: {}, traits: {}, ...p,
-  };
-}
+const ev = storedEvents({ prefix: 'm', t0: 1_000_000 });
 
 const idCount = (s: SqliteStore) => s.db.prepare('SELECT count(*) FROM identity_ids').pluck().get() as number;
 const cursor = (s: SqliteStore) => s.db.prepare('SELECT last_event FROM stitch_state').pluck().get() as number;

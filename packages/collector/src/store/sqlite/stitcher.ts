@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../core';
-import type { Deriver } from './context';
+import { deriveIsolated, type Deriver } from './context';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
 
@@ -109,9 +109,6 @@ export function createStitcher(
     fast: db.prepare('SAVEPOINT stitch_fast'),
     release: db.prepare('RELEASE stitch_fast'),
     rollback: db.prepare('ROLLBACK TO stitch_fast'),
-    one: db.prepare('SAVEPOINT stitch_one'),
-    releaseOne: db.prepare('RELEASE stitch_one'),
-    rollbackOne: db.prepare('ROLLBACK TO stitch_one'),
   };
   /** Handed-over events not known to be applied, ascending row ids. */
   let backlog: StitchItem[] = [];
@@ -148,19 +145,7 @@ export function createStitcher(
       q.rollback.run();
       q.release.run();
     }
-    for (const [rowid, ev] of items) {
-      for (const derive of derivers) {
-        q.one.run();
-        try {
-          derive(d, ev, rowid);
-          q.releaseOne.run();
-        } catch (err) {
-          q.rollbackOne.run();
-          q.releaseOne.run();
-          onError(err, ev, derive);
-        }
-      }
-    }
+    for (const [rowid, ev] of items) deriveIsolated(d, derivers, ev, rowid, onError);
   }
 
   /** Inside a transaction: applies up to `limit` events after the cursor; returns how many. */
