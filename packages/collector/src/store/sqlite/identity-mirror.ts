@@ -35,18 +35,9 @@ export class Table64 {
     b >>>= 0;
     let i = this.slot(a, b);
     if (this.k1[i] === 0 && this.k2[i] === 0) {
-      if (this.size + 1 > this.cap) {
-        this.clear();
-      } else if ((this.size + 1) * 2 > this.k1.length) {
-        this.grow();
-      } else {
-        this.k1[i] = a;
-        this.k2[i] = b;
-        this.v[i] = value;
-        this.size++;
-        return;
-      }
-      i = this.slot(a, b);
+      // A new key: make room first (the slot moves when the arrays change).
+      if (this.size >= this.cap) this.clear(), (i = this.slot(a, b));
+      else if ((this.size + 1) * 2 > this.k1.length) this.grow(), (i = this.slot(a, b));
       this.k1[i] = a;
       this.k2[i] = b;
       this.size++;

@@ -174,17 +174,18 @@ export function createStitcher(
    */
   function run(): Promise<void> {
     if (timer) clearTimeout(timer), (timer = null);
-    let failed = false;
-    running ??= runTo(q.maxId.get() as number)
-      .catch((err) => {
-        failed = true;
+    /** Events committed meanwhile (held or not) get the next run; after a failure, in a second. */
+    const next = (wait?: number) => {
+      running = null;
+      if ((q.maxId.get() as number) > cursor()) schedule(wait);
+    };
+    running ??= runTo(q.maxId.get() as number).then(
+      () => next(),
+      (err) => {
+        next(1_000);
         throw err;
-      })
-      .finally(() => {
-        running = null;
-        // Events committed meanwhile (held or not); after a failure, retry in a second.
-        if ((q.maxId.get() as number) > cursor()) schedule(failed ? 1_000 : undefined);
-      });
+      },
+    );
     return running;
   }
 
