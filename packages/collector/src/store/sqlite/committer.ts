@@ -1,3 +1,4 @@
+import type { CommitGate } from './checkpointer';
 import type { Db } from './db';
 
 /** Tuning of the group committer. */
@@ -19,6 +20,11 @@ export interface CommitterOptions {
    * reports success. Without it, COMMIT itself fsyncs (`synchronous=FULL`) on the event loop.
    */
   sync?: (done: (err: Error | null) => void) => void;
+  /**
+   * Background WAL checkpoints (`workerCheckpointer`): told after every COMMIT, and may hold the
+   * next transaction briefly so that the WAL restarts from its beginning.
+   */
+  checkpointer?: CommitGate;
 }
 
 /** What one flush did (for `/metrics`). */
@@ -91,6 +97,9 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
   let syncIdle: (() => void)[] = [];
   /** Flushes committed whose fsync has not completed yet. */
   let inFlight = 0;
+  /** A flush waits for the checkpointer's hold to end. */
+  let parked = false;
+  const gate = opts.checkpointer;
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commitStmt = db.prepare('COMMIT');
@@ -118,6 +127,17 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
   function run(): void {
     timer = null;
     immediate = null;
+    if (gate?.held()) {
+      // Requests keep being parsed and queue; they all go in the first transaction after the hold.
+      if (!parked) {
+        parked = true;
+        gate.onRelease(() => {
+          parked = false;
+          run();
+        });
+      }
+      return;
+    }
     const ops = queue;
     const w = weight;
     const done = waiters;
@@ -194,6 +214,7 @@ export function createCommitter(db: Db, opts: CommitterOptions = {}): Committer 
       fail(e);
       return;
     }
+    gate?.afterCommit();
     const settle = (err: Error | null) => {
       opts.onFlush?.({ ops: ops.length, weight: w, ms: performance.now() - t0, ok: !err });
       for (let i = 0; i < ops.length; i++) {

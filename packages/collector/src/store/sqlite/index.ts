@@ -1,5 +1,6 @@
 import type { Store } from '../types';
 import type { StoredEvent } from '../core';
+import { workerCheckpointer, type CheckpointerOptions } from './checkpointer';
 import { createCommitter, type FlushInfo } from './committer';
 import type { Deriver, SqliteContext } from './context';
 import { coreStore } from './core';
@@ -19,6 +20,7 @@ import { createStitcher, type StitcherOptions } from './stitcher';
 export type { Deriver, SqliteContext } from './context';
 export type { Db } from './db';
 export type { FlushInfo } from './committer';
+export type { CheckpointPass, CheckpointerOptions } from './checkpointer';
 export type { StitcherOptions } from './stitcher';
 export { keyHash } from './hash';
 export { BloomFilter } from './bloom';
@@ -56,6 +58,13 @@ export interface SqliteStoreOptions {
    * the fsync. `commit`: `synchronous=FULL`, the fsync inside COMMIT on the event loop.
    */
   walSync?: 'thread-pool' | 'commit';
+  /**
+   * Where WAL checkpoints run. `worker` (default with `thread-pool` WAL sync): a worker thread
+   * with its own connection copies the WAL into the database file, so the event loop never
+   * stalls on a checkpoint (see `workerCheckpointer`); options tune it. `inline`: SQLite's
+   * auto-checkpoint inside the COMMIT that crosses 4 000 frames.
+   */
+  checkpoint?: 'inline' | 'worker' | CheckpointerOptions;
   /** Extra derivers after the built-in ones (tests, plugins). */
   derivers?: Deriver[];
   /** Where deriver failures go (default: console.error). */
@@ -104,7 +113,16 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     throw e;
   }
   const wal = walSyncer(db, path, opts.walSync ?? 'thread-pool');
-  const committer = createCommitter(db, { flushMs: opts.flushMs, maxBatch: opts.maxBatch, onFlush: opts.onFlush, sync: wal?.sync });
+  const ckpt = opts.checkpoint ?? 'worker';
+  // Only beside the off-loop WAL sync: that is what a real file (not :memory:) on Node has.
+  const checkpointer = wal && ckpt !== 'inline' ? workerCheckpointer(db, path, ckpt === 'worker' ? {} : ckpt) : undefined;
+  const committer = createCommitter(db, {
+    flushMs: opts.flushMs,
+    maxBatch: opts.maxBatch,
+    onFlush: opts.onFlush,
+    sync: wal?.sync,
+    checkpointer,
+  });
   const onDeriverError =
     opts.onDeriverError ??
     ((err: unknown, ev: StoredEvent) => console.error(`omnitrail: deriver failed for event ${ev.messageId}:`, err));
@@ -148,6 +166,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
         // The pending background pass first: a clean stop leaves nothing to catch up.
         await stitcher.close();
         await committer.close();
+        await checkpointer?.close();
         try {
           store.saveDedupSnapshot();
         } catch (e) {

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { workerCheckpointer, type CheckpointPass, type CommitGate } from './checkpointer';
+import { createCommitter } from './committer';
+import { openDb, walSyncer } from './db';
+import { openSqliteStore } from './index';
+
+const dirs: string[] = [];
+function tmpPath(): string {
+  const d = mkdtempSync(join(tmpdir(), 'ot-ckpt-'));
+  dirs.push(d);
+  return join(d, 'c.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** ~4 KiB per row: one WAL frame each. */
+const PAGE = 'x'.repeat(4000);
+
+async function writeFrames(path: string, gate: 'worker' | 'none', passes: CheckpointPass[] = []) {
+  const db = openDb(path);
+  db.exec('CREATE TABLE t (i INTEGER, pad TEXT)');
+  const wal = walSyncer(db, path, 'thread-pool')!;
+  const ckpt = gate === 'worker' ? workerCheckpointer(db, path, { intervalMs: 2, restartFrames: 200, onPass: (p) => passes.push(p) }) : undefined;
+  // Without the worker, the writer's auto-checkpoint is as far away as the worker's fallback.
+  if (!ckpt) db.pragma('wal_autocheckpoint = 800');
+  await ckpt?.ready;
+  const c = createCommitter(db, { sync: wal.sync, checkpointer: ckpt });
+  let maxWal = 0;
+  for (let batch = 0; batch < 150; batch++) {
+    // 4 concurrent writers of 5 rows: ~20 frames per transaction, 3 000 in all.
+    await Promise.all(
+      [0, 1, 2, 3].map((k) =>
+        c.commit((d) => {
+          const ins = d.prepare('INSERT INTO t VALUES (?, ?)');
+          for (let j = 0; j < 5; j++) ins.run(batch * 20 + k * 5 + j, PAGE);
+        }, 5),
+      ),
+    );
+    maxWal = Math.max(maxWal, statSync(`${path}-wal`).size);
+  }
+  await c.close();
+  await ckpt?.close();
+  const rows = db.prepare('SELECT count(*) FROM t').pluck().get();
+  const integrity = db.pragma('integrity_check', { simple: true });
+  wal.close();
+  db.close();
+  return { maxWal, rows, integrity };
+}
+
+describe('worker checkpointer', () => {
+  it('keeps the WAL small under continuous commits: passes in a worker, then a short hold that lets the WAL restart', async () => {
+    const passes: CheckpointPass[] = [];
+    const withWorker = await writeFrames(tmpPath(), 'worker', passes);
+    const without = await writeFrames(tmpPath(), 'none');
+    expect(withWorker.rows).toBe(3000);
+    expect(withWorker.integrity).toBe('ok');
+    expect(without.rows).toBe(3000);
+    // The WAL restarts from its beginning near every 200 frames (+ the commits of one pass);
+    // with only SQLite's own checkpoint at 800 frames it grows past 3 MiB.
+    expect(without.maxWal).toBeGreaterThan(3 * 1024 * 1024);
+    expect(withWorker.maxWal).toBeLessThan(2 * 1024 * 1024);
+    expect(Math.max(...passes.map((p) => p.log))).toBeLessThan(500);
+    expect(passes.some((p) => p.gap)).toBe(true);
+    // A restart pass copies only the tail committed during the pass before it.
+    for (const p of passes) expect(p.error).toBeUndefined();
+  });
+
+  it('holds new transactions while the restart pass runs, then commits them together', async () => {
+    const db = openDb(':memory:');
+    db.exec('CREATE TABLE t (x INTEGER)');
+    let held = false;
+    const waiting: (() => void)[] = [];
+    const gate: CommitGate = {
+      afterCommit: vi.fn(),
+      held: () => held,
+      onRelease: (fn) => (held ? waiting.push(fn) : fn()),
+    };
+    const sizes: number[] = [];
+    const c = createCommitter(db, { checkpointer: gate, onFlush: (f) => sizes.push(f.ops) });
+    await c.commit((d) => d.prepare('INSERT INTO t VALUES (1)').run());
+    expect(gate.afterCommit).toHaveBeenCalledTimes(1);
+    held = true;
+    const later = Promise.all([1, 2, 3].map((x) => c.commit((d) => d.prepare('INSERT INTO t VALUES (?)').run(x))));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
+    expect(c.pending).toBe(3);
+    held = false;
+    for (const f of waiting.splice(0)) f();
+    await later;
+    expect(sizes).toEqual([1, 3]);
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(4);
+    db.close();
+  });
+
+  it('if the worker cannot run, the writer checkpoints itself again and nothing is held', async () => {
+    const path = tmpPath();
+    const db = openDb(path);
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    // The worker opens with fileMustExist: a missing file makes it fail at start.
+    const ckpt = workerCheckpointer(db, join(path, '..', 'missing.db'), { restartFrames: 300 });
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1200);
+    await vi.waitFor(() => expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(300));
+    expect(err).toHaveBeenCalledWith(expect.stringContaining('checkpoint worker stopped'), expect.anything());
+    expect(ckpt.held()).toBe(false);
+    ckpt.afterCommit();
+    await ckpt.close();
+    err.mockRestore();
+    db.close();
+  });
+
+  it('the store runs it by default on a file, and not with checkpoint: inline', async () => {
+    const a = openSqliteStore(tmpPath());
+    expect(a.db.pragma('wal_autocheckpoint', { simple: true })).toBe(16000);
+    await a.createSite({ name: 'x', origins: ['*'] });
+    await a.close();
+    const b = openSqliteStore(tmpPath(), { checkpoint: 'inline' });
+    expect(b.db.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    await b.close();
+  });
+});
