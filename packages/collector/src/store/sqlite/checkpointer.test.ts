@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -24,7 +25,7 @@ async function writeFrames(path: string, gate: 'worker' | 'none', passes: Checkp
   const db = openDb(path);
   db.exec('CREATE TABLE t (i INTEGER, pad TEXT)');
   const wal = walSyncer(db, path, 'thread-pool')!;
-  const ckpt = gate === 'worker' ? workerCheckpointer(db, path, { intervalMs: 2, restartFrames: 200, onPass: (p) => passes.push(p) }) : undefined;
+  const ckpt = gate === 'worker' ? workerCheckpointer(db, path, { intervalMs: 2, restartFrames: 200, onPass: (p) => passes.push(p) })! : undefined;
   // Without the worker, the writer's auto-checkpoint is as far away as the worker's fallback.
   if (!ckpt) db.pragma('wal_autocheckpoint = 800');
   await ckpt?.ready;
@@ -101,7 +102,7 @@ describe('worker checkpointer', () => {
     const db = openDb(path);
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     // The worker opens with fileMustExist: a missing file makes it fail at start.
-    const ckpt = workerCheckpointer(db, join(path, '..', 'missing.db'), { restartFrames: 300 });
+    const ckpt = workerCheckpointer(db, join(path, '..', 'missing.db'), { restartFrames: 300 })!;
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1200);
     await vi.waitFor(() => expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(300));
     expect(err).toHaveBeenCalledWith(expect.stringContaining('checkpoint worker stopped'), expect.anything());
@@ -110,6 +111,23 @@ describe('worker checkpointer', () => {
     await ckpt.close();
     err.mockRestore();
     db.close();
+  });
+
+  it('a script ending in `await store.close()` closes the database before it exits (the idle worker does not hold the process, the closing one does)', () => {
+    const path = tmpPath();
+    // The built package, in a process of its own: only there does an empty event loop end the process.
+    const node = new URL('../../../dist/node.js', import.meta.url).href;
+    const script = `const { openSqliteStore } = await import(${JSON.stringify(node)});
+      // Closed at once (the worker still starting), then after a write.
+      await openSqliteStore(${JSON.stringify(path)}).close();
+      const s = openSqliteStore(${JSON.stringify(path)});
+      await s.createSite({ name: 'x', origins: ['*'] });
+      await s.close();
+      console.log('closed');`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(out.trim()).toBe('closed');
+    // db.close() ran: the last connection removed the WAL.
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it('the store runs it by default on a file, and not with checkpoint: inline', async () => {

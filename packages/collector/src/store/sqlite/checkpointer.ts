@@ -93,18 +93,27 @@ parentPort.on('message', (m) => {
  *
  * Durability is unchanged: the worker runs SQLite's own checkpoint, which syncs the WAL before
  * copying and the database before marking frames copied; acknowledgements still wait for the WAL
- * fsync of their commit. If the worker dies, the writer's auto-checkpoint takes over.
+ * fsync of their commit. If the worker dies, the writer's auto-checkpoint takes over; if it
+ * cannot start, this returns null and the writer checkpoints as before.
  *
  * @example
  * const ckpt = workerCheckpointer(db, '/var/lib/omnitrail.db');
- * const committer = createCommitter(db, { checkpointer: ckpt });
+ * const committer = createCommitter(db, { checkpointer: ckpt ?? undefined });
  */
-export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptions = {}): Checkpointer {
+export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptions = {}): Checkpointer | null {
   const intervalMs = opts.intervalMs ?? 100;
   const restartFrames = opts.restartFrames ?? 4000;
+  let worker: Worker;
+  try {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver } });
+  } catch (e) {
+    // E.g. bundled where the driver cannot be resolved, or no worker threads: SQLite's own
+    // auto-checkpoint (inside COMMIT) keeps working.
+    console.error('omnitrail: no WAL checkpoint worker, checkpoints run inside COMMIT:', e);
+    return null;
+  }
   db.pragma(`wal_autocheckpoint = ${opts.fallbackFrames ?? restartFrames * 4}`);
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver } });
   // Idle between passes: never what keeps a process alive.
   worker.unref();
 
@@ -194,6 +203,9 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
     async close() {
       closing = true;
       if (timer) clearTimeout(timer), (timer = null);
+      // Unreferenced, the worker would not keep the process alive while close() waits for it:
+      // a script ending in `await store.close()` would exit before the database is closed.
+      worker.ref();
       if (!dead && state !== 0) await new Promise<void>((r) => idle.push(r));
       if (dead) return;
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
