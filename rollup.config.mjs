@@ -4,7 +4,7 @@
 //   external: extra module ids left as imports besides `dependencies` ("node:*" matches every builtin)
 //   iife:     [{ input, file }] → minified, self-contained script-tag builds
 // `ONLY=sdk rollup -c` builds one package.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -37,6 +37,16 @@ function ts(pkgDir) {
   });
 }
 
+/** Empties a package's dist/ when its first build starts: hashed chunks of earlier builds would pile up (and ship). */
+function cleanDist(dir) {
+  return {
+    name: 'clean-dist',
+    buildStart() {
+      rmSync(join(dir, 'dist'), { recursive: true, force: true });
+    },
+  };
+}
+
 const configs = [];
 for (const name of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', name);
@@ -48,6 +58,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
   if (!opts) continue;
   // Runtime dependencies stay imports in ESM builds; the IIFE bundles everything.
   const external = isExternal([...Object.keys(pkg.dependencies ?? {}), ...(opts.external ?? [])]);
+  const first = configs.length;
   if (opts.entries) {
     configs.push({
       input: Object.fromEntries(Object.entries(opts.entries).map(([k, v]) => [k, join(dir, v)])),
@@ -73,6 +84,8 @@ for (const name of readdirSync(join(root, 'packages'))) {
       output: { file: join(dir, 'dist', b.file), format: 'iife' },
     });
   }
+  // Configs run in order: the package's first one cleans, the others add to the fresh dist/.
+  configs[first]?.plugins.unshift(cleanDist(dir));
 }
 
 export default configs;
