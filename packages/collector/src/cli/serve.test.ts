@@ -27,6 +27,13 @@ test('serve: first start creates a demo site; SIGTERM drains an in-flight reques
   expect(lines.join('\n')).toMatch(/secret key\s+sk_\S+/);
   // The stitching pass reports its backlog (nothing ingested yet).
   expect(await (await fetch(url + '/metrics')).text()).toContain('# TYPE omnitrail_stitch_backlog_events gauge\nomnitrail_stitch_backlog_events 0\n');
+  // The WAL checkpoint worker's passes are counted (the demo site's commit starts the first).
+  let metrics = '';
+  for (let i = 0; i < 200 && !/omnitrail_wal_checkpoint_passes_total [1-9]/.test(metrics); i++) {
+    await sleep(25);
+    metrics = await (await fetch(url + '/metrics')).text();
+  }
+  expect(metrics).toMatch(/\nomnitrail_wal_checkpoint_passes_total [1-9]\d*\n/);
 
   // A batch whose body arrives in two halves, with SIGTERM in between: it must still be
   // answered 200 and committed; only then does the server close.

@@ -28,10 +28,18 @@ export interface Metrics {
    * identity stitching cannot keep up with ingest.
    */
   stitchBacklog?: () => number;
+  /** Background WAL checkpoint passes (SQLite store with its checkpoint worker), failed ones included. */
+  checkpointPasses: number;
+  checkpointFailures: number;
+  /** Passes run while commits were held so the WAL could restart, and their total duration. */
+  checkpointHolds: number;
+  checkpointHoldSeconds: number;
   /** Record the time one `appendEvents` call waited for its group commit. */
   observeCommit(seconds: number): void;
   /** Record one storage flush (wire to the store's flush hook, e.g. `openSqliteStore(path, { onFlush })`). */
   observeFlush(info: { ms: number; weight: number; ok: boolean }): void;
+  /** Record one background checkpoint pass (wire to `openSqliteStore(path, { checkpoint: { onPass } })`). */
+  observeCheckpoint(pass: { ms: number; gap: boolean; error?: string }): void;
   /** Count a request refused as a whole. */
   refuse(status: number): void;
 }
@@ -59,6 +67,15 @@ export function createMetrics(): Metrics {
     flushEvents: 0,
     flushBuckets: new Array(BUCKETS.length + 1).fill(0),
     flushSum: 0,
+    checkpointPasses: 0,
+    checkpointFailures: 0,
+    checkpointHolds: 0,
+    checkpointHoldSeconds: 0,
+    observeCheckpoint({ ms, gap, error }) {
+      m.checkpointPasses++;
+      if (error) m.checkpointFailures++;
+      if (gap) (m.checkpointHolds++, (m.checkpointHoldSeconds += ms / 1000));
+    },
     observeFlush({ ms, weight, ok }) {
       const s = ms / 1000;
       m.flushes++;
@@ -114,6 +131,12 @@ export function renderMetrics(m: Metrics): string {
     out.push(`${f}_sum ${m.flushSum}`, `${f}_count ${m.flushes}`);
     counter('omnitrail_flush_failures_total', 'Group-commit transactions that failed.', m.flushFailures);
     counter('omnitrail_flush_events_total', 'Events written by group-commit transactions.', m.flushEvents);
+  }
+  if (m.checkpointPasses > 0) {
+    counter('omnitrail_wal_checkpoint_passes_total', 'WAL checkpoint passes run by the background worker.', m.checkpointPasses);
+    counter('omnitrail_wal_checkpoint_failures_total', 'Background WAL checkpoint passes that failed.', m.checkpointFailures);
+    counter('omnitrail_wal_restart_holds_total', 'Times new transactions were held so the WAL could restart.', m.checkpointHolds);
+    counter('omnitrail_wal_restart_hold_seconds_total', 'Total time new transactions were held for WAL restarts.', m.checkpointHoldSeconds);
   }
   if (m.stitchBacklog) {
     const g = 'omnitrail_stitch_backlog_events';

@@ -56,8 +56,16 @@ export async function startServer(opts?: StartServerOptions & { store?: undefine
 export async function startServer<S extends Store>(opts: StartServerOptions & { store?: S } = {}): Promise<RunningServer<S>> {
   const metrics = opts.metrics ?? createMetrics();
   const ownStore = !opts.store;
+  const ckpt = opts.sqlite?.checkpoint;
+  const own = typeof ckpt === 'object' ? ckpt : {};
   const store: S =
-    opts.store ?? (openSqliteStore(opts.dbPath ?? './omnitrail.db', { ...opts.sqlite, onFlush: (f) => metrics.observeFlush(f) }) as Store as S);
+    opts.store ??
+    (openSqliteStore(opts.dbPath ?? './omnitrail.db', {
+      ...opts.sqlite,
+      onFlush: (f) => metrics.observeFlush(f),
+      // The checkpoint worker's passes go to /metrics too (a caller's own onPass still runs).
+      checkpoint: ckpt === 'inline' ? ckpt : { ...own, onPass: (p) => (own.onPass?.(p), metrics.observeCheckpoint(p)) },
+    }) as Store as S);
   // Load the dedup filter before listening, so no request pays for it (after a crash it is a
   // rescan of the index: seconds at millions of events).
   if (ownStore) {
