@@ -25,10 +25,10 @@ async function writeFrames(path: string, gate: 'worker' | 'none', passes: Checkp
   const db = openDb(path);
   db.exec('CREATE TABLE t (i INTEGER, pad TEXT)');
   const wal = walSyncer(db, path, 'thread-pool')!;
-  const ckpt = gate === 'worker' ? workerCheckpointer(db, path, { intervalMs: 2, restartFrames: 200, onPass: (p) => passes.push(p) })! : undefined;
+  const ckpt = gate === 'worker' ? workerCheckpointer(db, path, { intervalMs: 2, restartFrames: 200, onPass: (p) => passes.push(p) }) : undefined;
   // Without the worker, the writer's auto-checkpoint is as far away as the worker's fallback.
   if (!ckpt) db.pragma('wal_autocheckpoint = 800');
-  await ckpt?.ready;
+  await ckpt?.start();
   const c = createCommitter(db, { sync: wal.sync, checkpointer: ckpt });
   let maxWal = 0;
   for (let batch = 0; batch < 150; batch++) {
@@ -102,9 +102,13 @@ describe('worker checkpointer', () => {
     const db = openDb(path);
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     // The worker opens with fileMustExist: a missing file makes it fail at start.
-    const ckpt = workerCheckpointer(db, join(path, '..', 'missing.db'), { restartFrames: 300 })!;
+    const ckpt = workerCheckpointer(db, join(path, '..', 'missing.db'), { restartFrames: 300 });
+    // Nothing runs before the first commit (or start()).
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    const started = ckpt.start();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1200);
-    await vi.waitFor(() => expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(300));
+    await started;
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(300);
     expect(err).toHaveBeenCalledWith(expect.stringContaining('checkpoint worker stopped'), expect.anything());
     expect(ckpt.held()).toBe(false);
     ckpt.afterCommit();
@@ -132,8 +136,10 @@ describe('worker checkpointer', () => {
 
   it('the store runs it by default on a file, and not with checkpoint: inline', async () => {
     const a = openSqliteStore(tmpPath());
-    expect(a.db.pragma('wal_autocheckpoint', { simple: true })).toBe(16000);
+    // Started by the first commit: a read-only CLI command never starts a thread.
+    expect(a.db.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
     await a.createSite({ name: 'x', origins: ['*'] });
+    expect(a.db.pragma('wal_autocheckpoint', { simple: true })).toBe(16000);
     await a.close();
     const b = openSqliteStore(tmpPath(), { checkpoint: 'inline' });
     expect(b.db.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);

@@ -45,8 +45,11 @@ export interface CommitGate {
 
 /** A running checkpointer. */
 export interface Checkpointer extends CommitGate {
-  /** Resolves once the worker's connection is open (passes asked for earlier wait for it). */
-  readonly ready: Promise<void>;
+  /**
+   * Starts the worker now (the first commit does otherwise) and resolves once its connection is
+   * open, or once it failed (then the writer checkpoints itself).
+   */
+  start(): Promise<void>;
   /** Waits for the pass in flight and stops the worker. */
   close(): Promise<void>;
 }
@@ -93,30 +96,19 @@ parentPort.on('message', (m) => {
  *
  * Durability is unchanged: the worker runs SQLite's own checkpoint, which syncs the WAL before
  * copying and the database before marking frames copied; acknowledgements still wait for the WAL
- * fsync of their commit. If the worker dies, the writer's auto-checkpoint takes over; if it
- * cannot start, this returns null and the writer checkpoints as before.
+ * fsync of their commit. If the worker dies or cannot start, the writer's auto-checkpoint takes over.
  *
  * @example
  * const ckpt = workerCheckpointer(db, '/var/lib/omnitrail.db');
- * const committer = createCommitter(db, { checkpointer: ckpt ?? undefined });
+ * const committer = createCommitter(db, { checkpointer: ckpt });
  */
-export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptions = {}): Checkpointer | null {
+export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptions = {}): Checkpointer {
   const intervalMs = opts.intervalMs ?? 100;
   const restartFrames = opts.restartFrames ?? 4000;
-  let worker: Worker;
-  try {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver } });
-  } catch (e) {
-    // E.g. bundled where the driver cannot be resolved, or no worker threads: SQLite's own
-    // auto-checkpoint (inside COMMIT) keeps working.
-    console.error('omnitrail: no WAL checkpoint worker, checkpoints run inside COMMIT:', e);
-    return null;
-  }
-  db.pragma(`wal_autocheckpoint = ${opts.fallbackFrames ?? restartFrames * 4}`);
-  // Idle between passes: never what keeps a process alive.
-  worker.unref();
 
+  /** Started by the first commit: a CLI command that only reads never pays for a thread. */
+  let worker: Worker | null = null;
+  let started: Promise<void> | null = null;
   /** 0: idle, 1: a pass in flight, 2: the restart pass in flight (commits held). */
   let state: 0 | 1 | 2 = 0;
   let dirty = false;
@@ -127,20 +119,21 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
   let waiters: (() => void)[] = [];
   let idle: (() => void)[] = [];
   let reported = false;
+  let onReady = () => {};
 
   const release = () => {
     for (const f of waiters.splice(0)) f();
   };
-  const start = (gap: boolean) => {
+  const pass = (gap: boolean) => {
     state = gap ? 2 : 1;
     dirty = false;
     lastStart = performance.now();
-    worker.postMessage(0);
+    worker!.postMessage(0);
   };
   const maybePass = () => {
-    if (dead || closing || state !== 0 || timer || !dirty) return;
+    if (!worker || dead || closing || state !== 0 || timer || !dirty) return;
     const wait = lastStart + intervalMs - performance.now();
-    if (wait <= 0) start(false);
+    if (wait <= 0) pass(false);
     else {
       timer = setTimeout(() => {
         timer = null;
@@ -152,23 +145,6 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
   const settle = () => {
     if (state === 0) for (const f of idle.splice(0)) f();
   };
-
-  let onReady!: () => void;
-  const ready = new Promise<void>((r) => (onReady = r));
-  worker.on('message', (m: Omit<CheckpointPass, 'gap'> | 'ready') => {
-    if (m === 'ready') return onReady();
-    const gap = state === 2;
-    state = 0;
-    opts.onPass?.({ ...m, gap });
-    if (m.error && !reported) {
-      reported = true;
-      console.error('omnitrail: background WAL checkpoint failed (the writer checkpoints instead):', m.error);
-    }
-    if (gap) release();
-    if (closing) return settle();
-    if (!gap && !m.error && !m.busy && m.log >= restartFrames && m.checkpointed === m.log) start(true);
-    else maybePass();
-  });
   const die = (err?: unknown) => {
     if (dead) return;
     dead = true;
@@ -186,13 +162,43 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
     settle();
     onReady();
   };
-  worker.on('error', die);
-  worker.on('exit', () => die());
+  const onMessage = (m: Omit<CheckpointPass, 'gap'> | 'ready') => {
+    if (m === 'ready') return onReady();
+    const gap = state === 2;
+    state = 0;
+    opts.onPass?.({ ...m, gap });
+    if (m.error && !reported) {
+      reported = true;
+      console.error('omnitrail: background WAL checkpoint failed (the writer checkpoints instead):', m.error);
+    }
+    if (gap) release();
+    if (closing) return settle();
+    if (!gap && !m.error && !m.busy && m.log >= restartFrames && m.checkpointed === m.log) pass(true);
+    else maybePass();
+  };
+  const start = (): Promise<void> =>
+    (started ??= new Promise<void>((resolve) => {
+      onReady = resolve;
+      try {
+        const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+        worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver } });
+      } catch (e) {
+        // E.g. bundled where the driver cannot be resolved: SQLite's own auto-checkpoint stays.
+        return die(e);
+      }
+      // Idle between passes: never what keeps a process alive.
+      worker.unref();
+      db.pragma(`wal_autocheckpoint = ${opts.fallbackFrames ?? restartFrames * 4}`);
+      worker.on('message', onMessage);
+      worker.on('error', die);
+      worker.on('exit', () => die());
+    }));
 
   return {
-    ready,
+    start,
     afterCommit() {
       dirty = true;
+      if (!started && !closing) void start();
       maybePass();
     },
     held: () => state === 2,
@@ -203,12 +209,13 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
     async close() {
       closing = true;
       if (timer) clearTimeout(timer), (timer = null);
+      if (!worker || dead) return;
       // Unreferenced, the worker would not keep the process alive while close() waits for it:
       // a script ending in `await store.close()` would exit before the database is closed.
       worker.ref();
-      if (!dead && state !== 0) await new Promise<void>((r) => idle.push(r));
+      if (state !== 0) await new Promise<void>((r) => idle.push(r));
       if (dead) return;
-      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      const exited = new Promise<void>((r) => worker!.once('exit', () => r()));
       worker.postMessage('close');
       await exited;
     },

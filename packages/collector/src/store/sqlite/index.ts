@@ -115,7 +115,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
   const wal = walSyncer(db, path, opts.walSync ?? 'thread-pool');
   const ckpt = opts.checkpoint ?? 'worker';
   // Only beside the off-loop WAL sync: that is what a real file (not :memory:) on Node has.
-  const checkpointer = (wal && ckpt !== 'inline' && workerCheckpointer(db, path, ckpt === 'worker' ? {} : ckpt)) || undefined;
+  const checkpointer = wal && ckpt !== 'inline' ? workerCheckpointer(db, path, ckpt === 'worker' ? {} : ckpt) : undefined;
   const committer = createCommitter(db, {
     flushMs: opts.flushMs,
     maxBatch: opts.maxBatch,
