@@ -70,6 +70,28 @@ describe('worker checkpointer', () => {
     for (const p of passes) expect(p.error).toBeUndefined();
   });
 
+  it('times passes by the WAL growth: a slowly growing WAL is not copied every interval', async () => {
+    const path = tmpPath();
+    const db = openDb(path);
+    db.exec('CREATE TABLE t (i INTEGER, pad TEXT)');
+    const passes: CheckpointPass[] = [];
+    const ckpt = workerCheckpointer(db, path, { intervalMs: 10, maxIntervalMs: 2000, restartFrames: 1000, onPass: (p) => passes.push(p) });
+    await ckpt.start();
+    const c = createCommitter(db, { checkpointer: ckpt });
+    // ~1 frame every 5 ms for 1 s: at that rate 1 000 frames are ~5 s away.
+    for (let i = 0; i < 200; i++) {
+      await c.commit((d) => d.prepare('INSERT INTO t VALUES (?, ?)').run(i, PAGE));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await c.close();
+    await ckpt.close();
+    db.close();
+    // The first pass, one 10 ms later to measure the rate, then the 2 s cap (a pass every 10 ms
+    // would have run ~100 times).
+    expect(passes.length).toBeGreaterThanOrEqual(2);
+    expect(passes.length).toBeLessThanOrEqual(4);
+  });
+
   it('holds new transactions while the restart pass runs, then commits them together', async () => {
     const db = openDb(':memory:');
     db.exec('CREATE TABLE t (x INTEGER)');
