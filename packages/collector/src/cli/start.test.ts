@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { tempDbPath } from '../test-utils/harness';
+import { storedEvents } from '../test-utils/stored-event';
 import { openSqliteStore } from '../store/sqlite/index';
 import { run as startRun, startFirstRun, generatePassword } from './start';
 import { run as demoRun } from './demo';
+import { DEMO_SITE_NAME } from './demo-seed';
 import type { CliIo } from './io';
 
 function capture(): CliIo & { lines: string[]; errs: string[] } {
@@ -98,6 +100,27 @@ describe('omnitrail start', () => {
       }
     } finally {
       await store.close();
+    }
+  });
+
+  it('a demo seed interrupted by an earlier start is removed and seeded again: one complete demo site', async () => {
+    const db = tempDbPath();
+    // What Ctrl+C during the first start's seed leaves: a demo site with some events and no demoSeededAt.
+    const store = openSqliteStore(db);
+    const partial = await store.createSite({ name: DEMO_SITE_NAME, origins: ['*'], settings: { demo: true } });
+    const ev = storedEvents({ prefix: 'partial-', t0: Date.now(), anonymousId: 'anon-partial' });
+    await store.appendEvents(Array.from({ length: 5 }, () => ev(partial.site.id)));
+    await store.close();
+    const io = capture();
+    const srv = await startFirstRun({ port: 0, host: '127.0.0.1', dbPath: db, persons: 60, quiet: true }, io);
+    try {
+      const demos = (await srv.store.listSites()).filter((s) => s.settings?.demo === true);
+      expect(demos).toHaveLength(1);
+      expect(demos[0].id).not.toBe(partial.site.id);
+      expect(demos[0].settings.demoSeededAt).toBeTruthy();
+      expect(await srv.store.countEvents(partial.site.id)).toBe(0);
+    } finally {
+      await srv.close();
     }
   });
 

@@ -102,6 +102,12 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
     let demo = await findDemoSite(store);
     let keys: { writeKey: string; secretKey?: string } | null = demo ? { writeKey: demo.writeKey } : null;
     if (o.demo !== false && !(demo && demo.settings.demoSeededAt)) {
+      // A seed interrupted earlier (Ctrl+C during the first start) left a demo site with part of
+      // the data and no `demoSeededAt`: remove it, so one complete demo site remains.
+      for (const s of (await store.listSites()).filter((x) => x.settings?.demo === true && !x.settings.demoSeededAt)) {
+        say(`Removing an interrupted demo seed ("${s.name}", ${s.id})…`);
+        await store.removeSite(s.id);
+      }
       // Any origin: the demo site holds generated data only, and the demo shop must keep working
       // when a later `start` runs on another port or host name.
       const created = await store.createSite({ name: DEMO_SITE_NAME, origins: ['*'], settings: { demo: true } });
