@@ -187,7 +187,7 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
     const now = performance.now();
     if (gap || m.error || m.busy) {
       // After a restart the WAL counts from 0 again.
-      seen = gap ? null : seen;
+      if (gap) seen = null;
       caughtUp = false;
       nextAt = now + intervalMs;
       return maybePass();
