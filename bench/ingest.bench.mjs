@@ -18,13 +18,14 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { ensureDedupSnapshot, prefill, sdkContext } from './lib/prefill.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const Database = createRequire(join(root, 'packages/collector/package.json'))('better-sqlite3');
+const dist = process.env.OMNITRAIL_DIST ?? join(root, 'packages/collector/dist');
+// The same better-sqlite3 build the collector picks for this Node (store/sqlite/driver.ts).
+const Database = (await import(pathToFileURL(join(dist, 'node.js')).href)).sqliteDriver();
 const seconds = Number(process.env.INGEST_BENCH_SECONDS ?? 10);
 const connections = Number(process.env.INGEST_BENCH_CONNECTIONS ?? 50);
 const prefillTo = Number(process.env.INGEST_BENCH_PREFILL ?? 5_000_000);

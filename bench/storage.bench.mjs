@@ -15,13 +15,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { sdkContext } from './lib/prefill.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = process.env.OMNITRAIL_DIST ?? join(root, 'packages/collector/dist');
-const Database = createRequire(join(root, 'packages/collector/package.json'))('better-sqlite3');
+// The same better-sqlite3 build the collector picks for this Node (store/sqlite/driver.ts).
+const Database = (await import(pathToFileURL(join(dist, 'node.js')).href)).sqliteDriver();
 const ROWS = Number(process.env.STORAGE_BENCH_ROWS ?? 5_000_000);
 const MAX_S = Number(process.env.STORAGE_BENCH_MAX_SECONDS ?? 240);
 const DESIGNS = (process.env.STORAGE_BENCH_DESIGNS ?? 'ours,naive').split(',');

@@ -3,4 +3,5 @@
 export { startServer, type StartServerOptions, type RunningServer } from './server';
 export { clientIpResolver, type TrustProxy } from './client-ip';
 export { openSqliteStore, keyHash, BloomFilter, type SqliteStore, type SqliteStoreOptions } from '../store/sqlite/index';
+export { sqliteDriver, sqliteDriverId, type SqliteDriverId } from '../store/sqlite/driver';
 export { identityDeriver, recordIdentifierSet, restitchComponent } from '../store/sqlite/identity';

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { sqliteDriver } from '../store/sqlite/driver';
 import { describe, expect, test } from 'vitest';
 import { eachTransport, withCollector, type CollectorFixture } from '../test-utils/harness';
 import { decodeQrPng } from '../qr/testing';
@@ -27,7 +27,7 @@ const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebK
 
 /** Events of the site read through a second, independent connection: only committed rows are visible. */
 function committedScans(fx: CollectorFixture): { properties: string; ua_device: string | null; anonymous_id: string | null }[] {
-  const db = new Database(fx.store.db.name, { readonly: true, fileMustExist: true });
+  const db = new (sqliteDriver())(fx.store.db.name, { readonly: true, fileMustExist: true });
   try {
     return db.prepare(`SELECT properties, ua_device, anonymous_id FROM events WHERE site_id = ? AND event = 'QR Code Scanned' ORDER BY id`).all(fx.site.id) as never;
   } finally {

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { sqliteDriverPath } from './driver';
 import type { Db } from './db';
 
 /** Tuning of {@link workerCheckpointer}. */
@@ -213,7 +213,7 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
     (started ??= new Promise<void>((resolve) => {
       onReady = resolve;
       try {
-        const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+        const driver = sqliteDriverPath();
         worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver } });
       } catch (e) {
         // E.g. bundled where the driver cannot be resolved: SQLite's own auto-checkpoint stays.

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { sqliteDriver } from './driver';
 import { afterAll, expect, it } from 'vitest';
 
 // Crash durability (issue 2): a 2xx means committed. The collector runs as a real child
@@ -137,7 +137,7 @@ it(
     const code = await new Promise((r) => second.child.once('exit', r));
     expect(code, second.out()).toBe(0);
 
-    const check = new Database(db, { readonly: true });
+    const check = new (sqliteDriver())(db, { readonly: true });
     try {
       const dupes = check.prepare('SELECT message_id, count(*) c FROM events GROUP BY site_id, message_id HAVING c > 1').all();
       expect(dupes).toEqual([]);

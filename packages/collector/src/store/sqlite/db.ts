@@ -1,5 +1,6 @@
 import { closeSync, fdatasync, openSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqliteDriver } from './driver';
 
 /** A better-sqlite3 connection (the type every sqlite domain module receives). */
 export type Db = Database.Database;
@@ -34,7 +35,7 @@ export interface OpenDbOptions {
  * db.prepare('SELECT 1').get();
  */
 export function openDb(path: string, opts: OpenDbOptions = {}): Db {
-  const db = new Database(path, { readonly: opts.readonly ?? false });
+  const db = new (sqliteDriver())(path, { readonly: opts.readonly ?? false });
   const cacheKb = Math.max(2, Math.round((opts.cacheMb ?? 256) * 1024));
   if (!opts.readonly) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
