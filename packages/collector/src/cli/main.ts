@@ -6,6 +6,7 @@
 // It parses its own flags with `node:util` parseArgs, prints `--help` itself, writes errors to
 // `io.err` and returns non-zero on failure (it throws only for bugs). Modules are imported
 // lazily so `omnitrail site list` does not load the server.
+import { DatabaseOpenError } from '../store/sqlite/db';
 import { CliError, stdio, type CliIo } from './io';
 
 /** A subcommand module. */
@@ -59,6 +60,11 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     if (e instanceof CliError) {
       io.err(`omnitrail ${name}: ${e.message}`);
       return e.exitCode;
+    }
+    // A wrong --db is the user's to fix: the path and SQLite's reason, no stack trace.
+    if (e instanceof DatabaseOpenError) {
+      io.err(`omnitrail ${name}: ${e.message}`);
+      return 1;
     }
     // parseArgs reports unknown or malformed flags with these codes.
     const code = (e as { code?: string }).code;

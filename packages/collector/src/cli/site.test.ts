@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { main } from './main';
 import type { CliIo } from './io';
 import { tempDbPath } from '../test-utils/harness';
@@ -74,5 +75,21 @@ test('every command has --help (exit 0, usage on stdout)', async () => {
     expect(await main([name, '--help'], io), name).toBe(0);
     expect(io.stdout.join('\n'), name).toMatch(/Usage/i);
     expect(io.stderr, name).toEqual([]);
+  }
+});
+
+test('a --db that cannot be opened is one clear line on stderr (path and reason), exit 1, no stack trace', async () => {
+  const notSqlite = tempDbPath();
+  writeFileSync(notSqlite, 'order_id,revenue\nA-1,10\n'.repeat(200));
+  for (const [db, reason] of [
+    ['/nonexistent-dir/omnitrail.db', /directory does not exist/],
+    [notSqlite, /not a database/],
+  ] as const) {
+    const io = capture();
+    expect(await main(['site', 'list', '--db', db], io)).toBe(1);
+    expect(io.stderr).toHaveLength(1);
+    expect(io.stderr[0]).toContain(`omnitrail site: cannot open the database ${db}: `);
+    expect(io.stderr[0]).toMatch(reason);
+    expect(io.stderr[0]).not.toMatch(/\n\s+at /);
   }
 });

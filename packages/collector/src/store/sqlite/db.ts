@@ -5,6 +5,20 @@ import { sqliteDriver } from './driver';
 /** A better-sqlite3 connection (the type every sqlite domain module receives). */
 export type Db = Database.Database;
 
+/**
+ * The database file could not be opened (missing directory, no permission, not a SQLite file).
+ * The message names the path and SQLite's reason; the CLI prints it without a stack trace.
+ */
+export class DatabaseOpenError extends Error {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`cannot open the database ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DatabaseOpenError';
+  }
+}
+
 /** Tuning knobs of {@link openDb}. */
 export interface OpenDbOptions {
   /**
@@ -35,9 +49,21 @@ export interface OpenDbOptions {
  * db.prepare('SELECT 1').get();
  */
 export function openDb(path: string, opts: OpenDbOptions = {}): Db {
-  const db = new (sqliteDriver())(path, { readonly: opts.readonly ?? false });
+  let db: Db;
+  try {
+    db = new (sqliteDriver())(path, { readonly: opts.readonly ?? false });
+  } catch (e) {
+    throw new DatabaseOpenError(path, e);
+  }
+  try {
+    // The first statement reads the header: a file that is not SQLite fails here, not above.
+    if (!opts.readonly) db.pragma('journal_mode = WAL');
+    else db.pragma('schema_version');
+  } catch (e) {
+    db.close();
+    throw new DatabaseOpenError(path, e);
+  }
   const cacheKb = Math.max(2, Math.round((opts.cacheMb ?? 256) * 1024));
-  if (!opts.readonly) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.pragma(`cache_size = -${cacheKb}`);
