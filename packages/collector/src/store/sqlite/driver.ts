@@ -40,7 +40,7 @@ let loaded: typeof BetterSqlite3 | undefined;
  * const db = new Database('omnitrail.db', { readonly: true });
  */
 export function sqliteDriver(): typeof BetterSqlite3 {
-  return (loaded ??= createRequire(import.meta.url)(sqliteDriverId()) as typeof BetterSqlite3);
+  return (loaded ??= createRequire(import.meta.url)(sqliteDriverPath()) as typeof BetterSqlite3);
 }
 
 /**
