@@ -3,9 +3,11 @@
 // synchronous=FULL, one transaction per group commit of 2 000 events, 256 MiB page cache).
 //   naive — events rowid table + UNIQUE (site_id, message_id) text index + (site_id, anonymous_id)
 //           text index + (site_id, ts); dedup by INSERT … ON CONFLICT DO NOTHING.
-//   ours  — the collector's schema (migration 1): generation-led 53-bit hash indexes
+//   ours  — the collector's schema of migrations 1–11: generation-led 53-bit hash indexes
 //           ((id >> 16), mid_hash) / ((id >> 16), anon_hash) + (site_id, ts), dedup by the
 //           in-memory Bloom filter, the index probed only on a filter hit, full text compared.
+//           (Migration 12 replaced those indexes by keys sealed per generation, `event_keys`;
+//           bench/event-index.bench.mjs compares the two through the store's append path.)
 // Prints rows/s per tenth of the run, WAL bytes written per event and the file size, then
 // replays 20 000 stored messageIds to prove both still dedup (and how fast).
 // Run: `node bench/storage.bench.mjs` after a build (`pnpm bench` builds first).
@@ -46,6 +48,9 @@ async function openDesign(name, path) {
     await store.close();
     const db = new Database(path);
     pragmas(db);
+    // The generation-led indexes this design is about (migration 12 dropped them from the store).
+    db.exec(`CREATE INDEX events_mid ON events ((id >> 16), mid_hash);
+      CREATE INDEX events_anon ON events ((id >> 16), anon_hash) WHERE anon_hash IS NOT NULL;`);
     const filter = new BloomFilter(1 << 20);
     const ins = db.prepare(
       `INSERT INTO events (site_id, mid_hash, message_id, type, event, anonymous_id, anon_hash, ts, received_at, context, properties)

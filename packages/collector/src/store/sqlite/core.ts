@@ -4,6 +4,7 @@ import type { Db } from './db';
 import { keyHash } from './hash';
 import { deriveIsolated, type SqliteContext } from './context';
 import { createDedup, type Dedup } from './dedup';
+import { eventKeys, keyedParams, keyedWhere } from './event-keys';
 
 /** A row of the `events` table as better-sqlite3 returns it. */
 export interface EventRow {
@@ -63,21 +64,17 @@ export function rowToEvent(r: EventRow): StoredEvent {
 }
 
 /**
- * Events of one anonymous or user id, oldest first. The hash columns are indexed behind the
- * append generation; `pinEventIndexStats` makes SQLite skip-scan them (one seek per
- * 65 536-event generation: ~80 seeks at 5 M events). Write your own per-person queries the
- * same way: `WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ?` with
- * `keyHash(siteId, anonymousId)`. Reports over many people scan `events_site_ts` instead.
+ * Events of one anonymous or user id, oldest first, through the event key lookups
+ * (`event-keys.ts`: one seek per sealed 65 536-event generation, ~80 at 5 M events, plus the
+ * newest generation in memory). Write your own per-person queries the same way:
+ * `WHERE ${keyedWhere('anonymousId')}` with `keyedParams(db, siteId, anonymousId)`. Reports
+ * over many people scan `events_site_ts` instead.
  *
  * @example
  * eventsOfId(db, site.id, 'anonymousId', 'a-123').map(rowToEvent);
  */
 export function eventsOfId(db: Db, siteId: string, field: 'anonymousId' | 'userId', value: string): EventRow[] {
-  const sql =
-    field === 'anonymousId'
-      ? `SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ? ORDER BY ts, id`
-      : `SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ? ORDER BY ts, id`;
-  return db.prepare(sql).all(keyHash(siteId, value), siteId, value) as EventRow[];
+  return db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere(field)} ORDER BY ts, id`).all(...keyedParams(db, siteId, value)) as EventRow[];
 }
 
 /** SHA-256 hex of a secret key: what the `sites` table stores. */
@@ -154,6 +151,27 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
   };
   const writeKeyCache = new Map<string, { site: Site; at: number }>();
   const dedup = createDedup(db);
+  const keys = eventKeys(db);
+  let sealing = false;
+
+  /**
+   * Seals a completed generation's keys into `event_keys`, one chunk per committer op, each
+   * sharing a transaction with whatever ingest is queued: a few ms of work at a time.
+   */
+  function seal(): void {
+    sealing = true;
+    ctx
+      .commit(() => keys.sealStep(), 1)
+      .then(
+        (after) => {
+          after?.();
+          if (after && keys.sealDue()) seal();
+          else sealing = false;
+        },
+        // Closing, or the transaction failed: the next append retries (the state is in the database).
+        () => (sealing = false),
+      );
+  }
 
   /** Runs inside the shared transaction: dedup, insert, derivers. */
   /**
@@ -190,6 +208,8 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
         out[i] = 'duplicate';
         continue;
       }
+      const anon = e.anonymousId == null ? null : keyHash(e.siteId, e.anonymousId);
+      const user = e.userId == null ? null : keyHash(e.siteId, e.userId);
       const info = q.insert.run(
         e.siteId,
         mid,
@@ -198,8 +218,8 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
         e.event,
         e.anonymousId,
         e.userId,
-        e.anonymousId == null ? null : keyHash(e.siteId, e.anonymousId),
-        e.userId == null ? null : keyHash(e.siteId, e.userId),
+        anon,
+        user,
         e.timestamp,
         e.receivedAt,
         e.originalTimestamp,
@@ -216,7 +236,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
       );
       out[i] = 'inserted';
       const rowid = Number(info.lastInsertRowid);
-      dedup.inserted(mid, rowid);
+      dedup.inserted(rowid, mid, anon, user);
       maxId = rowid;
       fresh.push([rowid, e]);
       if (!isolate) {
@@ -313,6 +333,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
       return ctx.commit(() => appendSync(events), events.length).then(({ out, maxId, fresh }) => {
         dedup.committed(maxId);
         ctx.appended(fresh);
+        if (!sealing && keys.sealDue()) seal();
         return out;
       });
     },

@@ -1,6 +1,6 @@
 import { BloomFilter } from './bloom';
 import type { Db } from './db';
-import { GEN_SHIFT } from './migrations';
+import { eventKeys } from './event-keys';
 
 /** How many events the dedup filter may have to rescan after a crash before we snapshot. */
 const SNAPSHOT_AFTER_SCAN = 1_000_000;
@@ -15,8 +15,8 @@ export interface Dedup {
   sync(): void;
   /** True if the event is already stored (call inside the write transaction, after `sync`). */
   isDuplicate(siteId: string, messageId: string, midHash: number): boolean;
-  /** Records an event this process just inserted (inside the same transaction). */
-  inserted(midHash: number, id: number): void;
+  /** Records an event this process just inserted (inside the same transaction), with its person keys. */
+  inserted(id: number, midHash: number, anonHash: number | null, userHash: number | null): void;
   /** Marks ids up to `id` as committed (call after COMMIT). */
   committed(id: number): void;
   /** Writes the filter snapshot so the next start does not rescan the log. Call with no open transaction. */
@@ -36,22 +36,23 @@ export interface Dedup {
  * 1. Every stored event's 53-bit `mid_hash` is in an in-memory scalable Bloom filter
  *    (16 bits/key: 5 M events ≈ 12 MiB). "Not in filter" proves the event is new — the common
  *    case costs no disk read at all.
- * 2. On "maybe", the index `events_mid ((id >> 16), mid_hash)` is probed generation by
- *    generation, newest first (retries are recent), and the full site + messageId compared.
- *    That index is keyed by append generation first, so inserts only touch the newest
- *    generation's few hundred pages: writes stay sequential as the table grows.
+ * 2. On "maybe", the rows carrying that hash are looked up through {@link eventKeys} — in
+ *    memory for the newest generation(s), then `event_keys` generation by generation, newest
+ *    first (retries are recent) — and the full site + messageId compared. No index on
+ *    `events` takes random inserts.
  *
  * The filter is rebuilt from the index at start (or loaded from the snapshot written at
  * clean close, plus the rows appended since), so it can never miss a stored event.
  * Events appended by another process (CLI) are noticed through `sqlite_sequence` inside
- * the write transaction and added before deciding.
+ * the write transaction and added before deciding (`eventKeys(db).sync`).
  *
  * @example
  * const dedup = createDedup(db);
  * dedup.sync();
- * if (!dedup.isDuplicate(site, mid, keyHash(site, mid))) { insert(); dedup.inserted(h, id); }
+ * if (!dedup.isDuplicate(site, mid, h)) { const id = insert(); dedup.inserted(id, h, anonHash, null); }
  */
 export function createDedup(db: Db): Dedup {
+  const keys = eventKeys(db);
   const q = {
     seq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck(),
     scan: db.prepare('SELECT mid_hash FROM events WHERE id > ?').pluck(),
@@ -59,17 +60,14 @@ export function createDedup(db: Db): Dedup {
     saveSnapshot: db.prepare('INSERT OR REPLACE INTO dedup_filter (id, upto_id, data) VALUES (1, ?, ?)'),
     probe: db.prepare(
       `WITH RECURSIVE g(x) AS (SELECT ? UNION ALL SELECT x - 1 FROM g WHERE x > 0)
-       SELECT 1 FROM g CROSS JOIN events e ON (e.id >> ${GEN_SHIFT}) = g.x AND e.mid_hash = ?
+       SELECT 1 FROM g CROSS JOIN event_keys k ON k.gen = g.x AND k.hash = ? JOIN events e ON e.id = k.id
        WHERE e.site_id = ? AND e.message_id = ? LIMIT 1`,
     ).pluck(),
+    row: db.prepare('SELECT 1 FROM events WHERE id = ? AND site_id = ? AND message_id = ?').pluck(),
   };
   const seqNow = () => (q.seq.get() as number | undefined) ?? 0;
 
   let filter: BloomFilter | null = null;
-  /** Highest id we have seen in the log (ours or another process's). */
-  let expected = 0;
-  /** Highest id known committed: everything ≤ it is in the filter. */
-  let committedId = 0;
 
   /**
    * Builds the filter on first use (so CLI commands that never append pay nothing): the
@@ -92,7 +90,9 @@ export function createDedup(db: Db): Dedup {
       scanned++;
     }
     filter = f;
-    expected = committedId = total;
+    keys.load();
+    // From now on every row the key lookups read from the table (other connections' appends) joins the filter.
+    keys.onRow((h) => f.add(h));
     // A long rescan (first start on an existing database, or after a crash) is saved so the
     // next start is quick.
     if (scanned >= SNAPSHOT_AFTER_SCAN) writeSnapshot();
@@ -100,7 +100,7 @@ export function createDedup(db: Db): Dedup {
   }
 
   function writeSnapshot(): void {
-    const write = () => q.saveSnapshot.run(expected, Buffer.from(filter!.serialize().buffer));
+    const write = () => q.saveSnapshot.run(keys.maxId(), Buffer.from(filter!.serialize().buffer));
     if (db.inTransaction) write();
     else db.transaction(write).immediate();
   }
@@ -111,27 +111,25 @@ export function createDedup(db: Db): Dedup {
   const api: Dedup = {
     sync() {
       load();
-      const seq = seqNow();
-      if (seq !== expected) {
-        // Another connection appended (or our own failed transaction rolled back): add
-        // whatever is now stored after the last id we know was committed.
-        for (const x of q.scan.iterate(committedId) as IterableIterator<number>) filter!.add(x);
-        expected = seq;
-      }
+      // Another connection appended (or our own failed transaction rolled back): whatever is
+      // now stored after the last id we know was committed goes into the filter too.
+      keys.sync();
     },
     isDuplicate(siteId, messageId, h) {
       if (!filter!.mayContain(h)) return false;
       probes++;
-      const hit = q.probe.get(Math.floor(expected / 2 ** GEN_SHIFT), h, siteId, messageId) !== undefined;
+      let hit = false;
+      for (const id of keys.recentIds(h)) if ((hit = q.row.get(id, siteId, messageId) !== undefined)) break;
+      hit ||= q.probe.get(keys.maxGen(), h, siteId, messageId) !== undefined;
       if (!hit) falsePositives++;
       return hit;
     },
-    inserted(h, id) {
+    inserted(id, h, anon, user) {
       filter!.add(h);
-      expected = id;
+      keys.inserted(id, h, anon, user);
     },
     committed(id) {
-      if (id > committedId) committedId = id;
+      keys.committed(id);
     },
     save() {
       if (!filter) return; // never loaded: the stored snapshot (if any) is still valid

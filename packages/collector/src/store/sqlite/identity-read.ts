@@ -8,7 +8,7 @@ import type { IdentityStore, JourneyQuery, LinkExplanation, PersonIdentity } fro
 import type { SqliteContext } from './context';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
-import { keyHash } from './hash';
+import { keyedParams, keyedWhere } from './event-keys';
 import { chunkReader, type MemberRow } from './journeys';
 
 type ChunkRead = ReturnType<typeof chunkReader>;
@@ -91,13 +91,13 @@ function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0,
   // heavy users stay bounded); the merged list is cut to `newest` by the caller.
   const tail = newest >= 0 ? ' ORDER BY ts DESC, id DESC LIMIT ?' : '';
   const lim = newest >= 0 ? [newest] : [];
-  const byAnon = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ? AND ts >= ? AND ts < ?${nameSql}${tail}`);
-  const byUser = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ? AND ts >= ? AND ts < ?${nameSql}${tail}`);
+  const byAnon = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('anonymousId')} AND ts >= ? AND ts < ?${nameSql}${tail}`);
+  const byUser = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('userId')} AND ts >= ? AND ts < ?${nameSql}${tail}`);
   const byRef = stmt(db, `SELECT ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?${tail.replace(/ts|id/g, (c) => `e.${c}`)}`);
   for (const m of members) {
     let rows: EventRow[] = [];
-    if (m.kind === 'anon') rows = byAnon.all(keyHash(siteId, m.value), siteId, m.value, from, to, ...(names ?? []), ...lim) as EventRow[];
-    else if (m.kind === 'user') rows = byUser.all(keyHash(siteId, m.value), siteId, m.value, from, to, ...(names ?? []), ...lim) as EventRow[];
+    if (m.kind === 'anon') rows = byAnon.all(...keyedParams(db, siteId, m.value), from, to, ...(names ?? []), ...lim) as EventRow[];
+    else if (m.kind === 'user') rows = byUser.all(...keyedParams(db, siteId, m.value), from, to, ...(names ?? []), ...lim) as EventRow[];
     else if (!names) rows = byRef.all(m.id, from, to, ...lim) as EventRow[];
     for (const r of rows) out.set(r.id, r);
   }

@@ -7,6 +7,7 @@ import { keysMigrationSql } from './keys';
 import { privacyMigrationSql } from './privacy';
 import { touchFieldsMigration } from './touch-fields';
 import { stitchStateSql } from './stitcher';
+import { eventKeysMigration, GEN_SHIFT } from './event-keys';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -20,14 +21,6 @@ export interface Migration {
 }
 
 /**
- * Events are grouped into append generations of 2^GEN_SHIFT (65 536) rows: `id >> GEN_SHIFT`.
- * Indexes on random keys (message, anonymous and user id hashes) lead with the generation, so
- * an insert only touches the newest generation's pages instead of a random page of a huge
- * B-tree. Fixed forever: it is part of the index definitions below.
- */
-export const GEN_SHIFT = 16;
-
-/**
  * Migration 1: sites, keys and the event log.
  *
  * Events are a rowid table (AUTOINCREMENT: ids are never reused, even after erasure, which
@@ -36,7 +29,8 @@ export const GEN_SHIFT = 16;
  * is enforced by `dedup.ts`: a Bloom filter over `mid_hash` (53-bit hash of site +
  * messageId) and, on a filter hit, the generation-led index `events_mid` plus a comparison
  * of the full text. Per-person reads use the generation-led hash indexes `events_anon` /
- * `events_user` (one probe per generation; see `eventsOfId`). See "Storage design".
+ * `events_user` (one probe per generation). See "Storage design". Migration 12 replaced the
+ * three hash indexes by `event_keys` (see `event-keys.ts`).
  */
 const core = `
 CREATE TABLE sites (
@@ -104,6 +98,7 @@ export const migrations: Migration[] = [
   { version: 9, name: 'touch fields: what journey touches are built from, without reading events', up: touchFieldsMigration },
   { version: 10, name: 'identity: links keyed by their newer identifier, canonical key recomputed', up: identityLinksByNewerSql },
   { version: 11, name: 'stitching: cursor of the background identity pass', up: stitchStateSql },
+  { version: 12, name: 'event keys: sealed per generation instead of three random-insert indexes', up: eventKeysMigration },
 ];
 
 /**
@@ -135,11 +130,10 @@ export function runMigrations(db: Db, list: Migration[] = migrations): number {
 }
 
 /**
- * Tells the query planner that each generation (`id >> GEN_SHIFT`) holds many rows, so a
- * lookup by hash alone (`WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ?`) uses the
- * generation-led index by skip-scan (one seek per generation) instead of a table scan.
- * Written at every open because ANALYZE on a small table would record too few rows per
- * generation and silently turn skip-scan off.
+ * Tells the query planner that `site_id` alone is not selective (one site may own every event:
+ * the usual single-shop install), so time-range reads keep using `events_site_ts` the way it
+ * was meant. Written at every open because ANALYZE on a small table would record other numbers.
+ * (The generation-led hash indexes this once also pinned are gone: see `event-keys.ts`.)
  *
  * @example
  * pinEventIndexStats(db); // after runMigrations
@@ -147,12 +141,10 @@ export function runMigrations(db: Db, list: Migration[] = migrations): number {
 export function pinEventIndexStats(db: Db): void {
   db.exec('ANALYZE sqlite_schema'); // creates sqlite_stat1 if missing, without analysing tables
   const rows = 1_000_000_000;
-  const put = db.prepare('INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)');
   db.transaction(() => {
-    db.prepare("DELETE FROM sqlite_stat1 WHERE tbl = 'events' AND idx IN ('events_mid', 'events_anon', 'events_user', 'events_site_ts')").run();
-    for (const idx of ['events_mid', 'events_anon', 'events_user']) put.run('events', idx, `${rows} ${2 ** GEN_SHIFT} 1`);
-    // One site may own every event (the usual single-shop install): `site_id = ?` alone is not selective.
-    put.run('events', 'events_site_ts', `${rows} ${rows} 1`);
+    // Also drops the rows of the hash indexes migration 12 removed.
+    db.prepare("DELETE FROM sqlite_stat1 WHERE tbl = 'events'").run();
+    db.prepare('INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)').run('events', 'events_site_ts', `${rows} ${rows} 1`);
   })();
   db.exec('ANALYZE sqlite_schema'); // reloads the statistics into this connection
 }

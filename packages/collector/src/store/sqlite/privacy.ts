@@ -6,7 +6,7 @@ import { cleanIdentifiers } from '../../stitch/identifiers';
 import type { SqliteContext } from './context';
 import type { Db } from './db';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
-import { keyHash } from './hash';
+import { keyedParams, keyedWhere } from './event-keys';
 import { eraseIdentifiersSync, findIdentifierSync } from './identity';
 
 /** Migration: the audit log (no personal data) and the suppression list (hashed anonymous IDs). */
@@ -59,15 +59,15 @@ function closureOf(db: Db, siteId: string, id: Identifier): Member[] {
 /** Row ids of every event of the closure: by anonymous/user ID, and by identity references (scans, touchpoints, handoffs). */
 function eventRows(db: Db, siteId: string, members: Member[]): EventRow[] {
   const out = new Map<number, EventRow>();
-  const byAnon = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE anon_hash = ? AND site_id = ? AND anonymous_id = ?`);
-  const byUser = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE user_hash = ? AND site_id = ? AND user_id = ?`);
+  const byAnon = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('anonymousId')}`);
+  const byUser = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('userId')}`);
   const byRef = db.prepare(`SELECT ${EVENT_COLUMNS.split(', ').map((c) => 'e.' + c).join(', ')} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ?`);
   const byScan = db.prepare('SELECT event_rowid FROM qr_scans WHERE token = ? AND site_id = ?').pluck();
   const byRowid = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`);
   for (const m of members) {
     let rows: EventRow[] = [];
-    if (m.kind === 'anon') rows = byAnon.all(keyHash(siteId, m.value), siteId, m.value) as EventRow[];
-    else if (m.kind === 'user') rows = byUser.all(keyHash(siteId, m.value), siteId, m.value) as EventRow[];
+    if (m.kind === 'anon') rows = byAnon.all(...keyedParams(db, siteId, m.value)) as EventRow[];
+    else if (m.kind === 'user') rows = byUser.all(...keyedParams(db, siteId, m.value)) as EventRow[];
     if (m.id >= 0) rows = rows.concat(byRef.all(m.id) as EventRow[]);
     if (m.kind === 'scan') {
       const rid = byScan.get(m.value, siteId) as number | undefined;
@@ -79,11 +79,11 @@ function eventRows(db: Db, siteId: string, members: Member[]): EventRow[] {
   // A web `Order Completed` of an erased order goes too, whoever's browser sent it: the order's
   // web records name those events by messageId (an indexed lookup, no scan of the log).
   const webRefs = db.prepare("SELECT ref FROM order_records WHERE site_id = ? AND order_id = ? AND source = 'web'").pluck();
-  const byMid = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE mid_hash = ? AND site_id = ? AND message_id = ?`);
+  const byMid = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('messageId')}`);
   for (const m of members) {
     if (m.kind !== 'order') continue;
     for (const ref of webRefs.all(siteId, m.value) as string[]) {
-      for (const r of byMid.all(keyHash(siteId, ref), siteId, ref) as EventRow[]) out.set(r.id, r);
+      for (const r of byMid.all(...keyedParams(db, siteId, ref)) as EventRow[]) out.set(r.id, r);
     }
   }
   return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
