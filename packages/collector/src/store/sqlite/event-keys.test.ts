@@ -149,6 +149,17 @@ describe('event keys: sealed generations', () => {
     expect(viaKeys(s, 'rolled-back')).toEqual([]);
   });
 
+  it('one busy visitor with thousands of events in a generation: all sealed, all read back', async () => {
+    const s = openStore(tmpPath());
+    await jumpTo(s, GEN - 3000, 'busy');
+    for (let i = 0; i < 8; i++) await s.appendEvents(Array.from({ length: 500 }, () => ev(SITE, { anonymousId: 'busy' })));
+    await untilSealed(s, 1);
+    const all = truth(s, 'busy');
+    expect(all.length).toBe(4001);
+    expect(viaKeys(s, 'busy')).toEqual(all);
+    expect(s.db.prepare('SELECT count(*) FROM event_keys WHERE hash = ?').pluck().get(keyHash(SITE, 'busy'))).toBe(3000);
+  });
+
   it('return exactly what a full scan returns, for random visitors across three generations with erasures', async () => {
     const s = openStore(tmpPath());
     let seed = 7;
