@@ -140,6 +140,33 @@ describe('createTracker: requests', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it('abandons a request that never answers after 30 s (so it cannot hold the cross-tab lock) and retries it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    // AbortSignal.timeout runs on an internal timer fake timers cannot reach: abort by hand, checking the delay asked for.
+    const timeouts: Array<[number, AbortController]> = [];
+    vi.spyOn(AbortSignal, 'timeout').mockImplementation((ms) => {
+      const ac = new AbortController();
+      timeouts.push([ms, ac]);
+      return ac.signal;
+    });
+    const calls = mockFetch((c, n) =>
+      n > 1 ? okFor(c) : new Promise((_, reject) => c.init.signal!.addEventListener('abort', () => reject(new DOMException('timed out', 'TimeoutError')))),
+    );
+    const t = make();
+    t.track('x');
+    const first = t.flush();
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    expect(timeouts.map(([ms]) => ms)).toEqual([30_000]);
+    timeouts[0][1].abort();
+    await first; // the drain let go (and with it the lock)
+    await vi.advanceTimersByTimeAsync(1_000); // the network-error backoff
+    expect(calls).toHaveLength(2);
+    expect(calls[1].body.batch.map((e) => e.messageId)).toEqual(calls[0].body.batch.map((e) => e.messageId));
+    await t.flush();
+    expect(calls).toHaveLength(2); // acknowledged: nothing left
+  });
+
   it('retries at once when the browser comes back online, whatever the backoff said', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     vi.spyOn(Math, 'random').mockReturnValue(0.999999); // retries at 1 s, 3 s, 7 s, then 15 s

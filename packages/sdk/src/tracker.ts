@@ -11,6 +11,8 @@ import { VERSION } from './version';
  * runs on the main thread: 128 KB keeps each of those tasks short (no long task) on slow phones.
  */
 const MAX_BATCH = 128_000;
+/** Ms before a request without an answer counts as failed (Safari < 16 has no `AbortSignal.timeout`: no limit there). */
+const REQUEST_TIMEOUT = 30_000;
 const USER_KEY = 'ot_uid';
 const VALID_ID = /^[\w-]{8,100}$/;
 
@@ -65,7 +67,7 @@ export function createTracker(o: TrackerOptions): Tracker {
   let writing: Promise<unknown> | 0 = 0;
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   let fails = 0;
-  /** Parsed location, recomputed only when the URL changed: reading `location` costs µs per property. */
+  /** Path and query of the current URL, re-read only when it changed: reading `location` costs µs per property. */
   let here: [href: string, path?: string, search?: string] = [''];
 
   const granted = () => state == 'granted';
@@ -115,10 +117,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     // collector's cookieless mode counts page views and refuses everything else.
     if (denied && !(o.cookieless && type == 'page')) return;
     const url = location.href;
-    if (url != here[0]) {
-      const u = new URL(url);
-      here = [url, u.pathname, u.search];
-    }
+    if (url != here[0]) here = [url, location.pathname, location.search];
     const om: Record<string, unknown> = { v: 1, consent: state };
     const e = {
       type,
@@ -139,7 +138,7 @@ export function createTracker(o: TrackerOptions): Tracker {
       delete e.userId;
     } else {
       e.anonymousId = aid;
-      if (uid && !e.userId) e.userId = uid;
+      e.userId ||= uid;
     }
     c._enrich?.(e, om);
     // Cookieless events are never written to the device: one attempt, no queue.
@@ -170,7 +169,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     const after = r && r.headers.get('retry-after');
     const ms = after
       ? +after * 1000 || Date.parse(after) - Date.now()
-      : Math.min(3e5, 1000 * 2 ** fails) * (0.5 + Math.random() / 2);
+      : Math.min(15e4, 500 * 2 ** fails) * (1 + Math.random()); // 1 s × 2^fails (≤ 5 min) × jitter 0.5–1
     fails++;
     clearTimeout(timer);
     timer = setTimeout(flush, Math.max(ms, 100));
@@ -240,8 +239,15 @@ export function createTracker(o: TrackerOptions): Tracker {
     _aid: () => aid,
     _ready: chain, // resolved: no restore yet
     _send: (path, body, init) =>
-      // text/plain keeps the request "simple": no CORS preflight, and beacons may send it.
-      fetch(base + path + '?writeKey=' + encodeURIComponent(writeKey), { method: 'POST', body: JSON.stringify(body), ...init }),
+      // text/plain keeps the request "simple": no CORS preflight, and beacons may send it. A
+      // black-holed request (a captive portal, a dying mobile link) must not hold the cross-tab
+      // lock forever: after REQUEST_TIMEOUT it fails like a network error and is retried.
+      fetch(base + path + '?writeKey=' + encodeURIComponent(writeKey), {
+        method: 'POST',
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout?.(REQUEST_TIMEOUT),
+        ...init,
+      }),
     _post: (batch, keepalive) => c._send('batch', { batch, sentAt: new Date().toISOString() }, { keepalive }).catch(() => 0 as const),
     _done: (evs) => q.remove(evs.map((e) => e.messageId)),
   };
