@@ -8,7 +8,8 @@ import { main } from '../cli/main';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 26);
 
-function ev(siteId: string, i: number, ageDays: number): StoredEvent {
+/** An event `ageDays` before `now` (the scheduled job reads the real clock: pass `Date.now()`). */
+function ev(siteId: string, i: number, ageDays: number, now = NOW): StoredEvent {
   return {
     siteId,
     messageId: `m-${i}`,
@@ -16,9 +17,9 @@ function ev(siteId: string, i: number, ageDays: number): StoredEvent {
     event: 'Product Viewed',
     anonymousId: `a-${i % 7}`,
     userId: null,
-    timestamp: NOW - ageDays * DAY,
+    timestamp: now - ageDays * DAY,
     originalTimestamp: null,
-    receivedAt: NOW - ageDays * DAY,
+    receivedAt: now - ageDays * DAY,
     sentAt: null,
     consent: 'granted',
     bot: false,
@@ -77,7 +78,7 @@ describe('retention', () => {
   it('the scheduled job runs every site and stops cleanly', async () => {
     store = openSqliteStore(tempDbPath());
     const { site } = await store.createSite({ name: 'Shop', origins: ['*'], settings: { retentionDays: 1 } });
-    await store.appendEvents([ev(site.id, 1, 5), ev(site.id, 2, 0)]);
+    await store.appendEvents([ev(site.id, 1, 5, Date.now()), ev(site.id, 2, 0, Date.now())]);
     const runs: { siteId: string; deleted: number }[] = [];
     let stop!: () => Promise<void>;
     await new Promise<void>((resolve) => {
