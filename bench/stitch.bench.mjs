@@ -13,23 +13,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { rng } from './lib/rng.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = process.env.OMNITRAIL_DIST ?? join(root, 'packages/collector/dist');
 const EVENTS = Number(process.env.STITCH_EVENTS ?? 5_000_000);
 const PERSONS = Number(process.env.STITCH_PERSONS ?? 410_000);
 const TX = Number(process.env.STITCH_TX ?? 250_000);
-
-/** Seeded PRNG (mulberry32): the same stream on every run. */
-function rng(seed) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex64 = (n, salt) => (salt + n.toString(16)).padStart(64, '0');
 // Scan tokens in the collector's format (16 symbols of the code alphabet + expiry in base 36),

@@ -4,7 +4,8 @@ import { DEFAULT_CAPS, mergeVerdict, type KindCounts, type StitchCaps } from '..
 import type { Identifier, LinkSource } from '../../stitch/types';
 import type { Db } from './db';
 import { siteMirror, type Mirror } from './identity-mirror';
-import { keyTime, linkOfRow, stmts, type IdRow, type LinkRow } from './identity-stmts';
+import { lateOutcome, movedOutcome } from './identity-late';
+import { keyTime, linkOfRow, stmts, type CompRow, type IdRow, type LinkRow } from './identity-stmts';
 
 /**
  * Links and raw components of the identity graph: applying one link incrementally (`addLink`),
@@ -165,16 +166,22 @@ export function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: Link
     // Earlier evidence for a known pair moves the pair in the canonical order.
     pairs?.set(lo.id, hi.id, t);
     s.updateLinkSource.run(source.ts, source.type, source.ref, source.rule, hi.id, lo.id);
-    const comp = (s.byId.get(lo.id) as IdRow).comp;
+    const ra = s.byIdComp.get(lo.id) as CompRow;
+    const comp = ra.comp;
     mergeComps(db, comp, comp, key);
+    const out = movedOutcome(db, siteId, existing, ra, s.byIdComp.get(hi.id) as CompRow, key, caps);
+    if (out) {
+      if (out.status !== existing.status || out.reason !== existing.reason) s.setLinkStatus.run(out.status, out.reason, hi.id, lo.id);
+      return;
+    }
     pc?.clear(); // persons of the component may change
     restitchComponent(db, siteId, comp, caps);
     return;
   }
   pairs?.set(lo.id, hi.id, t);
   // Re-read: earlier links of the same set may have moved these rows to other persons/comps.
-  const ra = lo.fresh ? null : (s.byIdComp.get(lo.id) as IdRow & { size: number; max_key: string });
-  const rb = hi.fresh ? null : (s.byIdComp.get(hi.id) as IdRow & { size: number; max_key: string });
+  const ra = lo.fresh ? null : (s.byIdComp.get(lo.id) as CompRow);
+  const rb = hi.fresh ? null : (s.byIdComp.get(hi.id) as CompRow);
   const a = ra ?? lo;
   const b = rb ?? hi;
   const compA = ra ? { size: ra.size, maxKey: ra.max_key } : SINGLETON;
@@ -182,15 +189,23 @@ export function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: Link
   // From here on the rows may join other persons/components: re-read them next time.
   lo.fresh = false;
   hi.fresh = false;
-  const late = key < (compA.maxKey > compB.maxKey ? compA.maxKey : compB.maxKey);
+  let late = key < (compA.maxKey > compB.maxKey ? compA.maxKey : compB.maxKey);
   let status: LinkStatus = 'redundant';
   let reason: string | null = null;
   let ca: KindCounts | null = null;
   let cb: KindCounts | null = null;
+  // Most late links are decided from the two persons, not their raw component (identity-late.ts).
+  const fast = late ? lateOutcome(db, siteId, a, compA.size, b, compB.size, key, caps) : undefined;
+  if (fast && fast.status !== 'linked') {
+    s.insertLink.run(lo.id, hi.id, siteId, source.ts, source.type, source.ref, source.rule, fast.status, fast.reason);
+    mergeComps(db, a.comp, b.comp, key, compA, compB);
+    return;
+  }
+  if (fast) late = false; // mergeable then and now: applied like a link in order
   if (!late && a.person !== b.person) {
     // A raw component of one identifier is a person of one identifier: no need to count.
-    ca = compA.size === 1 ? { [a.kind]: 1 } : countsOf(db, siteId, a.person, pc);
-    cb = compB.size === 1 ? { [b.kind]: 1 } : countsOf(db, siteId, b.person, pc);
+    ca = fast?.counts[0] ?? (compA.size === 1 ? { [a.kind]: 1 } : countsOf(db, siteId, a.person, pc));
+    cb = fast?.counts[1] ?? (compB.size === 1 ? { [b.kind]: 1 } : countsOf(db, siteId, b.person, pc));
     reason = mergeVerdict(ca, cb, caps);
     status = reason ? 'refused' : 'linked';
   }

@@ -20,6 +20,9 @@ export interface IdRow {
   fresh?: boolean;
 }
 
+/** An identifier row with its raw component's size and largest link key (`byIdComp`). */
+export type CompRow = IdRow & { size: number; max_key: string };
+
 export interface LinkRow {
   a: number;
   b: number;
@@ -74,6 +77,16 @@ function prepare(db: Db) {
     relabelPerson: db.prepare('UPDATE identity_ids SET person = ? WHERE site_id = ? AND person = ?'),
     personCounts: db.prepare('SELECT kind, count(*) AS n FROM identity_ids WHERE site_id = ? AND person = ? GROUP BY kind'),
     compMembers: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE comp = ?'),
+    personMembers: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE site_id = ? AND person = ?'),
+    // A linked link joins two members of one person: each is found once, through its `a`.
+    personLinked: db.prepare("SELECT l.* FROM identity_ids i JOIN identity_links l ON l.a = i.id WHERE i.site_id = ? AND i.person = ? AND l.status = 'linked'"),
+    // Does a cap (not a user conflict) refuse any link touching the person? Both ends are indexed.
+    personCapRefused: db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM identity_ids i JOIN identity_links l ON l.a = i.id WHERE i.site_id = @site AND i.person = @person AND l.status = 'refused' AND l.reason <> 'user-conflict')
+             OR EXISTS (SELECT 1 FROM identity_ids i JOIN identity_links l ON l.b = i.id WHERE i.site_id = @site AND i.person = @person AND l.status = 'refused' AND l.reason <> 'user-conflict')`,
+      )
+      .pluck(),
     compLinks: db.prepare('SELECT l.* FROM identity_ids i JOIN identity_links l ON l.a = i.id WHERE i.comp = ?'),
     setPerson: db.prepare('UPDATE identity_ids SET person = ? WHERE id = ?'),
     setComp: db.prepare('UPDATE identity_ids SET comp = ? WHERE id = ?'),

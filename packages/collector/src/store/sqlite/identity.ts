@@ -30,8 +30,9 @@ import { stmts, type IdRow } from './identity-stmts';
  * links are evaluated in canonical key order (stitch/graph.ts). A new link whose key is larger
  * than every key in both raw components it touches is simply applied (the common case:
  * events arrive roughly in time order). A late link — or earlier evidence for a known pair —
- * re-stitches its whole raw component from scratch with the pure `stitch()`. Both paths use
- * the same `mergeVerdict`, so the stored result always equals `stitch()` over all links.
+ * is decided from its two persons where that is exact (`identity-late.ts`), else re-stitches
+ * its whole raw component from scratch with the pure `stitch()`. Every path uses the same
+ * `mergeVerdict`, so the stored result always equals `stitch()` over all links.
  */
 export { identityMigrationSql, identityLinksByNewerSql } from './identity-schema';
 export { restitchComponent } from './identity-links';
