@@ -10,7 +10,7 @@ import { linkOfRow, stmts, type CompRow, type IdRow, type LinkRow } from './iden
  * touches. The general answer is to re-stitch the whole raw component (identity-links.ts), and
  * raw components can be huge: a shared store tablet on which staff log in every customer holds
  * one refused link per customer, so its raw component is every customer it ever saw, with their
- * devices and orders (20 000 customers: 12 ms of re-stitch per late event, quadratic overall).
+ * devices and orders (20 000 customers: 13 ms per event, quadratic overall; bench/shared-device).
  * Persons stay small (the caps bound them), and most late links can be decided from them exactly.
  *
  * The stored outcomes are canonical, so the person that the canonical order had built up to
@@ -27,8 +27,8 @@ import { linkOfRow, stmts, type CompRow, type IdRow, type LinkRow } from './iden
  *   cross another cap first). No later link can lie between the two: it would have been refused
  *   on subsets of today's persons, which then could not fit together now. The common case is an
  *   identifier without any link (a new device, order or address first seen in a delayed event).
- * Anything else (a merge that today's persons could not hold, cap refusals nearby, moving a
- * linked pair earlier) re-stitches.
+ * Known pairs seen again with earlier evidence: {@link movedOutcome}. Anything else (a merge
+ * that today's persons could not hold, cap refusals nearby, erasure) re-stitches.
  */
 
 /** A person as the canonical order had built it just before a key, and as it is now. */
