@@ -12,7 +12,14 @@ import type { Db } from './db';
  * are rolled back with the batch, so keep no state outside the database that a rollback
  * would make stale — or detect it (e.g. a rowid that does not increase).
  */
-export type Deriver = (db: Db, ev: StoredEvent, rowid: number) => void;
+export type Deriver = ((db: Db, ev: StoredEvent, rowid: number) => void) & {
+  /**
+   * Optional: wraps a background pass (many events, one transaction) so the deriver can do
+   * per-pass work once at its end, still inside the transaction (identity: re-stitch each
+   * component once). `run` applies the pass; return its result.
+   */
+  pass?: <T>(db: Db, run: () => T) => T;
+};
 
 const isolationStatements = (db: Db) => ({
   savepoint: db.prepare('SAVEPOINT deriver'),

@@ -2,10 +2,11 @@
 // (identity-late.ts) must give exactly what the pure stitch() gives, refusal reasons included.
 import { describe, expect, it, vi } from 'vitest';
 import { groupPersons, pairKey, stitch, type Link } from '../../stitch/graph';
-import type { StitchCaps } from '../../stitch/policy';
+import { DEFAULT_CAPS, type StitchCaps } from '../../stitch/policy';
 import type { Identifier } from '../../stitch/types';
 import { prng as rng, shuffle } from '../../demo/random';
 import { tempDbPath } from '../../test-utils/harness';
+import { storedEvents } from '../../test-utils/stored-event';
 import { identityBatch, recordIdentifierSet, type IdentifierSetInput } from './identity';
 import { stmts } from './identity-stmts';
 import { openSqliteStore, type SqliteStore } from './index';
@@ -31,13 +32,13 @@ function sets(siteId: string, r: () => number): IdentifierSetInput[] {
 }
 
 /** Every stored link and person against the pure stitch() over the same stored links. */
-function expectCanonical(store: SqliteStore, siteId: string) {
+function expectCanonical(store: SqliteStore, siteId: string, caps: StitchCaps = CAPS) {
   const rows = store.db
     .prepare('SELECT ia.kind AS ak, ia.value AS av, ib.kind AS bk, ib.value AS bv, l.* FROM identity_links l JOIN identity_ids ia ON ia.id = l.a JOIN identity_ids ib ON ib.id = l.b WHERE l.site_id = ?')
     .all(siteId) as { ak: string; av: string; bk: string; bv: string; src_ref: string; ts: number; rule: string; status: string; reason: string | null }[];
   const links: Link[] = rows.map((x) => ({ a: { kind: x.ak as Identifier['kind'], value: x.av }, b: { kind: x.bk as Identifier['kind'], value: x.bv }, source: { type: 'event', ref: x.src_ref, ts: x.ts, rule: x.rule } }));
   const all = store.db.prepare('SELECT kind, value FROM identity_ids WHERE site_id = ?').all(siteId) as Identifier[];
-  const oracle = stitch(all, links, CAPS);
+  const oracle = stitch(all, links, caps);
   const got = rows.map((x, i) => `${pairKey(links[i].a, links[i].b)} ${x.status} ${x.reason}`);
   const want = rows.map((_, i) => {
     const o = oracle.outcomes.get(pairKey(links[i].a, links[i].b))!;
@@ -181,6 +182,32 @@ describe('late links decided from their persons (lateOutcome)', () => {
     expect(rows.find((x) => x.src_ref === 'earlier-evidence')).toMatchObject({ status: 'refused', ts: 800 });
     expect(rows.find((x) => x.src_ref === 'same-person')).toMatchObject({ status: 'redundant' });
     expect(rows.find((x) => x.src_ref === 'earlier-login')).toMatchObject({ status: 'linked', ts: 7_000 });
+    await store.close();
+  });
+
+  it('a background pass re-stitches a shared device\'s component once, however many late links need it', async () => {
+    const { store, siteId, componentReads } = await shop();
+    const ev = storedEvents({ prefix: 'm', t0: 1_000_000 });
+    const email = (n: number) => `e${n}`.padEnd(64, '0');
+    // The tablet: 200 customers logged in; the first one also gave four addresses (cap 3: one
+    // cap refusal next to that person, so the late links below cannot be decided from persons).
+    await store.appendEvents([
+      ...Array.from({ length: 200 }, (_, i) => ev(siteId, { type: 'identify', event: null, anonymousId: 'tablet', userId: `C${i}`, timestamp: 2_000_000 + i * 1_000 })),
+      ...Array.from({ length: 4 }, (_, k) => ev(siteId, { type: 'identify', event: null, userId: 'C0', traits: { email_sha256: email(k) }, timestamp: 3_000_000 + k })),
+    ]);
+    await store.stitched();
+    const reads = componentReads();
+    // Delivered together (one pass): thirty late logins of C0 on new phones, and an address
+    // typed on the tablet before all that (it takes an e-mail slot of C0's person first).
+    await store.appendEvents([
+      ...Array.from({ length: 30 }, (_, j) => ev(siteId, { anonymousId: `phone${j}`, userId: 'C0', timestamp: 2_000_500 + j })),
+      ev(siteId, { type: 'identify', event: null, anonymousId: 'tablet', traits: { email_sha256: email(9) }, timestamp: 2_000_400 }),
+    ]);
+    await store.stitched();
+    expect(reads).toHaveBeenCalledTimes(1);
+    const rows = expectCanonical(store, siteId, DEFAULT_CAPS);
+    expect(rows.filter((x) => x.reason === 'cap:email')).toHaveLength(2);
+    expect(rows.filter((x) => x.status === 'linked')).toHaveLength(1 + 1 + 2 + 30);
     await store.close();
   });
 });

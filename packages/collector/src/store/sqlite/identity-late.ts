@@ -28,7 +28,8 @@ import { linkOfRow, stmts, type CompRow, type IdRow, type LinkRow } from './iden
  *   on subsets of today's persons, which then could not fit together now. The common case is an
  *   identifier without any link (a new device, order or address first seen in a delayed event).
  * Known pairs seen again with earlier evidence: {@link movedOutcome}. Anything else (a merge
- * that today's persons could not hold, cap refusals nearby, erasure) re-stitches.
+ * that today's persons could not hold, cap refusals nearby, erasure) re-stitches — once per
+ * component per background pass (`deferRestitches` in identity-links.ts).
  */
 
 /** A person as the canonical order had built it just before a key, and as it is now. */

@@ -141,6 +141,49 @@ export function restitchComponent(db: Db, siteId: string, comp: number, caps: St
   }
 }
 
+/** Components to re-stitch at the end of the current background pass, by a member's row id. */
+const deferred = new WeakMap<Db, Map<number, { siteId: string; caps: StitchCaps }>>();
+
+/**
+ * Runs `run` (a background stitching pass: one transaction) with re-stitches deferred to its
+ * end: each component that needs one is re-stitched once, however many late links hit it in
+ * the pass, before the transaction commits — so no reader ever sees the graph in between.
+ * A hub component (a shared device) costs one re-stitch per pass, not one per late link.
+ * Until then its links are applied as if in order: the final re-stitch recomputes every
+ * outcome and person of every component that contains a marked identifier, whatever merged
+ * into it meanwhile.
+ *
+ * @example
+ * stitcherDeriver.pass = deferRestitches;
+ */
+export function deferRestitches<T>(db: Db, run: () => T): T {
+  if (deferred.has(db)) return run();
+  const marked = new Map<number, { siteId: string; caps: StitchCaps }>();
+  deferred.set(db, marked);
+  try {
+    const out = run();
+    const s = stmts(db);
+    const done = new Set<number>();
+    for (const [member, { siteId, caps }] of marked) {
+      const row = s.byId.get(member) as IdRow | undefined; // gone: rolled back or erased
+      if (!row || done.has(row.comp)) continue;
+      restitchComponent(db, siteId, row.comp, caps);
+      // The component keeps the id of its smallest member, which the re-stitch may change.
+      done.add((s.byId.get(member) as IdRow).comp);
+    }
+    return out;
+  } finally {
+    deferred.delete(db);
+  }
+}
+
+/** Marks `member`'s component for the re-stitch at the end of the running pass; false when none runs. */
+function deferRestitch(db: Db, siteId: string, member: number, caps: StitchCaps): boolean {
+  const marked = deferred.get(db);
+  marked?.set(member, { siteId, caps });
+  return marked !== undefined;
+}
+
 /** Apply one link (evidence that `x` and `y` are one person) incrementally. */
 export function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: LinkSource, caps: StitchCaps, m: Mirror | null, pc?: PersonCountCache): void {
   if (x.id === y.id) return;
@@ -175,7 +218,7 @@ export function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: Link
       return;
     }
     pc?.clear(); // persons of the component may change
-    restitchComponent(db, siteId, comp, caps);
+    if (!deferRestitch(db, siteId, lo.id, caps)) restitchComponent(db, siteId, comp, caps);
     return;
   }
   pairs?.set(lo.id, hi.id, t);
@@ -201,7 +244,8 @@ export function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: Link
     mergeComps(db, a.comp, b.comp, key, compA, compB);
     return;
   }
-  if (fast) late = false; // mergeable then and now: applied like a link in order
+  // Mergeable then and now, or re-stitched at the end of the pass: applied like a link in order.
+  if (fast || (late && deferRestitch(db, siteId, lo.id, caps))) late = false;
   if (!late && a.person !== b.person) {
     // A raw component of one identifier is a person of one identifier: no need to count.
     ca = fast?.counts[0] ?? (compA.size === 1 ? { [a.kind]: 1 } : countsOf(db, siteId, a.person, pc));

@@ -77,3 +77,13 @@ ALTER TABLE identity_links_v10 RENAME TO identity_links;
 CREATE INDEX identity_links_a ON identity_links (a);
 CREATE INDEX identity_links_refused ON identity_links (site_id, status) WHERE status = 'refused';
 `;
+
+/**
+ * Migration 13: cap refusals by their older identifier. Deciding a late link from its persons
+ * (identity-late.ts) asks whether a cap refused any link touching a person; a shared device's
+ * old anonymous ID is the older side of one refused link per customer (user conflicts), so
+ * without this index the question scanned all of them. Cap refusals are rare: the index is tiny.
+ */
+export const capRefusalsSql = `
+CREATE INDEX identity_links_cap_a ON identity_links (a) WHERE status = 'refused' AND reason <> 'user-conflict';
+`;

@@ -78,12 +78,15 @@ function prepare(db: Db) {
     personCounts: db.prepare('SELECT kind, count(*) AS n FROM identity_ids WHERE site_id = ? AND person = ? GROUP BY kind'),
     compMembers: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE comp = ?'),
     personMembers: db.prepare('SELECT id, kind, value, person, comp FROM identity_ids WHERE site_id = ? AND person = ?'),
-    // A linked link joins two members of one person: each is found once, through its `a`.
-    personLinked: db.prepare("SELECT l.* FROM identity_ids i JOIN identity_links l ON l.a = i.id WHERE i.site_id = ? AND i.person = ? AND l.status = 'linked'"),
-    // Does a cap (not a user conflict) refuse any link touching the person? Both ends are indexed.
+    // A linked link joins two members of one person: each is found once, through its newer
+    // side `b` (the primary key's prefix). Through `a` a shared device's old ID would scan every
+    // refused link to every customer it saw.
+    personLinked: db.prepare("SELECT l.* FROM identity_ids i JOIN identity_links l ON l.b = i.id WHERE i.site_id = ? AND i.person = ? AND l.status = 'linked'"),
+    // Does a cap (not a user conflict) refuse any link touching the person? By `b` through the
+    // primary key, by `a` through the small partial index of cap refusals (migration 13).
     personCapRefused: db
       .prepare(
-        `SELECT EXISTS (SELECT 1 FROM identity_ids i JOIN identity_links l ON l.a = i.id WHERE i.site_id = @site AND i.person = @person AND l.status = 'refused' AND l.reason <> 'user-conflict')
+        `SELECT EXISTS (SELECT 1 FROM identity_ids i JOIN identity_links l INDEXED BY identity_links_cap_a ON l.a = i.id WHERE i.site_id = @site AND i.person = @person AND l.status = 'refused' AND l.reason <> 'user-conflict')
              OR EXISTS (SELECT 1 FROM identity_ids i JOIN identity_links l ON l.b = i.id WHERE i.site_id = @site AND i.person = @person AND l.status = 'refused' AND l.reason <> 'user-conflict')`,
       )
       .pluck(),

@@ -7,7 +7,7 @@ import type { Identifier, LinkSource } from '../../stitch/types';
 import type { Deriver } from './context';
 import type { Db } from './db';
 import { keyHash } from './hash';
-import { addLink, restitchComponent, type PersonCountCache } from './identity-links';
+import { addLink, deferRestitches, restitchComponent, type PersonCountCache } from './identity-links';
 import { batchMirror, dropMirror, idHash, idKey, mirrorOf, siteMirror, type Mirror } from './identity-mirror';
 import { stmts, type IdRow } from './identity-stmts';
 
@@ -34,7 +34,7 @@ import { stmts, type IdRow } from './identity-stmts';
  * its whole raw component from scratch with the pure `stitch()`. Every path uses the same
  * `mergeVerdict`, so the stored result always equals `stitch()` over all links.
  */
-export { identityMigrationSql, identityLinksByNewerSql } from './identity-schema';
+export { capRefusalsSql, identityMigrationSql, identityLinksByNewerSql } from './identity-schema';
 export { restitchComponent } from './identity-links';
 
 /** Rows already resolved in this call: a list for one event, a map for a bulk batch of orders. */
@@ -189,11 +189,8 @@ function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = f
   for (const { other } of pairs) addLink(db, input.siteId, rows[anchor], other, input.source, caps, m, pc);
 }
 
-/**
- * Deriver: the identity rules of `stitch/derive.ts` applied to every newly stored event, in
- * row-id order, by the background stitching pass (`backgroundDerivers` in `store/sqlite/index.ts`).
- */
-export const identityDeriver: Deriver = (db, ev, rowid) => {
+/** The identity rules of `stitch/derive.ts` for one stored event (see {@link identityDeriver}). */
+const deriveIdentity: Deriver = (db, ev, rowid) => {
   const r = eventIdentity(ev);
   if (r.register.length === 0 && r.sets.length === 0) return;
   const m = mirrorOf(db);
@@ -214,6 +211,12 @@ export const identityDeriver: Deriver = (db, ev, rowid) => {
     throw e;
   }
 };
+/**
+ * Deriver: the identity rules of `stitch/derive.ts` applied to every newly stored event, in
+ * row-id order, by the background stitching pass (`backgroundDerivers` in `store/sqlite/index.ts`),
+ * which re-stitches each component at most once, at its end (`deferRestitches`).
+ */
+export const identityDeriver: Deriver = Object.assign(deriveIdentity, { pass: deferRestitches });
 
 /**
  * Remove identifiers, every link touching them and their touch references, then re-stitch

@@ -239,6 +239,7 @@ describe('migrations', () => {
     ]);
     expect(s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'identity_links'").pluck().all().sort()).toEqual([
       'identity_links_a',
+      'identity_links_cap_a', // migration 13
       'identity_links_refused',
     ]);
     // The version-9 database was stitched at ingest: nothing to catch up.

@@ -1,7 +1,7 @@
 import type { Db } from './db';
 import { qrMigrationSql } from './qr';
 import { dashboardSql } from './dashboard';
-import { identityLinksByNewerSql, identityMigrationSql } from './identity';
+import { capRefusalsSql, identityLinksByNewerSql, identityMigrationSql } from './identity';
 import { ordersMigrationSql } from './orders';
 import { keysMigrationSql } from './keys';
 import { privacyMigrationSql } from './privacy';
@@ -99,6 +99,7 @@ export const migrations: Migration[] = [
   { version: 10, name: 'identity: links keyed by their newer identifier, canonical key recomputed', up: identityLinksByNewerSql },
   { version: 11, name: 'stitching: cursor of the background identity pass', up: stitchStateSql },
   { version: 12, name: 'event keys: sealed per generation instead of three random-insert indexes', up: eventKeysMigration },
+  { version: 13, name: 'identity: cap refusals by their older identifier', up: capRefusalsSql },
 ];
 
 /**

@@ -134,8 +134,13 @@ export function createStitcher(
     return (q.range.all(from, Number.MAX_SAFE_INTEGER, limit) as EventRow[]).map((r) => [r.id, rowToEvent(r)] as const);
   }
 
-  /** One deriver call per event; isolated only when the optimistic run failed (like appendSync). */
+  /** The pass inside every deriver's `pass` wrapper (per-pass work at its end, same transaction). */
   function apply(d: Db, items: StitchItem[]): void {
+    derivers.reduce<() => void>((run, deriver) => (deriver.pass ? () => deriver.pass!(d, run) : run), () => applyEach(d, items))();
+  }
+
+  /** One deriver call per event; isolated only when the optimistic run failed (like appendSync). */
+  function applyEach(d: Db, items: StitchItem[]): void {
     q.fast.run();
     try {
       for (const [rowid, ev] of items) for (const derive of derivers) derive(d, ev, rowid);
