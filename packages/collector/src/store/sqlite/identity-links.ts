@@ -154,7 +154,7 @@ const deferred = new WeakMap<Db, Map<number, { siteId: string; caps: StitchCaps 
  * into it meanwhile.
  *
  * @example
- * stitcherDeriver.pass = deferRestitches;
+ * export const identityDeriver: Deriver = Object.assign(deriveIdentity, { pass: deferRestitches });
  */
 export function deferRestitches<T>(db: Db, run: () => T): T {
   if (deferred.has(db)) return run();
