@@ -51,10 +51,16 @@ function personAt(db: Db, siteId: string, row: IdRow, compSize: number, key: str
   const members = s.personMembers.all(siteId, row.person) as IdRow[];
   const byId = new Map(members.map((m) => [m.id, m]));
   const next = new Map<number, number[]>();
+  const edge = (x: number, y: number) => {
+    const list = next.get(x);
+    if (list) list.push(y);
+    else next.set(x, [y]);
+  };
   for (const l of s.personLinked.all(siteId, row.person) as LinkRow[]) {
     if (linkKey(linkOfRow(l, byId.get(l.a)!, byId.get(l.b)!)) >= key) continue;
-    next.set(l.a, [...(next.get(l.a) ?? []), l.b]);
-    next.set(l.b, [...(next.get(l.b) ?? []), l.a]);
+    // A loyal customer's person has one link per order: append, never copy the list.
+    edge(l.a, l.b);
+    edge(l.b, l.a);
   }
   const then = new Set([row.id]);
   const thenCounts: KindCounts = {};
