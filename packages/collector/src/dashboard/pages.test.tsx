@@ -132,16 +132,16 @@ describe('dashboard pages on real data', () => {
   it('creates a QR campaign and a personalised mailing, serves SVG/PNG/CSV/sheet', async () => {
     await withCollector(async (fx) => {
       const { b, csrf } = await login(fx);
-      const created = await b.post('/dashboard/qr/campaigns', { _csrf: csrf, name: 'Spring flyer', targetUrl: `${ORIGIN}/spring`, utm_source: 'flyer', utm_medium: 'print' });
+      const created = await b.post('/dashboard/qr', { _csrf: csrf, name: 'Spring flyer', targetUrl: `${ORIGIN}/spring`, utm_source: 'flyer', utm_medium: 'print' });
       expect(created.status).toBe(303);
       const loc = created.headers.get('location')!;
       const detail = await (await b.get(loc)).text();
       expect(detail).toContain('Campaign created');
-      const code = detail.match(/\/dashboard\/qr\/code\/([A-Za-z0-9-]+)\.svg/)![1];
-      const svg = await b.get(`/dashboard/qr/code/${code}.svg`);
+      const code = detail.match(/\/dashboard\/qr-codes\/([A-Za-z0-9-]+)\.svg/)![1];
+      const svg = await b.get(`/dashboard/qr-codes/${code}.svg`);
       expect(svg.headers.get('content-type')).toBe('image/svg+xml');
       expect(await svg.text()).toContain('<svg');
-      const png = await b.get(`/dashboard/qr/code/${code}.png?download=1`);
+      const png = await b.get(`/dashboard/qr-codes/${code}.png?download=1`);
       expect(png.headers.get('content-type')).toBe('image/png');
       expect(png.headers.get('content-disposition')).toContain('attachment');
 
@@ -159,7 +159,7 @@ describe('dashboard pages on real data', () => {
       expect(sheet.status).toBe(200);
       expect(sheet.headers.get('content-security-policy')).not.toContain('script');
 
-      const bad = await b.post('/dashboard/qr/campaigns', { _csrf: csrf, name: 'Evil', targetUrl: 'https://evil.example/' });
+      const bad = await b.post('/dashboard/qr', { _csrf: csrf, name: 'Evil', targetUrl: 'https://evil.example/' });
       expect(bad.status).toBe(400);
     }, { origins: [ORIGIN], rateLimit: false });
   });

@@ -58,7 +58,7 @@ const FIG_HEAD = (
 
 function CreateCampaignForm(props: { csrf: string; siteId: string; origin: string }) {
   return (
-    <form method="post" action={`/dashboard/qr/campaigns?site=${encodeURIComponent(props.siteId)}`} class="stack">
+    <form method="post" action={`/dashboard/qr?site=${encodeURIComponent(props.siteId)}`} class="stack">
       <input type="hidden" name="_csrf" value={props.csrf} />
       <div class="field">
         <label for="c-name">Campaign name</label>
@@ -210,7 +210,7 @@ async function campaignPage(c: Context<DashEnv>, error?: string) {
           <h2>Code preview</h2>
           {first ? (
             <>
-              <img class="qr-preview" src={`/dashboard/qr/code/${encodeURIComponent(first.code)}.svg?${q}`} alt={`QR code ${first.code} leading to ${scanUrl(k.baseUrl, first.code)}`} width={160} height={160} />
+              <img class="qr-preview" src={`/dashboard/qr-codes/${encodeURIComponent(first.code)}.svg?${q}`} alt={`QR code ${first.code} leading to ${scanUrl(k.baseUrl, first.code)}`} width={160} height={160} />
               <p>
                 <code>{scanUrl(k.baseUrl, first.code)}</code>
               </p>
@@ -240,8 +240,8 @@ async function campaignPage(c: Context<DashEnv>, error?: string) {
                   <td>{code.kind}</td>
                   <td>{code.recipientRef ?? code.label ?? ''}</td>
                   <td>
-                    <a href={`/dashboard/qr/code/${encodeURIComponent(code.code)}.svg?${q}&download=1`}>SVG</a>{' '}
-                    <a href={`/dashboard/qr/code/${encodeURIComponent(code.code)}.png?${q}&download=1`}>PNG</a>
+                    <a href={`/dashboard/qr-codes/${encodeURIComponent(code.code)}.svg?${q}&download=1`}>SVG</a>{' '}
+                    <a href={`/dashboard/qr-codes/${encodeURIComponent(code.code)}.png?${q}&download=1`}>PNG</a>
                   </td>
                   <Figures row={fig.get(code.code)} />
                 </tr>
@@ -300,7 +300,7 @@ function text(v: unknown): string {
 export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string } = {}): void {
   app.get('/qr', (c) => listPage(c));
 
-  app.post('/qr/campaigns', async (c) => {
+  app.post('/qr', async (c) => {
     const p = c.get('page');
     if (!p.site) return listPage(c, 'No site.');
     const b = await c.req.parseBody();
@@ -322,7 +322,7 @@ export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string }
     }
   });
 
-  app.get('/qr/code/:name', async (c) => {
+  app.get('/qr-codes/:name', async (c) => {
     const p = c.get('page');
     const m = /^([A-Za-z0-9-]{1,64})\.(svg|png)$/.exec(c.req.param('name'));
     if (!m || !p.site) return c.notFound();
