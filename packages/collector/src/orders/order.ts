@@ -71,8 +71,8 @@ function parseStatus(v: unknown): OrderStatus {
 /**
  * A stable content hash of a server record: identical resends (same fields, whatever their
  * spelling — `"89,90"` vs `89.9`, key order) produce the same ref and are recognised as
- * duplicates. The receive time is not part of it. Two independent 53-bit hashes (the pure-JS
- * `keyHash` of the event log): refs are compared only among the records of one order, and
+ * duplicates. The receive time is not part of it. Two pure-JS hashes (the `keyHash` of the
+ * event log; 53 + 32 bits, as the two-argument form carries 32, see `key-hash.ts`): refs are compared only among the records of one order, and
  * a synchronous hash keeps a million-row import off the Web Crypto thread pool.
  */
 function contentRef(r: Omit<OrderRecord, 'ref' | 'receivedAt'>): string {

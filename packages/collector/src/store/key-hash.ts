@@ -1,11 +1,17 @@
 /**
- * 53-bit non-cryptographic string hash (two independent 32-bit MurmurHash3-style mixes),
- * returned as a plain non-negative number that SQLite stores as an 8-byte integer.
+ * Non-cryptographic string hash (two 32-bit MurmurHash3-style mixes), returned as a plain
+ * non-negative number that SQLite stores as an 8-byte integer.
  *
- * Used only as an index key: every hit is verified against the full text, so a collision
- * (expected ~0.5 colliding pairs among 10^8 keys, or crafted by an attacker) costs one extra row read,
- * never a wrong answer. We avoid SHA-256 here because this runs for every event on the
- * ingest hot path (~0.1 µs vs ~1.5 µs).
+ * `keyHash(a)` carries 53 bits. `keyHash(a, b)` carries only 32: both halves leave the `b`
+ * loop as the same function of one 32-bit word, so the final `h1` is always 0 (found in
+ * session 8; the doc here used to promise 53 bits). Every stored `mid_hash`, `anon_hash`,
+ * `user_hash` and identity `h` is this value, so it stays as it is; at N keys of a site a new
+ * one matches a stored hash with probability N / 2^32. Used only as an index key: every hit is
+ * verified against the full text, so a match (or one crafted by an attacker) costs one extra row
+ * read, never a wrong answer. Where a match costs more than a read — the dedup filter, whose
+ * "maybe" is a probe through every generation — use a 53-bit key instead (`dedup.ts`
+ * `filterKey`). We avoid SHA-256 here because this runs for every event on the ingest hot path
+ * (~0.1 µs vs ~1.5 µs).
  *
  * The result fits in JavaScript's safe integer range (53 bits) so better-sqlite3 binds it
  * as a plain number.

@@ -3,7 +3,7 @@ import type { AppendResult, CoreStore, CreatedSite, Site, StoredEvent } from '..
 import type { Db } from './db';
 import { keyHash } from './hash';
 import { deriveIsolated, type SqliteContext } from './context';
-import { createDedup, type Dedup } from './dedup';
+import { createDedup, filterKey, type Dedup } from './dedup';
 import { eventKeys, keyedParams, keyedWhere } from './event-keys';
 
 /** A row of the `events` table as better-sqlite3 returns it. */
@@ -204,7 +204,8 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       const mid = keyHash(e.siteId, e.messageId);
-      if (dedup.isDuplicate(e.siteId, e.messageId, mid)) {
+      const fk = filterKey(e.siteId, e.messageId);
+      if (dedup.isDuplicate(e.siteId, e.messageId, mid, fk)) {
         out[i] = 'duplicate';
         continue;
       }
@@ -236,7 +237,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
       );
       out[i] = 'inserted';
       const rowid = Number(info.lastInsertRowid);
-      dedup.inserted(rowid, mid, anon, user);
+      dedup.inserted(rowid, mid, anon, user, fk);
       maxId = rowid;
       fresh.push([rowid, e]);
       if (!isolate) {

@@ -1,6 +1,20 @@
 import { BloomFilter } from './bloom';
 import type { Db } from './db';
 import { eventKeys } from './event-keys';
+import { keyHash } from './hash';
+
+/**
+ * The filter's own key for an event: a 53-bit hash of site and messageId together. Not the
+ * stored `mid_hash`: `keyHash(site, id)` carries only 32 bits (`key-hash.ts`), so a new event
+ * matches some stored one's hash with probability N / 2^32 at N stored events (0.12 % at 5 M,
+ * 1.2 % at 50 M), and a filter over those hashes answers "maybe" for every such match, however
+ * large it is: each a probe through every generation. Over this key it is the filter's own
+ * false-positive rate alone (≤ 0.1 %, `bloom.ts`).
+ *
+ * @example
+ * dedup.isDuplicate(site, mid, keyHash(site, mid), filterKey(site, mid));
+ */
+export const filterKey = (siteId: string, messageId: string): number => keyHash(`${siteId}\n${messageId}`);
 
 /** How many events the dedup filter may have to rescan after a crash before we snapshot. */
 const SNAPSHOT_AFTER_SCAN = 1_000_000;
@@ -13,10 +27,13 @@ export interface Dedup {
    * transaction holds the write lock nobody else can append.
    */
   sync(): void;
-  /** True if the event is already stored (call inside the write transaction, after `sync`). */
-  isDuplicate(siteId: string, messageId: string, midHash: number): boolean;
-  /** Records an event this process just inserted (inside the same transaction), with its person keys. */
-  inserted(id: number, midHash: number, anonHash: number | null, userHash: number | null): void;
+  /**
+   * True if the event is already stored (call inside the write transaction, after `sync`);
+   * `key` is its {@link filterKey}.
+   */
+  isDuplicate(siteId: string, messageId: string, midHash: number, key: number): boolean;
+  /** Records an event this process just inserted (inside the same transaction), with its person keys and {@link filterKey}. */
+  inserted(id: number, midHash: number, anonHash: number | null, userHash: number | null, key: number): void;
   /** Marks ids up to `id` as committed (call after COMMIT). */
   committed(id: number): void;
   /** Writes the filter snapshot so the next start does not rescan the log. Call with no open transaction. */
@@ -33,9 +50,9 @@ export interface Dedup {
  * A random messageId index costs one dirty 4 KiB page per insert once the index outgrows a
  * transaction's worth of inserts (measured: 6.6 KB of WAL per event at 1 M rows). Instead:
  *
- * 1. Every stored event's 53-bit `mid_hash` is in an in-memory scalable Bloom filter
- *    (16 bits/key: 5 M events ≈ 12 MiB). "Not in filter" proves the event is new — the common
- *    case costs no disk read at all.
+ * 1. Every stored event's {@link filterKey} is in an in-memory scalable Bloom filter
+ *    (16–19 bits/key: 5 M events ≈ 15 MiB). "Not in filter" proves the event is new — the
+ *    common case costs no disk read at all.
  * 2. On "maybe", the rows carrying that hash are looked up through {@link eventKeys} — in
  *    memory for the newest generation(s), then `event_keys` generation by generation, newest
  *    first (retries are recent) — and the full site + messageId compared. No index on
@@ -49,13 +66,14 @@ export interface Dedup {
  * @example
  * const dedup = createDedup(db);
  * dedup.sync();
- * if (!dedup.isDuplicate(site, mid, h)) { const id = insert(); dedup.inserted(id, h, anonHash, null); }
+ * const k = filterKey(site, mid);
+ * if (!dedup.isDuplicate(site, mid, h, k)) { const id = insert(); dedup.inserted(id, h, anonHash, null, k); }
  */
 export function createDedup(db: Db): Dedup {
   const keys = eventKeys(db);
   const q = {
     seq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck(),
-    scan: db.prepare('SELECT mid_hash FROM events WHERE id > ?').pluck(),
+    scan: db.prepare('SELECT site_id, message_id FROM events WHERE id > ?').raw(),
     snapshot: db.prepare('SELECT upto_id, data FROM dedup_filter WHERE id = 1'),
     saveSnapshot: db.prepare('INSERT OR REPLACE INTO dedup_filter (id, upto_id, data) VALUES (1, ?, ?)'),
     probe: db.prepare(
@@ -85,14 +103,14 @@ export function createDedup(db: Db): Dedup {
     const total = seqNow();
     f ??= new BloomFilter(Math.max(1 << 20, Math.ceil(total * 1.25)));
     let scanned = 0;
-    for (const h of q.scan.iterate(from) as IterableIterator<number>) {
-      f.add(h);
+    for (const [site, mid] of q.scan.iterate(from) as IterableIterator<[string, string]>) {
+      f.add(filterKey(site, mid));
       scanned++;
     }
     filter = f;
     keys.load();
     // From now on every row the key lookups read from the table (other connections' appends) joins the filter.
-    keys.onRow((h) => f.add(h));
+    keys.onRow((site, mid) => f.add(filterKey(site, mid)));
     // A long rescan (first start on an existing database, or after a crash) is saved so the
     // next start is quick.
     if (scanned >= SNAPSHOT_AFTER_SCAN) writeSnapshot();
@@ -115,8 +133,8 @@ export function createDedup(db: Db): Dedup {
       // now stored after the last id we know was committed goes into the filter too.
       keys.sync();
     },
-    isDuplicate(siteId, messageId, h) {
-      if (!filter!.mayContain(h)) return false;
+    isDuplicate(siteId, messageId, h, key) {
+      if (!filter!.mayContain(key)) return false;
       probes++;
       let hit = false;
       for (const id of keys.recentIds(h)) if ((hit = q.row.get(id, siteId, messageId) !== undefined)) break;
@@ -124,8 +142,8 @@ export function createDedup(db: Db): Dedup {
       if (!hit) falsePositives++;
       return hit;
     },
-    inserted(id, h, anon, user) {
-      filter!.add(h);
+    inserted(id, h, anon, user, key) {
+      filter!.add(key);
       keys.inserted(id, h, anon, user);
     },
     committed(id) {

@@ -108,8 +108,8 @@ export interface EventKeys {
    * freed). Call inside the write transaction before deciding on duplicates, and before reads.
    */
   sync(): void;
-  /** Sees the messageId hash of every row `sync` reads from the table (the dedup filter). */
-  onRow(fn: (midHash: number) => void): void;
+  /** Sees the site and messageId of every row `sync` reads from the table (the dedup filter). */
+  onRow(fn: (siteId: string, messageId: string) => void): void;
   /** Records a row this connection just inserted (inside its transaction). */
   inserted(id: number, mid: number, anon: number | null, user: number | null): void;
   /** Marks ids up to `id` as committed (after COMMIT). */
@@ -161,7 +161,7 @@ function createEventKeys(db: Db): EventKeys {
     seq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck(),
     sealed: db.prepare('SELECT sealed FROM event_keys_state WHERE id = 1').pluck(),
     setSealed: db.prepare('UPDATE event_keys_state SET sealed = max(sealed, ?) WHERE id = 1'),
-    rows: db.prepare('SELECT id, mid_hash, anon_hash, user_hash FROM events WHERE id > ? ORDER BY id').raw(),
+    rows: db.prepare('SELECT id, mid_hash, anon_hash, user_hash, site_id, message_id FROM events WHERE id > ? ORDER BY id').raw(),
     // SEAL_ROWS pairs in key order (a short tail repeats its last pair: OR IGNORE). A key is
     // sealed only while its row exists (an erased row's keys must not come back; the delete
     // trigger already ran).
@@ -181,7 +181,7 @@ function createEventKeys(db: Db): EventKeys {
   let expected = 0;
   /** Highest id known committed: every row ≤ it is in memory or sealed. */
   let committedId = 0;
-  let rowListener: ((midHash: number) => void) | null = null;
+  let rowListener: ((siteId: string, messageId: string) => void) | null = null;
   /** The generation being sealed from memory: its hashes in key order and how far we got. */
   let sealing: { gen: number; hashes: Float64Array; at: number } | null = null;
 
@@ -217,8 +217,10 @@ function createEventKeys(db: Db): EventKeys {
   }
 
   function noteRows(from: number): void {
-    for (const [id, mid, anon, user] of q.rows.iterate(from) as IterableIterator<[number, number, number | null, number | null]>) {
-      rowListener?.(mid);
+    for (const [id, mid, anon, user, site, messageId] of q.rows.iterate(from) as IterableIterator<
+      [number, number, number | null, number | null, string, string]
+    >) {
+      rowListener?.(site, messageId);
       note(id, mid);
       note(id, anon);
       note(id, user);

@@ -16,7 +16,7 @@ import { stmts, type IdRow } from './identity-stmts';
  * (`stitcher.ts`: many events per transaction, shortly after ingest committed them).
  *
  * Tables:
- * - `identity_ids`: one row per (site, kind, value), looked up through a 53-bit hash index
+ * - `identity_ids`: one row per (site, kind, value), looked up through a hash index (`keyHash`, 32 bits)
  *   (like the events table). `person` is the internal person (a member's row id), `comp` the
  *   raw component: identifiers connected by ANY link, refused ones included.
  * - `identity_links`: one row per identifier pair (keyed by the newer one, so new links

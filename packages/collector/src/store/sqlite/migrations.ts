@@ -26,8 +26,8 @@ export interface Migration {
  * Events are a rowid table (AUTOINCREMENT: ids are never reused, even after erasure, which
  * the dedup filter snapshot relies on), so every insert appends at the right edge of the
  * table B-tree whatever the client's messageId looks like. Uniqueness of (site, messageId)
- * is enforced by `dedup.ts`: a Bloom filter over `mid_hash` (53-bit hash of site +
- * messageId) and, on a filter hit, the generation-led index `events_mid` plus a comparison
+ * is enforced by `dedup.ts`: a Bloom filter over `mid_hash` (hash of site +
+ * messageId; since session 8 over its own 53-bit key, `filterKey`) and, on a filter hit, the generation-led index `events_mid` plus a comparison
  * of the full text. Per-person reads use the generation-led hash indexes `events_anon` /
  * `events_user` (one probe per generation). See "Storage design". Migration 12 replaced the
  * three hash indexes by `event_keys` (see `event-keys.ts`).
