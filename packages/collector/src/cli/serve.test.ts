@@ -96,3 +96,29 @@ test('serve: bad flags are refused with a clear message', async () => {
   await expect(run(['--port', 'eighty'], io)).rejects.toThrow(/--port must be a non-negative integer/);
   await expect(run(['--port', '70000'], io)).rejects.toThrow(/at most 65535/);
 });
+
+test('serve: says so before a long dedup-filter rebuild (a log without a current snapshot), then listens', async () => {
+  const db = tempDbPath();
+  const prep = openSqliteStore(db);
+  const n = 100_001;
+  await prep.commit((d) => {
+    const ins = d.prepare("INSERT INTO events (site_id, mid_hash, message_id, type, ts, received_at) VALUES ('st_x', ?, ?, 'track', 1, 1)");
+    for (let i = 0; i < n; i++) ins.run(i, `bulk-${i}`);
+  });
+  await prep.close();
+  const lines: string[] = [];
+  const done = run(['--port', '0', '--db', db], { out: (l) => lines.push(l), err: (l) => lines.push('ERR ' + l) });
+  await waitFor(() => (lines.some((l) => l.includes('listening on')) ? true : undefined), 'listening line');
+  const notice = lines.findIndex((l) => l.startsWith('ERR omnitrail: rebuilding the dedup filter from 100 001 stored events'));
+  expect(notice).toBeGreaterThanOrEqual(0);
+  expect(notice).toBeLessThan(lines.findIndex((l) => l.includes('listening on')));
+  process.emit('SIGINT');
+  expect(await done).toBe(0);
+  // The clean stop saved the snapshot: the next start has nothing to rebuild.
+  const again: string[] = [];
+  const done2 = run(['--port', '0', '--db', db], { out: (l) => again.push(l), err: (l) => again.push(l) });
+  await waitFor(() => (again.some((l) => l.includes('listening on')) ? true : undefined), 'second start');
+  expect(again.join('\n')).not.toContain('rebuilding the dedup filter');
+  process.emit('SIGINT');
+  expect(await done2).toBe(0);
+});

@@ -25,6 +25,12 @@ export type StartServerOptions = Partial<CollectorOptions> & {
   trustProxy?: TrustProxy;
   /** Print nothing (no "listening on" line). */
   quiet?: boolean;
+  /**
+   * Hears, before it starts, of a dedup-filter rebuild over more than 100 000 stored events
+   * (after a crash, or the first start after an upgrade that changed the filter): the server
+   * listens only once it is done. Default: print {@link dedupRescanNotice} unless `quiet`.
+   */
+  onDedupRescan?: (events: number) => void;
   /** Longest time `close()` waits for in-flight requests before cutting connections (ms). Default 10 000. */
   drainMs?: number;
 };
@@ -39,6 +45,16 @@ export interface RunningServer<S extends Store = Store> {
    * answered), then close the database if this server opened it. Idempotent.
    */
   close(): Promise<void>;
+}
+
+/**
+ * The line a CLI prints while the dedup filter is rebuilt before listening.
+ *
+ * @example
+ * dedupRescanNotice(5_207_320); // "omnitrail: rebuilding the dedup filter from 5 207 320 stored events …"
+ */
+export function dedupRescanNotice(events: number): string {
+  return `omnitrail: rebuilding the dedup filter from ${events.toLocaleString('en').replaceAll(',', ' ')} stored events before listening (after a crash or an upgrade; seconds per million events; saved for the next start)`;
 }
 
 /**
@@ -70,7 +86,7 @@ export async function startServer<S extends Store>(opts: StartServerOptions & { 
   // rescan of the index: seconds at millions of events).
   if (ownStore) {
     const sqlite = store as unknown as SqliteStore;
-    sqlite.warmUp();
+    sqlite.warmUp(opts.onDedupRescan ?? (opts.quiet ? undefined : (n) => console.log(dedupRescanNotice(n))));
     metrics.stitchBacklog ??= () => sqlite.stitchBacklog();
   }
   const app = createCollector({

@@ -131,7 +131,7 @@ const SITE_CACHE_MS = 5_000;
  * const store = { ...coreStore(ctx) };
  * const { site, secretKey } = await store.createSite({ name: 'Shop', origins: ['https://shop.example'] });
  */
-export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'close'> & { saveDedupSnapshot(): void; warmUp(): void; dedupStats(): ReturnType<Dedup['stats']> } {
+export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'close'> & { saveDedupSnapshot(): void; warmUp(onRescan?: (events: number) => void): void; dedupStats(): ReturnType<Dedup['stats']> } {
   const { db } = ctx;
   const q = {
     insert: db.prepare(
@@ -345,8 +345,8 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     },
 
     /** Builds the dedup filter now (a server calls this at start; otherwise the first append does). */
-    warmUp() {
-      dedup.warmUp();
+    warmUp(onRescan) {
+      dedup.warmUp(onRescan);
     },
 
     /** Dedup filter statistics (metrics). */

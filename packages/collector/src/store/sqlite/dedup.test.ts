@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../core';
 import { tempStores } from '../../test-utils/temp-store';
 import { BloomFilter } from './bloom';
-import { filterKey } from './dedup';
+import { filterKey, LONG_RESCAN } from './dedup';
 import { keyedParams, keyedWhere } from './event-keys';
 import { keyHash } from './hash';
 import { openSqliteStore, type SqliteStore } from './index';
@@ -125,6 +125,27 @@ describe('dedup across restarts and processes', () => {
     expect(again.every((r) => r === 'duplicate')).toBe(true);
     const s = a.dedupStats();
     expect(s.probes - s.falsePositives).toBe(3000);
+  });
+});
+
+describe('dedup filter rebuild', () => {
+  it('tells the caller before a long rescan (a log written without a snapshot), not when the snapshot is current', async () => {
+    const path = tmpPath();
+    const a = openStore(path);
+    const n = LONG_RESCAN + 1;
+    await a.commit((db) => {
+      const ins = db.prepare("INSERT INTO events (site_id, mid_hash, message_id, type, ts, received_at) VALUES ('st_a', ?, ?, 'track', 1, 1)");
+      for (let i = 0; i < n; i++) ins.run(keyHash('st_a', `bulk-${i}`), `bulk-${i}`);
+    });
+    const heard: number[] = [];
+    const b = openStore(path) as WithStats;
+    b.warmUp((rows) => heard.push(rows));
+    expect(heard).toEqual([n]);
+    expect(await b.appendEvents([ev('bulk-7'), ev(`bulk-${n - 1}`), ev('new')])).toEqual(['duplicate', 'duplicate', 'inserted']);
+    await b.close(); // saves the snapshot
+    const c = openStore(path);
+    c.warmUp((rows) => heard.push(rows));
+    expect(heard).toEqual([n]);
   });
 });
 

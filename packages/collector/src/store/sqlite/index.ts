@@ -81,8 +81,12 @@ export type SqliteStore = Store & {
   commit<T>(fn: (db: Db) => T, weight?: number): Promise<T>;
   /** Commits whatever is queued now. */
   flush(): Promise<void>;
-  /** Loads the dedup filter now (else the first append does: a full index scan after a crash). */
-  warmUp(): void;
+  /**
+   * Loads the dedup filter now (else the first append does). `onRescan` hears, before it starts,
+   * of a rescan of more than 100 000 stored events (after a crash, or the first start after an
+   * upgrade that changed the filter's format): seconds per million events.
+   */
+  warmUp(onRescan?: (events: number) => void): void;
   /**
    * Resolves once identity stitching (a background pass, ~50 ms behind ingest) has applied
    * every event committed before the call. The store's own identity reads do this already;
