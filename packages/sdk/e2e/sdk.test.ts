@@ -99,6 +99,29 @@ describe.each(['script', 'esm'] as PageKind[])('%s page', (kind) => {
     const page = await open(ctx, kind);
     await trackMany(page, run, 0, 600, 900); // ~800 KB (under the 1 MB queue cap): several batches of ≤ 128 KB
     await eventually(() => expect(batches).toBeGreaterThanOrEqual(2));
+    // Mid-flush, not mid-write: the queue writes 50 events per IndexedDB transaction, and a drain
+    // may start while they run, so on a slow machine the second batch can leave before all 600
+    // are written. Events a page makes in its last moments that IndexedDB has not written yet are
+    // covered only by the keepalive beacon (60 KB, newest first; plugins.test.ts). Wait until
+    // every event is stored or queued, as this case means.
+    await eventually(async () => {
+      const queued: string[] = await page.evaluate(
+        ([name, run]) =>
+          new Promise((resolve, reject) => {
+            const open = indexedDB.open(name);
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const get = open.result.transaction('q').objectStore('q').getAll(IDBKeyRange.lowerBound([]));
+              type Queued = { messageId: string; properties?: { run?: string } };
+              get.onsuccess = () => (resolve(get.result.filter((e: Queued) => e.properties?.run === run).map((e: Queued) => e.messageId)), open.result.close());
+              get.onerror = () => reject(get.error);
+            };
+          }),
+        [`omnitrail-${env.writeKey}`, run] as const,
+      );
+      const stored = rows(env, run).map((r) => r.message_id);
+      expect(new Set([...queued, ...stored]).size).toBeGreaterThanOrEqual(600);
+    });
     // With runBeforeUnload, close() returns before the page is gone (~20 ms here, longer on a busy
     // machine); until then it holds the cross-tab lock on its hanging request. The next visit comes later.
     const closed = page.waitForEvent('close');

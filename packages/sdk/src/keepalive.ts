@@ -25,7 +25,9 @@ export const keepalive = (): Plugin => (c) => {
     const evs: WireEvent[] = [];
     let bytes = 0;
     // Each event is beaconed once (taken out of `mine`); without an ack it stays in the queue.
-    for (const e of mine.values()) {
+    // Newest first: the last events made are the ones the queue may not have written yet when the
+    // page dies (IndexedDB takes ms per 50 events); older ones wait in the queue for the next visit.
+    for (const e of [...mine.values()].reverse()) {
       if ((bytes += JSON.stringify(e).length) > MAX_BEACON) break;
       mine.delete(e.messageId);
       evs.push(e);

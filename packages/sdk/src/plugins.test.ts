@@ -140,6 +140,22 @@ describe('keepalive()', () => {
   });
 });
 
+describe('keepalive() under its 60 KB cap', () => {
+  it('beacons the newest events first: the ones the queue may not have written when the page dies', async () => {
+    const calls = mockFetch(() => new Response('{}', { status: 503 }));
+    const t = make([keepalive()]);
+    for (let i = 0; i < 100; i++) t.track('burst', { i, pad: 'x'.repeat(1000) });
+    await Promise.resolve();
+    dispatchEvent(new Event('pagehide'));
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    const sent = calls[0].body.batch.map((e) => e.properties!.i);
+    expect(sent.length).toBeGreaterThan(20);
+    expect(sent.length).toBeLessThan(100);
+    expect(sent).toContain(99);
+    expect(sent).not.toContain(0);
+  });
+});
+
 describe('idRefresh()', () => {
   const refreshes = (calls: ReturnType<typeof mockFetch>) => calls.filter((c) => c.url.includes('/v1/id'));
 
