@@ -16,6 +16,16 @@ async function waitFor<T>(fn: () => T | undefined, what: string): Promise<T> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Runs `serve` on `db` until its "listening" line, then stops it with SIGINT; returns what it printed (stderr lines as `ERR …`). */
+async function startAndStop(db: string): Promise<string[]> {
+  const lines: string[] = [];
+  const done = run(['--port', '0', '--db', db], { out: (l) => lines.push(l), err: (l) => lines.push('ERR ' + l) });
+  await waitFor(() => (lines.some((l) => l.includes('listening on')) ? true : undefined), 'listening line');
+  process.emit('SIGINT');
+  expect(await done).toBe(0);
+  return lines;
+}
+
 test('serve: first start creates a demo site; SIGTERM drains an in-flight request, then closes the database', async () => {
   const db = tempDbPath();
   const lines: string[] = [];
@@ -82,12 +92,7 @@ test('serve: first start creates a demo site; SIGTERM drains an in-flight reques
   }
 
   // Second start on the same file: no second demo site.
-  const lines2: string[] = [];
-  const done2 = run(['--port', '0', '--db', db], { out: (l) => lines2.push(l), err: (l) => lines2.push(l) });
-  await waitFor(() => (lines2.some((l) => l.includes('listening on')) ? true : undefined), 'second start');
-  expect(lines2.join('\n')).not.toContain('demo site');
-  process.emit('SIGINT');
-  expect(await done2).toBe(0);
+  expect((await startAndStop(db)).join('\n')).not.toContain('demo site');
 });
 
 test('serve: bad flags are refused with a clear message', async () => {
@@ -106,19 +111,10 @@ test('serve: says so before a long dedup-filter rebuild (a log without a current
     for (let i = 0; i < n; i++) ins.run(i, `bulk-${i}`);
   });
   await prep.close();
-  const lines: string[] = [];
-  const done = run(['--port', '0', '--db', db], { out: (l) => lines.push(l), err: (l) => lines.push('ERR ' + l) });
-  await waitFor(() => (lines.some((l) => l.includes('listening on')) ? true : undefined), 'listening line');
+  const lines = await startAndStop(db);
   const notice = lines.findIndex((l) => l.startsWith('ERR omnitrail: rebuilding the dedup filter from 100 001 stored events'));
   expect(notice).toBeGreaterThanOrEqual(0);
   expect(notice).toBeLessThan(lines.findIndex((l) => l.includes('listening on')));
-  process.emit('SIGINT');
-  expect(await done).toBe(0);
   // The clean stop saved the snapshot: the next start has nothing to rebuild.
-  const again: string[] = [];
-  const done2 = run(['--port', '0', '--db', db], { out: (l) => again.push(l), err: (l) => again.push(l) });
-  await waitFor(() => (again.some((l) => l.includes('listening on')) ? true : undefined), 'second start');
-  expect(again.join('\n')).not.toContain('rebuilding the dedup filter');
-  process.emit('SIGINT');
-  expect(await done2).toBe(0);
+  expect((await startAndStop(db)).join('\n')).not.toContain('rebuilding the dedup filter');
 });
