@@ -7,8 +7,8 @@ import { fmix } from '../key-hash';
  * added, without ever rebuilding (a rebuild of millions of keys would stall the event loop).
  * Each new layer is twice as strict as the one before (one more probe, 1.5 more bits per key),
  * so however many layers a growing log adds, all of them together stay under 2 ×
- * {@link TARGET_FP} (layers of equal strictness would add theirs up: 0.17 % measured at 5 M
- * events with three layers). False positives only cost an index probe; there are no false
+ * {@link TARGET_FP} (layers of equal strictness add theirs up: 0.090 % measured at 5.15 M keys
+ * in three layers, 0.064 % with this tightening). False positives only cost an index probe; there are no false
  * negatives, which is what dedup correctness relies on.
  */
 const BITS_PER_KEY = 16;
