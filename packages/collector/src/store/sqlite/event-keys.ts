@@ -316,7 +316,9 @@ function createEventKeys(db: Db): EventKeys {
       const args: number[] = [s.gen];
       const put = (h: number, id: number) => {
         args.push(h, id);
-        if (args.length === 1 + 2 * SEAL_ROWS) q.seal.run(args), (args.length = 1);
+        if (args.length < 1 + 2 * SEAL_ROWS) return;
+        q.seal.run(args);
+        args.length = 1;
       };
       for (let i = s.at; i < end; i++) {
         const h = s.hashes[i];
