@@ -1,18 +1,19 @@
-import { startServer, type RunningServer, type StartServerOptions } from '../node/server';
+import { dedupRescanNotice, startServer, type RunningServer, type StartServerOptions } from '../node/server';
 import type { SqliteStore } from '../store/sqlite/index';
 import { startRetentionJob } from '../privacy/retention-job';
 import { CliError, type CliIo } from './io';
 
 /**
  * Start the collector's HTTP server, turning the usual start-up failures (port taken, no
- * permission) into a one-line {@link CliError}.
+ * permission) into a one-line {@link CliError}. With `notices`, a long dedup-filter rebuild
+ * before listening is announced on its stderr.
  *
  * @example
- * const srv = await listen({ port: 8787, dbPath: './omnitrail.db', quiet: true });
+ * const srv = await listen({ port: 8787, dbPath: './omnitrail.db', quiet: true }, io);
  */
-export async function listen(opts: StartServerOptions & { store?: undefined }): Promise<RunningServer<SqliteStore>> {
+export async function listen(opts: StartServerOptions & { store?: undefined }, notices?: CliIo): Promise<RunningServer<SqliteStore>> {
   try {
-    return await startServer(opts);
+    return await startServer(notices ? { ...opts, onDedupRescan: (n) => notices.err(dedupRescanNotice(n)) } : opts);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new CliError(`port ${opts.port} is already in use; stop the other process or pick another with --port`, 1);

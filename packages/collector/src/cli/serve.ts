@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { dedupRescanNotice, type StartServerOptions } from '../node/server';
+import type { StartServerOptions } from '../node/server';
 import { listen, runUntilSignal } from './lifecycle';
 import type { Store } from '../store/types';
 import { CliError, type CliIo } from './io';
@@ -102,13 +102,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     dbPath: values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db',
     trustProxy,
     quiet: true,
-    ...(values.quiet ? {} : { onDedupRescan: (n: number) => io.err(dedupRescanNotice(n)) }),
     rateLimit: {
       perIp: rateIp > 0 ? { rate: rateIp, burst: rateIp * 4 } : false,
       perKey: rateKey > 0 ? { rate: rateKey, burst: rateKey * 2 } : false,
     },
   };
-  const srv = await listen(opts);
+  const srv = await listen(opts, values.quiet ? undefined : io);
   const quietIo: CliIo = values.quiet ? { out: () => {}, err: io.err } : io;
   await ensureDemoSite(srv.store, srv.url, quietIo);
   quietIo.out(`omnitrail collector listening on ${srv.url} (database ${opts.dbPath})`);

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
-import { dedupRescanNotice, type RunningServer } from '../node/server';
+import type { RunningServer } from '../node/server';
 import { listen, runUntilSignal } from './lifecycle';
 import { setAdminPassword, ensureDashboardAuth } from '../dashboard/auth';
 import { findDemoSite } from '../routes/demo';
@@ -92,7 +92,7 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
   const { port, host, dbPath } = o;
   const persons = o.persons ?? 1500;
   const say = o.quiet ? () => {} : io.out;
-  const srv = await listen({ port, host, dbPath, quiet: true, ...(o.quiet ? {} : { onDedupRescan: (n: number) => io.err(dedupRescanNotice(n)) }) });
+  const srv = await listen({ port, host, dbPath, quiet: true }, o.quiet ? undefined : io);
   const store = srv.store;
   // Browsers treat localhost and 127.0.0.1 as different origins; show the friendlier one.
   const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? `http://localhost:${srv.port}` : srv.url;
