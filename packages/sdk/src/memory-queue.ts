@@ -4,11 +4,11 @@ import type { QueueCaps, QueueFactory, WireEvent } from './types';
 export type Sized = [event: WireEvent, bytes: number];
 
 /** How many of `sizes` (oldest first) fit in `maxBytes`, at least one. */
-export function fitting(sizes: number[], maxBytes: number): number {
+export const fitting = (sizes: number[], maxBytes: number): number => {
   let n = 0;
   for (let bytes = 0; n < sizes.length && (bytes += sizes[n]) <= maxBytes; n++);
   return n || +!!sizes.length;
-}
+};
 
 /**
  * Applies the caps to a list of sizes, oldest first: how many of the oldest to drop (the newest

@@ -6,25 +6,22 @@ export const ID_KEY = 'ot_id';
 /** Chrome caps cookie lifetime at 400 days (RFC 6265bis); asking for more is pointless. */
 const MAX_AGE = 34560000;
 
-/** Reads a cookie by name. */
-export function readCookie(name: string): string | undefined {
-  // Raw value: IDs are `[\w-]` (validated by the caller), and decoding would throw on a malformed `%`.
-  return document.cookie.match('(?:^|; )' + name + '=([^;]*)')?.[1];
-}
+/** Reads a cookie by name: the raw value (IDs are `[\w-]`, validated by the caller, and decoding would throw on a malformed `%`). */
+export const readCookie = (name: string): string | undefined => document.cookie.match('(?:^|; )' + name + '=([^;]*)')?.[1];
 
 /** Writes (or with an empty value, deletes: Max-Age ≤ 0 expires it, RFC 6265 §5.2.2) a first-party cookie valid for the whole site. */
-export function writeCookie(name: string, value: string, domain: string): void {
+export const writeCookie = (name: string, value: string, domain: string): void => {
   document.cookie =
     name + '=' + value + ';path=/;samesite=lax;max-age=' + (value ? MAX_AGE : -1) +
     (domain ? ';domain=' + domain : '') + (location.protocol == 'https:' ? ';secure' : '');
-}
+};
 
 /**
  * The registrable domain ("eTLD+1") found the way analytics tags do it without a public-suffix
  * list: try `co.uk`, then `shop.co.uk`, … and keep the first the browser accepts a cookie on
  * (browsers refuse cookies on public suffixes).
  */
-export function rootDomain(): string {
+export const rootDomain = (): string => {
   const parts = location.hostname.split('.');
   for (let i = parts.length - 2; i >= 0; i--) {
     const d = parts.slice(i).join('.');
@@ -35,14 +32,14 @@ export function rootDomain(): string {
     }
   }
   return '';
-}
+};
 
 /** localStorage get (one argument), set (string) or remove (null); undefined when blocked. */
-export function ls(key: string, value?: string | null): string | null | undefined {
+export const ls = (key: string, value?: string | null): string | null | undefined => {
   try {
     const s = localStorage;
     return value === undefined ? s.getItem(key) : void (value === null ? s.removeItem(key) : s.setItem(key, value));
   } catch {
     // Blocked storage (Safari private mode, sandboxed iframes): memory state still works.
   }
-}
+};

@@ -13,7 +13,7 @@ let t = 0;
  * @example
  * uuidv7() // '0192f3a4-5b6c-7d8e-9f01-23456789abcd'
  */
-export function uuidv7(): string {
+export const uuidv7 = (): string => {
   t = Math.max(Date.now() * 1024, t + 1);
   const r = crypto.getRandomValues(new Uint8Array(8));
   r[0] = (r[0] & 63) | 128; // the variant bits
@@ -21,4 +21,4 @@ export function uuidv7(): string {
   let h = Math.floor(t / 1024).toString(16).padStart(12, '0') + (28672 | t % 1024).toString(16);
   for (const b of r) h += (b | 256).toString(16).slice(1);
   return h.replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
-}
+};
