@@ -165,17 +165,6 @@ export function createTracker(o: TrackerOptions): Tracker {
     writing = 0;
   };
 
-  const retryLater = (r: Response | 0) => {
-    const after = r && r.headers.get('retry-after');
-    const ms = after
-      ? +after * 1000 || Date.parse(after) - Date.now()
-      : Math.min(15e4, 500 * 2 ** fails) * (1 + Math.random()); // 1 s × 2^fails (≤ 5 min) × jitter 0.5–1
-    fails++;
-    clearTimeout(timer);
-    timer = setTimeout(flush, Math.max(ms, 100));
-    if (DEBUG_BUILD) dbg('retry in', ms | 0, 'ms');
-  };
-
   const written = async () => {
     while (writing) await writing;
   };
@@ -202,7 +191,16 @@ export function createTracker(o: TrackerOptions): Tracker {
             await c._done(evs);
           }
         } else {
-          if (!s || s == 408 || s == 429 || s > 499) retryLater(r);
+          if (!s || s == 408 || s == 429 || s > 499) {
+            const after = r && r.headers.get('retry-after');
+            const ms = after
+              ? +after * 1000 || Date.parse(after) - Date.now()
+              : Math.min(15e4, 500 * 2 ** fails) * (1 + Math.random()); // 1 s × 2^fails (≤ 5 min) × jitter 0.5–1
+            fails++;
+            clearTimeout(timer);
+            timer = setTimeout(flush, Math.max(ms, 100));
+            if (DEBUG_BUILD) dbg('retry in', ms | 0, 'ms');
+          }
           // 401/403/404: wrong key or endpoint. Keep the events (the caps bound them) for a fixed config.
           else if (DEBUG_BUILD) dbg('collector refused the write key or endpoint', s);
           return;
