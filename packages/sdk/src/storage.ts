@@ -6,8 +6,13 @@ export const ID_KEY = 'ot_id';
 /** Chrome caps cookie lifetime at 400 days (RFC 6265bis); asking for more is pointless. */
 const MAX_AGE = 34560000;
 
-/** Reads a cookie by name: the raw value (IDs are `[\w-]`, validated by the caller, and decoding would throw on a malformed `%`). */
-export const readCookie = (name: string): string | undefined => document.cookie.match('(?:^|; )' + name + '=([^;]*)')?.[1];
+/**
+ * Reads a cookie by name: the raw value (IDs are `[\w-]`, validated by the caller, and decoding
+ * would throw on a malformed `%`). `document.cookie` is `a=1; b=2`, so after a leading `; ` every
+ * cookie starts with `; name=`; the first wins, as with a `(?:^|; )name=` match.
+ */
+export const readCookie = (name: string): string | undefined =>
+  ('; ' + document.cookie).split('; ' + name + '=')[1]?.split(';')[0];
 
 /** Writes (or with an empty value, deletes: Max-Age ≤ 0 expires it, RFC 6265 §5.2.2) a first-party cookie valid for the whole site. */
 export const writeCookie = (name: string, value: string, domain: string): void => {
