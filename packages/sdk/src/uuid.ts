@@ -20,5 +20,6 @@ export const uuidv7 = (): string => {
   // 28672 = 0x7000: the version nibble in front of the counter.
   let h = Math.floor(t / 1024).toString(16).padStart(12, '0') + (28672 | t % 1024).toString(16);
   for (const b of r) h += (b | 256).toString(16).slice(1);
-  return h.replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+  // A hyphen where 12, 16, 20 or 24 hex digits remain: 8-4-4-4-12 (`....` rather than `.{4}`: V8 runs it faster).
+  return h.replace(/(?=(?:....){3,6}$)/g, '-');
 };
