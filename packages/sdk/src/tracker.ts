@@ -67,8 +67,8 @@ export function createTracker(o: TrackerOptions): Tracker {
   let writing: Promise<unknown> | 0 = 0;
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   let fails = 0;
-  /** Path and query of the current URL, re-read only when it changed: reading `location` costs µs per property. */
-  let here: [href: string, path?: string, search?: string] = [''];
+  /** The current URL with its path and query (`context.page`'s first keys), re-read only when it changed: reading `location` costs µs per property. */
+  let here: { url?: string; path?: string; search?: string } = {};
 
   const granted = () => state == 'granted';
 
@@ -117,7 +117,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     // collector's cookieless mode counts page views and refuses everything else.
     if (denied && !(o.cookieless && type == 'page')) return;
     const url = location.href;
-    if (url != here[0]) here = [url, location.pathname, location.search];
+    if (url != here.url) here = { url, path: location.pathname, search: location.search };
     const om: Record<string, unknown> = { v: 1, consent: state };
     const e = {
       type,
@@ -127,7 +127,7 @@ export function createTracker(o: TrackerOptions): Tracker {
       ...opts,
       context: {
         ...staticContext,
-        page: { url, path: here[1], search: here[2], title: document.title, referrer },
+        page: { ...here, title: document.title, referrer },
         omnitrail: om,
         ...opts?.context,
       },
