@@ -106,6 +106,7 @@ function row(name, r, perRequest, base) {
   const rps = ok / r.duration;
   const units = r.requests.total * (perRequest || 1);
   const { server, loadgen } = r.cpu;
+  const cpu = { server: perUnit(server.cores, server.ms, units), main: perUnit(server.mainCores, server.ms, units), loadgen: perUnit(loadgen.cores, loadgen.ms, units) };
   return {
     run: name,
     'req/s': Math.round(rps),
@@ -114,11 +115,11 @@ function row(name, r, perRequest, base) {
     'p99 ms': r.latency.p99,
     'ratio to (a)': base ? +(rps / base).toFixed(2) : 1,
     'non-2xx': r.non2xx + r.errors + r.timeouts,
-    'server cores (main thread)': '',
-    'server CPU-µs/event': perUnit(server.cores, server.ms, units),
-    'load-gen CPU-µs/event': perUnit(loadgen.cores, loadgen.ms, units),
+    'server cores (main thread)': '', // filled in by summarise(), from the medians of `_cores`
+    'server CPU-µs/event': cpu.server,
+    'load-gen CPU-µs/event': cpu.loadgen,
     _ok: ok,
-    _cpu: { server: perUnit(server.cores, server.ms, units), main: perUnit(server.mainCores, server.ms, units), loadgen: perUnit(loadgen.cores, loadgen.ms, units) },
+    _cpu: cpu,
     _cores: { server: server.cores, main: server.mainCores },
   };
 }
@@ -153,9 +154,9 @@ const median = (xs) => {
  * per-round ratios, each against the baseline of its own round (this VM drifts by ±15 % over
  * a minute, so two runs minutes apart compare the machine, not the code).
  */
-function summarise(runs, ratioOf) {
+function summarise(runs) {
   const num = (k) => (runs.every((r) => typeof r[k] === 'number') ? +median(runs.map((r) => r[k])).toFixed(1) : '-');
-  const ratios = runs.map((r, i) => ratioOf(r, i));
+  const ratios = runs.map((r) => r['ratio to (a)']);
   const { run, _cpu, ...first } = runs[0];
   const out = { run };
   for (const k of Object.keys(first)) if (!k.startsWith('_')) out[k] = num(k);
@@ -234,8 +235,7 @@ export async function run() {
       stored += now - was;
     }
 
-    const [a, b, c] = [runs.a, runs.b, runs.c].map((rs) => summarise(rs, (r) => r['ratio to (a)']));
-    const d = summarise(runs.d, (r) => r['ratio to (a)']);
+    const [a, b, c, d] = [runs.a, runs.b, runs.c, runs.d].map(summarise);
     const dOverC = runs.d.map((r, i) => r['events/s'] / runs.c[i]['events/s']);
     const rows = [a, b, c, d];
     console.log(
