@@ -25,6 +25,8 @@ let base = '';
 let password = '';
 let writeKey = '';
 let dir = '';
+/** Errors the dashboard's pages logged to the browser console (script errors, failed requests). */
+const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   expect(existsSync(SDK), 'build the SDK first (pnpm build)').toBe(true);
@@ -51,6 +53,8 @@ async function dashboardPage(): Promise<Page> {
   page.on('dialog', (d) => {
     throw new Error(`unexpected dialog: ${d.message()}`);
   });
+  page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(`${m.text()} ${m.location().url}`)));
+  page.on('pageerror', (e) => void consoleErrors.push(String(e)));
   await page.goto(`${base}/dashboard`);
   expect(page.url()).toContain('/dashboard/login');
   await page.getByLabel(/Admin password or site secret key/).fill(password);
@@ -84,6 +88,11 @@ describe('first-run experience in Chromium', () => {
   it('a visitor lands from the QR code, browses the demo shop and orders', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, userAgent: CHROME });
     const shop = await ctx.newPage();
+    // The demo shop is what a new user sees first: no script error, no failed request (a missing
+    // favicon included) in its console.
+    const problems: string[] = [];
+    shop.on('console', (m) => void (m.type() === 'error' && problems.push(`${m.text()} ${m.location().url}`)));
+    shop.on('pageerror', (e) => void problems.push(String(e)));
     await shop.goto(scanUrl);
     expect(shop.url()).toContain(`${base}/demo/`);
     await shop.getByRole('button', { name: 'Allow analytics' }).click();
@@ -101,6 +110,7 @@ describe('first-run experience in Chromium', () => {
     handoff = await eventually(() => shop.locator('#handoff-code').textContent().then((t) => t ?? ''), (t) => /^[0-9A-Z]{3}-[0-9A-Z]{3}$/.test(t), 'the handoff code in the footer');
     const site = (await srv.store.listSites()).find((s) => s.settings.demo)!;
     await eventually(() => srv.store.getOrder(site.id, orderId), (o) => !!o, `order ${orderId} in the store`);
+    expect(problems).toEqual([]);
     await ctx.close();
   });
 
@@ -237,6 +247,8 @@ describe('first-run experience in Chromium', () => {
         expect(overflow, `${name} at ${width}px overflows by ${overflow}px`).toBeLessThanOrEqual(0);
       }
     }
+    // Everything the admin's page logged in this suite: logging in, the forms, every page above.
+    expect(consoleErrors, 'browser console of the dashboard pages').toEqual([]);
     const login = await browser.newPage({ viewport: { width: 375, height: 700 } });
     await login.goto(`${base}/dashboard/login`);
     await login.screenshot({ path: join(SHOTS, 'login-375.png') });
