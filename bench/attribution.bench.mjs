@@ -10,6 +10,8 @@
 // shop fed once through the collector into SQLite (`/v1/batch` ingest, QR scans, handoffs,
 // offline orders, stitching — `seedDemo`), then `attributionReport` over `store.journeys`,
 // each measurement in a fresh Node process (cold SQLite cache, peak RSS of the report alone).
+// Beside it, the same report with a goal (`Product Added`) and the funnel report: both read the
+// range's track events too (one pass over the range, see store/sqlite/track-events.ts).
 // The databases are built once and cached under $ATTR_DB_DIR (default /tmp/omnitrail-attr-bench),
 // keyed by generator seed, persons and schema version: the first run spends ~1 min (1 M events)
 // and ~8 min (5 M events) building them, later runs reuse them.
@@ -79,24 +81,27 @@ if (process.argv[2] === '--child') {
     const info = { events: seeded.events, scans: seeded.scans, orders: seeded.orders, touchpoints: seeded.touchpoints, buildS: (performance.now() - t0) / 1000, buildCpuS: (c.user + c.system) / 1e6, load: load() };
     writeFileSync(`${dbPath}.json`, JSON.stringify(info));
   } else {
-    // One measurement: `all` (8 models), `markov` (that model only) or `read` (journeys only),
+    // One measurement: `all` (8 models), `markov` (that model only), `read` (journeys only),
+    // `goals` (all models, `Product Added` counted as a goal conversion too) or `funnel` (the
+    // default four-step funnel); the last two also read the range's track events,
     // with the heap setting `omnitrail report` uses (ATTR_DEFAULT_HEAP=1: V8's defaults).
     if (process.env.ATTR_DEFAULT_HEAP !== '1') m.roomForReports();
     const store = m.openSqliteStore(dbPath);
     const site = { id: store.db.prepare('SELECT id FROM sites').pluck().get(), rules: [] };
-    const params = m.parseReportParams({ ...range, ...(mode === 'markov' ? { model: 'markov' } : {}) }, end);
+    const params = m.parseReportParams({ ...range, ...(mode === 'markov' ? { model: 'markov' } : {}), ...(mode === 'goals' ? { goals: 'Product Added' } : {}) }, end);
     const rss0 = process.memoryUsage().rss;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     let report = null;
     if (mode === 'read') {
       for await (const _ of store.journeys(site.id, { from: params.from, to: params.to, lookbackMs: params.lookbackMs }));
-    } else report = await m.attributionReport(store, site, params);
+    } else if (mode === 'funnel') report = await m.funnelReport(store, site, params);
+    else report = await m.attributionReport(store, site, params);
     const ms = performance.now() - t0;
     const c = process.cpuUsage(c0);
     await store.close();
     if (report && arg) writeFileSync(arg, JSON.stringify(report));
-    console.log(JSON.stringify({ ms, cpu: (c.user + c.system) / 1000, rss0, maxRss: process.resourceUsage().maxRSS * 1024, conversions: report?.totals.conversions ?? null }));
+    console.log(JSON.stringify({ ms, cpu: (c.user + c.system) / 1000, rss0, maxRss: process.resourceUsage().maxRSS * 1024, conversions: report?.totals?.conversions ?? report?.steps?.at(-1).persons ?? null }));
   }
   process.exit(0);
 }
@@ -204,6 +209,8 @@ try {
       const all = runs('all', out);
       const markov = runs('markov');
       const read = runs('read');
+      const goals = runs('goals');
+      const funnel = runs('funnel');
       const med = (xs, k) => median(xs.map((x) => x[k]));
       // Byte-identical to the engine over the generator's own journeys (what a correct stitcher joins).
       const viaStore = JSON.parse(readFileSync(out, 'utf8'));
@@ -220,6 +227,9 @@ try {
         'Markov only: wall s': (med(markov, 'ms') / 1000).toFixed(2),
         'cpu s ': (med(markov, 'cpu') / 1000).toFixed(2),
         'read journeys: cpu s': (med(read, 'cpu') / 1000).toFixed(2),
+        'with a goal: wall s': (med(goals, 'ms') / 1000).toFixed(2),
+        'funnel: wall s': (med(funnel, 'ms') / 1000).toFixed(2),
+        'funnel peak RSS MB': mb(med(funnel, 'maxRss')),
         'peak RSS MB': mb(med(all, 'maxRss')),
         'RSS before MB': mb(med(all, 'rss0')),
         'same as engine': same ? 'yes' : 'NO',

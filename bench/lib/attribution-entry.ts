@@ -10,3 +10,4 @@ export { openSqliteStore } from '../../packages/collector/src/store/sqlite/index
 export { migrations } from '../../packages/collector/src/store/sqlite/migrations';
 export { attributionReport } from '../../packages/collector/src/reports/attribution';
 export { roomForReports } from '../../packages/collector/src/cli/report-heap';
+export { funnelReport } from '../../packages/collector/src/reports/funnel';

@@ -57,8 +57,15 @@ export function keyOf(t: PathTouch, dimension: ReportParams['dimension']): strin
  * The journeys query of a report. Goal conversions come from the store (the site's
  * `settings.goals`, or `goals=` of the request), so the engine does not derive them again.
  */
-export function journeyQuery(p: ReportParams, extra: { events?: boolean; to?: number } = {}) {
-  return { from: p.from, to: extra.to ?? p.to, lookbackMs: p.lookbackMs, ...(p.goals.length ? { goals: p.goals } : {}), ...(extra.events ? { events: true } : {}) };
+export function journeyQuery(p: ReportParams, extra: { events?: boolean; eventNames?: string[]; to?: number } = {}) {
+  return {
+    from: p.from,
+    to: extra.to ?? p.to,
+    lookbackMs: p.lookbackMs,
+    ...(p.goals.length ? { goals: p.goals } : {}),
+    ...(extra.events ? { events: true } : {}),
+    ...(extra.eventNames ? { eventNames: extra.eventNames } : {}),
+  };
 }
 
 /** Options for the attribution engine from report params. */

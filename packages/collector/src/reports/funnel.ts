@@ -38,6 +38,13 @@ export interface FunnelReport {
 
 const ORDER = 'Order Completed';
 
+/** The funnel's steps: `steps=` of the request, else the shop funnel; 2 to 20 of them. */
+function stepsOf(p: ReportParams): string[] {
+  const steps = p.steps.length ? p.steps : ['Product Viewed', 'Product Added', 'Checkout Started', ORDER];
+  if (steps.length < 2 || steps.length > 20) throw new ReportParamError('a funnel has 2 to 20 steps (steps=A,B,C)');
+  return steps;
+}
+
 /**
  * Deepest step a person reached: for every entry (an occurrence of step 1 in range), walk the
  * later steps in order within the window; keep the best entry. O(events · steps).
@@ -80,8 +87,7 @@ function toSteps(names: readonly string[], counts: number[]): FunnelStep[] {
  * await funnel(journeys, site, { ...params, steps: ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'] })
  */
 export async function funnel(journeys: AsyncIterable<PersonJourney> | Iterable<PersonJourney>, site: ReportSite, p: ReportParams): Promise<FunnelReport> {
-  const steps = p.steps.length ? p.steps : ['Product Viewed', 'Product Added', 'Checkout Started', ORDER];
-  if (steps.length < 2 || steps.length > 20) throw new ReportParamError('a funnel has 2 to 20 steps (steps=A,B,C)');
+  const steps = stepsOf(p);
   const classify = createClassifier(site.rules);
   const total = new Array<number>(steps.length).fill(0);
   const byChannel = new Map<string, number[]>();
@@ -128,5 +134,8 @@ export async function funnel(journeys: AsyncIterable<PersonJourney> | Iterable<P
 
 /** Run the funnel report for a site. */
 export function funnelReport(src: ReportSource, site: ReportSite, p: ReportParams): Promise<FunnelReport> {
-  return funnel(src.journeys(site.id, journeyQuery(p, { events: true, to: p.to + p.windowMs })), site, p);
+  // Only the steps' events: other events cannot move a person through the funnel (most of a
+  // shop's track events are web vitals), and the store then holds far fewer of them.
+  const eventNames = stepsOf(p);
+  return funnel(src.journeys(site.id, journeyQuery(p, { events: true, eventNames, to: p.to + p.windowMs })), site, p);
 }

@@ -36,8 +36,10 @@ export interface JourneyQuery {
   to: number;
   /** Touches count from `from - lookbackMs` (default 30 days). */
   lookbackMs?: number;
-  /** Also fill `PersonJourney.events` (named track events; funnels). Costs a read of every event of each person. */
+  /** Also fill `PersonJourney.events` (named track events, bots left out; funnels). Costs one pass over the events of the range. */
   events?: boolean;
+  /** With `events`: only events of these names (a funnel's steps). Default: every name. */
+  eventNames?: string[];
   /** Event names that convert (goal events, value 1 unless `properties.value`); default: the site's `settings.goals`. */
   goals?: string[];
   /** Person numbers per chunk read from the database: a chunk holds at most this many persons (default 2000). */

@@ -10,6 +10,7 @@ import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
 import { keyedParams, keyedWhere } from './event-keys';
 import { chunkReader, type MemberRow } from './journeys';
+import { goalConversionsByPerson, trackEventsByPerson, type TrackEvent } from './track-events';
 
 type ChunkRead = ReturnType<typeof chunkReader>;
 import { eraseIdentifiersSync, findIdentifierSync } from './identity';
@@ -84,21 +85,19 @@ function linksOf(db: Db, members: MemberRow[]): LinkExplanation[] {
 }
 
 /** Event rows of a person's identifiers: anon/user events through the events indexes, others through touch refs. */
-function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0, to = Number.MAX_SAFE_INTEGER, names?: string[], newest = -1): EventRow[] {
+function personEventRows(db: Db, siteId: string, members: MemberRow[], from: number, to: number, newest: number): EventRow[] {
   const out = new Map<number, EventRow>();
-  const nameSql = names ? ` AND type = 'track' AND event IN (${names.map(() => '?').join(',')})` : '';
-  // With a limit, each identifier contributes at most its `newest` latest events (profiles of
-  // heavy users stay bounded); the merged list is cut to `newest` by the caller.
-  const tail = newest >= 0 ? ' ORDER BY ts DESC, id DESC LIMIT ?' : '';
-  const lim = newest >= 0 ? [newest] : [];
-  const byAnon = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('anonymousId')} AND ts >= ? AND ts < ?${nameSql}${tail}`);
-  const byUser = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('userId')} AND ts >= ? AND ts < ?${nameSql}${tail}`);
+  // Each identifier contributes at most its `newest` latest events (profiles of heavy users stay
+  // bounded); the merged list is cut to `newest` by the caller.
+  const tail = ' ORDER BY ts DESC, id DESC LIMIT ?';
+  const byAnon = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('anonymousId')} AND ts >= ? AND ts < ?${tail}`);
+  const byUser = stmt(db, `SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('userId')} AND ts >= ? AND ts < ?${tail}`);
   const byRef = stmt(db, `SELECT ${E_COLUMNS} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ? AND r.ts >= ? AND r.ts < ?${tail.replace(/ts|id/g, (c) => `e.${c}`)}`);
   for (const m of members) {
     let rows: EventRow[] = [];
-    if (m.kind === 'anon') rows = byAnon.all(...keyedParams(db, siteId, m.value), from, to, ...(names ?? []), ...lim) as EventRow[];
-    else if (m.kind === 'user') rows = byUser.all(...keyedParams(db, siteId, m.value), from, to, ...(names ?? []), ...lim) as EventRow[];
-    else if (!names) rows = byRef.all(m.id, from, to, ...lim) as EventRow[];
+    if (m.kind === 'anon') rows = byAnon.all(...keyedParams(db, siteId, m.value), from, to, newest) as EventRow[];
+    else if (m.kind === 'user') rows = byUser.all(...keyedParams(db, siteId, m.value), from, to, newest) as EventRow[];
+    else rows = byRef.all(m.id, from, to, newest) as EventRow[];
     for (const r of rows) out.set(r.id, r);
   }
   return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
@@ -107,35 +106,27 @@ function personEventRows(db: Db, siteId: string, members: MemberRow[], from = 0,
 /** Touches count from `from − lookback` (default 30 days). */
 const touchFromOf = (q: JourneyQuery) => q.from - (q.lookbackMs ?? 30 * DAY);
 
-/** Goal conversions of a person: its named track events in `[from, to)` (value 1 unless `properties.value`). */
-function goalConversions(db: Db, siteId: string, members: MemberRow[], goals: string[], q: JourneyQuery): Conversion[] {
-  return personEventRows(db, siteId, members, q.from, q.to, goals).map((r) => {
-    const props = JSON.parse(r.properties) as Record<string, unknown>;
-    const value = typeof props.value === 'number' && Number.isFinite(props.value) ? props.value : 1;
-    return { id: r.message_id, ts: r.ts, value, channel: 'goal', status: 'completed' };
-  });
-}
-
 /**
- * The journeys of one chunk of persons `[first, last]` (see journeys.ts); goal conversions and
- * funnel events per person, only when asked for.
+ * The journeys of one chunk of persons `[first, last]` (see journeys.ts), with the goal
+ * conversions and funnel events the range's passes found for them (when asked for).
  */
-function chunkJourneys(db: Db, read: ChunkRead, siteId: string, first: number, last: number, goals: string[], q: JourneyQuery): PersonJourney[] {
-  const touchFrom = touchFromOf(q);
+function chunkJourneys(
+  read: ChunkRead,
+  siteId: string,
+  first: number,
+  last: number,
+  goals: Map<number, Conversion[]> | null,
+  events: Map<number, TrackEvent[]> | null,
+): PersonJourney[] {
   const out: PersonJourney[] = [];
   for (const { person, minKey, touches, conversions } of read(first, last)) {
-    // Goals and funnel events read the person's web events through its identifiers.
-    const members = goals.length || q.events ? membersOf(db, siteId, person) : [];
-    if (goals.length) conversions.push(...goalConversions(db, siteId, members, goals, q));
+    const reached = goals?.get(person);
+    if (reached) conversions.push(...reached);
     if (touches.length === 0 && conversions.length === 0) continue;
     touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
     conversions.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     const j: PersonJourney = { personId: personIdOf(siteId, [minKey]), touches, conversions };
-    if (q.events) {
-      j.events = personEventRows(db, siteId, members.filter((m) => m.kind === 'anon' || m.kind === 'user'), touchFrom, q.to)
-        .filter((r) => r.type === 'track' && r.event && r.bot === 0)
-        .map((r) => ({ name: r.event!, ts: r.ts }));
-    }
+    if (events) j.events = events.get(person) ?? [];
     out.push(j);
   }
   return out;
@@ -173,7 +164,7 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
       await ctx.stitched();
       const members = lookup(siteId, id);
       if (!members) return [];
-      const rows = personEventRows(db, siteId, members, 0, Number.MAX_SAFE_INTEGER, undefined, opts.limit ?? 10_000);
+      const rows = personEventRows(db, siteId, members, 0, Number.MAX_SAFE_INTEGER, opts.limit ?? 10_000);
       return rows.slice(Math.max(0, rows.length - (opts.limit ?? 10_000))).map(rowToEvent);
     },
 
@@ -185,9 +176,12 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
       const chunk = Math.max(1, q.chunkSize ?? 2000);
       const read = chunkReader(db, siteId, { from: q.from, to: q.to, touchFrom: touchFromOf(q) });
       const last = (db.prepare('SELECT max(person) FROM identity_ids WHERE site_id = ?').pluck().get(siteId) as number | null) ?? -1;
+      // Goal conversions and funnel events: one pass over the range each, for every person (see track-events.ts).
+      const reached = goals.length ? await goalConversionsByPerson(db, siteId, q.from, q.to, goals) : null;
+      const events = q.events ? await trackEventsByPerson(db, siteId, touchFromOf(q), q.to, q.eventNames) : null;
       // Chunks of person numbers: each is read in one short burst, never all rows.
       for (let first = 0; first <= last; first += chunk) {
-        for (const j of chunkJourneys(db, read, siteId, first, first + chunk - 1, goals, q)) yield j;
+        for (const j of chunkJourneys(read, siteId, first, first + chunk - 1, reached, events)) yield j;
         // Let other requests run between chunks (the reads are synchronous).
         await new Promise((r) => setImmediate(r));
       }

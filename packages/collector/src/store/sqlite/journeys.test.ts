@@ -10,6 +10,8 @@ import { personIdOf } from './identity-read';
 import { openSqliteStore, type SqliteStore } from './index';
 import { backfillTouchFields } from './touch-fields';
 import { storedEvents } from '../../test-utils/stored-event';
+import { funnel, funnelReport } from '../../reports/funnel';
+import { parseReportParams } from '../../reports/params';
 
 const NOW = Date.UTC(2026, 2, 31);
 const DAY = 86_400_000;
@@ -61,6 +63,23 @@ async function read(store: SqliteStore, siteId: string, q: { from: number; to: n
   return out;
 }
 
+/**
+ * The oracle of per-person event reads: every event row of each person's anonymous and user IDs
+ * in `[from, to)`, whole, by a plain scan — keyed by public person ID, in (ts, id) order.
+ */
+function rowsByPerson(store: SqliteStore, siteId: string, from: number, to: number): Map<string, EventRow[]> {
+  const { db } = store;
+  const rows = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE site_id = ? AND ts >= ? AND ts < ? ORDER BY ts, id`).all(siteId, from, to) as EventRow[];
+  const out = new Map<string, EventRow[]>();
+  for (const person of db.prepare('SELECT DISTINCT person FROM identity_ids WHERE site_id = ?').pluck().all(siteId) as number[]) {
+    const ms = db.prepare('SELECT kind, value FROM identity_ids WHERE site_id = ? AND person = ?').all(siteId, person) as Identifier[];
+    const anon = ms.filter((m) => m.kind === 'anon').map((m) => m.value);
+    const user = ms.filter((m) => m.kind === 'user').map((m) => m.value);
+    out.set(personIdOf(siteId, ms.map((m) => identifierKey(m))), rows.filter((r) => anon.includes(r.anonymous_id!) || user.includes(r.user_id!)));
+  }
+  return out;
+}
+
 const ev = storedEvents({ prefix: 'edge', t0: NOW - 5 * DAY, type: 'page', event: null });
 /** A session-start page context with the given parts. */
 const session = (c: Record<string, unknown>) => ({ ...c, omnitrail: { sessionStart: true, ...(c.omnitrail as object | undefined) } });
@@ -93,6 +112,14 @@ describe('store.journeys: chunked, set-based read', () => {
       ev(siteId, { anonymousId: '\u{10000}', userId: 'edge-u', context: session({}) }),
       // A bot's session is no touch.
       ev(siteId, { anonymousId: 'edge-bot', bot: true, context: session({ campaign: { source: 'bot' } }) }),
+      // Funnel events of edge-u: one carrying both of its IDs (read once), one from a bot, one page view.
+      ev(siteId, { anonymousId: '\u{E000}', userId: 'edge-u', type: 'track', event: 'Product Viewed' }),
+      ev(siteId, { userId: 'edge-u', type: 'track', event: 'Product Added', bot: true }),
+      ev(siteId, { userId: 'edge-u', type: 'page', event: null }),
+      // Goal events of edge-u: worth 5, worth 1 (a value that is no number), and a bot's.
+      ev(siteId, { userId: 'edge-u', type: 'track', event: 'Newsletter Signup', properties: { value: 5 } }),
+      ev(siteId, { anonymousId: '\u{E000}', type: 'track', event: 'Newsletter Signup', properties: { value: 'x' } }),
+      ev(siteId, { userId: 'edge-u', type: 'track', event: 'Newsletter Signup', bot: true }),
     ]);
     await store.flush();
   }, 60_000);
@@ -158,6 +185,63 @@ describe('store.journeys: chunked, set-based read', () => {
     store.db.prepare('DELETE FROM identity_refs WHERE event_id = ?').run(row.event_id);
     store.db.prepare('DELETE FROM events WHERE id = ?').run(row.event_id);
     expect(store.db.prepare('SELECT count(*) AS n FROM touch_fields WHERE event_id = ?').get(row.event_id)).toEqual({ n: 0 });
+  });
+
+  it('reads funnel events (events: true) as a full read of the person\'s events gives them', async () => {
+    const q = { from: NOW - 20 * DAY, to: NOW + DAY, lookbackMs: 10 * DAY, events: true };
+    await store.stitched();
+    const want = new Map<string, { name: string; ts: number }[]>();
+    for (const [personId, rows] of rowsByPerson(store, siteId, q.from - q.lookbackMs, q.to)) {
+      want.set(personId, rows.filter((r) => r.type === 'track' && r.event && r.bot === 0).map((r) => ({ name: r.event!, ts: r.ts })));
+    }
+    const got = [];
+    for await (const j of store.journeys(siteId, { ...q, chunkSize: 7 })) got.push(j);
+    expect(got.length).toBeGreaterThan(20);
+    expect(got.filter((j) => j.events!.length > 0).length).toBeGreaterThan(20);
+    for (const j of got) expect(j.events, j.personId).toEqual(want.get(j.personId));
+    // edge-u: its product view once (it carries both IDs) and two signups, no bot event, no page view.
+    const u = got.find((j) => j.personId === personIdOf(siteId, ['anon:\u{10000}']))!;
+    expect(u.events!.map((e) => e.name)).toEqual(['Product Viewed', 'Newsletter Signup', 'Newsletter Signup']);
+  });
+
+  it('adds goal conversions: the goal events of the person\'s IDs in range, once each, no bots', async () => {
+    const q = { from: NOW - 20 * DAY, to: NOW, lookbackMs: 10 * DAY };
+    const goals = ['Product Added', 'Newsletter Signup'];
+    await store.stitched();
+    const goalsOf = new Map<string, Conversion[]>();
+    for (const [personId, rows] of rowsByPerson(store, siteId, q.from, q.to)) {
+      const hits = rows.filter((r) => r.type === 'track' && goals.includes(r.event!) && r.bot === 0);
+      goalsOf.set(personId, hits.map((r) => {
+        const v = (JSON.parse(r.properties) as { value?: unknown }).value;
+        return { id: r.message_id, ts: r.ts, value: typeof v === 'number' && Number.isFinite(v) ? v : 1, channel: 'goal', status: 'completed' };
+      }));
+    }
+    const without = new Map<string, PersonJourney>();
+    for await (const j of store.journeys(siteId, q)) without.set(j.personId, j);
+    let withGoals = 0;
+    for await (const j of store.journeys(siteId, { ...q, goals, chunkSize: 7 })) {
+      const base = without.get(j.personId);
+      const want = [...(base?.conversions ?? []), ...(goalsOf.get(j.personId) ?? [])].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+      expect(j.conversions, j.personId).toEqual(want);
+      expect(j.touches).toEqual(base?.touches ?? []);
+      if (goalsOf.get(j.personId)?.length) withGoals++;
+    }
+    // Every person with a goal event is there, and the seeded shop has plenty of them.
+    expect(withGoals).toBe([...goalsOf.values()].filter((c) => c.length).length);
+    expect(withGoals).toBeGreaterThan(20);
+    const u = personIdOf(siteId, ['anon:\u{10000}']);
+    expect(goalsOf.get(u)!.map((c) => c.value)).toEqual([5, 1]);
+  });
+
+  it('gives the funnel report (only its steps\' events read) the funnel of every event', async () => {
+    const site = { id: siteId, rules: [] };
+    for (const steps of [undefined, 'Product Viewed,Product Added', 'Product Added,Product Viewed,Order Completed']) {
+      const p = parseReportParams({ from: new Date(NOW - 20 * DAY).toISOString(), to: new Date(NOW).toISOString(), ...(steps ? { steps } : {}) }, NOW);
+      const everything = store.journeys(siteId, { from: p.from, to: p.to + p.windowMs, lookbackMs: p.lookbackMs, events: true });
+      const want = await funnel(everything, site, p);
+      expect(want.steps[0].persons, steps).toBeGreaterThan(5);
+      expect(await funnelReport(store, site, p), steps).toEqual(want);
+    }
   });
 
   it('leaves persons without touches or conversions in range out', async () => {
