@@ -1,6 +1,6 @@
 import type { Conversion } from '../../attribution/journey';
 import type { Db } from './db';
-import { keyHash } from './hash';
+import { findIdentifierSync } from './identity';
 
 /** A named track event of a person (what funnels walk). */
 export interface TrackEvent {
@@ -40,16 +40,12 @@ async function scanByPerson<T extends object>(
        ORDER BY ts, id LIMIT ?`,
     )
     .raw();
-  const find = db.prepare('SELECT person FROM identity_ids WHERE h = ? AND site_id = ? AND kind = ? AND value = ?').pluck();
   const personOf = new Map<string, number | null>();
   const resolve = (kind: 'anon' | 'user', value: string | null): number | null => {
     if (value === null) return null;
     const key = kind + ':' + value;
     let p = personOf.get(key);
-    if (p === undefined) {
-      p = (find.get(keyHash(siteId, key), siteId, kind, value) as number | undefined) ?? null;
-      personOf.set(key, p);
-    }
+    if (p === undefined) personOf.set(key, (p = findIdentifierSync(db, siteId, { kind, value })?.person ?? null));
     return p;
   };
   const out = new Map<number, T[]>();
