@@ -1,5 +1,6 @@
 import type { Conversion } from '../../attribution/journey';
 import type { Db } from './db';
+import { eventPages } from './event-pages';
 import { findIdentifierSync } from './identity';
 
 /** A named track event of a person (what funnels walk). */
@@ -7,9 +8,6 @@ export interface TrackEvent {
   name: string;
   ts: number;
 }
-
-/** Rows per page of a scan: one short synchronous read each, other requests run in between. */
-const PAGE_ROWS = 20_000;
 
 /**
  * One pass over a site's track events in `[from, to)`, bots left out, in (time, row id) order
@@ -21,8 +19,7 @@ const PAGE_ROWS = 20_000;
  * way. Here each event is read once and each distinct ID resolved once.
  *
  * An event reaches every person one of its IDs belongs to (two, when a stitching guard kept its
- * anonymous and user ID apart), as the per-person reads did; the second gets its own copy. Pages
- * are keyed by (ts, id), so no statement stays open between them.
+ * anonymous and user ID apart), as the per-person reads did; the second gets its own copy.
  */
 async function scanByPerson<T extends object>(
   db: Db,
@@ -31,15 +28,8 @@ async function scanByPerson<T extends object>(
   columns: string,
   make: (row: unknown[]) => T,
 ): Promise<Map<number, T[]>> {
-  const { from, to, names, pageRows = PAGE_ROWS } = range;
+  const { from, to, names, pageRows } = range;
   const only = names ? ` AND event IN (${names.map(() => '?').join(', ')})` : '';
-  const page = db
-    .prepare(
-      `SELECT id, ts, anonymous_id, user_id, ${columns} FROM events
-       WHERE site_id = ? AND ts >= ? AND ts < ? AND (ts > ? OR id > ?) AND type = 'track' AND bot = 0 AND event <> ''${only}
-       ORDER BY ts, id LIMIT ?`,
-    )
-    .raw();
   const personOf = new Map<string, number | null>();
   const resolve = (kind: 'anon' | 'user', value: string | null): number | null => {
     if (value === null) return null;
@@ -54,24 +44,26 @@ async function scanByPerson<T extends object>(
     if (list) list.push(v);
     else out.set(person, [v]);
   };
-  let lastTs = from;
-  let lastId = -1;
-  for (;;) {
-    const rows = page.all(siteId, lastTs, to, lastTs, lastId, ...(names ?? []), pageRows) as unknown[][];
+  const pages = eventPages(db, {
+    siteId,
+    from,
+    to,
+    columns: `anonymous_id, user_id, ${columns}`,
+    where: `AND type = 'track' AND bot = 0 AND event <> ''${only}`,
+    params: names,
+    pageRows,
+  });
+  for await (const rows of pages) {
     for (const row of rows) {
       const a = resolve('anon', row[2] as string | null);
       const u = resolve('user', row[3] as string | null);
-      if (a !== null || u !== null) {
-        const v = make(row);
-        if (a !== null) add(a, v);
-        if (u !== null && u !== a) add(u, a === null ? v : { ...v });
-      }
-      lastTs = row[1] as number;
-      lastId = row[0] as number;
+      if (a === null && u === null) continue;
+      const v = make(row);
+      if (a !== null) add(a, v);
+      if (u !== null && u !== a) add(u, a === null ? v : { ...v });
     }
-    if (rows.length < pageRows) return out;
-    await new Promise((r) => setImmediate(r));
   }
+  return out;
 }
 
 /**
