@@ -10,8 +10,8 @@
 // shop fed once through the collector into SQLite (`/v1/batch` ingest, QR scans, handoffs,
 // offline orders, stitching — `seedDemo`), then `attributionReport` over `store.journeys`,
 // each measurement in a fresh Node process (cold SQLite cache, peak RSS of the report alone).
-// Beside it, the same report with a goal (`Product Added`) and the funnel report: both read the
-// range's track events too (one pass over the range, see store/sqlite/track-events.ts).
+// Beside it, the same report with a goal (`Product Added`), the funnel report and the web vitals
+// report: they also read the range's track events (one pass over the range, store/sqlite/event-pages.ts).
 // The databases are built once and cached under $ATTR_DB_DIR (default /tmp/omnitrail-attr-bench),
 // keyed by generator seed, persons and schema version: the first run spends ~1 min (1 M events)
 // and ~8 min (5 M events) building them, later runs reuse them.
@@ -82,8 +82,9 @@ if (process.argv[2] === '--child') {
     writeFileSync(`${dbPath}.json`, JSON.stringify(info));
   } else {
     // One measurement: `all` (8 models), `markov` (that model only), `read` (journeys only),
-    // `goals` (all models, `Product Added` counted as a goal conversion too) or `funnel` (the
-    // default four-step funnel); the last two also read the range's track events,
+    // `goals` (all models, `Product Added` counted as a goal conversion too), `funnel` (the
+    // default four-step funnel) or `vitals` (the web vitals report); the last three also read
+    // the range's track events,
     // with the heap setting `omnitrail report` uses (ATTR_DEFAULT_HEAP=1: V8's defaults).
     if (process.env.ATTR_DEFAULT_HEAP !== '1') m.roomForReports();
     const store = m.openSqliteStore(dbPath);
@@ -96,6 +97,7 @@ if (process.argv[2] === '--child') {
     if (mode === 'read') {
       for await (const _ of store.journeys(site.id, { from: params.from, to: params.to, lookbackMs: params.lookbackMs }));
     } else if (mode === 'funnel') report = await m.funnelReport(store, site, params);
+    else if (mode === 'vitals') report = await m.vitalsReport(store, site, params);
     else report = await m.attributionReport(store, site, params);
     const ms = performance.now() - t0;
     const c = process.cpuUsage(c0);
@@ -211,6 +213,7 @@ try {
       const read = runs('read');
       const goals = runs('goals');
       const funnel = runs('funnel');
+      const vitals = runs('vitals');
       const med = (xs, k) => median(xs.map((x) => x[k]));
       // Byte-identical to the engine over the generator's own journeys (what a correct stitcher joins).
       const viaStore = JSON.parse(readFileSync(out, 'utf8'));
@@ -230,6 +233,8 @@ try {
         'with a goal: wall s': (med(goals, 'ms') / 1000).toFixed(2),
         'funnel: wall s': (med(funnel, 'ms') / 1000).toFixed(2),
         'funnel peak RSS MB': mb(med(funnel, 'maxRss')),
+        'vitals: wall s': (med(vitals, 'ms') / 1000).toFixed(2),
+        'vitals peak RSS MB': mb(med(vitals, 'maxRss')),
         'peak RSS MB': mb(med(all, 'maxRss')),
         'RSS before MB': mb(med(all, 'rss0')),
         'same as engine': same ? 'yes' : 'NO',

@@ -11,3 +11,4 @@ export { migrations } from '../../packages/collector/src/store/sqlite/migrations
 export { attributionReport } from '../../packages/collector/src/reports/attribution';
 export { roomForReports } from '../../packages/collector/src/cli/report-heap';
 export { funnelReport } from '../../packages/collector/src/reports/funnel';
+export { vitalsReport } from '../../packages/collector/src/reports/vitals';
