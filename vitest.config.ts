@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // `pnpm test` runs every project whose name starts with "unit"; `pnpm test:e2e` runs real Chromium.
 export default defineConfig({
   test: {
+    // One temp directory per run, removed at its end (see the file for why).
+    globalSetup: ['vitest.global-setup.ts'],
     projects: [
       {
         test: {

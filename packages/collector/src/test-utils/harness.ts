@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'vitest';
 import type { Hono } from 'hono';
 import { createCollector, type CollectorOptions } from '../app';
@@ -17,6 +17,8 @@ export interface CollectorFixture {
   transport: Transport;
   /** The real SQLite store behind the app (a fresh temp file per test). */
   store: SqliteStore;
+  /** The store's file; its directory is removed when the test body returns. */
+  dbPath: string;
   app: Hono<AppEnv>;
   /** A site created for the test (origins `https://shop.example` unless `origins` was given). */
   site: Site;
@@ -53,31 +55,22 @@ export type HarnessOptions = Partial<Omit<CollectorOptions, 'store'>> & {
   sqlite?: SqliteStoreOptions;
 };
 
-const tempDirs: string[] = [];
-let exitHook = false;
-
 /**
- * A fresh SQLite file path in its own temp directory, removed when the process exits.
+ * A fresh SQLite file path in its own temp directory. The directory lives until the test run
+ * ends: vitest's global setup (`vitest.global-setup.ts`) points `TMPDIR` at a per-run directory
+ * and removes it afterwards.
  *
  * @example
  * const store = openSqliteStore(tempDbPath());
  */
 export function tempDbPath(name = 'omnitrail.db'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'omnitrail-test-'));
-  tempDirs.push(dir);
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => {
-      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-    });
-  }
-  return join(dir, name);
+  return join(mkdtempSync(join(tmpdir(), 'omnitrail-test-')), name);
 }
 
 /**
  * Run `fn` against a real collector on a fresh temp SQLite database with one site, through
  * `app.request()` (transport `app`, the default) or a real Node server on 127.0.0.1:0
- * (`http`). Everything is closed afterwards, also when `fn` throws. Rate limits are off unless
+ * (`http`). Everything is closed and the database directory removed afterwards, also when `fn` throws. Rate limits are off unless
  * `rateLimit` is passed.
  *
  * @example
@@ -90,7 +83,8 @@ export function tempDbPath(name = 'omnitrail.db'): string {
  */
 export async function withCollector(fn: (fx: CollectorFixture) => Promise<void> | void, opts: HarnessOptions = {}): Promise<void> {
   const { transport = 'app', origins = ['https://shop.example'], setup, trustProxy, sqlite, ...collectorOpts } = opts;
-  const store = openSqliteStore(tempDbPath(), sqlite);
+  const path = tempDbPath();
+  const store = openSqliteStore(path, sqlite);
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   try {
     const { site, secretKey } = await store.createSite({ name: 'Test shop', origins });
@@ -115,6 +109,7 @@ export async function withCollector(fn: (fx: CollectorFixture) => Promise<void> 
     const fx: CollectorFixture = {
       transport,
       store,
+      dbPath: path,
       app,
       site,
       writeKey: site.writeKey,
@@ -135,6 +130,8 @@ export async function withCollector(fn: (fx: CollectorFixture) => Promise<void> 
   } finally {
     if (server) await server.close();
     await store.close();
+    // Removed now, not at the end of the run: hundreds of tests use this harness.
+    rmSync(dirname(path), { recursive: true, force: true });
   }
 }
 
