@@ -127,7 +127,7 @@ describe('small helpers', () => {
     expect(rate('CLS', 0.26)).toBe('poor');
   });
   it('vitals rates unrated samples by thresholds and ignores unknown metrics', async () => {
-    const r = await vitals([{ name: 'inp', value: 600, rating: null, path: '/' }, { name: 'FID', value: 5, rating: 'good', path: '/' }], site, params());
+    const r = await vitals([[{ name: 'inp', value: 600, rating: null, path: '/' }, { name: 'FID', value: 5, rating: 'good', path: '/' }]], site, params());
     expect(r.rows[0].metrics).toEqual({ INP: { samples: 1, p75: 600, good: 0, needsImprovement: 0, poor: 1 } });
   });
   it('table aligns text left and numbers right', () => {

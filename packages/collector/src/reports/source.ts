@@ -14,8 +14,8 @@ export interface ReportSource {
    * funnels, `goals` adds goal conversions).
    */
   journeys(siteId: string, opts: { from: number; to: number; lookbackMs: number; events?: boolean; goals?: string[] }): AsyncIterable<PersonJourney>;
-  /** `Web Vitals` track events in [from, to), bots excluded. */
-  webVitals(siteId: string, range: { from: number; to: number }): AsyncIterable<VitalsSample>;
+  /** `Web Vitals` track events in [from, to), bots excluded, page by page. */
+  webVitals(siteId: string, range: { from: number; to: number }): AsyncIterable<VitalsSample[]>;
 }
 
 /** The site a report runs for: id and its custom channel rules. */

@@ -36,7 +36,7 @@ export interface VitalsReport {
 }
 
 /** Nearest-rank percentile of an ascending array. */
-export function percentile(sorted: readonly number[], q: number): number {
+export function percentile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
 }
@@ -47,58 +47,105 @@ export function rate(name: string, value: number): 'good' | 'needs-improvement' 
   return value <= good ? 'good' : value > poor ? 'poor' : 'needs-improvement';
 }
 
-function cell(name: string, xs: { v: number; r: string }[]): VitalsCell {
-  const sorted = xs.map((x) => x.v).sort((a, b) => a - b);
+/**
+ * The samples of one (path, metric): values in a growable `Float64Array` (8 bytes a sample, no
+ * object per sample, sorted natively) and rating counts. At 5 M events the report holds ~3.4 M
+ * samples; as `{ value, rating }` objects they took ~10× the memory and most of the time in GC.
+ */
+class Samples {
+  n = 0;
+  good = 0;
+  poor = 0;
+  values = new Float64Array(16);
+
+  add(v: number, r: string): void {
+    if (this.n === this.values.length) {
+      const grown = new Float64Array(this.n * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.n++] = v;
+    if (r === 'good') this.good++;
+    else if (r === 'poor') this.poor++;
+  }
+}
+
+function cell(name: string, parts: readonly Samples[]): VitalsCell {
+  let n = 0;
   let good = 0;
   let poor = 0;
-  for (const x of xs) {
-    if (x.r === 'good') good++;
-    else if (x.r === 'poor') poor++;
+  for (const s of parts) (n += s.n), (good += s.good), (poor += s.poor);
+  // One part sorts in place (sorting twice does not change a multiset); several are copied once.
+  let sorted: Float64Array;
+  if (parts.length === 1) sorted = parts[0].values.subarray(0, n);
+  else {
+    sorted = new Float64Array(n);
+    let at = 0;
+    for (const s of parts) sorted.set(s.values.subarray(0, s.n), at), (at += s.n);
   }
+  sorted.sort();
   const r4 = (x: number) => Math.round(x * 10000) / 10000;
   const p = percentile(sorted, 0.75);
   return {
-    samples: xs.length,
+    samples: n,
     p75: name === 'CLS' ? Math.round(p * 1000) / 1000 : Math.round(p),
-    good: r4(good / xs.length),
-    needsImprovement: r4((xs.length - good - poor) / xs.length),
-    poor: r4(poor / xs.length),
+    good: r4(good / n),
+    needsImprovement: r4((n - good - poor) / n),
+    poor: r4(poor / n),
   };
 }
 
 /**
- * Compute the vitals table from samples.
+ * Compute the vitals table from samples, given page by page (as `ReportsStore.webVitals`
+ * streams them).
  *
  * @example
  * await vitals(store.webVitals(siteId, { from, to }), site, params)
  */
-export async function vitals(samples: AsyncIterable<VitalsSample> | Iterable<VitalsSample>, site: ReportSite, p: ReportParams): Promise<VitalsReport> {
-  const byPath = new Map<string, Map<string, { v: number; r: string }[]>>();
-  const all = new Map<string, { v: number; r: string }[]>();
-  for await (const s of samples as AsyncIterable<VitalsSample>) {
-    const name = s.name.toUpperCase();
-    if (!VITALS_THRESHOLDS[name] || !Number.isFinite(s.value) || s.value < 0) continue;
-    const r = s.rating === 'good' || s.rating === 'needs-improvement' || s.rating === 'poor' ? s.rating : rate(name, s.value);
-    const x = { v: s.value, r };
-    let m = byPath.get(s.path);
-    if (!m) byPath.set(s.path, (m = new Map()));
-    (m.get(name) ?? m.set(name, []).get(name)!).push(x);
-    (all.get(name) ?? all.set(name, []).get(name)!).push(x);
+export async function vitals(
+  pages: AsyncIterable<readonly VitalsSample[]> | Iterable<readonly VitalsSample[]>,
+  site: ReportSite,
+  p: ReportParams,
+): Promise<VitalsReport> {
+  const byPath = new Map<string, Map<string, Samples>>();
+  for await (const page of pages) {
+    for (const s of page) {
+      const name = s.name.toUpperCase();
+      if (!VITALS_THRESHOLDS[name] || !Number.isFinite(s.value) || s.value < 0) continue;
+      const r = s.rating === 'good' || s.rating === 'needs-improvement' || s.rating === 'poor' ? s.rating : rate(name, s.value);
+      let m = byPath.get(s.path);
+      if (!m) byPath.set(s.path, (m = new Map()));
+      let x = m.get(name);
+      if (!x) m.set(name, (x = new Samples()));
+      x.add(s.value, r);
+    }
   }
-  const row = (path: string, m: Map<string, { v: number; r: string }[]>) => ({
-    path,
-    metrics: Object.fromEntries(VITALS.filter((n) => m.has(n)).map((n) => [n, cell(n, m.get(n)!)])),
-  });
-  const count = (m: Map<string, unknown[]>) => [...m.values()].reduce((a, b) => a + b.length, 0);
+  const count = (m: Map<string, Samples>) => {
+    let n = 0;
+    for (const x of m.values()) n += x.n;
+    return n;
+  };
+  const all: VitalsReport['rows'][number] = { path: '*', metrics: {} };
+  for (const name of VITALS) {
+    const parts: Samples[] = [];
+    for (const m of byPath.values()) {
+      const x = m.get(name);
+      if (x) parts.push(x);
+    }
+    if (parts.length) all.metrics[name] = cell(name, parts);
+  }
   const rows = [...byPath.entries()]
     .sort(([a, x], [b, y]) => count(y) - count(x) || (a < b ? -1 : 1))
-    .map(([path, m]) => row(path, m));
+    .map(([path, m]) => ({
+      path,
+      metrics: Object.fromEntries(VITALS.filter((n) => m.has(n)).map((n) => [n, cell(n, [m.get(n)!])])),
+    }));
   return {
     report: 'vitals',
     siteId: site.id,
     from: new Date(p.from).toISOString(),
     to: new Date(p.to).toISOString(),
-    rows: all.size ? [row('*', all), ...rows] : [],
+    rows: byPath.size ? [all, ...rows] : [],
   };
 }
 

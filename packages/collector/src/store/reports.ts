@@ -13,9 +13,9 @@ export interface VitalsSample {
  * Extra reads the reports need beyond `journeys` (identity): raw metric samples.
  *
  * @example
- * for await (const s of store.webVitals(siteId, { from, to })) console.log(s.name, s.value);
+ * for await (const page of store.webVitals(siteId, { from, to })) for (const s of page) console.log(s.name, s.value);
  */
 export interface ReportsStore {
-  /** `Web Vitals` track events of a site with `from ≤ ts < to`, bots excluded, streamed. */
-  webVitals(siteId: string, range: { from: number; to: number }): AsyncIterable<VitalsSample>;
+  /** `Web Vitals` track events of a site with `from ≤ ts < to`, bots excluded, streamed page by page. */
+  webVitals(siteId: string, range: { from: number; to: number }): AsyncIterable<VitalsSample[]>;
 }
