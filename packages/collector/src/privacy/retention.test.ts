@@ -25,7 +25,8 @@ function ev(siteId: string, i: number, ageDays: number, now = NOW): StoredEvent 
     bot: false,
     ua: null,
     country: null,
-    context: {},
+    // Each event starts a session: a journey touch, whose identity ref and stored touch retention must delete too.
+    context: { omnitrail: { sessionStart: true } },
     properties: {},
     traits: {},
   };
@@ -50,6 +51,9 @@ describe('retention', () => {
       `INSERT INTO orders (site_id, order_id, channel, ts, revenue, status, sources, created_at, updated_at) VALUES (?, 'O-old', 'store', ?, 10, 'completed', '["server"]', ?, ?)`,
     ).run(site.id, NOW - 900 * DAY, NOW, NOW);
 
+    await store.stitched();
+    const refs = () => store!.db.prepare('SELECT count(*) FROM identity_refs').pluck().get();
+    expect(refs()).toBe(26);
     const r = await store.runRetention(site.id, { now: NOW, batchSize: 4 });
     expect(r.deleted).toBe(15); // ages 400, 440, …, 960 (i = 10..24) are older than 396 days
     expect(r.batches).toBe(4); // 4 + 4 + 4 + 3
@@ -59,6 +63,10 @@ describe('retention', () => {
     // Other sites follow their own setting (default 760 days); orders are bookkeeping and stay.
     expect(await store.countEvents(other.site.id)).toBe(1);
     expect(store.db.prepare('SELECT count(*) FROM orders').pluck().get()).toBe(1);
+    // The deleted events' touches went with them: their identity refs and stored touch fields.
+    expect(refs()).toBe(11);
+    expect(store.db.prepare('SELECT count(*) FROM identity_refs r LEFT JOIN events e ON e.id = r.event_id WHERE e.id IS NULL').pluck().get()).toBe(0);
+    expect(store.db.prepare('SELECT count(*) FROM touch_fields').pluck().get()).toBe(11);
     // A second pass finds nothing.
     expect((await store.runRetention(site.id, { now: NOW })).deleted).toBe(0);
   });
