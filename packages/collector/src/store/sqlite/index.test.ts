@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../core';
 import { openSqliteStore, eventsOfId, rowToEvent, EVENT_COLUMNS, type EventRow, type SqliteStore } from './index';
 import { openDb } from './db';
@@ -202,6 +202,27 @@ describe('derivers', () => {
     seen.length = 0;
     expect(await s.appendEvents([ev('st', 'b'), ev('st', 'c')])).toEqual(['inserted', 'inserted']);
     expect(seen).toEqual(['b@3', 'c@4']);
+  });
+});
+
+describe('close', () => {
+  it('on a connection already closed (by its owner or an I/O error): resolves, and nothing of the store runs on afterwards', async () => {
+    const path = tmpPath();
+    const s = openSqliteStore(path);
+    // The first commit starts the checkpoint worker; an unstitched event leaves a pass pending.
+    await s.appendEvents([ev('st', 'm1')]);
+    s.db.close();
+    const errors: unknown[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a) => void errors.push(a));
+    try {
+      await expect(s.close()).resolves.toBeUndefined();
+      // A checkpoint worker left running or still starting would now fail on the missing file.
+      rmSync(dirname(path), { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(errors).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -167,12 +167,24 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
 
     close() {
       closing ??= (async () => {
+        // Every step runs even if one fails, so the checkpoint worker, the timers and the WAL fd
+        // are always released; a step's error is rethrown at the end. On a connection already
+        // closed (its owner, or a fatal I/O error) the steps that need it have nothing left to
+        // save, and their errors are not worth reporting.
+        let failure: unknown = null;
+        const step = async (f: () => unknown) => {
+          try {
+            await f();
+          } catch (e) {
+            if (db.open) failure ??= e;
+          }
+        };
         // The pending background pass first: a clean stop leaves nothing to catch up.
-        await stitcher.close();
-        await committer.close();
-        await checkpointer?.close();
+        await step(() => stitcher.close());
+        await step(() => committer.close());
+        await step(() => checkpointer?.close());
         try {
-          store.saveDedupSnapshot();
+          if (db.open) store.saveDedupSnapshot();
         } catch (e) {
           // Not fatal: the next start rebuilds the filter from the index.
           console.error('omnitrail: could not save the dedup filter snapshot:', e);
@@ -185,6 +197,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
         }
         wal?.close();
         db.close();
+        if (failure) throw failure;
       })();
       return closing;
     },
