@@ -49,8 +49,9 @@ export function rate(name: string, value: number): 'good' | 'needs-improvement' 
 
 /**
  * The samples of one (path, metric): values in a growable `Float64Array` (8 bytes a sample, no
- * object per sample, sorted natively) and rating counts. At 5 M events the report holds ~3.4 M
- * samples; as `{ value, rating }` objects they took ~10× the memory and most of the time in GC.
+ * object per sample, sorted natively) and rating counts. 30 days of a 5 M-event shop hold 1.8 M
+ * samples; as `{ value, rating }` objects, kept per path and for all paths, they took ~250 MB
+ * more and a third of the report's time in GC and comparator sorts.
  */
 class Samples {
   n = 0;
