@@ -13,7 +13,7 @@ import { join } from 'node:path';
  */
 export default function setup(): () => void {
   const previous = process.env.TMPDIR;
-  const dir = mkdtempSync(join(previous || tmpdir(), 'omnitrail-vitest-'));
+  const dir = mkdtempSync(join(tmpdir(), 'omnitrail-vitest-'));
   process.env.TMPDIR = dir;
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;

@@ -70,8 +70,8 @@ export function tempDbPath(name = 'omnitrail.db'): string {
 /**
  * Run `fn` against a real collector on a fresh temp SQLite database with one site, through
  * `app.request()` (transport `app`, the default) or a real Node server on 127.0.0.1:0
- * (`http`). Everything is closed and the database directory removed afterwards, also when `fn` throws. Rate limits are off unless
- * `rateLimit` is passed.
+ * (`http`). Everything is closed and the database directory removed afterwards, also when `fn`
+ * throws. Rate limits are off unless `rateLimit` is passed.
  *
  * @example
  * test('stores a track call', () =>
