@@ -12,3 +12,4 @@ export { attributionReport } from '../../packages/collector/src/reports/attribut
 export { roomForReports } from '../../packages/collector/src/cli/report-heap';
 export { funnelReport } from '../../packages/collector/src/reports/funnel';
 export { vitalsReport } from '../../packages/collector/src/reports/vitals';
+export { catchUpVitals } from '../../packages/collector/src/store/sqlite/vitals-samples';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDbPath } from '../../test-utils/harness';
 import { storedEvents } from '../../test-utils/stored-event';
-import { eventPageSql, eventPages } from './event-pages';
+import { eventColumnPages, eventPageSql, eventPages } from './event-pages';
 import { openSqliteStore, type SqliteStore } from './index';
 
 const T0 = Date.UTC(2026, 2, 1);
@@ -41,5 +41,41 @@ describe('eventPages: a site\'s events in (ts, id) order, page by page', () => {
     // remaining row: each page then costs the rest of the range (quadratic over a report).
     const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${eventPageSql('properties', "AND type = 'track'")}`).all(siteId, 0, 1, 0, 0, 10) as { detail: string }[]).map((r) => r.detail);
     expect(plan).toEqual(['SEARCH events USING INDEX events_site_ts (site_id=? AND ts>? AND ts<?)']);
+  });
+
+  it('eventColumnPages: the same rows as columns, values exact (REALs to the last bit, NULL, text)', async () => {
+    const columns = ['event', "properties ->> '$.x'", 'user_id'];
+    const rows: unknown[][] = [];
+    for await (const page of eventPages(store.db, { siteId, from: T0, to: T0 + 100, columns: columns.join(', '), where: '' })) rows.push(...page);
+    expect(rows.length).toBe(9);
+    for (const n of [1, 2, 4, 9, 10]) {
+      const got: unknown[][] = [];
+      for await (const cols of eventColumnPages(store.db, { siteId, from: T0, to: T0 + 100, columns, where: '', pageRows: n })) {
+        expect(cols).toHaveLength(2 + columns.length);
+        expect(cols[0].length).toBeLessThanOrEqual(n);
+        for (let i = 0; i < cols[0].length; i++) got.push(cols.map((c) => c[i]));
+      }
+      expect(got, `pages of ${n}`).toEqual(rows);
+    }
+    // Through JSON: a REAL needs 17 digits to come back as the same double.
+    const exact = [0.1 + 0.2, 0.0034427642822265625, 1e-300, 2100, -0, Number.MAX_VALUE];
+    const s = openSqliteStore(tempDbPath(), { flushMs: 1 });
+    try {
+      const site = (await s.createSite({ name: 'R', origins: ['*'] })).site.id;
+      const ev = storedEvents({ prefix: 'x', t0: T0 });
+      await s.appendEvents(exact.map((x) => ({ ...ev(site, { properties: { x } }) })));
+      const q = { siteId: site, from: T0, to: T0 + 100, where: '' };
+      const got: unknown[] = [];
+      for await (const [, , xs] of eventColumnPages(s.db, { ...q, columns: ["properties -> '$.x' + 0.0"] })) got.push(...xs);
+      // As better-sqlite3 reads the REAL (SQLite's own JSON number parsing is off by an ulp near
+      // 1e±300, exact in the range of any metric: checked apart).
+      const want: unknown[] = [];
+      for await (const rows of eventPages(s.db, { ...q, columns: "properties -> '$.x' + 0.0" })) want.push(...rows.map((r) => r[2]));
+      expect(want.slice(0, 2)).toEqual(exact.slice(0, 2));
+      expect(got).toEqual(want);
+      expect(Object.is(got[1], 0.0034427642822265625)).toBe(true);
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -2,6 +2,11 @@ import type { Db } from './db';
 
 /** What {@link eventPages} reads. */
 export interface EventPagesQuery {
+  /**
+   * A table with `id`, `site_id` and `ts`, read in `(site_id, ts, id)` order through an index or
+   * its key (default `events`).
+   */
+  table?: 'events' | 'vitals_samples';
   siteId: string;
   /** Events from this time on (ms, inclusive) … */
   from: number;
@@ -17,9 +22,9 @@ export interface EventPagesQuery {
 }
 
 /**
- * The events of one site in `[from, to)` in (ts, id) order, page by page: one short synchronous
- * read per page, and the event loop runs between pages (an ingest flush is never held up for
- * long). Pages are keyed by (ts, id), not an open `iterate()`, which would keep the connection
+ * The events (or rows of `q.table`) of one site in `[from, to)` in (ts, id) order, page by page:
+ * one short synchronous read per page, and the event loop runs between pages (an ingest flush is
+ * never held up for long). Pages are keyed by (ts, id), not an open `iterate()`, which would keep the connection
  * busy and block the group committer.
  *
  * The key condition is written `ts >= ? AND (ts > ? OR id > ?)` on purpose: SQLite 3.51 plans the
@@ -33,7 +38,7 @@ export interface EventPagesQuery {
  */
 export async function* eventPages(db: Db, q: EventPagesQuery): AsyncGenerator<unknown[][]> {
   const pageRows = q.pageRows ?? 20_000;
-  const page = db.prepare(eventPageSql(q.columns, q.where)).raw();
+  const page = db.prepare(eventPageSql(q.columns, q.where, q.table)).raw();
   let lastTs = q.from;
   let lastId = -1;
   for (;;) {
@@ -50,11 +55,52 @@ export async function* eventPages(db: Db, q: EventPagesQuery): AsyncGenerator<un
 }
 
 /**
+ * {@link eventPages} with each page as columns — `[ids, timestamps, ...one array per column]`,
+ * rows in the same (ts, id) order — that SQLite packs as JSON arrays and JavaScript parses once
+ * per column. better-sqlite3 spends ~1 µs building each row of a page; packed, 1.8 M vitals
+ * samples were read in 1.8 s instead of 3.1–4.1 s. Integers, REALs and text arrive exactly (a
+ * REAL that is not finite as ±Infinity), NULL as null. Columns must not be BLOBs.
+ *
+ * @example
+ * for await (const [ids, ts, names] of eventColumnPages(db, { siteId, from, to, columns: ['event'], where: '' })) …
+ */
+export async function* eventColumnPages(db: Db, q: Omit<EventPagesQuery, 'columns'> & { columns: readonly string[] }): AsyncGenerator<unknown[][]> {
+  const pageRows = q.pageRows ?? 20_000;
+  const names = q.columns.map((_, i) => `c${i}`);
+  const inner = eventPageSql(q.columns.map((c, i) => `${c} AS ${names[i]}`).join(', '), q.where, q.table);
+  // JSON renders a REAL with 15 significant digits; 17 give back the very double.
+  const pack = (c: string) => `json_group_array(CASE typeof(${c}) WHEN 'real' THEN json(printf('%!.17g', ${c})) ELSE ${c} END)`;
+  const page = db.prepare(`SELECT count(*), ${['id', 'ts', ...names].map(pack).join(', ')} FROM (${inner})`).raw();
+  let lastTs = q.from;
+  let lastId = -1;
+  for (;;) {
+    const [n, ...packed] = page.get(q.siteId, lastTs, q.to, lastTs, lastId, ...(q.params ?? []), pageRows) as [number, ...string[]];
+    if (n > 0) {
+      let cols = packed.map((c) => JSON.parse(c) as unknown[]);
+      // SQLite hands the aggregate the sub-select's rows in its ORDER BY order, but SQL does not
+      // promise it: checked, and sorted if ever not so.
+      const [ids, ts] = cols as [number[], number[]];
+      let ordered = true;
+      for (let i = 1; i < n && ordered; i++) ordered = ts[i - 1] < ts[i] || (ts[i - 1] === ts[i] && ids[i - 1] < ids[i]);
+      if (!ordered) {
+        const order = Array.from(ids.keys()).sort((a, b) => ts[a] - ts[b] || ids[a] - ids[b]);
+        cols = cols.map((c) => order.map((i) => c[i]));
+      }
+      lastTs = cols[1][n - 1] as number;
+      lastId = cols[0][n - 1] as number;
+      yield cols;
+    }
+    if (n < pageRows) return;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/**
  * The statement of one page of {@link eventPages}. Parameters: site, from (the last ts), to, the
  * last ts again, the last id, the `where` parameters, the page size.
  */
-export function eventPageSql(columns: string, where: string): string {
-  return `SELECT id, ts, ${columns} FROM events
+export function eventPageSql(columns: string, where: string, table = 'events'): string {
+  return `SELECT id, ts, ${columns} FROM ${table}
        WHERE site_id = ? AND ts >= ? AND ts < ? AND (ts > ? OR id > ?) ${where}
        ORDER BY ts, id LIMIT ?`;
 }

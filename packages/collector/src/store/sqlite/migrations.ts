@@ -8,6 +8,7 @@ import { privacyMigrationSql } from './privacy';
 import { touchFieldsMigration } from './touch-fields';
 import { stitchStateSql } from './stitcher';
 import { eventKeysMigration, GEN_SHIFT } from './event-keys';
+import { vitalsSamplesSql } from './vitals-samples';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -100,6 +101,7 @@ export const migrations: Migration[] = [
   { version: 11, name: 'stitching: cursor of the background identity pass', up: stitchStateSql },
   { version: 12, name: 'event keys: sealed per generation instead of three random-insert indexes', up: eventKeysMigration },
   { version: 13, name: 'identity: cap refusals by their older identifier', up: capRefusalsSql },
+  { version: 14, name: 'vitals samples: derived from Web Vitals events by the reader', up: vitalsSamplesSql },
 ];
 
 /**
