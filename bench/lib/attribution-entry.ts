@@ -12,4 +12,6 @@ export { attributionReport } from '../../packages/collector/src/reports/attribut
 export { roomForReports } from '../../packages/collector/src/cli/report-heap';
 export { funnelReport } from '../../packages/collector/src/reports/funnel';
 export { vitalsReport } from '../../packages/collector/src/reports/vitals';
-export { catchUpVitals } from '../../packages/collector/src/store/sqlite/vitals-samples';
+export { VITALS_SAMPLES } from '../../packages/collector/src/store/sqlite/vitals-samples';
+export { TRACK_ROWS } from '../../packages/collector/src/store/sqlite/track-rows';
+export { catchUp } from '../../packages/collector/src/store/sqlite/read-models';

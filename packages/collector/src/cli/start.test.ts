@@ -93,8 +93,8 @@ describe('omnitrail start', () => {
       const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
       for (const t of tables) {
         // Installation-wide tables: the login, the dedup filter snapshot (a cache of hashes, no site
-        // data), the stitching and vitals cursors and the sealed-generation count of the event keys (one number each).
-        if (['dashboard_auth', 'dedup_filter', 'stitch_state', 'vitals_state', 'event_keys_state'].includes(t)) continue;
+        // data), the stitching, vitals and track-rows cursors and the sealed-generation count of the event keys (one number each).
+        if (['dashboard_auth', 'dedup_filter', 'stitch_state', 'vitals_state', 'track_rows_state', 'event_keys_state'].includes(t)) continue;
         const n = (store.db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n;
         expect(n, `rows left in ${t}`).toBe(0);
       }

@@ -6,7 +6,7 @@ export interface EventPagesQuery {
    * A table with `id`, `site_id` and `ts`, read in `(site_id, ts, id)` order through an index or
    * its key (default `events`).
    */
-  table?: 'events' | 'vitals_samples';
+  table?: 'events' | 'vitals_samples' | 'track_rows';
   siteId: string;
   /** Events from this time on (ms, inclusive) … */
   from: number;

@@ -177,8 +177,8 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
       const read = chunkReader(db, siteId, { from: q.from, to: q.to, touchFrom: touchFromOf(q) });
       const last = (db.prepare('SELECT max(person) FROM identity_ids WHERE site_id = ?').pluck().get(siteId) as number | null) ?? -1;
       // Goal conversions and funnel events: one pass over the range each, for every person (see track-events.ts).
-      const reached = goals.length ? await goalConversionsByPerson(db, siteId, q.from, q.to, goals) : null;
-      const events = q.events ? await trackEventsByPerson(db, siteId, touchFromOf(q), q.to, q.eventNames) : null;
+      const reached = goals.length ? await goalConversionsByPerson(ctx, siteId, q.from, q.to, goals) : null;
+      const events = q.events ? await trackEventsByPerson(ctx, siteId, touchFromOf(q), q.to, q.eventNames) : null;
       // Chunks of person numbers: each is read in one short burst, never all rows.
       for (let first = 0; first <= last; first += chunk) {
         for (const j of chunkJourneys(read, siteId, first, first + chunk - 1, reached, events)) yield j;

@@ -9,6 +9,7 @@ import { touchFieldsMigration } from './touch-fields';
 import { stitchStateSql } from './stitcher';
 import { eventKeysMigration, GEN_SHIFT } from './event-keys';
 import { vitalsSamplesSql } from './vitals-samples';
+import { trackRowsSql } from './track-rows';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -102,6 +103,7 @@ export const migrations: Migration[] = [
   { version: 12, name: 'event keys: sealed per generation instead of three random-insert indexes', up: eventKeysMigration },
   { version: 13, name: 'identity: cap refusals by their older identifier', up: capRefusalsSql },
   { version: 14, name: 'vitals samples: derived from Web Vitals events by the reader', up: vitalsSamplesSql },
+  { version: 15, name: 'track rows: named track events for funnels and goals, derived by the reader', up: trackRowsSql },
 ];
 
 /**

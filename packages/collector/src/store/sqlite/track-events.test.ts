@@ -40,29 +40,36 @@ describe('trackEventsByPerson: one pass over the range, events per person', () =
   const names = (m: Map<number, TrackEvent[]>, p: number) => m.get(p)?.map((e) => `${e.ts - T0} ${e.name}`);
 
   it('lists each person\'s named track events in (time, row id) order, bots, page views and other sites left out', async () => {
-    const m = await trackEventsByPerson(store.db, siteId, T0, T0 + 1000);
+    const m = await trackEventsByPerson(store, siteId, T0, T0 + 1000);
     expect(names(m, person('anon', 'a1'))).toEqual(['5 Product Viewed', ...Array.from({ length: 7 }, (_, i) => `10 Tie ${i}`)]);
     expect(person('anon', 'a2')).toBe(person('user', 'u1'));
     expect(names(m, person('user', 'u1'))).toEqual(['20 Signed In', '30 Product Added']);
     expect(m.size).toBe(2);
   });
 
-  it('keeps only the names asked for (a funnel\'s steps)', async () => {
-    const m = await trackEventsByPerson(store.db, siteId, T0, T0 + 1000, ['Product Added', 'Tie 3']);
-    expect(names(m, person('anon', 'a1'))).toEqual(['10 Tie 3']);
-    expect(names(m, person('user', 'u1'))).toEqual(['30 Product Added']);
+  it('keeps only the names asked for (a funnel\'s steps), from track_rows and from the log alike', async () => {
+    for (const source of [undefined, 'events'] as const) {
+      const m = await trackEventsByPerson(store, siteId, T0, T0 + 1000, ['Product Added', 'Tie 3'], { source });
+      expect(names(m, person('anon', 'a1')), source).toEqual(['10 Tie 3']);
+      expect(names(m, person('user', 'u1')), source).toEqual(['30 Product Added']);
+    }
+    expect(store.db.prepare('SELECT count(*) FROM track_rows').pluck().get()).toBeGreaterThan(0);
   });
 
   it('gives the same lists whatever the page size, ties at one instant included', async () => {
-    const whole = await trackEventsByPerson(store.db, siteId, T0, T0 + 1000);
-    for (const rows of [1, 2, 3, 8]) expect(await trackEventsByPerson(store.db, siteId, T0, T0 + 1000, undefined, rows)).toEqual(whole);
+    const whole = await trackEventsByPerson(store, siteId, T0, T0 + 1000);
+    for (const pageRows of [1, 2, 3, 8]) expect(await trackEventsByPerson(store, siteId, T0, T0 + 1000, undefined, { pageRows })).toEqual(whole);
+    const steps = ['Product Viewed', 'Tie 2', 'Tie 5', 'Signed In'];
+    const named = await trackEventsByPerson(store, siteId, T0, T0 + 1000, steps, { source: 'events' });
+    expect(named.size).toBe(2);
+    for (const pageRows of [1, 2, 3, 8]) expect(await trackEventsByPerson(store, siteId, T0, T0 + 1000, steps, { pageRows })).toEqual(named);
   });
 
   it('gives an event to both persons when a stitching guard kept its anonymous and user ID apart', async () => {
     const u1 = person('user', 'u1');
     store.db.prepare("UPDATE identity_ids SET person = 9999 WHERE site_id = ? AND kind = 'user' AND value = 'u1'").run(siteId);
     try {
-      const m = await trackEventsByPerson(store.db, siteId, T0, T0 + 1000);
+      const m = await trackEventsByPerson(store, siteId, T0, T0 + 1000);
       expect(names(m, u1)).toEqual(['20 Signed In']);
       expect(names(m, 9999)).toEqual(['20 Signed In', '30 Product Added']);
     } finally {

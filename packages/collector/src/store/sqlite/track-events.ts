@@ -1,7 +1,12 @@
 import type { Conversion } from '../../attribution/journey';
-import type { Db } from './db';
+import type { SqliteContext } from './context';
 import { eventColumnPages } from './event-pages';
 import { findIdentifierSync } from './identity';
+import { catchUp } from './read-models';
+import { GOAL_VALUE_SQL, inTrackRows, TRACK_ROWS } from './track-rows';
+
+/** What {@link trackEventsByPerson} and {@link goalConversionsByPerson} need of the store. */
+export type TrackReader = Pick<SqliteContext, 'db' | 'commit'>;
 
 /** A named track event of a person (what funnels walk). */
 export interface TrackEvent {
@@ -10,8 +15,10 @@ export interface TrackEvent {
 }
 
 /**
- * One pass over a site's track events in `[from, to)`, bots left out, in (time, row id) order
- * (`events_site_ts`), each event handed to the persons its anonymous and user ID belong to.
+ * One pass over a site's track events in `[from, to)`, bots left out, in (time, row id) order,
+ * each event handed to the persons its anonymous and user ID belong to. Named events come from
+ * `track_rows` (track-rows.ts, caught up first); all events, or a read naming `Web Vitals`, from
+ * the log (`events_site_ts`). `columns` name the extra columns of each source, the same values.
  *
  * Why a pass and not a read per person: the event log has no index by anonymous or user ID (keys
  * are sealed per 65 536-event generation, see event-keys.ts), so one person's events cost a seek
@@ -22,14 +29,17 @@ export interface TrackEvent {
  * anonymous and user ID apart), as the per-person reads did; the second gets its own copy.
  */
 async function scanByPerson<T extends object>(
-  db: Db,
+  ctx: TrackReader,
   siteId: string,
-  range: { from: number; to: number; names?: readonly string[]; pageRows?: number },
-  columns: readonly string[],
+  range: { from: number; to: number; names?: readonly string[]; pageRows?: number; source?: 'events' },
+  columns: { trackRows: readonly string[]; events: readonly string[] },
   make: (cols: readonly unknown[][], i: number) => T,
 ): Promise<Map<number, T[]>> {
+  const { db } = ctx;
   const { from, to, names, pageRows } = range;
   const only = names ? ` AND event IN (${names.map(() => '?').join(', ')})` : '';
+  const derived = range.source !== 'events' && inTrackRows(names);
+  if (derived) await catchUp(ctx, TRACK_ROWS);
   // One map per kind: keyed by the ID itself, no `kind:value` string built per row.
   const personOf = { anon: new Map<string, number | null>(), user: new Map<string, number | null>() };
   const resolve = (kind: 'anon' | 'user', value: string | null): number | null => {
@@ -47,11 +57,12 @@ async function scanByPerson<T extends object>(
   };
   // Columns, not rows: better-sqlite3 builds a row in ~1 µs, a third of this pass (event-pages.ts).
   const pages = eventColumnPages(db, {
+    ...(derived ? { table: 'track_rows' as const } : {}),
     siteId,
     from,
     to,
-    columns: ['anonymous_id', 'user_id', ...columns],
-    where: `AND type = 'track' AND bot = 0 AND event <> ''${only}`,
+    columns: ['anonymous_id', 'user_id', ...(derived ? columns.trackRows : columns.events)],
+    where: derived ? only : `AND type = 'track' AND bot = 0 AND event <> ''${only}`,
     params: names,
     pageRows,
   });
@@ -72,16 +83,24 @@ async function scanByPerson<T extends object>(
 /**
  * The named track events (all, or those in `names`: a funnel's steps) of every stitched person in
  * `[from, to)`, bots left out, each person's list in (time, row id) order. One pass over the
- * range (see {@link scanByPerson}).
+ * range (see {@link scanByPerson}); `source: 'events'` reads the log even for named events (the
+ * tests compare both sources), `pageRows` sets the page size.
  *
  * @example
- * const byPerson = await trackEventsByPerson(db, site.id, from, to, ['Product Viewed', 'Product Added']);
+ * const byPerson = await trackEventsByPerson(store, site.id, from, to, ['Product Viewed', 'Product Added']);
  * byPerson.get(person); // [{ name: 'Product Viewed', ts: 1774… }, …]
  */
-export function trackEventsByPerson(db: Db, siteId: string, from: number, to: number, names?: readonly string[], pageRows?: number): Promise<Map<number, TrackEvent[]>> {
+export function trackEventsByPerson(
+  ctx: TrackReader,
+  siteId: string,
+  from: number,
+  to: number,
+  names?: readonly string[],
+  opts: { pageRows?: number; source?: 'events' } = {},
+): Promise<Map<number, TrackEvent[]>> {
   // One string per event name, not one per row.
   const interned = new Map<string, string>();
-  return scanByPerson(db, siteId, { from, to, names, pageRows }, ['event'], (cols, i) => {
+  return scanByPerson(ctx, siteId, { from, to, names, ...opts }, { trackRows: ['event'], events: ['event'] }, (cols, i) => {
     const event = cols[4][i] as string;
     let name = interned.get(event);
     if (name === undefined) interned.set(event, (name = event));
@@ -92,16 +111,25 @@ export function trackEventsByPerson(db: Db, siteId: string, from: number, to: nu
 /**
  * Goal conversions of every stitched person in `[from, to)`: its track events named in `goals`
  * (the site's `settings.goals`), bots left out, each worth `properties.value` when that is a
- * finite number, else 1. One pass over the range (see {@link scanByPerson}).
+ * finite number, else 1. One pass over the range (see {@link scanByPerson}; `source` as in
+ * {@link trackEventsByPerson}).
  *
  * @example
- * (await goalConversionsByPerson(db, site.id, from, to, ['Newsletter Signup'])).get(person);
+ * (await goalConversionsByPerson(store, site.id, from, to, ['Newsletter Signup'])).get(person);
  * // [{ id: 'msg-1', ts: 1774…, value: 1, channel: 'goal', status: 'completed' }]
  */
-export function goalConversionsByPerson(db: Db, siteId: string, from: number, to: number, goals: readonly string[]): Promise<Map<number, Conversion[]>> {
-  return scanByPerson(db, siteId, { from, to, names: goals }, ['message_id', 'properties'], (cols, i): Conversion => {
-    const props = JSON.parse(cols[5][i] as string) as Record<string, unknown>;
-    const value = typeof props.value === 'number' && Number.isFinite(props.value) ? props.value : 1;
+export function goalConversionsByPerson(
+  ctx: TrackReader,
+  siteId: string,
+  from: number,
+  to: number,
+  goals: readonly string[],
+  opts: { source?: 'events' } = {},
+): Promise<Map<number, Conversion[]>> {
+  const columns = { trackRows: ['message_id', 'value'], events: ['message_id', GOAL_VALUE_SQL] };
+  return scanByPerson(ctx, siteId, { from, to, names: goals, ...opts }, columns, (cols, i): Conversion => {
+    const v = cols[5][i];
+    const value = typeof v === 'number' && Number.isFinite(v) ? v : 1;
     return { id: cols[4][i] as string, ts: cols[1][i] as number, value, channel: 'goal', status: 'completed' };
   });
 }

@@ -3,6 +3,7 @@ import type { VitalsSample } from '../reports';
 import type { SqliteContext } from './context';
 import type { Db } from './db';
 import { eventColumnPages } from './event-pages';
+import { catchUp, cursorTableSql, type ReadModel } from './read-models';
 
 /**
  * `vitals_samples`: one small row per sample of a `Web Vitals` event (bots left out) — site,
@@ -10,11 +11,10 @@ import { eventColumnPages } from './event-pages';
  * each event's row, its properties and context JSON parsed again on every report (at 4.8 M events
  * that was most of a 7 s report; STORAGE.md, "Web vitals samples in their own table").
  *
- * Filled by the reader, not at ingest: ingest is the collector's CPU-bound path (issue 2), and
- * vitals are up to five events per page view. Before each read, {@link catchUpVitals} derives the
- * rows of every event appended since the last read (the row ids past `vitals_state.last_event`),
- * in transactions of the group committer, and moves the cursor in the same transaction: exactly
- * once, across restarts and processes (the CLI's reports too).
+ * Filled by the reader, not at ingest (a read model, read-models.ts): ingest is the collector's
+ * CPU-bound path (issue 2), and vitals are up to five events per page view. Before each read,
+ * {@link catchUpVitals} derives the rows of every event appended since the last read (the row ids
+ * past `vitals_state.last_event`) and moves the cursor in the same transaction.
  *
  * A trigger deletes a sample with its event, whichever path deletes it (erasure, retention,
  * site deletion), so the table never holds what the events table no longer does.
@@ -37,19 +37,11 @@ CREATE TABLE vitals_samples (
   path    TEXT NOT NULL,
   PRIMARY KEY (site_id, ts, id)
 ) WITHOUT ROWID;
--- Every event with id <= last_event has been looked at.
-CREATE TABLE vitals_state (
-  id         INTEGER PRIMARY KEY CHECK (id = 1),
-  last_event INTEGER NOT NULL
-);
-INSERT INTO vitals_state (id, last_event) VALUES (1, 0);
+${cursorTableSql('vitals_state')}
 CREATE TRIGGER events_vitals_delete AFTER DELETE ON events WHEN old.event = 'Web Vitals' BEGIN
   DELETE FROM vitals_samples WHERE site_id = old.site_id AND ts = old.ts AND id = old.id;
 END;
 `;
-
-/** Event ids looked at per transaction: ~0.1 s of work, the longest an ingest ack waits behind it. */
-const CHUNK = 20_000;
 
 const RATINGS = ['good', 'needs-improvement', 'poor'] as const;
 
@@ -98,52 +90,28 @@ SELECT site_id, ts, id, metric, rating, value, path FROM (
     AND json_type(properties) = 'object' AND json_type(context) = 'object'
 ) WHERE metric IS NOT NULL AND value >= 0`;
 
-const statements = (db: Db) => {
-  // Called only for what SQL cannot judge alone (see SAMPLE_SELECT): rare.
-  db.function('omnitrail_number', { deterministic: true }, (v: unknown) => {
-    const n = Number(v);
-    return typeof v === 'string' && Number.isFinite(n) ? n : null;
-  });
-  db.function('omnitrail_path_of', { deterministic: true }, (url: unknown) => pathOf(url));
-  return {
-    last: db.prepare('SELECT last_event FROM vitals_state WHERE id = 1').pluck(),
-    seq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck(),
-    derive: db.prepare(`INSERT INTO vitals_samples (site_id, ts, id, metric, rating, value, path) ${SAMPLE_SELECT}`),
-    move: db.prepare('UPDATE vitals_state SET last_event = ? WHERE id = 1'),
-  };
+/** The read model (read-models.ts): samples derived from the events past `vitals_state`. */
+export const VITALS_SAMPLES: ReadModel = {
+  cursor: 'vitals_state',
+  derive: `INSERT INTO vitals_samples (site_id, ts, id, metric, rating, value, path) ${SAMPLE_SELECT}`,
+  setup(db: Db) {
+    // Called only for what SQL cannot judge alone (see SAMPLE_SELECT): rare.
+    db.function('omnitrail_number', { deterministic: true }, (v: unknown) => {
+      const n = Number(v);
+      return typeof v === 'string' && Number.isFinite(n) ? n : null;
+    });
+    db.function('omnitrail_path_of', { deterministic: true }, (url: unknown) => pathOf(url));
+  },
 };
-const cache = new WeakMap<Db, ReturnType<typeof statements>>();
 
 /**
- * One catch-up step, inside a write transaction: the samples of the events in the next `chunk`
- * ids past the cursor, and the cursor moved past them. Returns whether events are left.
- */
-export function vitalsStep(db: Db, chunk = CHUNK): boolean {
-  let q = cache.get(db);
-  if (!q) cache.set(db, (q = statements(db)));
-  const last = q.last.get() as number;
-  // The highest id handed out: in a write transaction every lower id is committed or gone.
-  const seq = (q.seq.get() as number | undefined) ?? 0;
-  if (last >= seq) return false;
-  const to = Math.min(seq, last + chunk);
-  q.derive.run(last, to);
-  q.move.run(to);
-  return to < seq;
-}
-
-/**
- * Brings `vitals_samples` up to every event committed before the call, a chunk per group
- * commit (ingest keeps flowing between chunks). Concurrent calls are safe: each step reads the
- * cursor inside its transaction.
+ * Brings `vitals_samples` up to every event committed before the call (see read-models.ts);
+ * `chunk` event ids per group commit.
  *
  * @example
- * await catchUpVitals(ctx); // then read vitals_samples
+ * await catchUpVitals(store);
  */
-export async function catchUpVitals(ctx: Pick<SqliteContext, 'commit'>, chunk = CHUNK): Promise<void> {
-  while (await ctx.commit((db) => vitalsStep(db, chunk))) {
-    /* next chunk */
-  }
-}
+export const catchUpVitals = (ctx: Pick<SqliteContext, 'commit'>, chunk?: number): Promise<void> => catchUp(ctx, VITALS_SAMPLES, chunk);
 
 /**
  * The samples of a site in `[from, to)`, a page at a time, after catching up (see above).
