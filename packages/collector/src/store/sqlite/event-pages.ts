@@ -1,6 +1,6 @@
 import type { Db } from './db';
 
-/** What {@link eventPages} reads. */
+/** What {@link eventColumnPages} reads. */
 export interface EventPagesQuery {
   /**
    * A table with `id`, `site_id` and `ts`, read in `(site_id, ts, id)` order through an index or
@@ -12,8 +12,8 @@ export interface EventPagesQuery {
   from: number;
   /** … before this one (exclusive). */
   to: number;
-  /** Columns after `id, ts` (each row is `[id, ts, ...columns]`). */
-  columns: string;
+  /** Column expressions after `id, ts` (each page is `[ids, timestamps, ...one array per column]`). */
+  columns: readonly string[];
   /** Further conditions on the row (`AND …`), with their parameters. */
   where: string;
   params?: readonly unknown[];
@@ -24,47 +24,19 @@ export interface EventPagesQuery {
 /**
  * The events (or rows of `q.table`) of one site in `[from, to)` in (ts, id) order, page by page:
  * one short synchronous read per page, and the event loop runs between pages (an ingest flush is
- * never held up for long). Pages are keyed by (ts, id), not an open `iterate()`, which would keep the connection
- * busy and block the group committer.
+ * never held up for long). Pages are keyed by (ts, id), not an open `iterate()`, which would keep
+ * the connection busy and block the group committer.
  *
- * The key condition is written `ts >= ? AND (ts > ? OR id > ?)` on purpose: SQLite 3.51 plans the
- * equivalent `ts > ? OR (ts = ? AND id > ?)` as a MULTI-INDEX OR whose first branch reads every
- * remaining row of the range and sorts it — each page then costs the whole rest of the range (a
- * vitals report over 1 M events took 15 s). This form is one `events_site_ts` range scan in index
- * order that stops after a page.
- *
- * @example
- * for await (const rows of eventPages(db, { siteId, from, to, columns: 'event', where: "AND type = 'track'" })) …
- */
-export async function* eventPages(db: Db, q: EventPagesQuery): AsyncGenerator<unknown[][]> {
-  const pageRows = q.pageRows ?? 20_000;
-  const page = db.prepare(eventPageSql(q.columns, q.where, q.table)).raw();
-  let lastTs = q.from;
-  let lastId = -1;
-  for (;;) {
-    const rows = page.all(q.siteId, lastTs, q.to, lastTs, lastId, ...(q.params ?? []), pageRows) as unknown[][];
-    if (rows.length > 0) {
-      const last = rows[rows.length - 1];
-      lastId = last[0] as number;
-      lastTs = last[1] as number;
-      yield rows;
-    }
-    if (rows.length < pageRows) return;
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-/**
- * {@link eventPages} with each page as columns — `[ids, timestamps, ...one array per column]`,
- * rows in the same (ts, id) order — that SQLite packs as JSON arrays and JavaScript parses once
- * per column. better-sqlite3 spends ~1 µs building each row of a page; packed, 1.8 M vitals
- * samples were read in 1.8 s instead of 3.1–4.1 s. Integers, REALs and text arrive exactly (a
- * REAL that is not finite as ±Infinity), NULL as null. Columns must not be BLOBs.
+ * Each page comes as columns — `[ids, timestamps, ...one array per column]` — that SQLite packs as
+ * JSON arrays and JavaScript parses once per column: better-sqlite3 spends ~1 µs building each row
+ * of a page; packed, 1.8 M vitals samples were read in 1.8 s instead of 3.1–4.1 s as rows.
+ * Integers, REALs and text arrive exactly (a REAL that is not finite as ±Infinity), NULL as null.
+ * Columns must not be BLOBs.
  *
  * @example
- * for await (const [ids, ts, names] of eventColumnPages(db, { siteId, from, to, columns: ['event'], where: '' })) …
+ * for await (const [ids, ts, names] of eventColumnPages(db, { siteId, from, to, columns: ['event'], where: "AND type = 'track'" })) …
  */
-export async function* eventColumnPages(db: Db, q: Omit<EventPagesQuery, 'columns'> & { columns: readonly string[] }): AsyncGenerator<unknown[][]> {
+export async function* eventColumnPages(db: Db, q: EventPagesQuery): AsyncGenerator<unknown[][]> {
   const pageRows = q.pageRows ?? 20_000;
   const names = q.columns.map((_, i) => `c${i}`);
   const inner = eventPageSql(q.columns.map((c, i) => `${c} AS ${names[i]}`).join(', '), q.where, q.table);
@@ -96,8 +68,14 @@ export async function* eventColumnPages(db: Db, q: Omit<EventPagesQuery, 'column
 }
 
 /**
- * The statement of one page of {@link eventPages}. Parameters: site, from (the last ts), to, the
- * last ts again, the last id, the `where` parameters, the page size.
+ * The statement of one page of {@link eventColumnPages}, as rows. Parameters: site, from (the last
+ * ts), to, the last ts again, the last id, the `where` parameters, the page size.
+ *
+ * The key condition is written `ts >= ? AND (ts > ? OR id > ?)` on purpose: SQLite 3.51 plans the
+ * equivalent `ts > ? OR (ts = ? AND id > ?)` as a MULTI-INDEX OR whose first branch reads every
+ * remaining row of the range and sorts it — each page then costs the whole rest of the range (a
+ * vitals report over 1 M events took 15 s). This form is one `events_site_ts` range scan in index
+ * order that stops after a page.
  */
 export function eventPageSql(columns: string, where: string, table = 'events'): string {
   return `SELECT id, ts, ${columns} FROM ${table}
