@@ -63,6 +63,11 @@ describe('trackEventsByPerson: one pass over the range, events per person', () =
     const named = await trackEventsByPerson(store, siteId, T0, T0 + 1000, steps, { source: 'events' });
     expect(named.size).toBe(2);
     for (const pageRows of [1, 2, 3, 8]) expect(await trackEventsByPerson(store, siteId, T0, T0 + 1000, steps, { pageRows })).toEqual(named);
+    // IDs resolved one lookup each or from one read of the site's identifiers (person-ids.ts).
+    for (const ids of ['lookup', 'read'] as const) {
+      expect(await trackEventsByPerson(store, siteId, T0, T0 + 1000, undefined, { ids, pageRows: 2 }), ids).toEqual(whole);
+      expect(await trackEventsByPerson(store, siteId, T0, T0 + 1000, steps, { ids }), ids).toEqual(named);
+    }
   });
 
   it('gives an event to both persons when a stitching guard kept its anonymous and user ID apart', async () => {
