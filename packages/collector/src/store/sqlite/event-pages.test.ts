@@ -68,14 +68,25 @@ describe('eventColumnPages: a site\'s events in (ts, id) order, page by page', (
       const ev = storedEvents({ prefix: 'x', t0: T0 });
       await s.appendEvents(exact.map((x) => ({ ...ev(site, { properties: { x } }) })));
       const q = { siteId: site, from: T0, to: T0 + 100, where: '' };
-      const got: unknown[] = [];
-      for await (const [, , xs] of eventColumnPages(s.db, { ...q, columns: ["properties -> '$.x' + 0.0"] })) got.push(...xs);
-      // As better-sqlite3 reads the REAL (SQLite's own JSON number parsing is off by an ulp near
-      // 1e±300, exact in the range of any metric: checked apart).
-      const want = plainRows(s.db, site, "properties -> '$.x' + 0.0").map((r) => r[2]);
-      expect(want.slice(0, 2)).toEqual(exact.slice(0, 2));
-      expect(got).toEqual(want);
-      expect(Object.is(got[1], 0.0034427642822265625)).toBe(true);
+      // Both packings: any column, and one marked mostly REAL (written as text, not through json()).
+      const x = "properties -> '$.x' + 0.0";
+      for (const column of [x, { real: x }]) {
+        const got: unknown[] = [];
+        for await (const [, , xs] of eventColumnPages(s.db, { ...q, columns: [column] })) got.push(...xs);
+        // As better-sqlite3 reads the REAL (SQLite's own JSON number parsing is off by an ulp near
+        // 1e±300, exact in the range of any metric: checked apart).
+        const want = plainRows(s.db, site, x).map((r) => r[2]);
+        expect(want.slice(0, 2)).toEqual(exact.slice(0, 2));
+        expect(got, JSON.stringify(column)).toEqual(want);
+        expect(Object.is(got[1], 0.0034427642822265625)).toBe(true);
+      }
+      // A column marked REAL may hold anything: text (quotes included), NULL, integers, ±Infinity.
+      const mixed = "CASE id % 6 WHEN 0 THEN 'say \"hi\", \\o/' WHEN 1 THEN NULL WHEN 2 THEN 1e999 WHEN 3 THEN -1e999 WHEN 4 THEN 9007199254740991 ELSE -0.5 END";
+      for (const column of [mixed, { real: mixed }]) {
+        const got: unknown[][] = [];
+        for await (const [ids, ts, xs] of eventColumnPages(s.db, { ...q, columns: [column], pageRows: 4 })) got.push(...ids.map((id, i) => [id, ts[i], xs[i]]));
+        expect(got, JSON.stringify(column)).toEqual(plainRows(s.db, site, mixed));
+      }
     } finally {
       await s.close();
     }

@@ -121,7 +121,7 @@ export const catchUpVitals = (ctx: Pick<SqliteContext, 'commit'>, chunk?: number
  */
 export async function* vitalsSamples(ctx: Pick<SqliteContext, 'commit' | 'db'>, siteId: string, range: { from: number; to: number }): AsyncGenerator<VitalsSample[]> {
   await catchUpVitals(ctx);
-  const pages = eventColumnPages(ctx.db, { table: 'vitals_samples', siteId, ...range, columns: ['metric', 'rating', 'value', 'path'], where: '' });
+  const pages = eventColumnPages(ctx.db, { table: 'vitals_samples', siteId, ...range, columns: ['metric', 'rating', { real: 'value' }, 'path'], where: '' });
   for await (const [, , metric, rating, value, path] of pages as AsyncIterable<[unknown, unknown, number[], (number | null)[], number[], string[]]>) {
     const out: VitalsSample[] = new Array(metric.length);
     for (let i = 0; i < metric.length; i++) {
