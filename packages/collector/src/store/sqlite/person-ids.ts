@@ -25,11 +25,11 @@ export interface PersonIds {
 }
 
 /**
- * A lookup (two B-tree descents, identity_ids_h then the row) took 7.6–21 µs at 292 k
- * identifiers, by how warm the cache was; reading the site's identifiers takes ~0.4 µs per
- * identifier in table order and ~0.7 µs through identity_ids_person (readPersonIds). Switching when the remaining lookups times this ratio reach the
- * identifier count is conservative (measured: 9–58), and bounds the map the read
- * builds at this many times the IDs the lookups would have cached.
+ * What a lookup costs against one identifier row of a read. A lookup (identity_ids_h, then the
+ * row) took 7.6–21 µs at 292 k identifiers, by how warm the cache was; the read took ~0.5 µs per
+ * identifier in table order and ~1 µs through identity_ids_person (readPersonIds): a ratio of 6–47.
+ * A pass reads once the lookups left × this reach the site's identifier count: at worst 1.3× the
+ * lookups' cost, and the map then holds at most 8× the IDs the lookups would have cached.
  */
 const LOOKUP_VS_ROW = 8;
 /** Below this many lookups a pass costs a few ms: the identifiers are not even counted. */
@@ -74,7 +74,7 @@ export function personIds(db: Db, siteId: string, mode: PersonIdsMode = 'auto', 
       count('user', user);
       const ahead = stats.lookups + fresh;
       if (ahead < MIN_LOOKUPS) return;
-      // The IDs still to look up if new ones keep coming at this page's rate.
+      // The IDs still to look up if new ones keep coming at the rate so far.
       const remaining = ahead / Math.max(reached, 1e-6) - stats.lookups;
       total ??= db.prepare('SELECT count(*) FROM identity_ids WHERE site_id = ?').pluck().get(siteId) as number;
       if (remaining * LOOKUP_VS_ROW >= total) await read();
