@@ -1,17 +1,11 @@
 /**
- * QR campaigns: the campaign table with scan → visit → order figures, code previews,
- * SVG/PNG/CSV downloads, the printable sheet, and the staff forms to create a campaign,
- * add shared codes or a personalised mailing from a recipient CSV.
- * Validation and storage are the QR admin API's own functions (`qr/*`, `store.*Qr*`).
+ * QR campaign pages: the campaign table with scan → visit → order figures, and a campaign's
+ * codes with previews, download links and the staff forms to add shared codes or a personalised
+ * mailing from a recipient CSV. The routes behind the forms and downloads are in qr-routes.ts.
  */
-import type { Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
-import { normaliseCode } from '../../qr/alphabet';
-import { codeState, parseNewCampaign } from '../../qr/campaign';
-import { QrInputError } from '../../qr/errors';
-import { codesCsv, codesSheet } from '../../qr/export';
-import { parseRecipientsCsv } from '../../qr/recipients';
-import { canRenderPng, parseRenderOptions, renderPng, renderSvg } from '../../qr/render';
+import { codeState } from '../../qr/campaign';
 import { scanUrl } from '../../qr/url';
 import { qrReport, type QrRow } from '../../reports/qr';
 import type { QrCampaign } from '../../store/qr';
@@ -28,7 +22,8 @@ const DONE: Record<string, string> = {
   enabled: 'Campaign enabled.',
 };
 
-function siteQ(c: Context<DashEnv>): string {
+/** The `site=` query of the page's site (empty without one). */
+export function siteQ(c: Context<DashEnv>): string {
   const s = c.get('page').site;
   return s ? `site=${encodeURIComponent(s.id)}` : '';
 }
@@ -102,8 +97,8 @@ function CreateCampaignForm(props: { csrf: string; siteId: string; origin: strin
   );
 }
 
-/** GET /dashboard/qr — campaigns with their figures. */
-async function listPage(c: Context<DashEnv>, error?: string) {
+/** GET /dashboard/qr — campaigns with their figures (`error`: a form's message, status 400). */
+export async function listPage(c: Context<DashEnv>, error?: string) {
   const p = c.get('page');
   const r = reportCtx(c);
   const frame = (body: Child) =>
@@ -162,13 +157,14 @@ async function listPage(c: Context<DashEnv>, error?: string) {
   );
 }
 
-async function campaignOr404(c: Context<DashEnv>): Promise<QrCampaign | null> {
+/** The campaign of the `:id` route parameter in the page's site, or null. */
+export async function campaignOr404(c: Context<DashEnv>): Promise<QrCampaign | null> {
   const p = c.get('page');
   return p.site ? p.store.getQrCampaign(p.site.id, c.req.param('id') ?? '') : null;
 }
 
-/** GET /dashboard/qr/:id — codes, previews, downloads, add codes / mailing. */
-async function campaignPage(c: Context<DashEnv>, error?: string) {
+/** GET /dashboard/qr/:id — codes, previews, downloads, add codes / mailing (`error`: a form's message, status 400). */
+export async function campaignPage(c: Context<DashEnv>, error?: string) {
   const p = c.get('page');
   const k = await campaignOr404(c);
   if (!k || !p.site) return c.html(<Layout title="QR campaign" active="/qr" site={p.site} sites={p.sites} csrf={p.csrf}><p class="error">No such campaign in this site.</p></Layout>, 404);
@@ -285,127 +281,4 @@ async function campaignPage(c: Context<DashEnv>, error?: string) {
     </Layout>,
     error ? 400 : 200,
   );
-}
-
-function text(v: unknown): string {
-  return typeof v === 'string' ? v.trim() : '';
-}
-
-/**
- * Register the QR pages and their form/download endpoints.
- *
- * @example
- * registerQrPages(app, { publicUrl: 'https://t.shop.example' });
- */
-export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string } = {}): void {
-  app.get('/qr', (c) => listPage(c));
-
-  app.post('/qr', async (c) => {
-    const p = c.get('page');
-    if (!p.site) return listPage(c, 'No site.');
-    const b = await c.req.parseBody();
-    const utm: Record<string, string> = {};
-    if (text(b.utm_source)) utm.utm_source = text(b.utm_source);
-    if (text(b.utm_medium)) utm.utm_medium = text(b.utm_medium);
-    try {
-      const input = parseNewCampaign(
-        { name: text(b.name), targetUrl: text(b.targetUrl), fallbackUrl: text(b.fallbackUrl) || null, utm, startsAt: text(b.startsAt) || null, endsAt: text(b.endsAt) || null },
-        p.site.origins,
-        opts.publicUrl ?? new URL(c.req.url).origin,
-      );
-      const k = await p.store.createQrCampaign(p.site.id, input);
-      await p.store.createSharedQrCodes(p.site.id, k.id, { count: 1, label: 'main' });
-      return c.redirect(`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}&done=created`, 303);
-    } catch (e) {
-      if (e instanceof QrInputError) return listPage(c, e.message);
-      throw e;
-    }
-  });
-
-  app.get('/qr-codes/:name', async (c) => {
-    const p = c.get('page');
-    const m = /^([A-Za-z0-9-]{1,64})\.(svg|png)$/.exec(c.req.param('name'));
-    if (!m || !p.site) return c.notFound();
-    const code = await p.store.getQrCode(p.site.id, normaliseCode(m[1]));
-    const k = code && (await p.store.getQrCampaign(p.site.id, code.campaignId));
-    if (!code || !k) return c.notFound();
-    const url = scanUrl(k.baseUrl, code.code);
-    const disposition = `${c.req.query('download') ? 'attachment' : 'inline'}; filename="${code.code}.${m[2]}"`;
-    if (m[2] === 'svg') return c.body(await renderSvg(url, parseRenderOptions({})), 200, { 'content-type': 'image/svg+xml', 'content-disposition': disposition });
-    if (!canRenderPng()) return c.text('PNG rendering is not available on this runtime; use SVG.', 501);
-    const png = await renderPng(url, parseRenderOptions({ size: '600' }));
-    return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png', 'content-disposition': disposition });
-  });
-
-  app.get('/qr/:id', (c) => campaignPage(c));
-
-  app.get('/qr/:id/codes.csv', async (c) => {
-    const p = c.get('page');
-    const k = await campaignOr404(c);
-    if (!k || !p.site) return c.notFound();
-    let out = '';
-    let after: string | null = null;
-    for (let first = true; ; first = false) {
-      const page = await p.store.listQrCodes(p.site.id, k.id, { after, limit: 5000 });
-      out += codesCsv(k, page, first);
-      if (page.length < 5000) break;
-      after = page[page.length - 1].code;
-    }
-    return c.body(out, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${k.id}-codes.csv"` });
-  });
-
-  app.get('/qr/:id/sheet', async (c) => {
-    const p = c.get('page');
-    const k = await campaignOr404(c);
-    if (!k || !p.site) return c.notFound();
-    const codes = await p.store.listQrCodes(p.site.id, k.id, { limit: 1000 });
-    const html = await codesSheet(k, codes, parseRenderOptions({ size: '180' }));
-    // The sheet is a standalone print page with its own inline styles; still no scripts.
-    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
-    return c.html(html);
-  });
-
-  app.post('/qr/:id/codes', async (c) => {
-    const p = c.get('page');
-    const k = await campaignOr404(c);
-    if (!k || !p.site) return c.notFound();
-    const b = await c.req.parseBody();
-    const count = Number(text(b.count) || '1');
-    if (!Number.isInteger(count) || count < 1 || count > 1000) return campaignPage(c, 'How many: a whole number from 1 to 1000.');
-    const label = text(b.label).slice(0, 200) || null;
-    await p.store.createSharedQrCodes(p.site.id, k.id, { count, label });
-    return c.redirect(`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}&done=codes`, 303);
-  });
-
-  app.post('/qr/:id/recipients', async (c) => {
-    const p = c.get('page');
-    const k = await campaignOr404(c);
-    if (!k || !p.site) return c.notFound();
-    const b = await c.req.parseBody();
-    const file = b.file;
-    if (!(file instanceof File) || file.size === 0) return campaignPage(c, 'Choose a CSV file with the recipients.');
-    if (file.size > 20 * 1024 * 1024) return campaignPage(c, 'The file is larger than 20 MB: split it, or use "omnitrail qr mailing".');
-    const defaultCountry = typeof p.site.settings.defaultCountry === 'string' ? p.site.settings.defaultCountry : undefined;
-    try {
-      const parsed = await parseRecipientsCsv(await file.text(), { defaultCountry });
-      if (parsed.recipients.length === 0) {
-        return campaignPage(c, `No usable recipient in the file.${parsed.rejected.length ? ` First problem: line ${parsed.rejected[0].line ?? '?'}: ${parsed.rejected[0].reason}` : ''}`);
-      }
-      await p.store.createPersonalQrCodes(p.site.id, k.id, parsed.recipients);
-      return c.redirect(`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}&done=mailing`, 303);
-    } catch (e) {
-      if (e instanceof QrInputError) return campaignPage(c, e.message);
-      throw e;
-    }
-  });
-
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    app.post(`/qr/:id/${action}`, async (c) => {
-      const p = c.get('page');
-      const k = await campaignOr404(c);
-      if (!k || !p.site) return c.notFound();
-      await p.store.updateQrCampaign(p.site.id, k.id, { disabled });
-      return c.redirect(`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}&done=${action}d`, 303);
-    });
-  }
 }

@@ -11,7 +11,7 @@ import { funnelPage } from './funnel';
 import { journeysPage } from './journeys';
 import { vitalsPage } from './vitals';
 import { personPage } from './person';
-import { registerQrPages } from './qr';
+import { registerQrPages } from './qr-routes';
 import { registerRecordPages } from './record';
 import { registerImportPages } from './import';
 import { registerSettingsPages } from './settings';
