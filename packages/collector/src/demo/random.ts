@@ -21,6 +21,14 @@ export function prng(seed: number): () => number {
 }
 
 /**
+ * One element of `xs`, chosen by `r`.
+ *
+ * @example
+ * pick(prng(3), ['a', 'b', 'c']); // the same element every run
+ */
+export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+
+/**
  * A shuffled copy (Fisher–Yates) driven by `r`.
  *
  * @example

@@ -4,7 +4,7 @@
  */
 import type { Touch } from '../attribution/journey';
 import { DEFAULT_SCAN_TOKEN_TTL_MS, seededScanToken } from '../qr/token';
-import { prng } from './random';
+import { pick, prng } from './random';
 
 export { prng };
 
@@ -71,7 +71,6 @@ export interface GenerateOptions {
   days?: number;
 }
 
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const geo = (r: () => number, p: number, max: number) => {
   let n = 0;
   while (n < max && r() > p) n++;

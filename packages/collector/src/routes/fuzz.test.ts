@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { withCollector } from '../test-utils/harness';
-import { prng } from '../demo/random';
+import { pick, prng } from '../demo/random';
 
 // Seeded PRNG (mulberry32) so a failure reproduces: the seed and iteration are in the message.
 
@@ -9,7 +9,6 @@ const ITERATIONS = Number(process.env.FUZZ_N ?? 10_000);
 const MATES = 3;
 
 type Rand = () => number;
-const pick = <T,>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
 function randomValue(r: Rand, depth = 0): unknown {
   switch (Math.floor(r() * 16)) {

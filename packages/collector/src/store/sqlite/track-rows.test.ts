@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDbPath } from '../../test-utils/harness';
+import { pick, prng } from '../../demo/random';
 import { storedEvents } from '../../test-utils/stored-event';
 import type { StoredEvent } from '../core';
 import { openSqliteStore, type SqliteStore } from './index';
@@ -31,19 +32,17 @@ describe('track_rows: named track events for funnels and goals, derived by the r
   it('gives what the event log gives, for random events caught up in chunks while events keep coming', async () => {
     const siteId = await open();
     const other = (await store.createSite({ name: 'O', origins: ['*'] })).site.id;
-    let seed = 5;
-    const r = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-    const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+    const r = prng(5);
     const ev = storedEvents({ prefix: 't', t0: T0 });
     const random = (): StoredEvent =>
-      ev(pick([siteId, siteId, siteId, other]), {
-        type: pick(['track', 'track', 'track', 'page']),
-        event: pick([...NAMES, 'Web Vitals', '']),
+      ev(pick(r, [siteId, siteId, siteId, other]), {
+        type: pick(r, ['track', 'track', 'track', 'page']),
+        event: pick(r, [...NAMES, 'Web Vitals', '']),
         anonymousId: r() < 0.9 ? `a${Math.floor(r() * 60)}` : null,
         userId: r() < 0.3 ? `u${Math.floor(r() * 20)}` : null,
         bot: r() < 0.05,
         timestamp: T0 + Math.floor(r() * 1_000_000),
-        properties: pick([{}, { value: 12.5 }, { value: '7' }, { value: 0.1 + 0.2 }, { value: null }, { value: 3 }]),
+        properties: pick(r, [{}, { value: 12.5 }, { value: '7' }, { value: 0.1 + 0.2 }, { value: null }, { value: 3 }]),
       });
     for (let round = 0; round < 3; round++) {
       await store.appendEvents(Array.from({ length: 600 }, random));

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VITALS } from '../../reports/vitals';
 import { tempDbPath } from '../../test-utils/harness';
+import { pick, prng } from '../../demo/random';
 import { storedEvents } from '../../test-utils/stored-event';
 import type { StoredEvent } from '../core';
 import type { VitalsSample } from '../reports';
@@ -76,22 +77,20 @@ describe('vitals_samples: Web Vitals events as report-ready rows, caught up by t
   it('equals the plain reading over random events, caught up in small chunks as events keep coming', async () => {
     const siteId = await open();
     const other = (await store.createSite({ name: 'Other', origins: ['*'] })).site.id;
-    let seed = 11;
-    const r = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-    const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+    const r = prng(11);
     const ev = storedEvents({ prefix: 'r', t0: T0, type: 'track', event: 'Web Vitals' });
     const random = (): StoredEvent =>
-      ev(pick([siteId, siteId, siteId, other]), {
-        event: pick(['Web Vitals', 'Web Vitals', 'Web Vitals', 'Product Viewed']),
+      ev(pick(r, [siteId, siteId, siteId, other]), {
+        event: pick(r, ['Web Vitals', 'Web Vitals', 'Web Vitals', 'Product Viewed']),
         bot: r() < 0.05,
         timestamp: T0 + Math.floor(r() * 1_000_000), // out of time order, like imports
         properties: {
-          [pick(['metric', 'metric', 'name'])]: pick(['LCP', 'INP', 'CLS', 'FCP', 'TTFB', 'lcp', 'FID', '']),
-          value: pick([() => Math.round(r() * 5000), () => r(), () => String(Math.round(r() * 900)), () => -5, () => null])(),
-          ...(r() < 0.7 ? { rating: pick(['good', 'needs-improvement', 'poor', 'bad']) } : {}),
-          ...(r() < 0.1 ? { path: pick(['/x', '']) } : {}),
+          [pick(r, ['metric', 'metric', 'name'])]: pick(r, ['LCP', 'INP', 'CLS', 'FCP', 'TTFB', 'lcp', 'FID', '']),
+          value: pick(r, [() => Math.round(r() * 5000), () => r(), () => String(Math.round(r() * 900)), () => -5, () => null])(),
+          ...(r() < 0.7 ? { rating: pick(r, ['good', 'needs-improvement', 'poor', 'bad']) } : {}),
+          ...(r() < 0.1 ? { path: pick(r, ['/x', '']) } : {}),
         },
-        context: r() < 0.9 ? { page: { path: pick(['/', '/p/1', '/cart', '']), url: 'https://shop.example/u/' + Math.floor(r() * 3) } } : {},
+        context: r() < 0.9 ? { page: { path: pick(r, ['/', '/p/1', '/cart', '']), url: 'https://shop.example/u/' + Math.floor(r() * 3) } } : {},
       });
     const all: StoredEvent[] = [];
     for (let round = 0; round < 4; round++) {
