@@ -67,6 +67,7 @@ describe('first-run experience in Chromium', () => {
   let scanUrl = '';
   let orderId = '';
   let handoff = '';
+  let campaignPath = '';
   let admin: Page;
 
   it('the manager creates a QR campaign in the dashboard', async () => {
@@ -79,6 +80,8 @@ describe('first-run experience in Chromium', () => {
     await admin.getByRole('button', { name: 'Create campaign' }).click();
     await expect.poll(() => admin.getByRole('status').textContent()).toContain('Campaign created');
     scanUrl = (await admin.locator('.qr-preview + p code').textContent())!;
+    campaignPath = new URL(admin.url()).pathname;
+    expect(campaignPath).toMatch(/^\/dashboard\/qr\/cmp_\w+$/);
     expect(scanUrl).toMatch(new RegExp(`^${base}/q/[0-9A-Z]+$`));
     // The preview is a real SVG QR code served behind the login.
     const img = await admin.locator('img.qr-preview').evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0);
@@ -197,6 +200,10 @@ describe('first-run experience in Chromium', () => {
       journeys: '/dashboard/journeys',
       vitals: '/dashboard/vitals',
       qr: '/dashboard/qr',
+      campaign: campaignPath,
+      // The printable sheet has a policy and styles of its own: they must apply (a blocked inline
+      // style logs a CSP error to the console, checked below, and prints one unstyled column).
+      sheet: `${campaignPath}/sheet`,
       person: `/dashboard/person?kind=orderId&value=${encodeURIComponent(orderId)}`,
       record: '/dashboard/record',
       import: '/dashboard/import',
@@ -209,6 +216,7 @@ describe('first-run experience in Chromium', () => {
         expect(res?.status(), path).toBe(200);
         // Nothing may overflow the viewport sideways (tables scroll inside their own box).
         const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (name === 'sheet') expect(await admin.evaluate(() => getComputedStyle(document.querySelector('main')!).display)).toBe('grid');
         await admin.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
         // Basic accessibility: one h1, every control labelled, every chart named, every image described.
         const a11y = await admin.evaluate(() => {

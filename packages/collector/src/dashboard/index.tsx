@@ -89,6 +89,9 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
       },
       referrerPolicy: 'same-origin',
       crossOriginResourcePolicy: 'same-origin',
+      // A page with a policy of its own keeps it: the printable QR sheet is a standalone document
+      // with an inline <style> (still no scripts). Overwriting it blocked the sheet's layout.
+      overwrite: false,
     }),
   );
   // Same-origin check for every unsafe method (Sec-Fetch-Site, else Origin), before any handler.

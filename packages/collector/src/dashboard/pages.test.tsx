@@ -157,7 +157,17 @@ describe('dashboard pages on real data', () => {
       expect(csv).not.toContain('a@example.com');
       const sheet = await b.get(`/dashboard/qr/${id}/sheet`);
       expect(sheet.status).toBe(200);
-      expect(sheet.headers.get('content-security-policy')).not.toContain('script');
+      // The sheet is a standalone print page: its own policy lets its inline <style> apply (the
+      // dashboard's would block it and print one unstyled column), and still runs no script.
+      const sheetCsp = sheet.headers.get('content-security-policy')!;
+      expect(await sheet.text()).toContain('<style>');
+      expect(sheetCsp).toMatch(/style-src 'unsafe-inline'/);
+      expect(sheetCsp).toMatch(/default-src 'none'/);
+      expect(sheetCsp).not.toContain('script');
+      // Every other page keeps the dashboard's policy: no inline style at all.
+      const detailCsp = (await b.get(`/dashboard/qr/${id}`)).headers.get('content-security-policy');
+      expect(detailCsp).toMatch(/style-src 'self'/);
+      expect(detailCsp).not.toContain('unsafe-inline');
 
       const bad = await b.post('/dashboard/qr', { _csrf: csrf, name: 'Evil', targetUrl: 'https://evil.example/' });
       expect(bad.status).toBe(400);

@@ -9,6 +9,7 @@ export const STYLE_CSS = `
 *{box-sizing:border-box}
 body{margin:0;line-height:1.45;font-size:15px}
 a{color:var(--accent)}
+dd{margin:0 0 6px 16px;overflow-wrap:anywhere}
 a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible,summary:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:8px;z-index:9}
 .skip:focus{left:8px}

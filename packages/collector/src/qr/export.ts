@@ -60,6 +60,7 @@ export async function codesSheet(campaign: QrCampaign, codes: QrCode[], opts: Re
   const title = opts.title ?? `${campaign.name} — QR codes`;
   const doc = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<link rel="icon" href="data:,">
 <style>
   @page { size: A4; margin: 12mm; }
   body { font: 12px/1.3 system-ui, sans-serif; margin: 0; color: #000; }
@@ -70,6 +71,7 @@ export async function codesSheet(campaign: QrCampaign, codes: QrCode[], opts: Re
   figcaption b { display: block; font: 600 14px/1.4 ui-monospace, monospace; letter-spacing: .08em; }
   figcaption span, figcaption small, figcaption em { display: block; word-break: break-all; }
   figcaption small { color: #555; font-size: 9px; } .off { opacity: .4; }
+  @media screen { body { padding: 16px; } }
   @media print { header p.hint { display: none; } }
 </style></head>
 <body><header><h1>${campaign.name}</h1><p>${codes.length} code(s) · target ${campaign.targetUrl}</p><p class="hint">Print with "background graphics" off; scale 100 %.</p></header>

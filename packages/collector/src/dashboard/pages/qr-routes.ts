@@ -89,7 +89,7 @@ export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string }
     const codes = await p.store.listQrCodes(p.site.id, k.id, { limit: 1000 });
     const html = await codesSheet(k, codes, parseRenderOptions({ size: '180' }));
     // The sheet is a standalone print page with its own inline styles; still no scripts.
-    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
+    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'");
     return c.html(html);
   });
 
