@@ -204,10 +204,30 @@ describe('dashboard pages on real data', () => {
         const html = await res.text();
         expect(html, path).not.toMatch(/€[1-9]/);
       }
-      expect(await (await b.get('/dashboard')).text()).toContain('No data in this date range.');
+      // Nothing ever received: the overview says how to start (the snippet is in Settings).
+      const fresh = await (await b.get('/dashboard')).text();
+      expect(fresh).toContain('This site has received no web events yet');
+      expect(fresh).toContain(`href="/dashboard/settings?site=${fx.site.id}"`);
       expect(await (await b.get('/dashboard/attribution')).text()).toContain('No conversions in this date range.');
       expect(await (await b.get('/dashboard/funnel')).text()).toContain('Nobody entered this funnel');
       expect((await b.get('/dashboard/person?kind=email&value=nobody%40example.com')).status).toBe(404);
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
+  it('an empty range points to the latest event, and its link shows the data', async () => {
+    await withCollector(async (fx) => {
+      const at = Date.UTC(2025, 5, 14, 12);
+      const page = (messageId: string, ms: number) => ({ type: 'page', messageId, anonymousId: 'a-old', timestamp: new Date(ms).toISOString(), context: { omnitrail: { v: 1, consent: 'granted', sessionId: 's-old', sessionStart: true }, page: { url: `${ORIGIN}/`, path: '/', referrer: '' } } });
+      const res = await fx.post('/v1/batch', { batch: [page('old-1', at - 3 * 86_400_000), page('old-2', at)] }, { headers: { origin: ORIGIN } });
+      expect(await res.json()).toMatchObject({ accepted: 2 });
+      const { b } = await login(fx);
+      const empty = await (await b.get('/dashboard')).text();
+      expect(empty).toContain('No data in this date range. The latest event is from');
+      const link = empty.match(/href="(\/dashboard\?site=[^"]+)">2025-06-14</)![1].replaceAll('&amp;', '&');
+      expect(link).toBe(`/dashboard?site=${fx.site.id}&from=2025-05-16&to=2025-06-14`);
+      const shown = await (await b.get(link)).text();
+      expect(shown).not.toContain('No data in this date range');
+      expect(shown).toMatch(/<div class="v">1<\/div><div class="l">Visitors \(persons\)/);
     }, { origins: [ORIGIN], rateLimit: false });
   });
 });

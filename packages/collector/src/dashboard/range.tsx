@@ -5,7 +5,8 @@
 import type { Child } from 'hono/jsx';
 import type { Site } from '../store/core';
 
-const DAY = 86_400_000;
+/** One day in ms. */
+export const DAY = 86_400_000;
 
 /** A report range: [from, to) in ms since epoch, plus the date strings shown in the form. */
 export interface Range {
@@ -15,7 +16,13 @@ export interface Range {
   toStr: string;
 }
 
-function isoDay(ms: number): string {
+/**
+ * The UTC day of a time as `YYYY-MM-DD` (the range form's format).
+ *
+ * @example
+ * isoDay(Date.UTC(2026, 10, 26, 15)) // '2026-11-26'
+ */
+export function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 

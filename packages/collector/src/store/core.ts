@@ -82,4 +82,9 @@ export interface CoreStore {
   appendEvents(events: StoredEvent[]): Promise<AppendResult[]>;
   /** Count of stored events for a site (tests, metrics). */
   countEvents(siteId: string): Promise<number>;
+  /**
+   * Event time (`timestamp`, ms) of the site's latest stored event, or null when it has none:
+   * lets an empty report tell "nothing in this range" from "nothing received yet".
+   */
+  latestEventAt(siteId: string): Promise<number | null>;
 }

@@ -6,9 +6,36 @@ import { parseChannelRules } from '../../attribution/rules';
 import { journeysOf } from '../backends';
 import { LineChart, StackedBars } from '../charts';
 import type { DashEnv } from '../index';
-import { Empty, Layout, NotWired } from '../layout';
+import type { Site, Store } from '../../store/types';
+import { Empty, Layout, NotWired, siteQuery } from '../layout';
 import { computeOverview, topSeries } from '../overview-data';
-import { channelLabel, dayLabel, int, money0, parseRange, RangeForm } from '../range';
+import { channelLabel, DAY, dayLabel, int, isoDay, money0, parseRange, RangeForm, type Range } from '../range';
+
+/**
+ * Why the overview has nothing to show: a site that never received an event learns how to start;
+ * one whose data lies outside the range gets a link to the 30 days ending on its latest event.
+ */
+async function emptyState(store: Store, site: Site, range: Range): Promise<Child> {
+  const latest = await store.latestEventAt(site.id);
+  const q = siteQuery(site);
+  if (latest === null) {
+    return (
+      <Empty>
+        This site has received no web events yet. To track the shop's website, paste the snippet from{' '}
+        <a href={`/dashboard/settings${q}`}>Settings</a> into its pages. Offline orders and touchpoints come in through{' '}
+        <a href={`/dashboard/record${q}`}>Record offline sale</a>, <a href={`/dashboard/import${q}`}>Import CSV</a> or the API.
+      </Empty>
+    );
+  }
+  if (latest >= range.from && latest < range.to) return <Empty />;
+  const day = isoDay(latest);
+  return (
+    <Empty>
+      No data in this date range. The latest event is from{' '}
+      <a href={`/dashboard${q ? `${q}&` : '?'}from=${isoDay(latest - 29 * DAY)}&to=${day}`}>{day}</a>.
+    </Empty>
+  );
+}
 
 /** The site's custom channel rules (settings.channelRules), or none when absent/invalid. */
 export function siteClassifier(settings: Record<string, unknown> | undefined) {
@@ -44,7 +71,7 @@ export async function overviewPage(c: Context<DashEnv>) {
           <div class="card kpi"><div class="v">{int(o.totals.orders)}</div><div class="l">Orders, all channels</div></div>
           <div class="card kpi"><div class="v">{cur(o.totals.revenue)}</div><div class="l">Revenue</div></div>
         </section>
-        {o.totals.sessions + o.totals.orders === 0 ? <Empty /> : null}
+        {o.totals.sessions + o.totals.orders === 0 ? await emptyState(p.store, p.site, range) : null}
         <div class="grid two">
           <section class="card">
             <h2>Visitors per day</h2>

@@ -145,6 +145,8 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     site: db.prepare('SELECT * FROM sites WHERE id = ?'),
     sites: db.prepare('SELECT * FROM sites ORDER BY created_at, id'),
     count: db.prepare('SELECT count(*) FROM events WHERE site_id = ?').pluck(),
+    // One descent of events_site_ts (SQLite's min/max optimisation), whatever the log's size.
+    latest: db.prepare('SELECT max(ts) FROM events WHERE site_id = ?').pluck(),
     fast: db.prepare('SAVEPOINT append_fast'),
     fastRelease: db.prepare('RELEASE append_fast'),
     fastRollback: db.prepare('ROLLBACK TO append_fast'),
@@ -356,6 +358,10 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
 
     async countEvents(siteId) {
       return q.count.get(siteId) as number;
+    },
+
+    async latestEventAt(siteId) {
+      return (q.latest.get(siteId) as number | null) ?? null;
     },
   };
 }
