@@ -41,8 +41,10 @@ const ORDERS = [
   'B-3;2026-03-01 12:00;hamburg;zehn;EUR;L-2;;;;;', // line 5: bad revenue
   'B-4;2026-03-01 13:00;hamburg;5,00;EUR;;nope;;;;', // line 6: bad e-mail → warning only
   'B-5;2099-01-01 13:00;hamburg;5,00;EUR;L-3;;;;;', // line 7: future
-  'B-6;2026-03-02 09:00;berlin;120,00;EUR;L-4711;;;;;',
+  'B-6;02.03.2026 09:00;berlin;120,00;EUR;L-4711;;;;;', // day-first dotted date: March 2
+  'B-7;03/02/2026 09:00;berlin;7,00;EUR;L-5;;;;;', // line 9: slashed date, ambiguous → refused
 ].join('\n');
+const SLASHED = 'timestamp is not a date: "03/02/2026 09:00" (use ISO-8601 such as 2026-03-01 10:15 or 2026-03-01T10:15:00+01:00, DD.MM.YYYY HH:MM, or ms since epoch)';
 // Explicit mappings for some columns; the German header names of the others map themselves.
 const MAP = ['--map', 'order_id=Bestellnr', '--map', 'revenue=Umsatz', '--map', 'sku=Artikel', '--map', 'phone=Telefon'];
 
@@ -52,8 +54,8 @@ describe('omnitrail import orders', () => {
     const rejects = join(dirname(db), 'rejects.csv');
     const dry = capture();
     expect(await run(['orders', file, '--db', db, '--default-country', 'DE', '--dry-run', ...MAP], dry.io)).toBe(3);
-    expect(dry.out[0]).toMatch(/^orders \(dry run, nothing written\): 7 rows → 6 orders: 3 valid, 3 rejected/);
-    expect(dry.err).toHaveLength(3);
+    expect(dry.out[0]).toMatch(/^orders \(dry run, nothing written\): 8 rows → 7 orders: 3 valid, 4 rejected/);
+    expect(dry.err).toHaveLength(4);
     const peek = openSqliteStore(db);
     expect(await peek.countOrders(siteId)).toBe(0);
     await peek.close();
@@ -63,11 +65,12 @@ describe('omnitrail import orders', () => {
       'line 4: order_id is required',
       'line 5 (B-3): revenue is not a number: "zehn"',
       'line 7 (B-5): timestamp is in the future',
+      `line 9 (B-7): ${SLASHED}`,
     ]);
     expect(code).toBe(3);
     expect(a.out).toHaveLength(1);
-    expect(a.out[0]).toMatch(/^orders: 7 rows → 6 orders: 3 imported, 0 unchanged, 3 rejected, 1 warnings \(e\.g\. line 6: email is not a usable e-mail address; ignored\) in [\d.]+ s/);
-    expect(readFileSync(rejects, 'utf8').split('\n')).toEqual(['line,id,reason', '4,,order_id is required', '5,B-3,"revenue is not a number: ""zehn"""', '7,B-5,timestamp is in the future', '']);
+    expect(a.out[0]).toMatch(/^orders: 8 rows → 7 orders: 3 imported, 0 unchanged, 4 rejected, 1 warnings \(e\.g\. line 6: email is not a usable e-mail address; ignored\) in [\d.]+ s/);
+    expect(readFileSync(rejects, 'utf8').split('\n')).toEqual(['line,id,reason', '4,,order_id is required', '5,B-3,"revenue is not a number: ""zehn"""', '7,B-5,timestamp is in the future', `9,B-7,"${SLASHED.replaceAll('"', '""')}"`, '']);
     expect(a.bar).toEqual([]); // not a TTY: no progress bar
 
     const store = openSqliteStore(db);
@@ -82,6 +85,7 @@ describe('omnitrail import orders', () => {
       const p1 = await store.personOf(siteId, { kind: 'order', value: 'B-1' });
       const p6 = await store.personOf(siteId, { kind: 'order', value: 'B-6' });
       expect(p6?.personId).toBe(p1?.personId);
+      expect((await store.getOrder(siteId, 'B-6'))?.ts).toBe(Date.UTC(2026, 2, 2, 9));
       expect(await store.countOrders(siteId)).toBe(3);
     } finally {
       await store.close();
@@ -89,7 +93,7 @@ describe('omnitrail import orders', () => {
 
     const b = capture();
     expect(await run(['orders', file, '--db', db, '--default-country', 'DE', ...MAP], b.io)).toBe(3);
-    expect(b.out[0]).toMatch(/0 imported, 3 unchanged, 3 rejected/);
+    expect(b.out[0]).toMatch(/0 imported, 3 unchanged, 4 rejected/);
   });
 
   it('draws a progress bar when asked (or on a TTY)', async () => {
@@ -115,7 +119,7 @@ describe('omnitrail import orders', () => {
     try {
       const c = capture();
       const code = await run(['orders', file, '--url', server.url, '--secret-key', secretKey, '--default-country', 'DE', ...MAP], c.io);
-      expect(c.err).toEqual(['line 4: order_id is required', 'line 5 (B-3): revenue is not a number: "zehn"', 'line 7 (B-5): timestamp is in the future']);
+      expect(c.err).toEqual(['line 4: order_id is required', 'line 5 (B-3): revenue is not a number: "zehn"', 'line 7 (B-5): timestamp is in the future', `line 9 (B-7): ${SLASHED}`]);
       expect(code).toBe(3);
       expect(await store.countOrders(siteId)).toBe(3);
       const bad = capture();

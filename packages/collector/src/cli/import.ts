@@ -38,7 +38,9 @@ Options:
   --progress, --no-progress  progress bar on stderr (default: when stderr is a terminal)
   -h, --help               show this help
 
-Time columns without a zone (2026-03-01 10:15) are read as UTC.
+Times: ISO-8601 (2026-03-01 10:15, 2026-03-01T10:15:00+01:00), day-first dotted dates
+(01.03.2026 10:15) or ms since epoch; without a zone they are read as UTC. Slashed dates
+(01/03/2026: March 1 or January 3?) are rejected, never guessed.
 Exit status: 0 all rows imported; 3 some rows rejected (the rest was imported); 2 usage error; 1 other error.`;
 
 /** One line for `omnitrail --help`. */

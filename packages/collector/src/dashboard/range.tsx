@@ -3,6 +3,7 @@
  * small GET form that changes them (no script: a form with a submit button).
  */
 import type { Child } from 'hono/jsx';
+import { parseIsoTime } from '../ingest/time';
 import type { Site } from '../store/core';
 
 /** One day in ms. */
@@ -28,7 +29,7 @@ export function isoDay(ms: number): string {
 
 function parseDay(s: string | undefined): number | null {
   if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return null;
-  const t = Date.parse(`${s}T00:00:00Z`);
+  const t = parseIsoTime(s);
   return Number.isFinite(t) ? t : null;
 }
 

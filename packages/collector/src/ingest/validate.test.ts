@@ -148,9 +148,15 @@ describe('timestamps', () => {
     ['2026-03-01T12:00:00', NOW],
     ['2026-03-01 12:00:00Z', NOW],
     ['2026-03-01', Date.parse('2026-03-01T00:00:00Z')],
+    ['2024-02-29', Date.UTC(2024, 1, 29)],
+    ['2000-02-29T10:00:00Z', Date.UTC(2000, 1, 29, 10)],
+    ['2026-01-31', Date.UTC(2026, 0, 31)],
+    ['2026-12-31T23:59:59Z', Date.UTC(2026, 11, 31, 23, 59, 59)],
   ])('parseIsoTime(%s)', (s, want) => expect(parseIsoTime(s)).toBe(want));
 
-  test.each(['', 'now', '1709294400', '2026-03-01T12:00:00 GMT', 'Sun, 01 Mar 2026 12:00:00 GMT', '2026-03-01T25:00:00Z', 'x'.repeat(50)])(
+  // Days the month lacks (Date.parse rolls them into the next month), and engine-specific formats.
+  test.each(['', 'now', '1709294400', '2026-03-01T12:00:00 GMT', 'Sun, 01 Mar 2026 12:00:00 GMT', '2026-03-01T25:00:00Z', 'x'.repeat(50),
+    '2026-02-29', '2026-02-30T10:00:00Z', '2100-02-29', '2026-04-31', '2026-06-31 08:00', '2026-09-31', '2026-11-31', '2026-01-32', '2026-13-01', '2026-00-10', '01.03.2026', '01/03/2026'])(
     'parseIsoTime(%j) is NaN',
     (s) => expect(parseIsoTime(s)).toBeNaN(),
   );

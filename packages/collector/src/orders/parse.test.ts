@@ -47,10 +47,24 @@ describe('parseTime', () => {
     [String(Date.UTC(2026, 2, 1)), Date.UTC(2026, 2, 1)],
     [Date.UTC(2026, 2, 1) / 1000, Date.UTC(2026, 2, 1)], // seconds
     ['', undefined],
+    // Day-first dotted dates (German POS exports): never read month-first.
+    ['01.03.2026', Date.UTC(2026, 2, 1)],
+    ['01.03.2026 10:15', Date.UTC(2026, 2, 1, 10, 15)],
+    ['1.3.2026 9:05:30', Date.UTC(2026, 2, 1, 9, 5, 30)],
+    ['28.02.2026, 18:00', Date.UTC(2026, 1, 28, 18)],
   ])('%j → %j', (v, want) => expect(parseTime(v, 'timestamp', NOW)).toBe(want));
 
   it.each([
     ['yesterday', /not a date/],
+    // Ambiguous or engine-specific: Date.parse reads both of these as January 3.
+    ['01/03/2026', /not a date.*DD\.MM\.YYYY/],
+    ['March 1, 2026', /not a date/],
+    // Days the month lacks: Date.parse would roll them into the next month.
+    ['2026-02-30', /not a date/],
+    ['2026-02-29 10:00', /not a date/],
+    ['31.04.2026', /not a date/],
+    ['32.01.2026', /not a date/],
+    ['01.13.2026', /not a date/],
     ['1999-12-31T00:00:00Z', /before the year 2000/],
     ['2026-03-12T12:00:00Z', /future/],
     [true, /ISO-8601/],

@@ -5,13 +5,17 @@
  * `FieldError` with a human-readable reason for "present but wrong".
  */
 
+import { parseIsoTime } from '../ingest/time';
+
 /** A field was present but unusable; `message` is the reason shown to the integrator. */
 export class FieldError extends Error {}
 
 const MIN_TS = Date.UTC(2000, 0, 1);
 // Clocks of POS terminals drift; a day of slack, but nothing from the far future.
 const MAX_FUTURE_MS = 24 * 3600 * 1000;
-const LOCAL_ISO = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
+// Day first, as German, Austrian, Swiss and most European POS exports write dates: dotted dates are
+// never month-first, so they are not ambiguous (slashed ones are: 01/03 is March 1 or January 3).
+const DOTTED = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:,?[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
 const NUMERIC = /^\d+(\.\d+)?$/;
 
 /** True for `undefined`, `null` and blank strings (CSV cells). */
@@ -73,12 +77,14 @@ export function parseQuantity(v: unknown, field: string): number {
 
 /**
  * Parse a record time: ms since epoch (number or digit string; 10-digit values are read
- * as seconds), or an ISO-8601 string. A date-time without a zone (`2026-03-01 10:15`, as
- * spreadsheets export it) is read as UTC, so the result never depends on the server's zone.
- * Times before 2000 or more than a day in the future are refused.
+ * as seconds), an ISO-8601 string, or a day-first dotted date (`01.03.2026 10:15`). A time
+ * without a zone (`2026-03-01 10:15`, as spreadsheets export it) is read as UTC, so the result
+ * never depends on the server's zone. Anything else (`01/03/2026`, `March 1`) is refused rather
+ * than guessed, as are days the month lacks, times before 2000 and more than a day ahead.
  *
  * @example
  * parseTime('2026-03-01 10:15', 'timestamp', Date.now()) // Date.UTC(2026, 2, 1, 10, 15)
+ * parseTime('01.03.2026 10:15', 'timestamp', Date.now()) // Date.UTC(2026, 2, 1, 10, 15)
  */
 export function parseTime(v: unknown, field: string, now: number): number | undefined {
   if (isBlank(v)) return undefined;
@@ -88,8 +94,14 @@ export function parseTime(v: unknown, field: string, now: number): number | unde
     t = n < 1e11 ? Math.round(n * 1000) : Math.round(n);
   } else if (typeof v === 'string') {
     const s = v.trim();
-    t = Date.parse(LOCAL_ISO.test(s) ? s.replace(' ', 'T') + 'Z' : s);
-    if (Number.isNaN(t)) throw new FieldError(`${field} is not a date: ${JSON.stringify(v)}`);
+    const d = DOTTED.exec(s);
+    const pad = (x: string | undefined) => (x ?? '0').padStart(2, '0');
+    t = parseIsoTime(d ? `${d[3]}-${pad(d[2])}-${pad(d[1])}T${pad(d[4])}:${pad(d[5])}:${pad(d[6])}` : s);
+    if (Number.isNaN(t)) {
+      throw new FieldError(
+        `${field} is not a date: ${JSON.stringify(v)} (use ISO-8601 such as 2026-03-01 10:15 or 2026-03-01T10:15:00+01:00, DD.MM.YYYY HH:MM, or ms since epoch)`,
+      );
+    }
   } else throw new FieldError(`${field} must be an ISO-8601 string or ms since epoch`);
   if (!Number.isFinite(t) || t < MIN_TS) throw new FieldError(`${field} is before the year 2000`);
   if (t > now + MAX_FUTURE_MS) throw new FieldError(`${field} is in the future`);

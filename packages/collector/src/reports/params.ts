@@ -4,6 +4,7 @@
  */
 import { DEFAULT_LOOKBACK_MS } from '../attribution/paths';
 import { DEFAULT_HALF_LIFE_MS, MODELS, type ModelName } from '../attribution/models';
+import { parseIsoTime } from '../ingest/time';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -40,7 +41,7 @@ export class ReportParamError extends Error {}
 /** Accepts `2026-03-01`, a full ISO-8601 time, or ms since epoch. */
 export function parseTime(name: string, v: string): number {
   const s = v.trim();
-  const t = /^\d{10,}$/.test(s) ? Number(s) : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s);
+  const t = /^\d{10,}$/.test(s) ? Number(s) : parseIsoTime(s);
   if (!Number.isFinite(t)) throw new ReportParamError(`${name}: "${v}" is not a date (use YYYY-MM-DD, ISO-8601 or ms since epoch)`);
   return t;
 }

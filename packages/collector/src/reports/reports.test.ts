@@ -28,6 +28,9 @@ describe('params', () => {
   });
   it.each([
     [{ from: 'soon' }, 'not a date'],
+    // Date.parse would read these as March 2 and January 3.
+    [{ from: '2026-02-30' }, 'not a date'],
+    [{ to: '03/01/2026' }, 'not a date'],
     [{ from: '2026-04-01' }, 'before'],
     [{ model: 'magic' }, 'unknown model'],
     [{ dimension: 'city' }, 'dimension'],

@@ -219,6 +219,11 @@ describe('QR admin API', () => {
     expect(js.status).toBe(400);
     const win = await fx.post('/v1/qr/campaigns', { name: 'x', targetUrl: 'https://shop.example/', startsAt: '2026-02-01', endsAt: '2026-01-01' }, { auth: 'secret' });
     expect((await win.json()).message).toMatch(/endsAt must be after startsAt/);
+    for (const startsAt of ['2026-02-30', '01.03.2026', 'next monday']) {
+      const bad = await fx.post('/v1/qr/campaigns', { name: 'x', targetUrl: 'https://shop.example/', startsAt }, { auth: 'secret' });
+      expect(bad.status, startsAt).toBe(400);
+      expect((await bad.json()).message).toMatch(/startsAt must be an ISO-8601 time/);
+    }
     expect((await fx.get('/v1/qr/campaigns/cmp_nope')).status).toBe(404);
     expect((await fx.get('/v1/qr/codes/ABCDEFGH')).status).toBe(404);
   });
