@@ -39,6 +39,20 @@ export function parseIsoTime(s: string): number {
 }
 
 /**
+ * A time given as a query parameter or API field: ms since epoch (digits only) or ISO-8601
+ * (see {@link parseIsoTime}); NaN when it is neither.
+ *
+ * @example
+ * parseMsOrIso('1767323045678')        // 1767323045678
+ * parseMsOrIso('2026-01-02T03:04:05Z') // 1767323045000
+ * parseMsOrIso('01.02.2026')           // NaN
+ */
+export function parseMsOrIso(s: string): number {
+  const v = s.trim();
+  return /^\d+$/.test(v) ? Number(v) : parseIsoTime(v);
+}
+
+/**
  * The event time the collector stores, Segment-style: the client's `timestamp` corrected by the
  * client's clock error, estimated as (`receivedAt` − `sentAt`). Without `sentAt` the client's
  * timestamp is taken as is; without `timestamp` the event happened when it was received.

@@ -1,5 +1,5 @@
 import type { NewQrCampaign, QrCampaign, QrCampaignPatch } from '../store/qr';
-import { parseIsoTime } from '../ingest/time';
+import { parseMsOrIso } from '../ingest/time';
 import { QrInputError } from './errors';
 import { defaultUtm, validateBaseUrl, validateFallbackUrl, validateTargetUrl, validateUtm } from './url';
 
@@ -11,7 +11,7 @@ import { defaultUtm, validateBaseUrl, validateFallbackUrl, validateTargetUrl, va
  */
 export function parseTime(raw: unknown, what: string): number | null {
   if (raw === undefined || raw === null || raw === '') return null;
-  const t = typeof raw === 'number' ? raw : typeof raw === 'string' ? (/^\d+$/.test(raw) ? Number(raw) : parseIsoTime(raw.trim())) : NaN;
+  const t = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseMsOrIso(raw) : NaN;
   if (!Number.isFinite(t) || t < 0) throw new QrInputError(`${what} must be an ISO-8601 time or ms since epoch`);
   return t;
 }

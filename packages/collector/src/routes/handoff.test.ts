@@ -122,6 +122,8 @@ describe('handoff code lookup (staff typing a quoted code)', () => {
     expect(await r3.json()).toMatchObject({ error: 'handoff_expired', message: expect.stringMatching(/expired/) });
     // An order dated inside the validity (e.g. imported late) still accepts it.
     expect((await fx.get(`/v1/handoff/${c}?at=${Date.parse(issued.expiresAt) - 1000}`)).status).toBe(200);
+    // Not ISO-8601 (Date.parse would read it as January 2), or a day the month lacks: refused.
+    for (const at of ['01/02/2026', '2026-02-30T10:00:00Z']) expect((await fx.get(`/v1/handoff/${c}?at=${encodeURIComponent(at)}`)).status, at).toBe(400);
 
     expect((await (await fx.get('/v1/handoff/K0M-2QX')).json()).error).toBe('handoff_format');
     expect((await fx.get(`/v1/handoff/${c}`, { auth: 'write' })).status).toBe(401);

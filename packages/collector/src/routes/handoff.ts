@@ -5,6 +5,7 @@ import type { HandoffResponse } from '@omnitrail/schema';
 import type { CollectorDeps } from '../app';
 import { applyIngestCors, exposeEarlyError } from '../ingest/cors';
 import { createUaCache } from '../ingest/enrich';
+import { parseMsOrIso } from '../ingest/time';
 import { createRateLimiter, type RateLimiter, type RateSpec } from '../ingest/rate-limit';
 import { formatHandoffCode, HANDOFF_MAX_LENGTH, HANDOFF_MIN_LENGTH } from '../qr/handoff-code';
 import { DEFAULT_HANDOFF_VALIDITY_DAYS } from '../qr/options';
@@ -152,7 +153,7 @@ export function handoffRoutes(deps: CollectorDeps): Hono<AppEnv> {
 
   app.get('/v1/handoff/:code', requireSecretKey, async (c) => {
     const atRaw = c.req.query('at');
-    const at = atRaw ? (/^\d+$/.test(atRaw) ? Number(atRaw) : Date.parse(atRaw)) : deps.now();
+    const at = atRaw ? parseMsOrIso(atRaw) : deps.now();
     if (!Number.isFinite(at)) throw new HTTPException(400, { message: '"at" must be an ISO-8601 time or ms since epoch' });
     const r = await store.lookupHandoffCode(c.get('site').id, c.req.param('code'), at);
     if (!r.ok) return c.json({ error: `handoff_${r.reason}`, message: r.message }, 422);

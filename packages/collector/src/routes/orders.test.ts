@@ -79,6 +79,8 @@ describe('POST /v1/orders', () => {
     expect(seen).toEqual(['A', 'B', 'C', 'D']); // E lies outside the period
     expect((await fx.get('/v1/orders?limit=0')).status).toBe(400);
     expect((await fx.get('/v1/orders?from=yesterday')).status).toBe(400);
+    expect((await fx.get('/v1/orders?to=2026-04-31')).status).toBe(400);
+    expect((await fx.get(`/v1/orders?from=${encodeURIComponent('March 1, 2026')}`)).status).toBe(400);
     expect((await fx.get('/v1/orders', { auth: 'write' })).status).toBe(401);
   });
 

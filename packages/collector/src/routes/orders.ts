@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { CollectorDeps } from '../app';
+import { parseMsOrIso } from '../ingest/time';
 import { applyOrders } from '../orders/apply';
 import { requireSecretKey, type AppEnv } from './auth';
 
@@ -88,7 +89,7 @@ export function ordersRoutes(deps: CollectorDeps): Hono<AppEnv> {
     const time = (name: string, dflt: number) => {
       const v = c.req.query(name);
       if (v === undefined || v === '') return dflt;
-      const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+      const t = parseMsOrIso(v);
       if (!Number.isFinite(t)) throw new HTTPException(400, { message: `${name} must be an ISO-8601 time or ms since epoch` });
       return t;
     };
