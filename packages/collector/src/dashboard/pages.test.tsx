@@ -171,6 +171,15 @@ describe('dashboard pages on real data', () => {
 
       const bad = await b.post('/dashboard/qr', { _csrf: csrf, name: 'Evil', targetUrl: 'https://evil.example/' });
       expect(bad.status).toBe(400);
+
+      // The form's dates are days: the campaign runs from the first through the last one (UTC).
+      const windowed = await b.post('/dashboard/qr', { _csrf: csrf, name: 'Advent', targetUrl: `${ORIGIN}/advent`, startsAt: '2026-12-01', endsAt: '2026-12-24' });
+      expect(windowed.status).toBe(303);
+      const advent = (await fx.store.listQrCampaigns(fx.site.id)).find((k) => k.name === 'Advent')!;
+      expect(advent).toMatchObject({ startsAt: Date.UTC(2026, 11, 1), endsAt: Date.UTC(2026, 11, 25) });
+      expect(await (await b.get(windowed.headers.get('location')!)).text()).toContain('from 2026-12-01 through 2026-12-24');
+      const reversed = await b.post('/dashboard/qr', { _csrf: csrf, name: 'Oops', targetUrl: `${ORIGIN}/`, startsAt: '2026-12-24', endsAt: '2026-12-01' });
+      expect(await reversed.text()).toContain('endsAt must be after startsAt');
     }, { origins: [ORIGIN], rateLimit: false });
   });
 

@@ -5,6 +5,7 @@
  * `store.*Qr*`).
  */
 import type { Hono } from 'hono';
+import { parseIsoTime } from '../../ingest/time';
 import { normaliseCode } from '../../qr/alphabet';
 import { parseNewCampaign } from '../../qr/campaign';
 import { QrInputError } from '../../qr/errors';
@@ -13,10 +14,21 @@ import { parseRecipientsCsv } from '../../qr/recipients';
 import { canRenderPng, parseRenderOptions, renderPng, renderSvg } from '../../qr/render';
 import { scanUrl } from '../../qr/url';
 import type { DashEnv } from '../index';
+import { DAY } from '../range';
 import { campaignOr404, campaignPage, listPage, siteQ } from './qr';
 
 function text(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
+}
+
+/**
+ * The form's last day (a date input, a UTC day like the report ranges): the campaign runs
+ * through it, so it ends when the next day starts. Anything else goes on to the validation.
+ */
+function throughDay(s: string): string | number | null {
+  if (!s) return null;
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(s) ? parseIsoTime(s) : NaN;
+  return Number.isNaN(t) ? s : t + DAY;
 }
 
 /**
@@ -37,7 +49,7 @@ export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string }
     if (text(b.utm_medium)) utm.utm_medium = text(b.utm_medium);
     try {
       const input = parseNewCampaign(
-        { name: text(b.name), targetUrl: text(b.targetUrl), fallbackUrl: text(b.fallbackUrl) || null, utm, startsAt: text(b.startsAt) || null, endsAt: text(b.endsAt) || null },
+        { name: text(b.name), targetUrl: text(b.targetUrl), fallbackUrl: text(b.fallbackUrl) || null, utm, startsAt: text(b.startsAt) || null, endsAt: throughDay(text(b.endsAt)) },
         p.site.origins,
         opts.publicUrl ?? new URL(c.req.url).origin,
       );

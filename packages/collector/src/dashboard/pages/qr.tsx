@@ -11,7 +11,7 @@ import { qrReport, type QrRow } from '../../reports/qr';
 import type { QrCampaign } from '../../store/qr';
 import type { DashEnv } from '../index';
 import { Empty, Layout } from '../layout';
-import { int, money0, RangeForm } from '../range';
+import { int, isoDay, money0, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
 
 const DONE: Record<string, string> = {
@@ -88,7 +88,7 @@ function CreateCampaignForm(props: { csrf: string; siteId: string; origin: strin
           <input id="c-start" name="startsAt" type="date" />
         </div>
         <div class="field">
-          <label for="c-end">Ends (optional)</label>
+          <label for="c-end">Last day (optional)</label>
           <input id="c-end" name="endsAt" type="date" />
         </div>
       </div>
@@ -190,6 +190,12 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
             <dd><code>{k.targetUrl}</code></dd>
             <dt>UTM</dt>
             <dd><code>{Object.entries(k.utm).map(([a, b]) => `${a}=${b}`).join('&')}</code></dd>
+            {k.startsAt !== null || k.endsAt !== null ? (
+              <>
+                <dt>Runs</dt>
+                <dd>{[k.startsAt !== null ? `from ${isoDay(k.startsAt)}` : '', k.endsAt !== null ? `through ${isoDay(k.endsAt - 1)}` : ''].filter(Boolean).join(' ')}</dd>
+              </>
+            ) : null}
             <dt>Status</dt>
             <dd>{k.disabled ? 'disabled' : codeState({ disabled: false }, k, Date.now()).replace('-', ' ')}</dd>
           </dl>
