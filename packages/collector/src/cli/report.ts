@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { RuleError, parseChannelRules } from '../attribution/rules';
 import { MODELS } from '../attribution/models';
 import { ExplainNotFound, REPORTS, ReportParamError, formatReport, isReportName, parseReportParams, reportSite, runReport, type ReportSource } from '../reports';
+import { siteTimeZone } from '../reports/zone';
 import { openSqliteStore } from '../store/sqlite/index';
 import { CliError, type CliIo } from './io';
 import { roomForReports } from './report-heap';
@@ -85,25 +86,26 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (extra.length) throw new CliError(`unexpected argument "${extra[0]}"`);
   const dbPath = values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db';
 
+  const now = Date.now();
+  const raw = {
+    from: values.from,
+    to: values.to,
+    model: values.model,
+    dimension: values.dimension,
+    lookbackDays: values['lookback-days'],
+    halfLifeDays: values['half-life-days'],
+    directOnlyIfNothingElse: values['direct-only-if-nothing-else'] ? 'true' : undefined,
+    goals: values.goals,
+    steps: values.steps,
+    windowDays: values['window-days'],
+    limit: values.limit,
+    order: values.order,
+  };
   let params;
   try {
-    params = parseReportParams(
-      {
-        from: values.from,
-        to: values.to,
-        model: values.model,
-        dimension: values.dimension,
-        lookbackDays: values['lookback-days'],
-        halfLifeDays: values['half-life-days'],
-        directOnlyIfNothingElse: values['direct-only-if-nothing-else'] ? 'true' : undefined,
-        goals: values.goals,
-        steps: values.steps,
-        windowDays: values['window-days'],
-        limit: values.limit,
-        order: values.order,
-      },
-      Date.now(),
-    );
+    // Checked before the database is opened (a usage error creates no file); read again below
+    // in the site's reporting time zone.
+    params = parseReportParams(raw, now);
   } catch (e) {
     if (e instanceof ReportParamError) throw new CliError(e.message);
     throw e;
@@ -117,6 +119,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       throw new CliError('this database build has no journeys()/webVitals() reads', 1);
     }
     try {
+      params = parseReportParams(raw, now, siteTimeZone(site.settings));
       const rs = reportSite(site);
       if (values.rules) {
         let json: unknown;

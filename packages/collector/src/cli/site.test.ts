@@ -39,14 +39,39 @@ test('site list shows sites (never secret keys), as a table or --json', async ()
   const secret = /secret key\s+(\S+)/.exec(a.stdout.join('\n'))![1];
   const t = capture();
   expect(await main(['site', 'list', '--db', db], t)).toBe(0);
-  expect(t.stdout[0]).toMatch(/^ID\s+NAME\s+WRITE KEY\s+ORIGINS\s+CREATED$/);
+  expect(t.stdout[0]).toMatch(/^ID\s+NAME\s+WRITE KEY\s+ORIGINS\s+TIME ZONE\s+CREATED$/);
   expect(t.stdout[1]).toContain('A shop');
   const j = capture();
   expect(await main(['site', 'list', '--json', '--db', db], j)).toBe(0);
   const list = JSON.parse(j.stdout.join(''));
   expect(list).toHaveLength(1);
-  expect(list[0]).toMatchObject({ name: 'A shop', origins: ['*'] });
+  expect(list[0]).toMatchObject({ name: 'A shop', origins: ['*'], timezone: 'UTC' });
   expect(j.stdout.join('') + t.stdout.join('')).not.toContain(secret);
+});
+
+test('a site has a reporting time zone: set at create, changed by update, used by reports', async () => {
+  const db = tempDbPath();
+  const a = capture();
+  expect(await main(['site', 'create', '--name', 'Berlin shop', '--origin', '*', '--timezone', 'europe/berlin', '--json', '--db', db], a)).toBe(0);
+  const { id, secretKey } = JSON.parse(a.stdout.join(''));
+  const list = async () => {
+    const j = capture();
+    await main(['site', 'list', '--json', '--db', db], j);
+    return JSON.parse(j.stdout.join(''))[0].timezone;
+  };
+  expect(await list()).toBe('Europe/Berlin');
+  const report = async () => {
+    const r = capture();
+    expect(await main(['report', 'ropo', '--from', '2025-06-15', '--to', '2025-06-15', '--json', '--db', db], r)).toBe(0);
+    return JSON.parse(r.stdout.join('')).from;
+  };
+  expect(await report()).toBe('2025-06-14T22:00:00.000Z');
+  const u = capture();
+  expect(await main(['site', 'update', '--site', id, '--timezone', 'America/New_York', '--db', db], u)).toBe(0);
+  expect(u.stdout[0]).toContain('America/New_York');
+  expect(await list()).toBe('America/New_York');
+  expect(await report()).toBe('2025-06-15T04:00:00.000Z');
+  expect(secretKey).toMatch(/^sk_/);
 });
 
 test.each([
@@ -54,6 +79,9 @@ test.each([
   [['site', 'create', '--name', 'X'], /at least one --origin is required/],
   [['site', 'create', '--name', 'X', '--origin', 'shop.example'], /is not an origin like https:\/\/shop.example/],
   [['site', 'delete'], /unknown action "delete"/],
+  [['site', 'create', '--name', 'X', '--origin', '*', '--timezone', 'Mars/Olympus'], /--timezone "Mars\/Olympus" is not a time zone/],
+  [['site', 'update'], /nothing to update/],
+  [['site', 'list', '--timezone', 'UTC'], /belong to "site create"/],
   [['site'], /missing action/],
   [['site', 'list', '--bogus'], /Unknown option '--bogus'/],
   [['nope'], /unknown command "nope"/],

@@ -1,18 +1,24 @@
 import { parseArgs } from 'node:util';
 import { openSqliteStore } from '../store/sqlite/index';
 import { normaliseOrigin } from '../ingest/cors';
+import { checkTimeZone, siteTimeZone } from '../reports/zone';
 import { CliError, type CliIo } from './io';
+import { resolveSite } from './store';
 
-export const summary = 'Create and list sites (write key, secret key, allowed origins)';
+export const summary = 'Create, update and list sites (write key, secret key, allowed origins, time zone)';
 
 const HELP = `Usage:
-  omnitrail site create --name <name> --origin <url> [--origin <url> …] [--json] [--db <file>]
+  omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--json] [--db <file>]
+  omnitrail site update [--site <id>] --timezone <IANA> [--db <file>]
   omnitrail site list [--json] [--db <file>]
 
 create  Prints the site id, the public write key and the secret key. The secret key is stored
         hashed and shown only this once. --origin is a page origin allowed to send events from
         a browser (CORS), e.g. https://shop.example; "*" allows any origin.
         --json prints exactly {"id","writeKey","secretKey"} on stdout.
+        --timezone is the reporting time zone, e.g. Europe/Berlin (default UTC): where the
+        shop's days begin and end in reports and the dashboard.
+update  Changes a site's reporting time zone (--site: default the only site).
 list    Prints every site (never secret keys). --json prints a JSON array.
 
 Options:
@@ -20,7 +26,7 @@ Options:
   -h, --help    Show this help`;
 
 /**
- * `omnitrail site create|list`.
+ * `omnitrail site create|update|list`.
  *
  * @example
  * await run(['create', '--name', 'Shop', '--origin', 'https://shop.example', '--json'], stdio);
@@ -31,6 +37,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     options: {
       name: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      timezone: { type: 'string' },
+      site: { type: 'string' },
       json: { type: 'boolean' },
       db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -43,11 +51,27 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [action, ...extra] = positionals;
-  if (action !== 'create' && action !== 'list') {
-    throw new CliError(action ? `unknown action "${action}": use "create" or "list"` : 'missing action: use "create" or "list" (see --help)');
+  if (action !== 'create' && action !== 'list' && action !== 'update') {
+    throw new CliError(action ? `unknown action "${action}": use "create", "update" or "list"` : 'missing action: use "create", "update" or "list" (see --help)');
   }
   if (extra.length) throw new CliError(`unexpected argument "${extra[0]}"`);
   const dbPath = values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db';
+  const timezone = values.timezone === undefined ? undefined : checkTimeZone(values.timezone.trim());
+  if (timezone === null) throw new CliError(`--timezone "${values.timezone}" is not a time zone: use an IANA name such as Europe/Berlin`);
+
+  if (action === 'update') {
+    if (values.name || values.origin) throw new CliError('--name and --origin belong to "site create"');
+    if (!timezone) throw new CliError('nothing to update: give --timezone <IANA>');
+    const store = openSqliteStore(dbPath);
+    try {
+      const site = await resolveSite(store, values.site);
+      await store.updateSiteSettings(site.id, { ...site.settings, timezone });
+      io.out(`Site "${site.name}" (${site.id}): reporting time zone ${timezone}`);
+    } finally {
+      await store.close();
+    }
+    return 0;
+  }
 
   if (action === 'create') {
     const name = values.name?.trim();
@@ -63,7 +87,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     const store = openSqliteStore(dbPath);
     try {
-      const { site, secretKey } = await store.createSite({ name, origins });
+      const { site, secretKey } = await store.createSite({ name, origins, ...(timezone ? { settings: { timezone } } : {}) });
       if (values.json) io.out(JSON.stringify({ id: site.id, writeKey: site.writeKey, secretKey }));
       else {
         io.out(`Created site "${site.name}"`);
@@ -71,6 +95,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         io.out(`  write key   ${site.writeKey}`);
         io.out(`  secret key  ${secretKey}   (shown only now: store it safely)`);
         io.out(`  origins     ${site.origins.join(' ')}`);
+        if (timezone) io.out(`  time zone   ${timezone}`);
       }
     } finally {
       await store.close();
@@ -78,17 +103,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
-  if (values.name || values.origin) throw new CliError('--name and --origin belong to "site create"');
+  if (values.name || values.origin || values.timezone || values.site) throw new CliError('--name, --origin, --timezone and --site belong to "site create" / "site update"');
   const store = openSqliteStore(dbPath);
   try {
     const sites = await store.listSites();
     if (values.json) {
-      io.out(JSON.stringify(sites.map((s) => ({ id: s.id, name: s.name, writeKey: s.writeKey, origins: s.origins, createdAt: new Date(s.createdAt).toISOString() }))));
+      io.out(JSON.stringify(sites.map((s) => ({ id: s.id, name: s.name, writeKey: s.writeKey, origins: s.origins, timezone: siteTimeZone(s.settings), createdAt: new Date(s.createdAt).toISOString() }))));
     } else if (sites.length === 0) {
       io.out('No sites yet. Create one with: omnitrail site create --name <name> --origin <url>');
     } else {
-      const rows = sites.map((s) => [s.id, s.name, s.writeKey, s.origins.join(' '), new Date(s.createdAt).toISOString().slice(0, 10)]);
-      const head = ['ID', 'NAME', 'WRITE KEY', 'ORIGINS', 'CREATED'];
+      const rows = sites.map((s) => [s.id, s.name, s.writeKey, s.origins.join(' '), siteTimeZone(s.settings), new Date(s.createdAt).toISOString().slice(0, 10)]);
+      const head = ['ID', 'NAME', 'WRITE KEY', 'ORIGINS', 'TIME ZONE', 'CREATED'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
       for (const r of [head, ...rows]) io.out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  '));
     }

@@ -3,10 +3,11 @@ import { createClassifier } from '../attribution/channels';
 import type { PersonJourney } from '../attribution/journey';
 import { computeOverview, topSeries } from './overview-data';
 import { niceMax } from './charts';
+import { parseRange } from './range';
 
 const DAY = 86_400_000;
 const from = Date.UTC(2026, 2, 1);
-const range = { from, to: from + 3 * DAY };
+const range = parseRange({ from: '2026-03-01', to: '2026-03-03' });
 
 describe('computeOverview', () => {
   it('counts persons, sessions by channel and orders by sales channel per day, inside the range only', async () => {
@@ -36,6 +37,29 @@ describe('computeOverview', () => {
     expect(o.revenueByChannel.get('store')).toEqual([0, 100, 0]);
     expect(o.revenueByChannel.get('web')).toEqual([0, 0, 20]);
     expect(o.currency).toBe('EUR');
+  });
+
+  it("counts the site's own days: an order at 00:30 in Berlin belongs to that Berlin day, across a clock change", async () => {
+    // Berlin springs forward on 29 March 2026: that day has 23 hours.
+    const berlin = parseRange({ from: '2026-03-28', to: '2026-03-30' }, Date.now(), 'Europe/Berlin');
+    expect(berlin.from).toBe(Date.UTC(2026, 2, 27, 23));
+    const at = (day: number, hourUtc: number, minute = 0) => Date.UTC(2026, 2, day, hourUtc, minute);
+    const order = (id: string, ts: number) => ({ id, ts, value: 1, channel: 'store', status: 'completed' as const });
+    const persons: PersonJourney[] = [
+      {
+        personId: 'p1',
+        touches: [{ ts: at(27, 22, 59), kind: 'session', messageId: 'before' }],
+        // 00:30 on the 28th in Berlin (CET), 23:30 on the 29th (CEST: 21:30 UTC), 00:30 on the 30th (22:30 UTC on the 29th).
+        conversions: [order('a', at(27, 23, 30)), order('b', at(29, 21, 30)), order('c', at(29, 22, 30)), order('late', at(30, 22, 0))],
+      },
+    ];
+    const o = await computeOverview(persons, berlin, createClassifier());
+    expect(o.days).toEqual(['2026-03-28', '2026-03-29', '2026-03-30']);
+    expect(o.ordersByChannel.get('store')).toEqual([1, 1, 1]);
+    expect(o.totals).toMatchObject({ sessions: 0, orders: 3 });
+    // The same orders in UTC days: b and c both on the 29th, a on the 27th (outside).
+    const utc = await computeOverview(persons, parseRange({ from: '2026-03-28', to: '2026-03-30' }), createClassifier());
+    expect(utc.ordersByChannel.get('store')).toEqual([0, 2, 1]);
   });
 
   it('folds small series into Other so the legend stays short', () => {

@@ -6,7 +6,6 @@
 import type { PersonJourney } from '../attribution/journey';
 import type { Classifier } from '../attribution/channels';
 
-const DAY = 86_400_000;
 
 /** Per-day figures for the overview page. */
 export interface Overview {
@@ -29,18 +28,37 @@ function bump(m: Map<string, number[]>, key: string, i: number, n: number, by: n
   a[i] += by;
 }
 
+/** The day of `ts` among `starts` (day starts, then the range's end), by binary search: days may last 23 or 25 hours. */
+function dayIndex(starts: number[], ts: number): number {
+  let lo = 0;
+  let hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= ts) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /**
  * One pass over the persons of a range: visitors, sessions by channel, orders and revenue
- * by sales channel, per UTC day. Touches outside [from, to) (the lookback part of a
- * journey) are ignored.
+ * by sales channel, per day of the range (the site's time zone: `range.starts`). Touches
+ * outside the range (the lookback part of a journey) are ignored.
  *
  * @example
- * const o = await computeOverview(store.journeys(site.id, { from, to, lookbackMs: 0 }), { from, to }, createClassifier());
+ * const range = parseRange(query, Date.now(), 'Europe/Berlin');
+ * const o = await computeOverview(store.journeys(site.id, { from: range.from, to: range.to, lookbackMs: 0 }), range, createClassifier());
  * o.totals.revenue // e.g. 12345.5
  */
-export async function computeOverview(persons: AsyncIterable<PersonJourney> | Iterable<PersonJourney>, range: { from: number; to: number }, classify: Classifier): Promise<Overview> {
-  const n = Math.max(1, Math.round((range.to - range.from) / DAY));
-  const days = Array.from({ length: n }, (_, i) => new Date(range.from + i * DAY).toISOString().slice(0, 10));
+export async function computeOverview(
+  persons: AsyncIterable<PersonJourney> | Iterable<PersonJourney>,
+  range: { days: string[]; starts: number[] },
+  classify: Classifier,
+): Promise<Overview> {
+  const { days, starts } = range;
+  const n = days.length;
+  const from = starts[0];
+  const to = starts[n];
   const visitors = new Array<number>(n).fill(0);
   const sessionsByChannel = new Map<string, number[]>();
   const ordersByChannel = new Map<string, number[]>();
@@ -50,8 +68,8 @@ export async function computeOverview(persons: AsyncIterable<PersonJourney> | It
   for await (const p of persons) {
     const seenDays = new Set<number>();
     for (const t of p.touches) {
-      if (t.ts < range.from || t.ts >= range.to) continue;
-      const i = Math.floor((t.ts - range.from) / DAY);
+      if (t.ts < from || t.ts >= to) continue;
+      const i = dayIndex(starts, t.ts);
       if (t.kind === 'session') {
         bump(sessionsByChannel, classify(t).channel, i, n, 1);
         totals.sessions++;
@@ -62,8 +80,8 @@ export async function computeOverview(persons: AsyncIterable<PersonJourney> | It
     for (const i of seenDays) visitors[i]++;
     if (seenDays.size) totals.visitors++;
     for (const c of p.conversions) {
-      if (c.ts < range.from || c.ts >= range.to || c.status !== 'completed' || c.channel === 'goal') continue;
-      const i = Math.floor((c.ts - range.from) / DAY);
+      if (c.ts < from || c.ts >= to || c.status !== 'completed' || c.channel === 'goal') continue;
+      const i = dayIndex(starts, c.ts);
       bump(ordersByChannel, c.channel, i, n, 1);
       bump(revenueByChannel, c.channel, i, n, c.value);
       totals.orders++;

@@ -223,6 +223,30 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it("the site's reporting time zone decides which day an order belongs to, in the dashboard and the reports API", async () => {
+    await withCollector(async (fx) => {
+      // 23:30 UTC on 14 June 2025 is 01:30 on 15 June in Berlin (CEST).
+      const order = await fx.post('/v1/orders', { order_id: 'S-TZ', channel: 'store', revenue: 80, currency: 'EUR', loyaltyId: 'L-TZ', timestamp: '2025-06-14T23:30:00Z' }, { auth: 'secret' });
+      expect(order.status).toBe(200);
+      const { b, csrf } = await login(fx);
+      const day15 = `/dashboard?site=${fx.site.id}&from=2025-06-15&to=2025-06-15`;
+      const orders = (html: string) => html.match(/<div class="v">([^<]*)<\/div><div class="l">Orders, all channels/)![1];
+      expect(orders(await (await b.get(day15)).text())).toBe('0');
+
+      const bad = await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'Europe/Nowhere' });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain('Unknown time zone');
+      const saved = await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'europe/berlin' });
+      expect(saved.status).toBe(303);
+      expect((await fx.store.getSite(fx.site.id))!.settings.timezone).toBe('Europe/Berlin');
+      expect(await (await b.get(saved.headers.get('location')!)).text()).toContain('value="Europe/Berlin"');
+
+      expect(orders(await (await b.get(day15)).text())).toBe('1');
+      const api = await (await fx.get('/v1/reports/ropo?from=2025-06-15&to=2025-06-15', { auth: 'secret' })).json();
+      expect(api).toMatchObject({ from: '2025-06-14T22:00:00.000Z', to: '2025-06-15T22:00:00.000Z' });
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('an empty range points to the latest event, and its link shows the data', async () => {
     await withCollector(async (fx) => {
       const at = Date.UTC(2025, 5, 14, 12);

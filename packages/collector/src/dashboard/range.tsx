@@ -4,17 +4,24 @@
  */
 import type { Child } from 'hono/jsx';
 import { parseIsoTime } from '../ingest/time';
+import { dayIn, dayStart, nextDay } from '../reports/zone';
 import type { Site } from '../store/core';
 
 /** One day in ms. */
 export const DAY = 86_400_000;
 
-/** A report range: [from, to) in ms since epoch, plus the date strings shown in the form. */
+/** A report range: [from, to) in ms since epoch, its days in the site's time zone, and the form's strings. */
 export interface Range {
   from: number;
   to: number;
   fromStr: string;
   toStr: string;
+  /** The days of the range (`YYYY-MM-DD`), in `tz`. */
+  days: string[];
+  /** Where each day begins (ms since epoch), then `to`: one more entry than `days`. */
+  starts: number[];
+  /** The site's reporting time zone (`settings.timezone`, default UTC). */
+  tz: string;
 }
 
 /**
@@ -27,38 +34,29 @@ export function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-function parseDay(s: string | undefined): number | null {
-  if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return null;
-  const t = parseIsoTime(s);
-  return Number.isFinite(t) ? t : null;
+/** A `YYYY-MM-DD` the calendar has, else null. */
+function validDay(s: string | undefined): string | null {
+  return s && /^\d{4}-\d{2}-\d{2}$/.test(s) && Number.isFinite(parseIsoTime(s)) ? s : null;
 }
 
 /**
- * Range from `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both inclusive, UTC days); default the last
- * 30 days up to today. A reversed range is swapped; ranges are capped at 400 days.
+ * Range from `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both inclusive, days of the site's time zone
+ * `tz`); default the last 30 days up to today there. A reversed range is swapped; ranges are
+ * capped at 400 days.
  *
  * @example
  * parseRange({ from: '2026-11-01', to: '2026-11-07' }).to // 2026-11-08T00:00Z in ms
+ * parseRange({ from: '2026-11-01', to: '2026-11-07' }, Date.now(), 'Europe/Berlin').to // 2026-11-07T23:00Z
  */
-export function parseRange(q: Record<string, string | undefined>, now = Date.now()): Range {
-  const today = Math.floor(now / DAY) * DAY;
-  let to = parseDay(q.to) ?? today;
-  let from = parseDay(q.from) ?? to - 29 * DAY;
-  if (from > to) [from, to] = [to, from];
-  if (to - from > 400 * DAY) from = to - 400 * DAY;
-  return { from, to: to + DAY, fromStr: isoDay(from), toStr: isoDay(to) };
-}
-
-/**
- * The UTC days of a range as `YYYY-MM-DD` strings.
- *
- * @example
- * daysOf(parseRange({ from: '2026-03-01', to: '2026-03-02' })) // ['2026-03-01', '2026-03-02']
- */
-export function daysOf(r: Range): string[] {
-  const out: string[] = [];
-  for (let t = r.from; t < r.to; t += DAY) out.push(isoDay(t));
-  return out;
+export function parseRange(q: Record<string, string | undefined>, now = Date.now(), tz = 'UTC'): Range {
+  let toStr = validDay(q.to) ?? dayIn(now, tz);
+  let fromStr = validDay(q.from) ?? nextDay(toStr, -29);
+  if (fromStr > toStr) [fromStr, toStr] = [toStr, fromStr];
+  if (Date.parse(toStr) - Date.parse(fromStr) > 400 * DAY) fromStr = nextDay(toStr, -400);
+  const days: string[] = [];
+  for (let d = fromStr; d <= toStr; d = nextDay(d)) days.push(d);
+  const starts = [...days, nextDay(toStr)].map((d) => dayStart(d, tz));
+  return { from: starts[0], to: starts[starts.length - 1], fromStr, toStr, days, starts, tz };
 }
 
 /**

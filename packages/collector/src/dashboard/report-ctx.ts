@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { parseChannelRules, type ChannelRule } from '../attribution/rules';
 import { parseReportParams, ReportParamError, type ReportParams } from '../reports/params';
 import type { ReportSite, ReportSource } from '../reports/source';
+import { siteTimeZone } from '../reports/zone';
 import type { Site, Store } from '../store/types';
 import type { DashEnv } from './index';
 import { parseRange, type Range } from './range';
@@ -55,11 +56,11 @@ export interface ReportCtx {
 export function reportCtx(c: Context<DashEnv>, extra: Record<string, string | undefined> = {}): ReportCtx {
   const p = c.get('page');
   const query = c.req.query();
-  const range = parseRange(query);
+  const range = parseRange(query, Date.now(), siteTimeZone(p.site?.settings));
   let params: ReportParams | null = null;
   let error: string | null = null;
   try {
-    params = parseReportParams({ ...extra, from: range.fromStr, to: range.toStr }, Date.now());
+    params = parseReportParams({ ...extra, from: range.fromStr, to: range.toStr }, Date.now(), range.tz);
   } catch (e) {
     if (!(e instanceof ReportParamError)) throw e;
     error = e.message;

@@ -5,6 +5,7 @@
 import { DEFAULT_LOOKBACK_MS } from '../attribution/paths';
 import { DEFAULT_HALF_LIFE_MS, MODELS, type ModelName } from '../attribution/models';
 import { parseIsoTime } from '../ingest/time';
+import { dayStart, nextDay } from './zone';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -38,12 +39,17 @@ export interface ReportParams {
 /** A parameter was invalid; the message names it. Routes map it to 400, the CLI to exit 2. */
 export class ReportParamError extends Error {}
 
-/** Accepts `2026-03-01`, a full ISO-8601 time, or ms since epoch. */
-export function parseTime(name: string, v: string): number {
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Accepts `2026-03-01` (the start of that day in `tz`, the site's reporting time zone), a full
+ * ISO-8601 time, or ms since epoch.
+ */
+export function parseTime(name: string, v: string, tz = 'UTC'): number {
   const s = v.trim();
   const t = /^\d{10,}$/.test(s) ? Number(s) : parseIsoTime(s);
   if (!Number.isFinite(t)) throw new ReportParamError(`${name}: "${v}" is not a date (use YYYY-MM-DD, ISO-8601 or ms since epoch)`);
-  return t;
+  return DATE_ONLY.test(s) ? dayStart(s, tz) : t;
 }
 
 function positive(name: string, v: string, max: number): number {
@@ -64,18 +70,19 @@ function model(name: string, v: string): ModelName {
 
 /**
  * Parse raw string parameters. Dates: `from` default `to − 30 days`, `to` default now; a
- * date-only `to` (`2026-03-31`) includes that whole day.
+ * date-only `to` (`2026-03-31`) includes that whole day. Date-only days are the days of `tz`,
+ * the site's reporting time zone (`settings.timezone`, see `siteTimeZone`).
  *
  * @example
- * parseReportParams({ from: '2026-03-01', to: '2026-03-31', model: 'linear' }, Date.now())
+ * parseReportParams({ from: '2026-03-01', to: '2026-03-31', model: 'linear' }, Date.now(), 'Europe/Berlin')
  */
-export function parseReportParams(q: Record<string, string | undefined>, now: number): ReportParams {
+export function parseReportParams(q: Record<string, string | undefined>, now: number, tz = 'UTC'): ReportParams {
   let to = now;
   if (q.to) {
-    to = parseTime('to', q.to);
-    if (/^\d{4}-\d{2}-\d{2}$/.test(q.to.trim())) to += DAY;
+    const s = q.to.trim();
+    to = DATE_ONLY.test(s) ? (parseTime('to', s), dayStart(nextDay(s), tz)) : parseTime('to', s, tz);
   }
-  const from = q.from ? parseTime('from', q.from) : to - 30 * DAY;
+  const from = q.from ? parseTime('from', q.from, tz) : to - 30 * DAY;
   if (from >= to) throw new ReportParamError('from must be before to');
   if (to - from > 3660 * DAY) throw new ReportParamError('the date range is limited to 10 years');
   const models = q.models ? list(q.models).map((m) => model('models', m)) : q.model ? [model('model', q.model)] : [...MODELS];

@@ -12,6 +12,7 @@ import {
   runReport,
   type ReportSource,
 } from '../reports';
+import { siteTimeZone } from '../reports/zone';
 import { requireSecretKey, type AppEnv } from './auth';
 
 /**
@@ -48,7 +49,7 @@ export function reportsRoutes(deps: CollectorDeps): Hono<AppEnv> {
       throw new HTTPException(404, { message: `Unknown report "${name}" (reports: ${Object.keys(REPORTS).join(', ')})` });
     }
     try {
-      const params = parseReportParams(c.req.query(), deps.now());
+      const params = parseReportParams(c.req.query(), deps.now(), siteTimeZone(c.get('site').settings));
       const site = reportSite(c.get('site'));
       return c.json(await runReport(name, reportSource(deps.store, name), site, params));
     } catch (e) {

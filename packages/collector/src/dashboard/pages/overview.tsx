@@ -9,7 +9,8 @@ import { LineChart, StackedBars } from '../charts';
 import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired, siteQuery } from '../layout';
 import { computeOverview, topSeries } from '../overview-data';
-import { channelLabel, DAY, dayLabel, int, isoDay, money0, parseRange, RangeForm, type Range } from '../range';
+import { dayIn, nextDay, siteTimeZone } from '../../reports/zone';
+import { channelLabel, dayLabel, int, money0, parseRange, RangeForm, type Range } from '../range';
 
 /**
  * Why the overview has nothing to show: a site that never received an event learns how to start;
@@ -28,11 +29,11 @@ async function emptyState(store: Store, site: Site, range: Range): Promise<Child
     );
   }
   if (latest >= range.from && latest < range.to) return <Empty />;
-  const day = isoDay(latest);
+  const day = dayIn(latest, range.tz);
   return (
     <Empty>
       No data in this date range. The latest event is from{' '}
-      <a href={`/dashboard${q ? `${q}&` : '?'}from=${isoDay(latest - 29 * DAY)}&to=${day}`}>{day}</a>.
+      <a href={`/dashboard${q ? `${q}&` : '?'}from=${nextDay(day, -29)}&to=${day}`}>{day}</a>.
     </Empty>
   );
 }
@@ -49,7 +50,7 @@ export function siteClassifier(settings: Record<string, unknown> | undefined) {
 /** GET /dashboard/ */
 export async function overviewPage(c: Context<DashEnv>) {
   const p = c.get('page');
-  const range = parseRange(c.req.query());
+  const range = parseRange(c.req.query(), Date.now(), siteTimeZone(p.site?.settings));
   const journeys = journeysOf(p.store);
   const frame = (body: Child) => (
     <Layout title="Overview" active="/" site={p.site} sites={p.sites} csrf={p.csrf}>

@@ -13,8 +13,8 @@ import { codesCsv, codesSheet } from '../../qr/export';
 import { parseRecipientsCsv } from '../../qr/recipients';
 import { canRenderPng, parseRenderOptions, renderPng, renderSvg } from '../../qr/render';
 import { scanUrl } from '../../qr/url';
+import { dayStart, nextDay, siteTimeZone } from '../../reports/zone';
 import type { DashEnv } from '../index';
-import { DAY } from '../range';
 import { campaignOr404, campaignPage, listPage, siteQ } from './qr';
 
 function text(v: unknown): string {
@@ -22,13 +22,14 @@ function text(v: unknown): string {
 }
 
 /**
- * The form's last day (a date input, a UTC day like the report ranges): the campaign runs
- * through it, so it ends when the next day starts. Anything else goes on to the validation.
+ * A date input of the campaign form as an instant in the site's time zone, like the report
+ * ranges: the first day from its start; the last day (`last`) through its end, so the campaign
+ * ends when the next day starts. Anything else goes on to the validation.
  */
-function throughDay(s: string): string | number | null {
+function formDay(s: string, tz: string, last = false): string | number | null {
   if (!s) return null;
-  const t = /^\d{4}-\d{2}-\d{2}$/.test(s) ? parseIsoTime(s) : NaN;
-  return Number.isNaN(t) ? s : t + DAY;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(parseIsoTime(s))) return s;
+  return dayStart(last ? nextDay(s) : s, tz);
 }
 
 /**
@@ -44,12 +45,13 @@ export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string }
     const p = c.get('page');
     if (!p.site) return listPage(c, 'No site.');
     const b = await c.req.parseBody();
+    const tz = siteTimeZone(p.site.settings);
     const utm: Record<string, string> = {};
     if (text(b.utm_source)) utm.utm_source = text(b.utm_source);
     if (text(b.utm_medium)) utm.utm_medium = text(b.utm_medium);
     try {
       const input = parseNewCampaign(
-        { name: text(b.name), targetUrl: text(b.targetUrl), fallbackUrl: text(b.fallbackUrl) || null, utm, startsAt: text(b.startsAt) || null, endsAt: throughDay(text(b.endsAt)) },
+        { name: text(b.name), targetUrl: text(b.targetUrl), fallbackUrl: text(b.fallbackUrl) || null, utm, startsAt: formDay(text(b.startsAt), tz), endsAt: formDay(text(b.endsAt), tz, true) },
         p.site.origins,
         opts.publicUrl ?? new URL(c.req.url).origin,
       );

@@ -11,7 +11,8 @@ import { qrReport, type QrRow } from '../../reports/qr';
 import type { QrCampaign } from '../../store/qr';
 import type { DashEnv } from '../index';
 import { Empty, Layout } from '../layout';
-import { int, isoDay, money0, RangeForm } from '../range';
+import { dayIn, siteTimeZone } from '../../reports/zone';
+import { int, money0, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
 
 const DONE: Record<string, string> = {
@@ -173,6 +174,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
   const rep = r.src && r.params ? await qrReport(r.src, r.site!, r.params) : null;
   const fig = new Map(rep?.codes.filter((x) => x.campaignId === k.id).map((x) => [x.code, x]) ?? []);
   const q = siteQ(c);
+  const tz = siteTimeZone(p.site.settings);
   const base = `/dashboard/qr/${encodeURIComponent(k.id)}`;
   const first = codes[0];
   return c.html(
@@ -193,7 +195,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
             {k.startsAt !== null || k.endsAt !== null ? (
               <>
                 <dt>Runs</dt>
-                <dd>{[k.startsAt !== null ? `from ${isoDay(k.startsAt)}` : '', k.endsAt !== null ? `through ${isoDay(k.endsAt - 1)}` : ''].filter(Boolean).join(' ')}</dd>
+                <dd>{[k.startsAt !== null ? `from ${dayIn(k.startsAt, tz)}` : '', k.endsAt !== null ? `through ${dayIn(k.endsAt - 1, tz)}` : ''].filter(Boolean).join(' ')}</dd>
               </>
             ) : null}
             <dt>Status</dt>

@@ -1,11 +1,19 @@
 /**
- * Settings: change the admin password (admin sessions only). Changing it rotates the cookie
- * secret, so every other session ends; this one is renewed.
+ * Settings: the site's install snippet and reporting time zone, and the admin password (admin
+ * sessions only). Changing the password rotates the cookie secret, so every other session ends;
+ * this one is renewed.
  */
 import type { Context, Hono } from 'hono';
 import { setAdminPassword, startSession, verifyPassword } from '../auth';
 import type { DashEnv } from '../index';
-import { Layout } from '../layout';
+import { checkTimeZone, siteTimeZone } from '../../reports/zone';
+import { Layout, siteQuery } from '../layout';
+
+/** The zones the runtime knows, UTC first (for the time zone field's suggestions). */
+function timeZoneNames(): string[] {
+  const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  return ['UTC', ...all.filter((z) => z !== 'UTC')];
+}
 
 /** The collector's public origin as the browser sees it (behind a TLS proxy: https). */
 function publicOrigin(c: Context<DashEnv>): string {
@@ -41,6 +49,27 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
           <p class="muted">
             {`Write key ${p.site.writeKey} (public). Allowed origins: ${p.site.origins.join(', ') || 'none'}. Server APIs (orders, touchpoints, reports, QR) take the site's secret key as "Authorization: Bearer …".`}
           </p>
+        </section>
+      ) : null}
+      {p.site ? (
+        <section class="card">
+          <h2>Reporting time zone</h2>
+          <form method="post" action={`/dashboard/settings/site${siteQuery(p.site)}`} class="stack">
+            <input type="hidden" name="_csrf" value={p.csrf} />
+            <div class="field">
+              <label for="timezone">Time zone (IANA name)</label>
+              <p class="hint" id="tz-hint">
+                Where the shop's days begin and end in every report, chart and date field of the dashboard and in the reports API. Default UTC.
+              </p>
+              <input id="timezone" name="timezone" list="timezones" value={siteTimeZone(p.site.settings)} aria-describedby="tz-hint" required />
+              <datalist id="timezones">
+                {timeZoneNames().map((z) => (
+                  <option value={z} />
+                ))}
+              </datalist>
+            </div>
+            <button type="submit">Save time zone</button>
+          </form>
         </section>
       ) : null}
       <section class="card">
@@ -81,7 +110,19 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
  * registerSettingsPages(app);
  */
 export function registerSettingsPages(app: Hono<DashEnv>): void {
-  app.get('/settings', (c) => page(c, c.req.query('changed') ? { ok: true, text: 'Password changed. Other sessions are logged out.' } : null));
+  app.get('/settings', (c) => {
+    const done = c.req.query('changed') ? 'Password changed. Other sessions are logged out.' : c.req.query('saved') ? 'Time zone saved.' : null;
+    return page(c, done ? { ok: true, text: done } : null);
+  });
+  app.post('/settings/site', async (c) => {
+    const p = c.get('page');
+    if (!p.site) return page(c, { ok: false, text: 'No site.' }, 400);
+    const b = await c.req.parseBody();
+    const tz = checkTimeZone(typeof b.timezone === 'string' ? b.timezone.trim() : '');
+    if (!tz) return page(c, { ok: false, text: 'Unknown time zone: use an IANA name such as Europe/Berlin or America/New_York.' }, 400);
+    await p.store.updateSiteSettings(p.site.id, { ...p.site.settings, timezone: tz });
+    return c.redirect(`/dashboard/settings${siteQuery(p.site)}${siteQuery(p.site) ? '&' : '?'}saved=1`, 303);
+  });
   app.post('/settings/password', async (c) => {
     const p = c.get('page');
     if (p.session.scope !== 'admin') return page(c, { ok: false, text: 'Only the admin can change the admin password.' }, 403);
