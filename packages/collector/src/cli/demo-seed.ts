@@ -157,7 +157,7 @@ export async function seedDemo(store: Store, created: CreatedSite, opts: SeedOpt
     stats.touchpoints += r.accepted;
     stats.rejected += r.rejected.length;
   }
-  await store.updateSiteSettings(site.id, { ...site.settings, demo: true, demoSeededAt: opts.now, defaultCountry: 'DE' });
+  await store.updateSiteSettings(site.id, { ...site.settings, demo: true, demoSeededAt: opts.now, defaultCountry: 'DE', timezone: 'Europe/Berlin' });
   stats.summary = `${opts.persons} persons, ${stats.events} web events, ${stats.scans} QR scans, ${stats.orders} offline order records, ${stats.touchpoints} touchpoints${stats.rejected ? `, ${stats.rejected} rejected` : ''}`;
   return stats;
 }

@@ -46,7 +46,7 @@ describe('omnitrail start', () => {
       const sites = await srv.store.listSites();
       expect(sites).toHaveLength(1);
       expect(sites[0].name).toBe('Demo shop (generated data)');
-      expect(sites[0].settings).toMatchObject({ demo: true });
+      expect(sites[0].settings).toMatchObject({ demo: true, timezone: 'Europe/Berlin' });
       expect(await srv.store.countEvents(sites[0].id)).toBeGreaterThan(1000);
       expect(await srv.store.countOrders(sites[0].id)).toBeGreaterThan(10);
 
