@@ -24,16 +24,6 @@ export interface Range {
   tz: string;
 }
 
-/**
- * The UTC day of a time as `YYYY-MM-DD` (the range form's format).
- *
- * @example
- * isoDay(Date.UTC(2026, 10, 26, 15)) // '2026-11-26'
- */
-export function isoDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
 /** A `YYYY-MM-DD` the calendar has, else null. */
 function validDay(s: string | undefined): string | null {
   return s && /^\d{4}-\d{2}-\d{2}$/.test(s) && Number.isFinite(parseIsoTime(s)) ? s : null;
@@ -148,6 +138,7 @@ export function RangeForm(props: { action: string; range: Range; site: Site | nu
       </div>
       {props.children}
       <button type="submit">Apply</button>
+      <p class="hint">{`Days in ${props.range.tz}`}</p>
     </form>
   );
 }

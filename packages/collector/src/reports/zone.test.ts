@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTimeZone, dayIn, dayStart, nextDay, siteTimeZone, zoneOffset } from './zone';
+import { checkTimeZone, dayIn, dayStart, nextDay, siteTimeZone, timeIn, zoneOffset } from './zone';
 
 const H = 3_600_000;
 
@@ -38,6 +38,9 @@ describe('reporting time zones', () => {
     expect(dayIn(Date.UTC(2026, 2, 1, 23, 30), 'Europe/Berlin')).toBe('2026-03-02');
     expect(dayIn(Date.UTC(2026, 2, 1, 22, 59), 'Europe/Berlin')).toBe('2026-03-01');
     expect(dayIn(Date.UTC(2026, 2, 1, 23, 30), 'UTC')).toBe('2026-03-01');
+    expect(timeIn(Date.UTC(2026, 2, 1, 23, 30), 'Europe/Berlin')).toBe('2026-03-02 00:30');
+    expect(timeIn(Date.UTC(2026, 6, 1, 23, 30), 'Europe/Berlin')).toBe('2026-07-02 01:30');
+    expect(timeIn(Date.UTC(2026, 2, 1, 23, 30, 59), 'UTC')).toBe('2026-03-01 23:30');
     for (const tz of ['Europe/Berlin', 'America/Sao_Paulo', 'Australia/Lord_Howe', 'Asia/Kathmandu']) {
       for (let day = '2026-01-01'; day < '2027-01-01'; day = nextDay(day)) {
         const t = dayStart(day, tz);

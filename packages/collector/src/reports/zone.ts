@@ -65,6 +65,17 @@ export function dayIn(ms: number, tz: string): string {
 }
 
 /**
+ * Local date and time to the minute (`YYYY-MM-DD HH:MM`) of an instant in a time zone, for
+ * timelines read by staff in the shop's zone.
+ *
+ * @example
+ * timeIn(Date.UTC(2026, 2, 1, 23, 30), 'Europe/Berlin') // '2026-03-02 00:30'
+ */
+export function timeIn(ms: number, tz: string): string {
+  return new Date(ms + zoneOffset(ms, tz)).toISOString().replace('T', ' ').slice(0, 16);
+}
+
+/**
  * The instant a local day (`YYYY-MM-DD`) begins in a time zone: its first moment, so a day
  * lasts 23 or 25 hours where the clocks change.
  *

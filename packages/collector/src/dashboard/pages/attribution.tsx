@@ -4,6 +4,7 @@ import type { Child } from 'hono/jsx';
 import { MODEL_LABELS, MODELS, type ModelName } from '../../attribution/models';
 import { attributionReport } from '../../reports/attribution';
 import { explainReport, ExplainNotFound } from '../../reports/explain';
+import { dayIn, timeIn } from '../../reports/zone';
 import { BarChart } from '../charts';
 import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
@@ -156,12 +157,13 @@ export async function explainPage(c: Context<DashEnv>) {
     if (e instanceof ExplainNotFound) return frame(<p class="error">{e.message}</p>, 404);
     throw e;
   }
+  const tz = r.range.tz;
   return frame(
     <>
       <section class="kpis" aria-label="Order">
         <div class="card kpi"><div class="v">{money(rep.order.value, rep.order.currency)}</div><div class="l">Order value</div></div>
         <div class="card kpi"><div class="v">{rep.order.salesChannel}</div><div class="l">Sales channel</div></div>
-        <div class="card kpi"><div class="v">{rep.order.time.slice(0, 10)}</div><div class="l">Date</div></div>
+        <div class="card kpi"><div class="v">{dayIn(Date.parse(rep.order.time), tz)}</div><div class="l">Date</div></div>
         <div class="card kpi"><div class="v">{rep.path.length}</div><div class="l">Touchpoints in the lookback</div></div>
       </section>
       <section class="card">
@@ -185,7 +187,7 @@ export async function explainPage(c: Context<DashEnv>) {
             <tbody>
               {rep.path.map((t) => (
                 <tr>
-                  <td>{t.time.replace('T', ' ').slice(0, 16)}</td>
+                  <td>{timeIn(Date.parse(t.time), tz)}</td>
                   <td>{t.kind}</td>
                   <td>
                     {t.channel} <span class="tag">{`${t.source} / ${t.medium}`}</span>

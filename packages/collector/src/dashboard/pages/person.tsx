@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { hashPii } from '../../pii/index';
+import { dayIn, siteTimeZone, timeIn } from '../../reports/zone';
 import { identifier } from '../../stitch/identifiers';
 import type { Identifier, IdentifierKind } from '../../stitch/types';
 import type { StoredEvent } from '../../store/core';
@@ -165,12 +166,13 @@ export async function personPage(c: Context<DashEnv>) {
   const kinds = new Map<string, number>();
   for (const i of person.identifiers) kinds.set(i.kind, (kinds.get(i.kind) ?? 0) + 1);
   const revenue = orders.filter((o) => o.status === 'completed').reduce((a, o) => a + o.revenue, 0);
+  const tz = siteTimeZone(p.site.settings);
   return frame(
     <>
       <section class="kpis" aria-label="Person">
         <div class="card kpi"><div class="v">{orders.length}</div><div class="l">Orders, all channels</div></div>
         <div class="card kpi"><div class="v">{money(revenue, orders[0]?.currency ?? 'EUR')}</div><div class="l">Revenue</div></div>
-        <div class="card kpi"><div class="v">{items[0] ? new Date(items[0].ts).toISOString().slice(0, 10) : '–'}</div><div class="l">First seen</div></div>
+        <div class="card kpi"><div class="v">{items[0] ? dayIn(items[0].ts, tz) : '–'}</div><div class="l">First seen</div></div>
         <div class="card kpi"><div class="v">{person.identifiers.length}</div><div class="l">Linked identifiers</div></div>
       </section>
       <div class="grid two">
@@ -179,7 +181,7 @@ export async function personPage(c: Context<DashEnv>) {
           <ol class="timeline" aria-label="Timeline, oldest first">
             {items.map((it) => (
               <li>
-                <time datetime={new Date(it.ts).toISOString()}>{new Date(it.ts).toISOString().replace('T', ' ').slice(0, 16)}</time>
+                <time datetime={new Date(it.ts).toISOString()}>{timeIn(it.ts, tz)}</time>
                 <br />
                 <span class="ch">{it.channel}</span>
                 <strong>{it.title}</strong>
