@@ -119,7 +119,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       throw new CliError('this database build has no journeys()/webVitals() reads', 1);
     }
     try {
-      params = parseReportParams(raw, now, siteTimeZone(site.settings));
+      const tz = siteTimeZone(site.settings);
+      params = parseReportParams(raw, now, tz);
       const rs = reportSite(site);
       if (values.rules) {
         let json: unknown;
@@ -132,7 +133,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       }
       roomForReports();
       const report = await runReport(name, src as ReportSource, rs, params);
-      io.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+      io.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report, tz));
     } catch (e) {
       if (e instanceof ReportParamError) throw new CliError(e.message);
       if (e instanceof RuleError) throw new CliError(`${values.rules ? `--rules ${values.rules}` : "the site's channel rules"} are invalid: ${e.message}`);

@@ -66,6 +66,9 @@ test('a site has a reporting time zone: set at create, changed by update, used b
     return JSON.parse(r.stdout.join('')).from;
   };
   expect(await report()).toBe('2025-06-14T22:00:00.000Z');
+  const text = capture();
+  expect(await main(['report', 'ropo', '--from', '2025-06-15', '--to', '2025-06-15', '--db', db], text)).toBe(0);
+  expect(text.stdout[0]).toMatch(/^ROPO, 2025-06-15 – 2025-06-15 /);
   const u = capture();
   expect(await main(['site', 'update', '--site', id, '--timezone', 'America/New_York', '--db', db], u)).toBe(0);
   expect(u.stdout[0]).toContain('America/New_York');
