@@ -24,8 +24,13 @@ export interface Range {
   tz: string;
 }
 
-/** A `YYYY-MM-DD` the calendar has, else null. */
-function validDay(s: string | undefined): string | null {
+/**
+ * A `YYYY-MM-DD` the calendar has (a date input's value), else null.
+ *
+ * @example
+ * validDay('2026-02-30') // null
+ */
+export function validDay(s: string | undefined): string | null {
   return s && /^\d{4}-\d{2}-\d{2}$/.test(s) && Number.isFinite(parseIsoTime(s)) ? s : null;
 }
 

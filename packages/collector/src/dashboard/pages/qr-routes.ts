@@ -5,7 +5,6 @@
  * `store.*Qr*`).
  */
 import type { Hono } from 'hono';
-import { parseIsoTime } from '../../ingest/time';
 import { normaliseCode } from '../../qr/alphabet';
 import { parseNewCampaign } from '../../qr/campaign';
 import { QrInputError } from '../../qr/errors';
@@ -15,6 +14,7 @@ import { canRenderPng, parseRenderOptions, renderPng, renderSvg } from '../../qr
 import { scanUrl } from '../../qr/url';
 import { dayStart, nextDay, siteTimeZone } from '../../reports/zone';
 import type { DashEnv } from '../index';
+import { validDay } from '../range';
 import { campaignOr404, campaignPage, listPage, siteQ } from './qr';
 
 function text(v: unknown): string {
@@ -28,7 +28,7 @@ function text(v: unknown): string {
  */
 function formDay(s: string, tz: string, last = false): string | number | null {
   if (!s) return null;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(parseIsoTime(s))) return s;
+  if (!validDay(s)) return s;
   return dayStart(last ? nextDay(s) : s, tz);
 }
 
