@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
 import cliProgress from 'cli-progress';
 import { applyOrders, applyTouchpoints, type OfflineStore, type RecordWarning } from '../orders/apply';
+import { textDecoder, utf8Checker, type CsvEncoding } from '../orders/csv-encoding';
 import { createPiiMemo } from '../orders/identifiers';
 import { OrderGrouper, resolveColumns, rowToFields, sniffDelimiter, type ImportKind } from './import-rows';
 
@@ -45,7 +47,8 @@ export interface ImportOptions {
   /** Channel for order rows without one. */
   channel?: string;
   delimiter?: string;
-  encoding?: 'utf8' | 'latin1';
+  /** `auto` (default): UTF-8 when the whole file is valid UTF-8, else Windows-1252. */
+  encoding?: CsvEncoding;
   batchSize?: number;
   /** Progress bar target; none when absent. */
   progress?: { write(s: string): unknown; isTTY?: boolean } | null;
@@ -125,6 +128,13 @@ export function httpSink(url: string, secretKey: string, kind: ImportKind, opts:
   };
 }
 
+/** UTF-8 when the whole file is valid UTF-8 (one streaming pass), else Windows-1252 (see `orders/csv-encoding.ts`). */
+async function detectEncoding(file: string): Promise<'utf8' | 'windows-1252'> {
+  const check = utf8Checker();
+  for await (const chunk of createReadStream(file)) if (!check(chunk as Buffer, true)) return 'windows-1252';
+  return check(undefined, false) ? 'utf8' : 'windows-1252';
+}
+
 function readHead(file: string, bytes = 65536): string {
   const fd = openSync(file, 'r');
   try {
@@ -148,10 +158,23 @@ export async function importCsv(opts: ImportOptions): Promise<ImportSummary> {
   const batchSize = Math.max(1, Math.min(opts.batchSize ?? 1000, 10_000));
   const size = statSync(opts.file).size;
   const delimiter = opts.delimiter ?? sniffDelimiter(readHead(opts.file).replace(/^\uFEFF/, ''));
+  const encoding = opts.encoding && opts.encoding !== 'auto' ? opts.encoding : await detectEncoding(opts.file);
   const input = createReadStream(opts.file);
-  const parser = input.pipe(
-    parse({ delimiter, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, encoding: opts.encoding ?? 'utf8' }),
-  );
+  const decode = textDecoder(encoding);
+  const parser = input
+    .pipe(
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          const text = decode(chunk, true);
+          done(null, text.length ? text : undefined);
+        },
+        flush(done) {
+          const text = decode(undefined, false);
+          done(null, text.length ? text : undefined);
+        },
+      }),
+    )
+    .pipe(parse({ delimiter, bom: true, info: true, skip_empty_lines: true, relax_column_count: true }));
   const summary: ImportSummary = { kind: opts.kind, rows: 0, records: 0, accepted: 0, duplicates: 0, rejected: [], warnings: [], ms: 0 };
   const reject = (r: RejectedRow) => {
     summary.rejected.push(r);

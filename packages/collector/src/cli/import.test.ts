@@ -131,6 +131,28 @@ describe('omnitrail import orders', () => {
     }
   });
 
+  it('reads a Windows-1252 export (older Excel, cash registers) with its euro signs and umlauts; --encoding utf8 forces UTF-8', async () => {
+    // "ü" is 0xFC and "€" is 0x80 in Windows-1252; as UTF-8 they are invalid bytes.
+    const bytes = Buffer.from([...'Bestellnr;Datum;Filiale;Umsatz\r\nB-1;01.03.2026 10:15;M\u00fcnchen;129,00 \u0080\r\n'].map((ch) => ch.charCodeAt(0)));
+    const { db, file, siteId } = await setup('');
+    writeFileSync(file, bytes);
+    const map = ['--map', 'order_id=Bestellnr', '--map', 'revenue=Umsatz', '--map', 'location=Filiale', '--map', 'timestamp=Datum'];
+    const forced = capture();
+    expect(await run(['orders', file, '--db', db, '--encoding', 'utf8', ...map], forced.io)).toBe(3);
+    expect(forced.err[0]).toMatch(/revenue is not a number: "129,00 \uFFFD"/);
+    const auto = capture();
+    expect(await run(['orders', file, '--db', db, ...map], auto.io)).toBe(0);
+    const store = openSqliteStore(db);
+    try {
+      expect(await store.getOrder(siteId, 'B-1')).toMatchObject({ revenue: 129, location: 'München', ts: Date.UTC(2026, 2, 1, 10, 15) });
+    } finally {
+      await store.close();
+    }
+    const bad = capture();
+    expect(await run(['orders', file, '--db', db, '--encoding', 'ebcdic', ...map], bad.io)).toBe(2);
+    expect(bad.err[0]).toMatch(/--encoding must be auto, utf8 or windows-1252/);
+  });
+
   it('explains usage errors', async () => {
     const { db, file } = await setup('a,b\n1,2\n');
     const cases: [string[], RegExp][] = [

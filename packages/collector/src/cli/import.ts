@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { csvEncoding } from '../orders/csv-encoding';
 import { openSqliteStore } from '../store/sqlite/index';
 import { httpSink, importCsv, storeSink, type ImportSink, type RejectedRow } from './import-csv';
 import { parseMappings, type ImportKind } from './import-rows';
@@ -31,7 +32,8 @@ Options:
   --default-country <CC>   country of national phone numbers, e.g. DE (default: site setting)
   --channel <name>         channel of orders whose row has none (default: store)
   --delimiter <char>       field delimiter (default: guessed from the header: , ; tab |)
-  --encoding <enc>         utf8 (default) or latin1 (old Excel exports)
+  --encoding <enc>         auto (default: UTF-8 if the file is valid UTF-8, else Windows-1252),
+                           utf8, or windows-1252 (alias latin1: old Excel and POS exports, € intact)
   --batch <n>              records per write (default 1000; at most 1000 over HTTP)
   --rejects <file>         also write every rejected row to this CSV (line,id,reason)
   --dry-run                validate every row (codes included) against the database, write nothing
@@ -107,7 +109,8 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
   const batchSize = v.batch === undefined ? 1000 : Number(v.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) return fail('--batch must be 1–10000');
   if (v.delimiter !== undefined && v.delimiter.replace('\\t', '\t').length !== 1) return fail('--delimiter must be one character');
-  if (v.encoding !== undefined && v.encoding !== 'utf8' && v.encoding !== 'latin1') return fail('--encoding must be utf8 or latin1');
+  const encoding = csvEncoding(v.encoding);
+  if (!encoding) return fail('--encoding must be auto, utf8 or windows-1252 (latin1)');
   let mappings: Record<string, string>;
   try {
     mappings = parseMappings(v.map ?? [], kind);
@@ -166,7 +169,7 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
       mappings,
       channel: kind === 'orders' ? v.channel : undefined,
       delimiter: v.delimiter?.replace('\\t', '\t'),
-      encoding: v.encoding as 'utf8' | 'latin1' | undefined,
+      encoding,
       batchSize,
       progress: showProgress ? progressStream : null,
       onReject,

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { decodeCsv } from '../orders/csv-encoding';
 import { normaliseCode } from '../qr/alphabet';
 import { parseNewCampaign } from '../qr/campaign';
 import { codesCsv, codesSheet } from '../qr/export';
@@ -175,7 +176,9 @@ async function dispatch(store: SqliteStore, pos: string[], v: Values, io: CliIo)
       const c = await campaignOf(store, site, v.campaign);
       let text: string;
       try {
-        text = await readFile(file, 'utf8');
+        // A JSON list is UTF-8; a CSV may be an older Excel export in Windows-1252.
+        const bytes = await readFile(file);
+        text = /\.json$/i.test(file) ? bytes.toString('utf8') : decodeCsv(bytes);
       } catch (e) {
         throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
       }

@@ -151,9 +151,15 @@ describe('dashboard pages on real data', () => {
       form.set('file', new File(['recipient_ref,email,loyalty_id\nR-1,a@example.com,L-1\nR-2,b@example.com,L-2\n'], 'r.csv', { type: 'text/csv' }));
       const mailing = await b.post(`/dashboard/qr/${id}/recipients`, form);
       expect(mailing.status).toBe(303);
+      // A recipient list saved by older Excel (Windows-1252: "ü" is 0xFC) keeps its umlauts.
+      const legacy = new FormData();
+      legacy.set('_csrf', csrf);
+      legacy.set('file', new File([Uint8Array.from([...'recipient_ref,loyalty_id\nR-M\u00fcller,L-9\n'].map((ch) => ch.charCodeAt(0)))], 'r.csv', { type: 'text/csv' }));
+      expect((await b.post(`/dashboard/qr/${id}/recipients`, legacy)).status).toBe(303);
       const csv = await (await b.get(`/dashboard/qr/${id}/codes.csv`)).text();
       expect(csv.split('\n')[0]).toContain('code,url,recipient_ref');
       expect(csv).toContain('R-1');
+      expect(csv).toContain('R-Müller');
       expect(csv).not.toContain('a@example.com');
       const sheet = await b.get(`/dashboard/qr/${id}/sheet`);
       expect(sheet.status).toBe(200);
@@ -201,6 +207,16 @@ describe('dashboard pages on real data', () => {
       expect(html).toContain('1,200 rows → 1,200 orders: 1,188 imported, 0 unchanged, 12 rejected');
       expect(html).toMatch(/<td class="num">101<\/td>/); // B-100 is on line 101
       expect(await fx.store.countOrders(fx.site.id)).toBe(1188);
+
+      // An older Excel / POS export in Windows-1252: "ü" is 0xFC and "€" is 0x80.
+      const cp1252 = Uint8Array.from([...'Bestellnr;Umsatz;Filiale\nW-1;129,00 \u0080;M\u00fcnchen\n'].map((ch) => ch.charCodeAt(0)));
+      const legacy = new FormData();
+      legacy.set('_csrf', csrf);
+      legacy.set('kind', 'orders');
+      legacy.set('map', 'order_id=Bestellnr\nrevenue=Umsatz\nlocation=Filiale');
+      legacy.set('file', new File([cp1252], 'kasse.csv', { type: 'text/csv' }));
+      expect(await (await b.post('/dashboard/import', legacy)).text()).toContain('1 rows → 1 orders: 1 imported');
+      expect(await fx.store.getOrder(fx.site.id, 'W-1')).toMatchObject({ revenue: 129, location: 'München' });
     }, { origins: [ORIGIN], rateLimit: false });
   });
 

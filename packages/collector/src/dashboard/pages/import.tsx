@@ -6,6 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { applyOrders, applyTouchpoints } from '../../orders/apply';
+import { decodeCsv } from '../../orders/csv-encoding';
 import { FIELDS, OrderGrouper, parseMappings, resolveColumns, rowToFields, sniffDelimiter, type ImportKind } from '../../cli/import-rows';
 import type { DashEnv } from '../index';
 import { Document, Layout } from '../layout';
@@ -107,7 +108,8 @@ export function registerImportPages(app: Hono<DashEnv>): void {
     } catch (e) {
       return form(c, (e as Error).message.replace('--map ', ''));
     }
-    const text = await file.text();
+    // Not file.text(): that reads UTF-8 only, and older Excel and POS exports are Windows-1252.
+    const text = decodeCsv(new Uint8Array(await file.arrayBuffer()));
     let rows: string[][];
     try {
       rows = await parseCsv(text, sniffDelimiter(text.slice(0, 4096)));

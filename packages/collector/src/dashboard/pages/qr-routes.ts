@@ -5,6 +5,7 @@
  * `store.*Qr*`).
  */
 import type { Hono } from 'hono';
+import { decodeCsv } from '../../orders/csv-encoding';
 import { normaliseCode } from '../../qr/alphabet';
 import { parseNewCampaign } from '../../qr/campaign';
 import { QrInputError } from '../../qr/errors';
@@ -129,7 +130,7 @@ export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string }
     if (file.size > 20 * 1024 * 1024) return campaignPage(c, 'The file is larger than 20 MB: split it, or use "omnitrail qr mailing".');
     const defaultCountry = typeof p.site.settings.defaultCountry === 'string' ? p.site.settings.defaultCountry : undefined;
     try {
-      const parsed = await parseRecipientsCsv(await file.text(), { defaultCountry });
+      const parsed = await parseRecipientsCsv(decodeCsv(new Uint8Array(await file.arrayBuffer())), { defaultCountry });
       if (parsed.recipients.length === 0) {
         return campaignPage(c, `No usable recipient in the file.${parsed.rejected.length ? ` First problem: line ${parsed.rejected[0].line ?? '?'}: ${parsed.rejected[0].reason}` : ''}`);
       }
