@@ -75,7 +75,11 @@ describe('parseCurrency', () => {
   it('upper-cases ISO codes and refuses others', () => {
     expect(parseCurrency(' eur ')).toBe('EUR');
     expect(parseCurrency('')).toBeUndefined();
-    expect(() => parseCurrency('€')).toThrow(/ISO 4217/);
+    // A symbol that names one currency is read as it; $ and ¥ name several.
+    expect(parseCurrency(' € ')).toBe('EUR');
+    expect(parseCurrency('£')).toBe('GBP');
+    expect(() => parseCurrency('$')).toThrow(/ISO 4217 code \(or €, £\), got "\$"/);
+    expect(() => parseCurrency('¥')).toThrow(/ISO 4217/);
     expect(() => parseCurrency('EURO')).toThrow(FieldError);
   });
 });

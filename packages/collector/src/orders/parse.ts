@@ -112,6 +112,9 @@ export function parseTime(v: unknown, field: string, now: number): number | unde
 export function parseCurrency(v: unknown, field = 'currency'): string | undefined {
   const s = optString(v, field, 3);
   if (s === undefined) return undefined;
-  if (!/^[A-Za-z]{3}$/.test(s)) throw new FieldError(`${field} must be a three-letter ISO 4217 code`);
+  // Till exports often write the symbol. € and £ name one currency each; $ and ¥ do not.
+  if (s === '€') return 'EUR';
+  if (s === '£') return 'GBP';
+  if (!/^[A-Za-z]{3}$/.test(s)) throw new FieldError(`${field} must be a three-letter ISO 4217 code (or €, £), got ${JSON.stringify(s)}`);
   return s.toUpperCase();
 }
