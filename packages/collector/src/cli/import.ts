@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { csvEncoding } from '../orders/csv-encoding';
+import { siteCountry } from '../pii/index';
 import { openSqliteStore } from '../store/sqlite/index';
 import { httpSink, importCsv, storeSink, type ImportSink, type RejectedRow } from './import-csv';
 import { parseMappings, type ImportKind } from './import-rows';
@@ -145,8 +146,7 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
       const list = sites.map((s) => `${s.id} (${s.name})`).join(', ') || 'none — create one with "omnitrail site create"';
       return fail(v.site ? `no site ${v.site} in ${dbPath}; sites: ${list}` : `choose a site with --site; sites in ${dbPath}: ${list}`);
     }
-    const siteCountry = typeof site.settings?.defaultCountry === 'string' ? site.settings.defaultCountry : undefined;
-    sink = storeSink(store, site.id, kind, { defaultCountry: country?.toUpperCase() ?? siteCountry, dryRun: v['dry-run'] });
+    sink = storeSink(store, site.id, kind, { defaultCountry: country?.toUpperCase() ?? siteCountry(site.settings), dryRun: v['dry-run'] });
   }
 
   const rejectsOut = v.rejects ? createWriteStream(v.rejects) : null;

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodeCsv } from '../orders/csv-encoding';
+import { siteCountry } from '../pii/index';
 import { normaliseCode } from '../qr/alphabet';
 import { parseNewCampaign } from '../qr/campaign';
 import { codesCsv, codesSheet } from '../qr/export';
@@ -182,7 +183,7 @@ async function dispatch(store: SqliteStore, pos: string[], v: Values, io: CliIo)
       } catch (e) {
         throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
       }
-      const opts = { defaultCountry: v['default-country'] ?? (typeof site.settings.defaultCountry === 'string' ? site.settings.defaultCountry : undefined) };
+      const opts = { defaultCountry: v['default-country'] ?? (siteCountry(site.settings)) };
       let json: unknown;
       if (/\.json$/i.test(file)) {
         try {

@@ -52,7 +52,7 @@ test('site list shows sites (never secret keys), as a table or --json', async ()
 test('a site has a reporting time zone: set at create, changed by update, used by reports', async () => {
   const db = tempDbPath();
   const a = capture();
-  expect(await main(['site', 'create', '--name', 'Berlin shop', '--origin', '*', '--timezone', 'europe/berlin', '--json', '--db', db], a)).toBe(0);
+  expect(await main(['site', 'create', '--name', 'Berlin shop', '--origin', '*', '--timezone', 'europe/berlin', '--default-country', 'de', '--json', '--db', db], a)).toBe(0);
   const { id, secretKey } = JSON.parse(a.stdout.join(''));
   const list = async () => {
     const j = capture();
@@ -71,8 +71,11 @@ test('a site has a reporting time zone: set at create, changed by update, used b
   expect(text.stdout[0]).toMatch(/^ROPO, 2025-06-15 – 2025-06-15 /);
   const u = capture();
   expect(await main(['site', 'update', '--site', id, '--timezone', 'America/New_York', '--db', db], u)).toBe(0);
-  expect(u.stdout[0]).toContain('America/New_York');
+  expect(u.stdout[0]).toBe(`Site "Berlin shop" (${id}): time zone America/New_York, default country DE`);
   expect(await list()).toBe('America/New_York');
+  const store = openSqliteStore(db);
+  expect((await store.getSite(id))!.settings).toMatchObject({ timezone: 'America/New_York', defaultCountry: 'DE' });
+  await store.close();
   expect(await report()).toBe('2025-06-15T04:00:00.000Z');
   expect(secretKey).toMatch(/^sk_/);
 });
@@ -84,6 +87,7 @@ test.each([
   [['site', 'delete'], /unknown action "delete"/],
   [['site', 'create', '--name', 'X', '--origin', '*', '--timezone', 'Mars/Olympus'], /--timezone "Mars\/Olympus" is not a time zone/],
   [['site', 'update'], /nothing to update/],
+  [['site', 'update', '--default-country', 'Germany'], /--default-country "Germany" is not a country code/],
   [['site', 'list', '--timezone', 'UTC'], /belong to "site create"/],
   [['site'], /missing action/],
   [['site', 'list', '--bogus'], /Unknown option '--bogus'/],

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { openSqliteStore } from '../store/sqlite/index';
 import { normaliseOrigin } from '../ingest/cors';
+import { checkCountry, siteCountry } from '../pii/index';
 import { checkTimeZone, siteTimeZone } from '../reports/zone';
 import { CliError, type CliIo } from './io';
 import { resolveSite } from './store';
@@ -8,8 +9,8 @@ import { resolveSite } from './store';
 export const summary = 'Create, update and list sites (write key, secret key, allowed origins, time zone)';
 
 const HELP = `Usage:
-  omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--json] [--db <file>]
-  omnitrail site update [--site <id>] --timezone <IANA> [--db <file>]
+  omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--json] [--db <file>]
+  omnitrail site update [--site <id>] [--timezone <IANA>] [--default-country <CC>] [--db <file>]
   omnitrail site list [--json] [--db <file>]
 
 create  Prints the site id, the public write key and the secret key. The secret key is stored
@@ -17,8 +18,9 @@ create  Prints the site id, the public write key and the secret key. The secret 
         a browser (CORS), e.g. https://shop.example; "*" allows any origin.
         --json prints exactly {"id","writeKey","secretKey"} on stdout.
         --timezone is the reporting time zone, e.g. Europe/Berlin (default UTC): where the
-        shop's days begin and end in reports and the dashboard.
-update  Changes a site's reporting time zone (--site: default the only site).
+        shop's days begin and end in reports and the dashboard. --default-country (e.g. DE) is
+        where phone numbers written without their +code are read (imports, orders, lookups).
+update  Changes a site's time zone and/or default country (--site: default the only site).
 list    Prints every site (never secret keys). --json prints a JSON array.
 
 Options:
@@ -38,6 +40,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       name: { type: 'string' },
       origin: { type: 'string', multiple: true },
       timezone: { type: 'string' },
+      'default-country': { type: 'string' },
       site: { type: 'string' },
       json: { type: 'boolean' },
       db: { type: 'string' },
@@ -58,15 +61,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const dbPath = values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db';
   const timezone = values.timezone === undefined ? undefined : checkTimeZone(values.timezone.trim());
   if (timezone === null) throw new CliError(`--timezone "${values.timezone}" is not a time zone: use an IANA name such as Europe/Berlin`);
+  const rawCountry = values['default-country'];
+  const country = rawCountry === undefined ? undefined : checkCountry(rawCountry);
+  if (country === null) throw new CliError(`--default-country "${rawCountry}" is not a country code: use two letters such as DE`);
+  const settings = { ...(timezone ? { timezone } : {}), ...(country ? { defaultCountry: country } : {}) };
 
   if (action === 'update') {
     if (values.name || values.origin) throw new CliError('--name and --origin belong to "site create"');
-    if (!timezone) throw new CliError('nothing to update: give --timezone <IANA>');
+    if (!timezone && !country) throw new CliError('nothing to update: give --timezone <IANA> and/or --default-country <CC>');
     const store = openSqliteStore(dbPath);
     try {
       const site = await resolveSite(store, values.site);
-      await store.updateSiteSettings(site.id, { ...site.settings, timezone });
-      io.out(`Site "${site.name}" (${site.id}): reporting time zone ${timezone}`);
+      await store.updateSiteSettings(site.id, { ...site.settings, ...settings });
+      io.out(`Site "${site.name}" (${site.id}): time zone ${timezone ?? siteTimeZone(site.settings)}, default country ${country ?? siteCountry(site.settings) ?? 'none'}`);
     } finally {
       await store.close();
     }
@@ -87,7 +94,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     const store = openSqliteStore(dbPath);
     try {
-      const { site, secretKey } = await store.createSite({ name, origins, ...(timezone ? { settings: { timezone } } : {}) });
+      const { site, secretKey } = await store.createSite({ name, origins, settings });
       if (values.json) io.out(JSON.stringify({ id: site.id, writeKey: site.writeKey, secretKey }));
       else {
         io.out(`Created site "${site.name}"`);
@@ -96,6 +103,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         io.out(`  secret key  ${secretKey}   (shown only now: store it safely)`);
         io.out(`  origins     ${site.origins.join(' ')}`);
         if (timezone) io.out(`  time zone   ${timezone}`);
+        if (country) io.out(`  country     ${country}`);
       }
     } finally {
       await store.close();
@@ -103,7 +111,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
-  if (values.name || values.origin || values.timezone || values.site) throw new CliError('--name, --origin, --timezone and --site belong to "site create" / "site update"');
+  if (values.name || values.origin || values.timezone || values['default-country'] || values.site) {
+    throw new CliError('--name, --origin, --timezone, --default-country and --site belong to "site create" / "site update"');
+  }
   const store = openSqliteStore(dbPath);
   try {
     const sites = await store.listSites();

@@ -252,10 +252,22 @@ describe('dashboard pages on real data', () => {
       const bad = await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'Europe/Nowhere' });
       expect(bad.status).toBe(400);
       expect(await bad.text()).toContain('Unknown time zone');
-      const saved = await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'europe/berlin' });
+      const badCountry = await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'Europe/Berlin', defaultCountry: 'XX' });
+      expect(await badCountry.text()).toMatch(/Unknown country (&quot;|")XX/);
+      const saved = await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'europe/berlin', defaultCountry: 'de' });
       expect(saved.status).toBe(303);
-      expect((await fx.store.getSite(fx.site.id))!.settings.timezone).toBe('Europe/Berlin');
-      expect(await (await b.get(saved.headers.get('location')!)).text()).toContain('value="Europe/Berlin"');
+      expect((await fx.store.getSite(fx.site.id))!.settings).toMatchObject({ timezone: 'Europe/Berlin', defaultCountry: 'DE' });
+      const settings = await (await b.get(saved.headers.get('location')!)).text();
+      expect(settings).toContain('value="Europe/Berlin"');
+      expect(settings).toContain('Settings saved.');
+      // The country now reads national phone numbers: a lookup by "030 …" finds a customer stored as +49 30 ….
+      const phoned = await fx.post('/v1/orders', { order_id: 'S-PH', channel: 'phone', revenue: 5, currency: 'EUR', phone: '+49 30 1234567', timestamp: '2025-06-20T10:00:00Z' }, { auth: 'secret' });
+      expect(phoned.status).toBe(200);
+      expect((await b.get(`/dashboard/person?site=${fx.site.id}&kind=phone&value=${encodeURIComponent('030 1234567')}`)).status).toBe(200);
+      // Cleared, the country is gone again (and such a lookup cannot be read).
+      await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'Europe/Berlin', defaultCountry: '' });
+      expect((await fx.store.getSite(fx.site.id))!.settings.defaultCountry).toBeUndefined();
+      expect((await b.get(`/dashboard/person?site=${fx.site.id}&kind=phone&value=${encodeURIComponent('030 1234567')}`)).status).not.toBe(200);
 
       expect(orders(await (await b.get(day15)).text())).toBe('1');
       const api = await (await fx.get('/v1/reports/ropo?from=2025-06-15&to=2025-06-15', { auth: 'secret' })).json();

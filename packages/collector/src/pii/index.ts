@@ -10,7 +10,7 @@
  * Edge-safe: Web Crypto (`crypto.subtle`) and the `min` metadata build of
  * libphonenumber-js (about 80 KB instead of the 145 KB default / 250 KB `max`).
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import { isPlaceholderEmail } from '../stitch/identifiers';
 
 /** The two PII kinds we hash. */
@@ -40,6 +40,30 @@ export function normaliseEmail(raw: unknown): string | null {
   const v = raw.trim().toLowerCase();
   if (v.length > 254 || !EMAIL.test(v)) return null;
   return v;
+}
+
+/**
+ * A country code phone numbers can be read in (ISO 3166-1 alpha-2, upper-cased), or null.
+ *
+ * @example
+ * checkCountry('de') // 'DE'
+ * checkCountry('XX') // null
+ */
+export function checkCountry(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const c = v.trim().toUpperCase();
+  return /^[A-Z]{2}$/.test(c) && isSupportedCountry(c) ? c : null;
+}
+
+/**
+ * The site's default country for national phone numbers (`settings.defaultCountry`), if set.
+ * Without one, a number written without its international prefix cannot be matched.
+ *
+ * @example
+ * siteCountry({ defaultCountry: 'DE' }) // 'DE'
+ */
+export function siteCountry(settings: Record<string, unknown> | undefined): string | undefined {
+  return checkCountry(settings?.defaultCountry) ?? undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import { ingestEvents } from '../ingest/pipeline';
 import { createRateLimiter, type RateLimiter } from '../ingest/rate-limit';
 import { parseIsoTime } from '../ingest/time';
 import { checkJsonValue, type Envelope } from '../ingest/validate';
+import { siteCountry } from '../pii/index';
 import { createCookieless } from '../privacy/cookieless';
 import { reqHeader } from '../ingest/headers';
 
@@ -139,7 +140,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
         uaOf,
         country: options.country ? options.country(c, ip) : null,
       };
-      const defaultCountry = typeof site.settings.defaultCountry === 'string' ? site.settings.defaultCountry : undefined;
+      const defaultCountry = siteCountry(site.settings);
       const ua = reqHeader(c, 'user-agent') ?? null;
       const result = await ingestEvents(raws, env, store, metrics, {
         defaultCountry,

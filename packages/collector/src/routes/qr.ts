@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { CollectorDeps } from '../app';
+import { siteCountry } from '../pii/index';
 import { normaliseCode } from '../qr/alphabet';
 import { parseCampaignPatch, parseNewCampaign } from '../qr/campaign';
 import { QrInputError, QrNotFoundError } from '../qr/errors';
@@ -110,7 +111,7 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
     const campaign = await campaignOf(c);
     const ct = (c.req.header('content-type') ?? '').toLowerCase();
     const text = await c.req.text();
-    const defaultCountry = c.req.query('defaultCountry') ?? (typeof site.settings.defaultCountry === 'string' ? site.settings.defaultCountry : undefined);
+    const defaultCountry = c.req.query('defaultCountry') ?? (siteCountry(site.settings));
     let parsed;
     if (ct.includes('csv') || (!ct.includes('json') && !/^\s*[[{]/.test(text))) {
       parsed = await parseRecipientsCsv(text, { defaultCountry });

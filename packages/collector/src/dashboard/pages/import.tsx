@@ -8,6 +8,7 @@ import type { Context, Hono } from 'hono';
 import { applyOrders, applyTouchpoints } from '../../orders/apply';
 import { decodeCsv } from '../../orders/csv-encoding';
 import { FIELDS, OrderGrouper, parseMappings, resolveColumns, rowToFields, sniffDelimiter, type ImportKind } from '../../cli/import-rows';
+import { siteCountry } from '../../pii/index';
 import type { DashEnv } from '../index';
 import { Document, Layout } from '../layout';
 import { int } from '../range';
@@ -123,7 +124,7 @@ export function registerImportPages(app: Hono<DashEnv>): void {
     const need = kind === 'orders' ? 'order_id' : 'type';
     if (columns[need] === undefined) return form(c, `No column for ${need}. Columns: ${header.join(', ')} — add a mapping such as ${need}=YourColumn.`);
     const channel = typeof b.channel === 'string' && /^[a-z_]{1,40}$/.test(b.channel) ? b.channel : '';
-    const defaultCountry = typeof site.settings.defaultCountry === 'string' ? site.settings.defaultCountry : undefined;
+    const defaultCountry = siteCountry(site.settings);
     const apply = kind === 'orders' ? applyOrders : applyTouchpoints;
     const enc = new TextEncoder();
     const total = body.length;

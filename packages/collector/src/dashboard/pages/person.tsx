@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
-import { hashPii } from '../../pii/index';
+import { hashPii, siteCountry } from '../../pii/index';
 import { dayIn, siteTimeZone, timeIn } from '../../reports/zone';
 import { identifier } from '../../stitch/identifiers';
 import type { Identifier, IdentifierKind } from '../../stitch/types';
@@ -154,7 +154,7 @@ export async function personPage(c: Context<DashEnv>) {
   // The form sends kind + value; links may use the field name directly (?orderId=…).
   const query: Record<string, string> = { ...q };
   if (q.kind && q.value && LOOKUPS.some(([n]) => n === q.kind)) query[q.kind] = q.value;
-  const { id, label, error } = await lookupIdentifier(query, typeof p.site.settings?.defaultCountry === 'string' ? p.site.settings.defaultCountry : undefined);
+  const { id, label, error } = await lookupIdentifier(query, siteCountry(p.site.settings));
   if (error) return frame(<p class="error">{error}</p>, 400);
   if (!id) return frame(<p class="muted">Look a customer up by e-mail, phone, loyalty card, customer ID, order ID, handoff code or browser ID.</p>);
   const person = await store.personOf(p.site.id, id);

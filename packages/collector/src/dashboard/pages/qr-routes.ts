@@ -6,6 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { decodeCsv } from '../../orders/csv-encoding';
+import { siteCountry } from '../../pii/index';
 import { normaliseCode } from '../../qr/alphabet';
 import { parseNewCampaign } from '../../qr/campaign';
 import { QrInputError } from '../../qr/errors';
@@ -128,7 +129,7 @@ export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string }
     const file = b.file;
     if (!(file instanceof File) || file.size === 0) return campaignPage(c, 'Choose a CSV file with the recipients.');
     if (file.size > 20 * 1024 * 1024) return campaignPage(c, 'The file is larger than 20 MB: split it, or use "omnitrail qr mailing".');
-    const defaultCountry = typeof p.site.settings.defaultCountry === 'string' ? p.site.settings.defaultCountry : undefined;
+    const defaultCountry = siteCountry(p.site.settings);
     try {
       const parsed = await parseRecipientsCsv(decodeCsv(new Uint8Array(await file.arrayBuffer())), { defaultCountry });
       if (parsed.recipients.length === 0) {

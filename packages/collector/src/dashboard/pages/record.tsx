@@ -7,6 +7,7 @@
 import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { applyOrders, applyTouchpoints } from '../../orders/apply';
+import { siteCountry } from '../../pii/index';
 import type { DashEnv } from '../index';
 import { Layout } from '../layout';
 
@@ -188,7 +189,7 @@ export function registerRecordPages(app: Hono<DashEnv>): void {
     };
     if (values.location) input.location = values.location;
     if (values.product) input.products = [{ name: values.product, price: revenue, quantity: 1 }];
-    const defaultCountry = typeof p.site.settings.defaultCountry === 'string' ? p.site.settings.defaultCountry : undefined;
+    const defaultCountry = siteCountry(p.site.settings);
     const res = await applyOrders(p.store, p.site.id, [input], { now: Date.now(), defaultCountry });
     if (res.rejected.length) return fail(`Not recorded: ${res.rejected[0].reason}`);
     const msg = res.accepted ? `Order ${values.order_id} recorded.` : `Order ${values.order_id} was already recorded with the same details; nothing changed.`;
@@ -208,7 +209,7 @@ export function registerRecordPages(app: Hono<DashEnv>): void {
     const input: Record<string, unknown> = { type: values.type, [who.field]: who.value, timestamp: Date.now() };
     if (values.location) input.location = values.location;
     if (values.note) input.note = values.note.slice(0, 1000);
-    const defaultCountry = typeof p.site.settings.defaultCountry === 'string' ? p.site.settings.defaultCountry : undefined;
+    const defaultCountry = siteCountry(p.site.settings);
     const res = await applyTouchpoints(p.store, p.site.id, [input], { now: Date.now(), defaultCountry });
     if (res.rejected.length) return fail(`Not recorded: ${res.rejected[0].reason}`);
     const label = TOUCH_TYPES.find(([v]) => v === values.type)![1];

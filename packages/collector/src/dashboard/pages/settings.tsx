@@ -6,6 +6,7 @@
 import type { Context, Hono } from 'hono';
 import { setAdminPassword, startSession, verifyPassword } from '../auth';
 import type { DashEnv } from '../index';
+import { checkCountry, siteCountry } from '../../pii/index';
 import { checkTimeZone, siteTimeZone } from '../../reports/zone';
 import { Layout, siteQuery } from '../layout';
 
@@ -53,11 +54,11 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
       ) : null}
       {p.site ? (
         <section class="card">
-          <h2>Reporting time zone</h2>
+          <h2>Time zone and country</h2>
           <form method="post" action={`/dashboard/settings/site${siteQuery(p.site)}`} class="stack">
             <input type="hidden" name="_csrf" value={p.csrf} />
             <div class="field">
-              <label for="timezone">Time zone (IANA name)</label>
+              <label for="timezone">Reporting time zone (IANA name)</label>
               <p class="hint" id="tz-hint">
                 Where the shop's days begin and end in every report, chart and date field of the dashboard and in the reports API. Default UTC.
               </p>
@@ -68,7 +69,14 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
                 ))}
               </datalist>
             </div>
-            <button type="submit">Save time zone</button>
+            <div class="field">
+              <label for="country">Country of national phone numbers</label>
+              <p class="hint" id="country-hint">
+                Two letters, e.g. DE. A number written without its +code (030 1234567) is read in this country; without it, such numbers cannot link a customer.
+              </p>
+              <input id="country" name="defaultCountry" value={siteCountry(p.site.settings) ?? ''} maxlength={2} autocomplete="off" aria-describedby="country-hint" />
+            </div>
+            <button type="submit">Save</button>
           </form>
         </section>
       ) : null}
@@ -111,7 +119,7 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
  */
 export function registerSettingsPages(app: Hono<DashEnv>): void {
   app.get('/settings', (c) => {
-    const done = c.req.query('changed') ? 'Password changed. Other sessions are logged out.' : c.req.query('saved') ? 'Time zone saved.' : null;
+    const done = c.req.query('changed') ? 'Password changed. Other sessions are logged out.' : c.req.query('saved') ? 'Settings saved.' : null;
     return page(c, done ? { ok: true, text: done } : null);
   });
   app.post('/settings/site', async (c) => {
@@ -120,7 +128,11 @@ export function registerSettingsPages(app: Hono<DashEnv>): void {
     const b = await c.req.parseBody();
     const tz = checkTimeZone(typeof b.timezone === 'string' ? b.timezone.trim() : '');
     if (!tz) return page(c, { ok: false, text: 'Unknown time zone: use an IANA name such as Europe/Berlin or America/New_York.' }, 400);
-    await p.store.updateSiteSettings(p.site.id, { ...p.site.settings, timezone: tz });
+    const rawCountry = typeof b.defaultCountry === 'string' ? b.defaultCountry.trim() : '';
+    const country = rawCountry ? checkCountry(rawCountry) : null;
+    if (rawCountry && !country) return page(c, { ok: false, text: `Unknown country "${rawCountry}": use a two-letter code such as DE, AT or CH.` }, 400);
+    const { defaultCountry: _old, ...rest } = p.site.settings;
+    await p.store.updateSiteSettings(p.site.id, { ...rest, timezone: tz, ...(country ? { defaultCountry: country } : {}) });
     return c.redirect(`/dashboard/settings${siteQuery(p.site)}${siteQuery(p.site) ? '&' : '?'}saved=1`, 303);
   });
   app.post('/settings/password', async (c) => {
