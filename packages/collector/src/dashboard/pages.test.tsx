@@ -122,6 +122,14 @@ describe('dashboard pages on real data', () => {
       expect(person).toContain('Order P-9');
       expect(person).toContain('Order W-1');
 
+      // Amounts as a till receipt writes them: thousands separator, decimal comma, currency sign.
+      const big = await b.post('/dashboard/record/order', { _csrf: csrf, by: 'loyaltyId', who: 'L-77', order_id: 'P-10', channel: 'store', revenue: '1.234,50 €', currency: 'EUR' });
+      expect(await big.text()).toContain('Order P-10 recorded.');
+      expect(await fx.store.getOrder(fx.site.id, 'P-10')).toMatchObject({ revenue: 1234.5 });
+      const junk = await b.post('/dashboard/record/order', { _csrf: csrf, by: 'loyaltyId', who: 'L-77', order_id: 'P-11', channel: 'store', revenue: 'zehn', currency: 'EUR' });
+      expect(junk.status).toBe(400);
+      expect(await junk.text()).toContain('Amount: enter a number');
+
       // Without the CSRF token nothing is recorded.
       const forged = await b.post('/dashboard/record/order', { by: 'userId', who: 'C-1', order_id: 'X-1', revenue: '1' });
       expect(forged.status).toBe(403);

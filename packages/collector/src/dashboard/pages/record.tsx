@@ -7,6 +7,7 @@
 import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { applyOrders, applyTouchpoints } from '../../orders/apply';
+import { parseAmount } from '../../orders/parse';
 import { siteCountry } from '../../pii/index';
 import type { DashEnv } from '../index';
 import { Layout } from '../layout';
@@ -177,9 +178,15 @@ export function registerRecordPages(app: Hono<DashEnv>): void {
     if (!p.site) return fail('No site.');
     const who = identity(values);
     if (!who) return fail('Say who the customer is: choose how to identify them and enter the value.');
-    // German till receipts write 129,90: accept a decimal comma.
-    const revenue = Number(values.revenue.replace(/\s/g, '').replace(',', '.'));
-    if (!Number.isFinite(revenue) || revenue < 0) return fail('Amount: enter a number such as 129.90.');
+    // The importers' parser: a decimal comma (129,90), thousands separators (1.234,56) and a
+    // currency sign (129,90 €) as on till receipts.
+    let revenue: number | undefined;
+    try {
+      revenue = parseAmount(values.revenue, 'amount');
+    } catch {
+      revenue = undefined;
+    }
+    if (revenue === undefined || revenue < 0) return fail('Amount: enter a number such as 129.90.');
     const input: Record<string, unknown> = {
       order_id: values.order_id,
       channel: values.channel === 'phone' ? 'phone' : 'store',
