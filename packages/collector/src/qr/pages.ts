@@ -37,7 +37,7 @@ export function friendlyPage(state: Exclude<CodeState, 'active'> | 'unknown', la
   const t = (lang === 'de' ? TEXT_DE : TEXT)[state];
   return String(html`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
-<title>${t.title}</title>
+<title>${t.title}</title><link rel="icon" href="data:,">
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1.25rem;color:#222}h1{font-size:1.4rem}</style>
 </head><body><h1>${t.title}</h1><p>${t.body}</p></body></html>`);
 }
