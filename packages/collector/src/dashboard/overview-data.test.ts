@@ -37,6 +37,7 @@ describe('computeOverview', () => {
     expect(o.revenueByChannel.get('store')).toEqual([0, 100, 0]);
     expect(o.revenueByChannel.get('web')).toEqual([0, 0, 20]);
     expect(o.currency).toBe('EUR');
+    expect(o.currencies).toEqual(['EUR']);
   });
 
   it("counts the site's own days: an order at 00:30 in Berlin belongs to that Berlin day, across a clock change", async () => {

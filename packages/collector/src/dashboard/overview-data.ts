@@ -20,6 +20,8 @@ export interface Overview {
   totals: { visitors: number; sessions: number; orders: number; revenue: number; qrScans: number; offlineTouches: number };
   /** The most frequent currency of the orders (for display). */
   currency: string;
+  /** Every currency of the range's orders, most frequent first: revenue adds their amounts unconverted. */
+  currencies: string[];
 }
 
 function bump(m: Map<string, number[]>, key: string, i: number, n: number, by: number) {
@@ -89,8 +91,8 @@ export async function computeOverview(
       if (c.currency) currencies.set(c.currency, (currencies.get(c.currency) ?? 0) + 1);
     }
   }
-  const currency = [...currencies.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'EUR';
-  return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currency };
+  const byCount = [...currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
+  return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currency: byCount[0] ?? 'EUR', currencies: byCount };
 }
 
 /** Series sorted by total, largest first, the tail folded into "Other" so legends stay readable. */

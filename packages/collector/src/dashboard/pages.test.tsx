@@ -278,6 +278,10 @@ describe('dashboard pages on real data', () => {
       expect((await b.get(`/dashboard/person?site=${fx.site.id}&kind=phone&value=${encodeURIComponent('030 1234567')}`)).status).not.toBe(200);
 
       expect(orders(await (await b.get(day15)).text())).toBe('1');
+      expect(await (await b.get(day15)).text()).not.toContain('without conversion');
+      // A second currency in the range: the overview says its revenue is not converted.
+      await fx.post('/v1/orders', { order_id: 'S-CHF', channel: 'store', revenue: 50, currency: 'CHF', loyaltyId: 'L-TZ', timestamp: '2025-06-15T12:00:00Z' }, { auth: 'secret' });
+      expect(await (await b.get(day15)).text()).toContain('Orders in this range are in CHF, EUR: revenue adds their amounts as they are, without conversion.');
       const api = await (await fx.get('/v1/reports/ropo?from=2025-06-15&to=2025-06-15', { auth: 'secret' })).json();
       expect(api).toMatchObject({ from: '2025-06-14T22:00:00.000Z', to: '2025-06-15T22:00:00.000Z' });
     }, { origins: [ORIGIN], rateLimit: false });

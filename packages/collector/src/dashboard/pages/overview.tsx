@@ -73,6 +73,9 @@ export async function overviewPage(c: Context<DashEnv>) {
           <div class="card kpi"><div class="v">{cur(o.totals.revenue)}</div><div class="l">Revenue</div></div>
         </section>
         {o.totals.sessions + o.totals.orders === 0 ? await emptyState(p.store, p.site, range) : null}
+        {o.currencies.length > 1 ? (
+          <p class="notice">{`Orders in this range are in ${o.currencies.join(', ')}: revenue adds their amounts as they are, without conversion.`}</p>
+        ) : null}
         <div class="grid two">
           <section class="card">
             <h2>Visitors per day</h2>
