@@ -6,7 +6,7 @@ import { checkTimeZone, siteTimeZone } from '../reports/zone';
 import { CliError, type CliIo } from './io';
 import { resolveSite } from './store';
 
-export const summary = 'Create, update and list sites (write key, secret key, allowed origins, time zone)';
+export const summary = 'Create, update and list sites (keys, allowed origins, time zone, phone-number country)';
 
 const HELP = `Usage:
   omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--json] [--db <file>]
