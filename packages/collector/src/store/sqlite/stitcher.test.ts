@@ -46,7 +46,8 @@ describe('background stitching pass', () => {
     const { site } = await store.createSite({ name: 'Shop', origins: ['*'] });
     await Promise.all([1, 2, 3].map((i) => store.appendEvents([ev(site.id, { anonymousId: `a${i}` })])));
     const appended = flushes.length;
-    for (let t = 0; t < 250 && cursor(store) < maxEvent(store); t++) await new Promise((r) => setTimeout(r, 20));
+    // The cursor is visible at COMMIT; onFlush reports after the WAL fsync that follows: wait for both.
+    for (let t = 0; t < 250 && (cursor(store) < maxEvent(store) || flushes.length === appended); t++) await new Promise((r) => setTimeout(r, 20));
     expect(cursor(store)).toBe(maxEvent(store));
     expect(idCount(store)).toBe(3);
     // One flush after the appends, holding one operation: the pass over all three events.
