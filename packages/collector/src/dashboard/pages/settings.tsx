@@ -1,6 +1,6 @@
 /**
- * Settings: the site's install snippet and reporting time zone, and the admin password (admin
- * sessions only). Changing the password rotates the cookie secret, so every other session ends;
+ * Settings: the site's install snippet, reporting time zone and phone-number country, and the
+ * admin password (admin sessions only). Changing the password rotates the cookie secret, so every other session ends;
  * this one is renewed.
  */
 import type { Context, Hono } from 'hono';
@@ -131,9 +131,10 @@ export function registerSettingsPages(app: Hono<DashEnv>): void {
     const rawCountry = typeof b.defaultCountry === 'string' ? b.defaultCountry.trim() : '';
     const country = rawCountry ? checkCountry(rawCountry) : null;
     if (rawCountry && !country) return page(c, { ok: false, text: `Unknown country "${rawCountry}": use a two-letter code such as DE, AT or CH.` }, 400);
-    const { defaultCountry: _old, ...rest } = p.site.settings;
+    // An empty country field clears the setting.
+    const { defaultCountry: _cleared, ...rest } = p.site.settings;
     await p.store.updateSiteSettings(p.site.id, { ...rest, timezone: tz, ...(country ? { defaultCountry: country } : {}) });
-    return c.redirect(`/dashboard/settings${siteQuery(p.site)}${siteQuery(p.site) ? '&' : '?'}saved=1`, 303);
+    return c.redirect(`/dashboard/settings${siteQuery(p.site)}&saved=1`, 303);
   });
   app.post('/settings/password', async (c) => {
     const p = c.get('page');
