@@ -183,7 +183,7 @@ async function dispatch(store: SqliteStore, pos: string[], v: Values, io: CliIo)
       } catch (e) {
         throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
       }
-      const opts = { defaultCountry: v['default-country'] ?? (siteCountry(site.settings)) };
+      const opts = { defaultCountry: v['default-country'] ?? siteCountry(site.settings) };
       let json: unknown;
       if (/\.json$/i.test(file)) {
         try {

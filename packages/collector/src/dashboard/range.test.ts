@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DAY, parseRange } from './range';
+import { parseRange } from './range';
 
+const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 2, 15, 13);
 
 describe('parseRange', () => {

@@ -7,8 +7,7 @@ import { parseIsoTime } from '../ingest/time';
 import { dayIn, dayStart, nextDay } from '../reports/zone';
 import type { Site } from '../store/core';
 
-/** One day in ms. */
-export const DAY = 86_400_000;
+const DAY = 86_400_000;
 
 /** A report range: [from, to) in ms since epoch, its days in the site's time zone, and the form's strings. */
 export interface Range {

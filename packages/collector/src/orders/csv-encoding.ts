@@ -2,8 +2,8 @@
  * Text encodings of CSV exports. Current spreadsheets and POS systems write UTF-8; older Excel
  * ("CSV (semicolon)") and many cash registers write Windows-1252, where "€" is byte 0x80 and
  * "ü" is 0xFC. Read as UTF-8 those become U+FFFD ("M�nchen", "129,00 �" refused as a number);
- * read as ISO-8859-1 (Node's `latin1`) the euro sign becomes an invisible U+0080. The WHATWG
- * `TextDecoder` decodes Windows-1252 properly, on every runtime.
+ * read as ISO-8859-1 (Node's `latin1` Buffer encoding) the euro sign becomes an invisible U+0080.
+ * Decoded here by the WHATWG Windows-1252 table, the same on every runtime.
  */
 
 /** `auto`: UTF-8 when the bytes are valid UTF-8, else Windows-1252. */
@@ -62,11 +62,11 @@ const HIGH = String.fromCharCode(
   0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 );
-const latin1 = new TextDecoder('latin1');
+let latin1: TextDecoder | undefined;
 
 /** Windows-1252 bytes as text (single-byte: chunks decode independently). */
 function decode1252(bytes: Uint8Array): string {
-  return latin1.decode(bytes).replace(/[\x80-\x9f]/g, (c) => HIGH[c.charCodeAt(0) - 0x80]);
+  return (latin1 ??= new TextDecoder('latin1')).decode(bytes).replace(/[\x80-\x9f]/g, (c) => HIGH[c.charCodeAt(0) - 0x80]);
 }
 
 /**

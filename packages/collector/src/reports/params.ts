@@ -80,7 +80,9 @@ export function parseReportParams(q: Record<string, string | undefined>, now: nu
   let to = now;
   if (q.to) {
     const s = q.to.trim();
-    to = DATE_ONLY.test(s) ? (parseTime('to', s), dayStart(nextDay(s), tz)) : parseTime('to', s, tz);
+    to = parseTime('to', s, tz);
+    // A date-only `to` includes that whole day: the range ends when the next one starts.
+    if (DATE_ONLY.test(s)) to = dayStart(nextDay(s), tz);
   }
   const from = q.from ? parseTime('from', q.from, tz) : to - 30 * DAY;
   if (from >= to) throw new ReportParamError('from must be before to');

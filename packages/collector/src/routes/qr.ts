@@ -111,7 +111,7 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
     const campaign = await campaignOf(c);
     const ct = (c.req.header('content-type') ?? '').toLowerCase();
     const text = await c.req.text();
-    const defaultCountry = c.req.query('defaultCountry') ?? (siteCountry(site.settings));
+    const defaultCountry = c.req.query('defaultCountry') ?? siteCountry(site.settings);
     let parsed;
     if (ct.includes('csv') || (!ct.includes('json') && !/^\s*[[{]/.test(text))) {
       parsed = await parseRecipientsCsv(text, { defaultCountry });
