@@ -133,7 +133,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       }
       roomForReports();
       const report = await runReport(name, src as ReportSource, rs, params);
-      io.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report, tz));
+      io.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     } catch (e) {
       if (e instanceof ReportParamError) throw new CliError(e.message);
       if (e instanceof RuleError) throw new CliError(`${values.rules ? `--rules ${values.rules}` : "the site's channel rules"} are invalid: ${e.message}`);

@@ -6,7 +6,7 @@ import { fromMicros, MICROS } from '../attribution/apportion';
 import { attribute, type AttributionResult } from '../attribution/engine';
 import type { ModelName } from '../attribution/models';
 import type { PathTouch } from '../attribution/paths';
-import type { ReportParams } from './params';
+import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
 
 export interface AttributionRow {
@@ -17,11 +17,9 @@ export interface AttributionRow {
   revenue: Partial<Record<ModelName, number>>;
 }
 
-export interface AttributionReport {
+export interface AttributionReport extends ReportSpan {
   report: 'attribution';
   siteId: string;
-  from: string;
-  to: string;
   dimension: ReportParams['dimension'];
   models: ModelName[];
   lookbackDays: number;
@@ -120,8 +118,7 @@ export function summarise(res: AttributionResult, p: ReportParams, siteId: strin
   const report: AttributionReport = {
     report: 'attribution',
     siteId,
-    from: new Date(p.from).toISOString(),
-    to: new Date(p.to).toISOString(),
+    ...reportSpan(p),
     dimension: p.dimension,
     models: res.models,
     lookbackDays: p.lookbackMs / 864e5,

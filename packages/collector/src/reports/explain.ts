@@ -16,6 +16,8 @@ export interface ExplainReport {
   siteId: string;
   order: { id: string; time: string; value: number; currency?: string; salesChannel: string; location?: string };
   personId: string;
+  /** The site's reporting time zone: the zone a reader shows the times in. */
+  timeZone: string;
   lookbackDays: number;
   models: ModelName[];
   path: {
@@ -79,6 +81,7 @@ export async function explainReport(src: ReportSource, site: ReportSite, p: Repo
     siteId: site.id,
     order: { id: c.id, time: new Date(c.ts).toISOString(), value: fromMicros(o.valueMicros), currency: c.currency, salesChannel: c.channel, location: c.location },
     personId: o.path.personId,
+    timeZone: p.timeZone,
     lookbackDays: p.lookbackMs / 864e5,
     models: res.models,
     path: o.path.touches.map((t, i) => ({

@@ -5,6 +5,7 @@ import { MODEL_LABELS, type ModelName } from '../attribution/models';
 import type { AttributionReport } from './attribution';
 import type { ChannelsReport } from './channels';
 import type { ExplainReport } from './explain';
+import type { ReportSpan } from './params';
 import type { FunnelReport } from './funnel';
 import type { JourneysReport } from './journeys';
 import type { QrReport, QrRow } from './qr';
@@ -33,12 +34,12 @@ export function table(head: string[], rows: Cell[][]): string {
 
 const pct = (x: number | null) => (x == null ? '–' : `${(x * 100).toFixed(1)} %`);
 /** The range's first and last day in the site's reporting time zone (`to` is exclusive). */
-const range = (r: { from: string; to: string }, tz: string) => `${dayIn(Date.parse(r.from), tz)} – ${dayIn(Date.parse(r.to) - 1, tz)}`;
+const range = (r: ReportSpan) => `${dayIn(Date.parse(r.from), r.timeZone)} – ${dayIn(Date.parse(r.to) - 1, r.timeZone)}`;
 
-function attribution(r: AttributionReport, tz: string): string {
+function attribution(r: AttributionReport): string {
   const labels = r.models.map((m) => MODEL_LABELS[m]);
   const out = [
-    `Attribution by ${r.dimension}, ${range(r, tz)} · ${r.totals.conversions} conversions · revenue ${r.totals.revenue.toFixed(2)} · ${r.totals.persons} persons · lookback ${r.lookbackDays} d`,
+    `Attribution by ${r.dimension}, ${range(r)} · ${r.totals.conversions} conversions · revenue ${r.totals.revenue.toFixed(2)} · ${r.totals.persons} persons · lookback ${r.lookbackDays} d`,
     `Channel rules: ${r.channelRules}`,
     '',
     'Revenue credited',
@@ -54,22 +55,22 @@ function attribution(r: AttributionReport, tz: string): string {
   return out.join('\n');
 }
 
-function explain(r: ExplainReport, tz: string): string {
+function explain(r: ExplainReport): string {
   const o = r.order;
   return [
-    `Order ${o.id} · ${timeIn(Date.parse(o.time), tz)} · ${o.value.toFixed(2)}${o.currency ? ` ${o.currency}` : ''} · sold via ${o.salesChannel}${o.location ? ` (${o.location})` : ''} · person ${r.personId}`,
+    `Order ${o.id} · ${timeIn(Date.parse(o.time), r.timeZone)} · ${o.value.toFixed(2)}${o.currency ? ` ${o.currency}` : ''} · sold via ${o.salesChannel}${o.location ? ` (${o.location})` : ''} · person ${r.personId}`,
     '',
-    table(['Time', 'Channel', 'Source / medium', 'Campaign', 'Rule', ...r.models.map((m) => MODEL_LABELS[m])], r.path.map((t) => [timeIn(Date.parse(t.time), tz), t.channel, `${t.source} / ${t.medium}`, t.campaign || '–', t.rule, ...r.models.map((m) => t.credits[m] ?? 0)])),
+    table(['Time', 'Channel', 'Source / medium', 'Campaign', 'Rule', ...r.models.map((m) => MODEL_LABELS[m])], r.path.map((t) => [timeIn(Date.parse(t.time), r.timeZone), t.channel, `${t.source} / ${t.medium}`, t.campaign || '–', t.rule, ...r.models.map((m) => t.credits[m] ?? 0)])),
     '',
     Object.keys(r.removalEffects).length ? `Markov removal effects: ${Object.entries(r.removalEffects).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}` : '',
   ].join('\n').trimEnd();
 }
 
-function ropo(r: RopoReport, tz: string): string {
+function ropo(r: RopoReport): string {
   const f = r.offlineOrders;
   const n = r.onlineOrders;
   return [
-    `ROPO, ${range(r, tz)} · lookback ${r.lookbackDays} d`,
+    `ROPO, ${range(r)} · lookback ${r.lookbackDays} d`,
     `Offline orders with an online touch before: ${f.withOnlineTouch} of ${f.orders} (${pct(f.share)}), revenue ${f.revenueWithOnlineTouch.toFixed(2)} of ${f.revenue.toFixed(2)}; median ${f.medianDaysFromFirstOnlineTouch ?? '–'} days from first online touch`,
     `Online orders with an offline touch before: ${n.withOfflineTouch} of ${n.orders} (${pct(n.share)}), revenue ${n.revenueWithOfflineTouch.toFixed(2)} of ${n.revenue.toFixed(2)}`,
     '',
@@ -81,26 +82,26 @@ function ropo(r: RopoReport, tz: string): string {
   ].join('\n');
 }
 
-function funnel(r: FunnelReport, tz: string): string {
+function funnel(r: FunnelReport): string {
   const steps = (s: FunnelReport['steps']) => table(['Step', 'Persons', 'Of entered', 'Of previous', 'Drop-off'], s.map((x) => [x.name, x.persons, pct(x.conversion), pct(x.stepConversion), x.dropOff]));
-  const out = [`Funnel, ${range(r, tz)} · window ${r.windowDays} d`, '', steps(r.steps)];
+  const out = [`Funnel, ${range(r)} · window ${r.windowDays} d`, '', steps(r.steps)];
   for (const c of r.byChannel) out.push('', `First channel: ${c.channel}`, steps(c.steps));
   return out.join('\n');
 }
 
-function journeys(r: JourneysReport, tz: string): string {
+function journeys(r: JourneysReport): string {
   return [
-    `Channel paths, ${range(r, tz)} · ${r.paths} paths, ${r.conversions} converting`,
+    `Channel paths, ${range(r)} · ${r.paths} paths, ${r.conversions} converting`,
     '',
     table(['Path', 'Journeys', 'Conversions', 'Rate', 'Revenue'], r.rows.map((x) => [x.path.join(' → '), x.journeys, x.conversions, pct(x.conversionRate), x.revenue])),
   ].join('\n');
 }
 
-function qr(r: QrReport, tz: string): string {
+function qr(r: QrReport): string {
   const head = ['Scans', 'Scanners', 'Visits', 'Orders online', 'Orders offline', 'Revenue', `Credited (${MODEL_LABELS[r.model as ModelName]})`];
   const nums = (x: QrRow) => [x.scans, x.uniqueScanners, x.visits, x.ordersOnline, x.ordersOffline, x.revenue, x.attributedRevenue];
   return [
-    `QR codes, ${range(r, tz)} · orders within ${r.lookbackDays} d after a scan`,
+    `QR codes, ${range(r)} · orders within ${r.lookbackDays} d after a scan`,
     '',
     table(['Campaign', 'Mailing', ...head], r.campaigns.map((c) => [c.campaignName, c.personalised ? 'yes' : 'no', ...nums(c)])),
     '',
@@ -108,10 +109,10 @@ function qr(r: QrReport, tz: string): string {
   ].join('\n');
 }
 
-function vitals(r: VitalsReport, tz: string): string {
+function vitals(r: VitalsReport): string {
   const names = ['LCP', 'INP', 'CLS', 'FCP', 'TTFB'];
   return [
-    `Web vitals (p75; share good / needs improvement / poor), ${range(r, tz)}`,
+    `Web vitals (p75; share good / needs improvement / poor), ${range(r)}`,
     '',
     table(['Path', ...names], r.rows.map((x) => [x.path, ...names.map((n) => {
       const c = x.metrics[n];
@@ -129,20 +130,21 @@ function channels(r: ChannelsReport): string {
 }
 
 /**
- * Render any report as readable text; days and times in `tz`, the site's reporting time zone.
+ * Render any report as readable text; days and times in the report's `timeZone` (the site's
+ * reporting time zone).
  *
  * @example
- * console.log(formatReport(await runReport('ropo', store, site, params), 'Europe/Berlin'));
+ * console.log(formatReport(await runReport('ropo', store, site, params)));
  */
-export function formatReport(r: { report: string }, tz = 'UTC'): string {
+export function formatReport(r: { report: string }): string {
   switch (r.report) {
-    case 'attribution': return attribution(r as AttributionReport, tz);
-    case 'explain': return explain(r as ExplainReport, tz);
-    case 'ropo': return ropo(r as RopoReport, tz);
-    case 'funnel': return funnel(r as FunnelReport, tz);
-    case 'journeys': return journeys(r as JourneysReport, tz);
-    case 'qr': return qr(r as QrReport, tz);
-    case 'vitals': return vitals(r as VitalsReport, tz);
+    case 'attribution': return attribution(r as AttributionReport);
+    case 'explain': return explain(r as ExplainReport);
+    case 'ropo': return ropo(r as RopoReport);
+    case 'funnel': return funnel(r as FunnelReport);
+    case 'journeys': return journeys(r as JourneysReport);
+    case 'qr': return qr(r as QrReport);
+    case 'vitals': return vitals(r as VitalsReport);
     case 'channels': return channels(r as ChannelsReport);
   }
   return JSON.stringify(r, null, 2);

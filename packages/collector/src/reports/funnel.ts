@@ -10,7 +10,7 @@ import { createClassifier } from '../attribution/channels';
 import { converts } from '../attribution/paths';
 import type { PersonJourney } from '../attribution/journey';
 import { journeyQuery } from './attribution';
-import { ReportParamError, type ReportParams } from './params';
+import { ReportParamError, reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
 
 export interface FunnelStep {
@@ -25,11 +25,9 @@ export interface FunnelStep {
   dropOff: number;
 }
 
-export interface FunnelReport {
+export interface FunnelReport extends ReportSpan {
   report: 'funnel';
   siteId: string;
-  from: string;
-  to: string;
   windowDays: number;
   steps: FunnelStep[];
   /** The same funnel per first channel. */
@@ -122,8 +120,7 @@ export async function funnel(journeys: AsyncIterable<PersonJourney> | Iterable<P
   return {
     report: 'funnel',
     siteId: site.id,
-    from: new Date(p.from).toISOString(),
-    to: new Date(p.to).toISOString(),
+    ...reportSpan(p),
     windowDays: p.windowMs / 864e5,
     steps: toSteps(steps, total),
     byChannel: [...byChannel.entries()]

@@ -6,14 +6,12 @@ import { createClassifier } from '../attribution/channels';
 import type { PersonJourney } from '../attribution/journey';
 import { personPaths } from '../attribution/paths';
 import { journeyQuery } from './attribution';
-import type { ReportParams } from './params';
+import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
 
-export interface JourneysReport {
+export interface JourneysReport extends ReportSpan {
   report: 'journeys';
   siteId: string;
-  from: string;
-  to: string;
   /** All paths counted (converting + non-converting). */
   paths: number;
   conversions: number;
@@ -66,7 +64,7 @@ export async function journeys(stream: AsyncIterable<PersonJourney> | Iterable<P
     }))
     .sort((a, b) => b.journeys - a.journeys || b.conversions - a.conversions || (a.path.join('>') < b.path.join('>') ? -1 : 1))
     .slice(0, p.limit);
-  return { report: 'journeys', siteId: site.id, from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), paths, conversions, rows };
+  return { report: 'journeys', siteId: site.id, ...reportSpan(p), paths, conversions, rows };
 }
 
 /** Run the journeys report for a site. */

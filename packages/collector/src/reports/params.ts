@@ -16,6 +16,8 @@ export interface ReportParams {
   /** Range start (inclusive) and end (exclusive), ms since epoch. */
   from: number;
   to: number;
+  /** The site's reporting time zone (IANA name): date-only bounds were read in it, and reports show days in it. */
+  timeZone: string;
   /** Models to show (attribution, explain); default all. */
   models: ModelName[];
   /** The single model of single-model views (qr attributed revenue); default `markov`. */
@@ -34,6 +36,23 @@ export interface ReportParams {
   limit: number;
   /** `explain`: the order (or goal conversion) id. */
   order?: string;
+}
+
+/** The range every report states: ISO instants (`to` exclusive) and the zone its days are counted in. */
+export interface ReportSpan {
+  from: string;
+  to: string;
+  timeZone: string;
+}
+
+/**
+ * The span of `p` as reports state it.
+ *
+ * @example
+ * reportSpan(p) // { from: '2026-02-28T23:00:00.000Z', to: '2026-03-31T22:00:00.000Z', timeZone: 'Europe/Berlin' }
+ */
+export function reportSpan(p: Pick<ReportParams, 'from' | 'to' | 'timeZone'>): ReportSpan {
+  return { from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), timeZone: p.timeZone };
 }
 
 /** A parameter was invalid; the message names it. Routes map it to 400, the CLI to exit 2. */
@@ -96,6 +115,7 @@ export function parseReportParams(q: Record<string, string | undefined>, now: nu
   return {
     from,
     to,
+    timeZone: tz,
     models,
     model: q.model ? model('model', q.model) : 'markov',
     dimension,

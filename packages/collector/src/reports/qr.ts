@@ -9,7 +9,7 @@ import type { PersonJourney } from '../attribution/journey';
 import type { ModelName } from '../attribution/models';
 import { converts, type PersonPaths } from '../attribution/paths';
 import { engineOptions, journeyQuery } from './attribution';
-import type { ReportParams } from './params';
+import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import { ONLINE_SALES } from './ropo';
 import type { ReportSite, ReportSource } from './source';
 
@@ -28,11 +28,9 @@ export interface QrRow {
   attributedRevenue: number;
 }
 
-export interface QrReport {
+export interface QrReport extends ReportSpan {
   report: 'qr';
   siteId: string;
-  from: string;
-  to: string;
   model: ModelName;
   lookbackDays: number;
   campaigns: ({ campaignId: string; campaignName: string; personalised: boolean } & QrRow)[];
@@ -104,8 +102,7 @@ export async function qr(stream: AsyncIterable<PersonJourney> | Iterable<PersonJ
   return {
     report: 'qr',
     siteId: site.id,
-    from: new Date(p.from).toISOString(),
-    to: new Date(p.to).toISOString(),
+    ...reportSpan(p),
     model: p.model,
     lookbackDays: p.lookbackMs / 864e5,
     campaigns: sorted(byCampaign).map(([campaignId, r]) => {

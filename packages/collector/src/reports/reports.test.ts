@@ -138,6 +138,13 @@ describe('small helpers', () => {
       ['Channel      Revenue', '-----------  -------', 'Email          12.50', 'Paid Search     3.00'].join('\n'),
     );
   });
+  it("formatReport shows the range's days in the report's own time zone", async () => {
+    const p = parseReportParams({ from: '2026-03-01', to: '2026-03-31' }, T0 + 40 * DAY, 'Europe/Berlin');
+    const r = summarise(await attribute([], { from: p.from, to: p.to }), p, 's');
+    // The 31st ends at 22:00 UTC: Berlin is on summer time from 29 March.
+    expect(r).toMatchObject({ from: '2026-02-28T23:00:00.000Z', to: '2026-03-31T22:00:00.000Z', timeZone: 'Europe/Berlin' });
+    expect(formatReport(r).split('\n')[0]).toContain('2026-03-01 – 2026-03-31');
+  });
   it('formatReport renders the attribution report with every model column', async () => {
     const res = await attribute([{ personId: 'a', touches: [{ ts: T0 + DAY, kind: 'session', messageId: 't', referrer: 'https://www.bing.com/' }], conversions: [{ id: 'o', ts: T0 + DAY, value: 10, channel: 'web', status: 'completed' }] }], { from: T0, to: T0 + 30 * DAY });
     const text = formatReport(summarise(res, params(), 's'));

@@ -7,7 +7,7 @@ import { createClassifier } from '../attribution/channels';
 import type { PersonJourney } from '../attribution/journey';
 import { personPaths } from '../attribution/paths';
 import { journeyQuery } from './attribution';
-import type { ReportParams } from './params';
+import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
 
 /** Touch kinds that happen online (the handoff code is issued on the website). */
@@ -17,11 +17,9 @@ const OFFLINE_TOUCH = new Set(['offline', 'qr']);
 /** Sales channels that are online; every other non-goal channel (store, phone, b2b, …) is offline. */
 export const ONLINE_SALES = new Set(['web', 'app', 'marketplace']);
 
-export interface RopoReport {
+export interface RopoReport extends ReportSpan {
   report: 'ropo';
   siteId: string;
-  from: string;
-  to: string;
   lookbackDays: number;
   offlineOrders: { orders: number; revenue: number; withOnlineTouch: number; share: number; revenueWithOnlineTouch: number; medianDaysFromFirstOnlineTouch: number | null };
   onlineOrders: { orders: number; revenue: number; withOfflineTouch: number; share: number; revenueWithOfflineTouch: number };
@@ -112,8 +110,7 @@ export async function ropo(journeys: AsyncIterable<PersonJourney> | Iterable<Per
   return {
     report: 'ropo',
     siteId: site.id,
-    from: new Date(p.from).toISOString(),
-    to: new Date(p.to).toISOString(),
+    ...reportSpan(p),
     lookbackDays: p.lookbackMs / 864e5,
     offlineOrders: { ...off, revenue: r2(off.revenue), revenueWithOnlineTouch: r2(off.revenueWithOnlineTouch), share: off.orders ? r4(off.withOnlineTouch / off.orders) : 0, medianDaysFromFirstOnlineTouch: med(days) },
     onlineOrders: { ...on, revenue: r2(on.revenue), revenueWithOfflineTouch: r2(on.revenueWithOfflineTouch), share: on.orders ? r4(on.withOfflineTouch / on.orders) : 0 },

@@ -5,7 +5,7 @@
  * missing, from the published thresholds below.
  */
 import type { VitalsSample } from '../store/reports';
-import type { ReportParams } from './params';
+import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
 
 /** [good ≤, poor >] per metric (web.dev/articles/vitals; CLS unitless, others ms). */
@@ -26,11 +26,9 @@ export interface VitalsCell {
   poor: number;
 }
 
-export interface VitalsReport {
+export interface VitalsReport extends ReportSpan {
   report: 'vitals';
   siteId: string;
-  from: string;
-  to: string;
   /** All paths together first (`path: '*'`), then per path by sample count. */
   rows: { path: string; metrics: Partial<Record<string, VitalsCell>> }[];
 }
@@ -144,8 +142,7 @@ export async function vitals(
   return {
     report: 'vitals',
     siteId: site.id,
-    from: new Date(p.from).toISOString(),
-    to: new Date(p.to).toISOString(),
+    ...reportSpan(p),
     rows: byPath.size ? [all, ...rows] : [],
   };
 }

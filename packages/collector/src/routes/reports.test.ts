@@ -68,6 +68,19 @@ describe('GET /v1/reports/<name>', () => {
     }
   });
 
+  eachTransport("date-only bounds are days of the site's reporting time zone, and every report says which", async (fx) => {
+    await fx.store.updateSiteSettings(fx.site.id, { ...fx.site.settings, timezone: 'Europe/Berlin' });
+    await seed(fx);
+    for (const name of ['attribution', 'ropo', 'funnel', 'journeys', 'qr', 'vitals']) {
+      const res = await fx.get(`/v1/reports/${name}?from=2026-01-01&to=2026-01-31${name === 'funnel' ? '&steps=Product%20Viewed,Order%20Completed' : ''}`);
+      expect(res.status, name).toBe(200);
+      // Berlin is UTC+1 in January: its 1 January starts at 23:00 UTC the day before.
+      expect(await res.json(), name).toMatchObject({ from: '2025-12-31T23:00:00.000Z', to: '2026-01-31T23:00:00.000Z', timeZone: 'Europe/Berlin' });
+    }
+    const ex = await (await fx.get(`/v1/reports/explain?${Q}&order=W1`)).json();
+    expect(ex).toMatchObject({ timeZone: 'Europe/Berlin' });
+  });
+
   eachTransport('explain, ropo, journeys, vitals; errors', async (fx) => {
     await seed(fx);
     const ex = (await (await fx.get(`/v1/reports/explain?${Q}&order=W1`)).json()) as { path: { channel: string; credits: Record<string, number> }[] };

@@ -11,8 +11,8 @@ export type * from './core';
 
 /**
  * Everything the collector core needs from storage. The core depends on this interface
- * only and never imports a driver: SQLite (`store/sqlite`, Node) is the embedded default;
- * PostgreSQL and Cloudflare D1 implement the same interface.
+ * only and never imports a driver. SQLite (`store/sqlite`, Node) is the one implementation so
+ * far; the interface is async throughout so that PostgreSQL or Cloudflare D1 can implement it.
  *
  * Each domain owns its part of the interface in its own file and is intersected here.
  */
