@@ -121,7 +121,11 @@ export interface Mirror {
    */
   maxId: number;
   sites: Map<string, SiteMirror>;
-  /** `PRAGMA data_version` when the mirror was last validated (batch mirrors only). */
+  /**
+   * `PRAGMA data_version` when the mirror was last validated: it changes when ANOTHER
+   * connection commits (a CLI `erase`, `import` or `qr` on the server's file), never for this
+   * connection's own commits.
+   */
   dataVersion?: number;
 }
 /**
@@ -142,6 +146,25 @@ export function mirrorOf(db: Db): Mirror {
     mirrors.set(db, (m = { lastRowid: 0, maxId, sites: new Map() }));
   }
   return m;
+}
+
+/**
+ * Re-checks the connection's mirror against `dataVersion` (`PRAGMA data_version`, read by the
+ * caller at the start of a transaction): when another connection committed since the last
+ * check, every cached fact may be false (an `omnitrail erase --db` on the live file deletes
+ * identifier rows this cache still names, and links would be written against rows that no
+ * longer exist), so the sites are dropped and `maxId` catches up with the table. While this
+ * connection holds the write transaction nobody else can commit, so one check per
+ * transaction (per background pass) is enough.
+ */
+export function validateMirror(db: Db, dataVersion: number, maxId: () => number): void {
+  const m = mirrorOf(db);
+  if (m.dataVersion === dataVersion) return;
+  if (m.dataVersion !== undefined) {
+    m.sites.clear();
+    m.maxId = Math.max(m.maxId, maxId());
+  }
+  m.dataVersion = dataVersion;
 }
 
 /** The part of `m` about one site. */

@@ -186,6 +186,22 @@ describe('identity store', () => {
     await store.close();
   });
 
+  it('keeps stitching a browser and user that another process (the erase CLI) erased', async () => {
+    const { store, siteId, path } = await open();
+    await store.appendEvents([ev(siteId, { anonymousId: 'a1', userId: 'U1', timestamp: 10 })]);
+    expect(ids(await store.personOf(siteId, { kind: 'user', value: 'U1' }))).toEqual(['anon:a1', 'user:U1']);
+    // `omnitrail erase --db` while the server runs: a second connection on the same file.
+    const cli = openSqliteStore(path, { flushMs: 1 });
+    await cli.erasePerson(siteId, { kind: 'user', value: 'U1' });
+    await cli.close();
+    expect(await store.personOf(siteId, { kind: 'user', value: 'U1' })).toBeNull();
+    // The same browser and user come back: the server's cache must not believe their rows still exist.
+    await store.appendEvents([ev(siteId, { anonymousId: 'a1', userId: 'U1', timestamp: 20 })]);
+    expect(ids(await store.personOf(siteId, { kind: 'user', value: 'U1' }))).toEqual(['anon:a1', 'user:U1']);
+    expect(ids(await store.personOf(siteId, { kind: 'anon', value: 'a1' }))).toEqual(['anon:a1', 'user:U1']);
+    await store.close();
+  });
+
   it('a late, earlier link re-stitches the component as if it had arrived in order', async () => {
     const { store, siteId } = await open();
     await store.appendEvents([ev(siteId, { anonymousId: 'd', userId: 'U2', timestamp: 50 })]);

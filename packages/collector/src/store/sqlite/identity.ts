@@ -8,7 +8,7 @@ import type { Deriver } from './context';
 import type { Db } from './db';
 import { keyHash } from './hash';
 import { addLink, deferRestitches, restitchComponent, type PersonCountCache } from './identity-links';
-import { batchMirror, dropMirror, idHash, idKey, mirrorOf, siteMirror, type Mirror } from './identity-mirror';
+import { batchMirror, dropMirror, idHash, idKey, mirrorOf, siteMirror, validateMirror, type Mirror } from './identity-mirror';
 import { stmts, type IdRow } from './identity-stmts';
 
 /**
@@ -193,6 +193,7 @@ function applySet(db: Db, input: IdentifierSetInput, m: Mirror | null, clean = f
 const deriveIdentity: Deriver = (db, ev, rowid) => {
   const r = eventIdentity(ev);
   if (r.register.length === 0 && r.sets.length === 0) return;
+  if (!inPass.has(db)) checkMirror(db); // called on its own: no pass checked it
   const m = mirrorOf(db);
   if (rowid <= m.lastRowid) dropMirror(db); // a rollback or an erasure of the newest events
   m.lastRowid = rowid;
@@ -214,9 +215,35 @@ const deriveIdentity: Deriver = (db, ev, rowid) => {
 /**
  * Deriver: the identity rules of `stitch/derive.ts` applied to every newly stored event, in
  * row-id order, by the background stitching pass (`backgroundDerivers` in `store/sqlite/index.ts`),
- * which re-stitches each component at most once, at its end (`deferRestitches`).
+ * which checks the mirror against other connections' commits at its start and re-stitches
+ * each component at most once, at its end (`deferRestitches`).
  */
-export const identityDeriver: Deriver = Object.assign(deriveIdentity, { pass: deferRestitches });
+export const identityDeriver: Deriver = Object.assign(deriveIdentity, { pass: identityPass });
+
+/** Connections inside {@link identityPass} (their mirror was checked at its start). */
+const inPass = new WeakSet<Db>();
+
+/** Drops the mirror when another connection committed since it was last checked (see `validateMirror`). */
+function checkMirror(db: Db): void {
+  const s = stmts(db);
+  validateMirror(db, s.dataVersion.get() as number, () => s.maxId.get() as number);
+}
+
+/**
+ * One background pass: the mirror is re-checked once at its start (another process — the
+ * `erase` CLI on a live server's file — may have removed rows it names), then the events are
+ * applied and touched components re-stitched at the end (`deferRestitches`).
+ */
+function identityPass<T>(db: Db, run: () => T): T {
+  if (inPass.has(db)) return run();
+  checkMirror(db);
+  inPass.add(db);
+  try {
+    return deferRestitches(db, run);
+  } finally {
+    inPass.delete(db);
+  }
+}
 
 /**
  * Remove identifiers, every link touching them and their touch references, then re-stitch
