@@ -2,6 +2,7 @@ import type { StoredEvent } from '../store/core';
 import type { TouchKind } from '../attribution/journey';
 import { isScanTokenValidAt } from '../qr/token';
 import { cleanIdentifiers, identifier, recipientIdentifier } from './identifiers';
+import { SCAN_TOKEN_RULE } from './policy';
 import type { Identifier } from './types';
 
 /**
@@ -99,7 +100,8 @@ export function mayStitch(ev: Pick<StoredEvent, 'consent' | 'context'>): boolean
  * - identify: traits `email_sha256`, `phone_sha256`, `loyalty_id`/`loyaltyId` ↔ user/anon (`identify`);
  * - alias: `previousId` (read as the earlier anonymous ID, Segment's main use) ↔ userId (`alias`);
  * - `context.omnitrail.scanToken` ↔ anonymousId (`scan-token`), only while the token is valid
- *   (well-formed, not expired at the event's time; see qr/token.ts);
+ *   (well-formed, not expired at the event's time; see qr/token.ts); the graph links only the
+ *   token's first browser (`scan-forwarded`, policy.ts);
  * - `QR Code Scanned` of a personalised code: `scan_token` ↔ recipient (`qr-recipient`);
  * - `Handoff Code Issued`: `code` ↔ anonymousId (`handoff-issued`);
  * - `Offline Touchpoint`: its identifiers (`touchpoint`); web `Order Completed`: order_id ↔ browser (`web-order`).
@@ -158,9 +160,11 @@ export function eventIdentity(ev: StoredEvent): EventIdentity {
   // Scan tokens are short-lived on purpose (landing URLs get forwarded): an echo after the
   // token's expiry — or of a string this collector never minted — links nothing. Judged at the
   // event's own time, so an offline-queued event still links and the answer is order-independent.
+  // Within its hour a token joins only its first browser; the graph refuses the others
+  // (`scan-forwarded`, SCAN_TOKEN_RULE in policy.ts): that needs every link of the token, not one event.
   const scanToken = isScanTokenValidAt(ot.scanToken, ev.timestamp) ? identifier('scan', ot.scanToken) : null;
   const browser = anon ?? user;
-  if (scanToken && browser) sets.push({ ids: [browser, scanToken], rule: 'scan-token' });
+  if (scanToken && browser) sets.push({ ids: [browser, scanToken], rule: SCAN_TOKEN_RULE });
 
   if (ev.type === 'track') {
     if (ev.event === 'Handoff Code Issued') {

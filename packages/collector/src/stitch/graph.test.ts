@@ -64,6 +64,26 @@ describe('stitch', () => {
     const first = link(anon('d'), user('U2'), 9);
     expect(stitch([], [first, late]).outcomes.get(pairKey(first.a, first.b))?.status).toBe('refused');
   });
+
+  it('joins a scan token to the first browser that presented it only (a forwarded landing URL links nobody)', () => {
+    const tok = id('scan', 't1');
+    const recipient = link(tok, id('recipient', 'c1/R1'), 1, 'qr-recipient');
+    const own = link(anon('letter'), tok, 5, 'scan-token');
+    const friend = link(anon('friend'), tok, 9, 'scan-token');
+    const friendOrder = link(anon('friend'), id('order', 'W-2'), 10, 'web-order');
+    for (const order of [[recipient, own, friend, friendOrder], [friendOrder, friend, own, recipient]]) {
+      const r = stitch([], order);
+      expect(r.outcomes.get(pairKey(own.a, own.b))).toEqual({ status: 'linked', reason: null });
+      expect(r.outcomes.get(pairKey(friend.a, friend.b))).toEqual({ status: 'refused', reason: 'scan-forwarded' });
+      expect([...groupPersons(r.personOf).values()].sort()).toEqual([['anon:friend', 'order:W-2'], ['anon:letter', 'recipient:c1/R1', 'scan:t1']]);
+    }
+    // The same browser presenting the token again (a reload) repeats its own pair: still linked.
+    const reload = link(anon('letter'), tok, 7, 'scan-token');
+    expect(stitch([], [own, reload, friend]).outcomes.get(pairKey(own.a, own.b))?.status).toBe('linked');
+    // "First" is the earliest event, whatever arrived first: the friend's earlier visit wins.
+    const early = link(anon('friend'), tok, 2, 'scan-token');
+    expect(stitch([], [own, early]).outcomes.get(pairKey(own.a, own.b))).toEqual({ status: 'refused', reason: 'scan-forwarded' });
+  });
 });
 
 describe('stitch: order independence (property test)', () => {
@@ -79,7 +99,8 @@ describe('stitch: order independence (property test)', () => {
         const a = pool[Math.floor(r() * pool.length)];
         const b = pool[Math.floor(r() * pool.length)];
         // Coarse timestamps so ties (same ms) are common: ties break on source ref.
-        return link(a, b, Math.floor(r() * 10));
+        // Browser ↔ scan links as a landing page makes them: forwarded tokens are refused.
+        return link(a, b, Math.floor(r() * 10), (a.kind === 'scan') !== (b.kind === 'scan') && r() < 0.7 ? 'scan-token' : 'identify');
       });
       const want = stitch(pool, links, { anon: 3, email: 2, loyalty: 1 });
       for (let p = 0; p < 20; p++) {

@@ -1,5 +1,5 @@
 import { identifierKey } from './identifiers';
-import { DEFAULT_CAPS, mergeVerdict, type KindCounts, type RefusalReason, type StitchCaps } from './policy';
+import { DEFAULT_CAPS, forwardedScan, mergeVerdict, SCAN_TOKEN_RULE, type KindCounts, type RefusalReason, type StitchCaps } from './policy';
 import type { Identifier, LinkSource } from './types';
 
 /**
@@ -85,7 +85,8 @@ export function canonicalLinks(links: Iterable<Link>): Link[] {
 
 /**
  * Stitch identifiers into persons: union-find over the links in canonical order; a link
- * between two persons merges them unless `mergeVerdict` refuses (user-ID conflict, cap).
+ * between two persons merges them unless `mergeVerdict` refuses (user-ID conflict, cap). A
+ * scan token joins only the first browser that presented it (`scan-forwarded`, policy.ts).
  *
  * @example
  * const r = stitch([], [{ a: anon('a1'), b: user('C1'), source }, { a: anon('a1'), b: user('C2'), source: later }]);
@@ -118,10 +119,22 @@ export function stitch(identifiers: Iterable<Identifier>, links: Iterable<Link>,
   for (const id of identifiers) add(id);
 
   const outcomes = new Map<string, LinkOutcome>();
+  /** Scan token key → the browser of its first `scan-token` link (canonical order). */
+  const firstBrowser = new Map<string, string>();
   for (const link of canonicalLinks(links)) {
     const ra = find(add(link.a));
     const rb = find(add(link.b));
     const pk = pairKey(link.a, link.b);
+    if (link.source.rule === SCAN_TOKEN_RULE && (link.a.kind === 'scan') !== (link.b.kind === 'scan')) {
+      const [scan, other] = link.a.kind === 'scan' ? [link.a, link.b] : [link.b, link.a];
+      const sk = identifierKey(scan);
+      const ok = identifierKey(other);
+      if (forwardedScan(link.source.rule, ok, firstBrowser.get(sk))) {
+        outcomes.set(pk, { status: 'refused', reason: 'scan-forwarded' });
+        continue;
+      }
+      firstBrowser.set(sk, ok);
+    }
     if (ra === rb) {
       outcomes.set(pk, { status: 'redundant', reason: null });
       continue;

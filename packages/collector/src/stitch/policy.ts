@@ -37,8 +37,33 @@ export const DEFAULT_CAPS: Readonly<Required<Omit<StitchCaps, `ext:${string}`>>>
 /** Identifier counts of one person, by kind (`ext:*` kinds counted separately, each against `ext`). */
 export type KindCounts = Record<string, number>;
 
-/** Why a link was refused: a user-ID conflict or a cap (`cap:email`). */
-export type RefusalReason = 'user-conflict' | `cap:${string}`;
+/**
+ * Why a link was refused: a user-ID conflict, a cap (`cap:email`), or a scan token presented
+ * by a second browser (`scan-forwarded`, see {@link SCAN_TOKEN_RULE}).
+ */
+export type RefusalReason = 'user-conflict' | 'scan-forwarded' | `cap:${string}`;
+
+/**
+ * The rule of the link a browser makes by presenting a scan token (`ot_scan`). Only the first
+ * browser to present a token — the smallest canonical key (event time first) among the token's
+ * `scan-token` links — is linked to it; every other browser's link is refused `scan-forwarded`.
+ * A landing URL is forwarded within the token's hour (chat, e-mail) and must not merge the
+ * friend into the letter's recipient; the same browser reloading repeats its own pair. "First"
+ * is by event time, not arrival, so the result stays the same in any ingestion order.
+ */
+export const SCAN_TOKEN_RULE = 'scan-token';
+
+/**
+ * True when a link is a second browser presenting a scan token whose first browser was
+ * another identifier (`firstOther`, the other side of the token's earliest `scan-token` link).
+ *
+ * @example
+ * forwardedScan('scan-token', 'anon:b', 'anon:a') // true
+ * forwardedScan('scan-token', 'anon:a', 'anon:a') // false (the same browser again)
+ */
+export function forwardedScan(rule: string, other: string, firstOther: string | undefined): boolean {
+  return rule === SCAN_TOKEN_RULE && firstOther !== undefined && firstOther !== other;
+}
 
 function capOf(kind: string, caps: StitchCaps): number {
   const direct = (caps as Record<string, number | undefined>)[kind];

@@ -11,7 +11,7 @@ export interface LinkExplanation {
   source: LinkSource;
   /** `linked` merged two persons, `redundant` confirmed one, `refused` was stopped by a guard. */
   status: LinkStatus;
-  /** For `refused`: `user-conflict` or `cap:<kind>`. */
+  /** For `refused`: `user-conflict`, `cap:<kind>` or `scan-forwarded` (a second browser with a scan token). */
   reason: string | null;
 }
 

@@ -23,12 +23,16 @@ function sets(siteId: string, r: () => number): IdentifierSetInput[] {
     const value = `${kind[0]}${Math.floor(r() * pool[kind])}`;
     return { kind, value: kind === 'email' ? value.padEnd(64, '0') : value };
   };
-  return Array.from({ length: 40 }, (_, i) => ({
-    siteId,
-    ids: Array.from({ length: 2 + Math.floor(r() * 2) }, id),
-    source: { type: 'event' as const, ref: `m${i}`, ts: 1_000 * Math.floor(r() * 20), rule: 'test' },
-    caps: CAPS,
-  }));
+  return Array.from({ length: 40 }, (_, i) => {
+    // A quarter are browsers presenting scan tokens (only a token's first browser links to it).
+    const scan = r() < 0.25;
+    return {
+      siteId,
+      ids: scan ? [{ kind: 'anon' as const, value: `a${Math.floor(r() * pool.anon)}` }, { kind: 'scan' as const, value: `s${Math.floor(r() * 4)}` }] : Array.from({ length: 2 + Math.floor(r() * 2) }, id),
+      source: { type: 'event' as const, ref: `m${i}`, ts: 1_000 * Math.floor(r() * 20), rule: scan ? 'scan-token' : 'test' },
+      caps: CAPS,
+    };
+  });
 }
 
 /** Every stored link and person against the pure stitch() over the same stored links. */

@@ -1,6 +1,6 @@
 import { linkKey, pairKey, stitch, type Link, type LinkStatus } from '../../stitch/graph';
 import { identifierKey } from '../../stitch/identifiers';
-import { DEFAULT_CAPS, mergeVerdict, type KindCounts, type StitchCaps } from '../../stitch/policy';
+import { DEFAULT_CAPS, mergeVerdict, SCAN_TOKEN_RULE, type KindCounts, type StitchCaps } from '../../stitch/policy';
 import type { Identifier, LinkSource } from '../../stitch/types';
 import type { Db } from './db';
 import { siteMirror, type Mirror } from './identity-mirror';
@@ -212,7 +212,9 @@ export function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: Link
     const ra = s.byIdComp.get(lo.id) as CompRow;
     const comp = ra.comp;
     mergeComps(db, comp, comp, key);
-    const out = movedOutcome(db, siteId, existing, ra, s.byIdComp.get(hi.id) as CompRow, key, caps);
+    // A scan-token link moving may change which browser presented its token first: re-stitch.
+    const scanMoved = source.rule === SCAN_TOKEN_RULE || existing.rule === SCAN_TOKEN_RULE;
+    const out = scanMoved ? undefined : movedOutcome(db, siteId, existing, ra, s.byIdComp.get(hi.id) as CompRow, key, caps);
     if (out) {
       if (out.status !== existing.status || out.reason !== existing.reason) s.setLinkStatus.run(out.status, out.reason, hi.id, lo.id);
       return;
@@ -237,8 +239,11 @@ export function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: Link
   let reason: string | null = null;
   let ca: KindCounts | null = null;
   let cb: KindCounts | null = null;
+  // A browser presenting a scan token (policy.ts, SCAN_TOKEN_RULE): decided by the token's
+  // other scan-token links, not by persons, so a late one always re-stitches.
+  const scan = source.rule === SCAN_TOKEN_RULE && (lo.kind === 'scan') !== (hi.kind === 'scan') ? (lo.kind === 'scan' ? [lo, hi] : [hi, lo]) : null;
   // Most late links are decided from the two persons, not their raw component (identity-late.ts).
-  const fast = late ? lateOutcome(db, siteId, a, compA.size, b, compB.size, key, caps) : undefined;
+  const fast = late && !scan ? lateOutcome(db, siteId, a, compA.size, b, compB.size, key, caps) : undefined;
   if (fast && fast.status !== 'linked') {
     s.insertLink.run(lo.id, hi.id, siteId, source.ts, source.type, source.ref, source.rule, fast.status, fast.reason);
     mergeComps(db, a.comp, b.comp, key, compA, compB);
@@ -246,7 +251,11 @@ export function addLink(db: Db, siteId: string, x: IdRow, y: IdRow, source: Link
   }
   // Mergeable then and now, or re-stitched at the end of the pass: applied like a link in order.
   if (fast || (late && deferRestitch(db, siteId, lo.id, caps))) late = false;
-  if (!late && a.person !== b.person) {
+  if (!late && scan && s.scanForwarded.get({ scan: scan[0].id, other: scan[1].id })) {
+    // In order, every other scan-token link of the token is earlier: this browser is not the first.
+    status = 'refused';
+    reason = 'scan-forwarded';
+  } else if (!late && a.person !== b.person) {
     // A raw component of one identifier is a person of one identifier: no need to count.
     ca = fast?.counts[0] ?? (compA.size === 1 ? { [a.kind]: 1 } : countsOf(db, siteId, a.person, pc));
     cb = fast?.counts[1] ?? (compB.size === 1 ? { [b.kind]: 1 } : countsOf(db, siteId, b.person, pc));

@@ -1,5 +1,6 @@
 import type { Link, LinkStatus } from '../../stitch/graph';
 import type { Identifier, LinkSource } from '../../stitch/types';
+import { SCAN_TOKEN_RULE } from '../../stitch/policy';
 import type { Db } from './db';
 
 /**
@@ -94,6 +95,13 @@ function prepare(db: Db) {
     setPerson: db.prepare('UPDATE identity_ids SET person = ? WHERE id = ?'),
     setComp: db.prepare('UPDATE identity_ids SET comp = ? WHERE id = ?'),
     setPersonComp: db.prepare('UPDATE identity_ids SET person = ?, comp = ? WHERE id = ?'),
+    // Has the scan token another browser's `scan-token` link (forwarded landing URL)? By both sides.
+    scanForwarded: db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM identity_links WHERE b = @scan AND a <> @other AND rule = '${SCAN_TOKEN_RULE}')
+             OR EXISTS (SELECT 1 FROM identity_links WHERE a = @scan AND b <> @other AND rule = '${SCAN_TOKEN_RULE}')`,
+      )
+      .pluck(),
     insertRef: db.prepare('INSERT OR IGNORE INTO identity_refs (ident, ts, event_id, kind) VALUES (?, ?, ?, ?)'),
   };
 }

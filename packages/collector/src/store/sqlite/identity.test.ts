@@ -76,6 +76,40 @@ describe('identity store', () => {
     await store.close();
   });
 
+  it('a forwarded landing URL: only the first browser with the token joins the recipient, in any arrival order', async () => {
+    const tok = scanToken(3, 3_600_000);
+    const events = (siteId: string) => [
+      ev(siteId, { event: 'QR Code Scanned', timestamp: 1, properties: { scan_token: tok, campaign_id: 'c1', recipient_ref: 'R1', personalised: true, code: 'ABC' } }),
+      ev(siteId, { type: 'page', event: null, anonymousId: 'letter', timestamp: 10, context: { omnitrail: { sessionStart: true, scanToken: tok } } }),
+      // The recipient reloads the landing page: the same pair again.
+      ev(siteId, { type: 'page', event: null, anonymousId: 'letter', timestamp: 20, context: { omnitrail: { scanToken: tok } } }),
+      // Forwarded by chat within the hour: a friend opens it and buys.
+      ev(siteId, { type: 'page', event: null, anonymousId: 'friend', timestamp: 30, context: { omnitrail: { sessionStart: true, scanToken: tok } } }),
+      ev(siteId, { event: 'Order Completed', anonymousId: 'friend', timestamp: 40, properties: { order_id: 'W-2' }, context: { omnitrail: { scanToken: tok } } }),
+    ];
+    for (const arrival of ['in order', 'friend first', 'one by one, reversed'] as const) {
+      const { store, siteId } = await open();
+      const evs = events(siteId);
+      if (arrival === 'in order') await store.appendEvents(evs);
+      else if (arrival === 'friend first') {
+        await store.appendEvents(evs.slice(3));
+        await store.stitched();
+        await store.appendEvents(evs.slice(0, 3));
+      } else {
+        for (const e of [...evs].reverse()) {
+          await store.appendEvents([e]);
+          await store.stitched();
+        }
+      }
+      expect(ids(await store.personOf(siteId, { kind: 'recipient', value: 'c1/R1' })), arrival).toEqual(['anon:letter', 'recipient:c1/R1', `scan:${tok}`]);
+      const friend = await store.personOf(siteId, { kind: 'anon', value: 'friend' });
+      expect(ids(friend), arrival).toEqual(['anon:friend', 'order:W-2']);
+      // The friend's visit is stored and its refused link explains why it is not the recipient.
+      expect(friend!.links.find((l) => l.status === 'refused'), arrival).toMatchObject({ reason: 'scan-forwarded', source: { rule: 'scan-token', ts: 30 } });
+      await store.close();
+    }
+  });
+
   it('records user-ID conflicts and cap refusals instead of merging', async () => {
     const { store, siteId } = await open();
     await store.appendEvents([
@@ -258,6 +292,8 @@ function scenario(siteId: string, r: () => number): StoredEvent[] {
         const tok = scanToken(i);
         e({ event: 'QR Code Scanned', properties: { scan_token: tok, code: 'Q', campaign_id: 'c1', recipient_ref: pick(['R1', 'R2', null]), personalised: true } });
         e({ type: 'page', event: null, anonymousId: anon, context: { omnitrail: { scanToken: tok, sessionStart: true } } });
+        // Forwarded landing URLs (another browser, same token) and reloads.
+        if (r() < 0.4) e({ type: 'page', event: null, anonymousId: pick(anons), context: { omnitrail: { scanToken: tok, sessionStart: true } } });
         break;
       }
       case 4: e({ event: 'Handoff Code Issued', anonymousId: anon, properties: { code: `H${i}` } }); break;
