@@ -1,6 +1,21 @@
 import UAParser from 'ua-parser-js';
-import { isbot } from 'isbot';
+import { createIsbotFromList, list as isbotList } from 'isbot';
 import type { UaInfo } from '../store/types';
+
+/**
+ * Link-preview and mail-security scanners isbot 5 does not know, as case-insensitive regular
+ * expression sources — the one place to add more. They fetch every link in a message (Office
+ * Safe Links, Proofpoint URL Defense) or preview it in a chat, and were counted as QR scans:
+ * - Viber's preview fetcher (`Viber/13.3.0.7 CFNetwork/1220.1 Darwin/20.3.0`; its in-app browser
+ *   sends a `Mozilla/5.0 …` string and is not matched);
+ * - Microsoft Outlook / Office link checks (`… Microsoft Outlook 16.0.17231 …`, `… MSOffice 16`,
+ *   `compatible; ms-office`);
+ * - Proofpoint (`Mozilla/5.0 (compatible; proofpoint)`).
+ */
+export const EXTRA_BOT_PATTERNS: readonly string[] = ['\\bviber/[\\d.]+ cfnetwork/', '\\bmicrosoft outlook\\b', '\\bmsoffice \\d', '\\bms-office\\b', '\\bproofpoint\\b'];
+
+/** isbot's list plus {@link EXTRA_BOT_PATTERNS}: ingest's bot flag and the QR scan endpoint both use it. */
+const isbot = createIsbotFromList([...isbotList, ...EXTRA_BOT_PATTERNS]);
 
 /** Classes a user agent is reduced to (the raw string is not kept in reports). */
 export type DeviceClass = 'desktop' | 'mobile' | 'tablet' | 'bot' | 'other';
@@ -12,7 +27,8 @@ export interface UaClass {
 }
 
 /**
- * Classify one user-agent string with ua-parser-js 1.x (browser, OS, device type) and isbot.
+ * Classify one user-agent string with ua-parser-js 1.x (browser, OS, device type) and isbot
+ * (with {@link EXTRA_BOT_PATTERNS}).
  * Bots get device class `bot`; devices ua-parser-js cannot type are `desktop` when a desktop OS
  * was recognised (it leaves desktops untyped), otherwise `other`.
  *

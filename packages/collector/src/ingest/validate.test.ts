@@ -134,6 +134,9 @@ describe('checkEvent accepts', () => {
     expect(r2.ok && r2.event.ua).toEqual({ browser: 'Chrome', os: 'Windows', device: 'desktop' });
     const r3 = checkEvent({ ...base, context: { userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } }, env());
     expect(r3.ok && r3.event).toMatchObject({ bot: true, ua: { device: 'bot' } });
+    // Scanners isbot misses (EXTRA_BOT_PATTERNS) are flagged at ingest too: one classifier.
+    const r4 = checkEvent({ ...base, context: { userAgent: 'Mozilla/5.0 (compatible; proofpoint)' } }, env());
+    expect(r4.ok && r4.event).toMatchObject({ bot: true, ua: { device: 'bot' } });
   });
 });
 

@@ -67,8 +67,9 @@ export function scanEvent(
  * - Active code, real visitor: append a `QR Code Scanned` event and wait for its group commit
  *   (a scan is as durable as an ingested event), then 302 to the registered target + campaign
  *   UTM + `ot_scan` token.
- * - HEAD, link-preview bots (isbot), clients over the per-IP scan limit: 302 to the target with
- *   UTM but no token, nothing recorded.
+ * - HEAD, requests without a User-Agent, link-preview and mail-security scanners (isbot plus
+ *   `EXTRA_BOT_PATTERNS` in ingest/enrich.ts), clients over the per-IP scan limit: 302 to the
+ *   target with UTM but no token, nothing recorded.
  * - Unknown code: friendly 404 page. Disabled / ended / not started: 302 to the campaign's
  *   fallback URL if it has one, else a friendly 410 (404 when not started) page.
  * - If storage fails, the visitor still reaches the shop (without a token) and the error is
@@ -104,9 +105,11 @@ export function createScanHandler(deps: CollectorDeps) {
     }
 
     const target = resolved.code.targetUrl ?? campaign.targetUrl;
-    const ua = uaOf(c.req.header('user-agent') ?? '');
+    const uaString = (c.req.header('user-agent') ?? '').trim();
+    const ua = uaOf(uaString);
     const ip = options.clientIp ? options.clientIp(c) : null;
-    const record = c.req.method === 'GET' && !ua.bot && !(perIp && ip && perIp.take(`${ip} ${code}`) > 0);
+    // Every phone's camera app and browser sends a User-Agent; a request without one is a script.
+    const record = c.req.method === 'GET' && uaString !== '' && !ua.bot && !(perIp && ip && perIp.take(`${ip} ${code}`) > 0);
     if (!record) return redirect(c, buildRedirectUrl(target, campaign.utm, null));
 
     const token = createScanToken(now, ttl);

@@ -194,6 +194,16 @@ describe('QR scan endpoint', () => {
       'WhatsApp/2.23.20.0',
       'TelegramBot (like TwitterBot)',
       'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+      // Chat previews and mail-security link checks isbot 5 does not know (EXTRA_BOT_PATTERNS).
+      'Viber/13.3.0.7 CFNetwork/1220.1 Darwin/20.3.0',
+      'Mozilla/5.0 (compatible; Microsoft Outlook 16.0.17231; Windows NT 10.0)',
+      'Microsoft Outlook 16.0.12026; Pro',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/115.0.0.0 Safari/537.36 Edg/115.0.1901.183 MSOffice 16',
+      'Mozilla/4.0 (compatible; ms-office; MSOffice 16)',
+      'Mozilla/5.0 (compatible; proofpoint)',
+      // No User-Agent at all: a script, not a phone.
+      '',
+      '  ',
     ]) {
       const res = await scan(fx, `/q/${code}`, { headers: { 'user-agent': ua } });
       expect(res.status, ua).toBe(302);
@@ -204,7 +214,10 @@ describe('QR scan endpoint', () => {
     expect(committedScans(fx)).toHaveLength(0);
     const real = await scan(fx, `/q/${code}`);
     expect(new URL(real.headers.get('location')!).searchParams.has('ot_scan')).toBe(true);
-    expect(committedScans(fx)).toHaveLength(1);
+    // Viber's in-app browser (a person who tapped the link) is a browser, not its preview fetcher.
+    const viberApp = await scan(fx, `/q/${code}`, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Viber/19.2.0.1' } });
+    expect(new URL(viberApp.headers.get('location')!).searchParams.has('ot_scan')).toBe(true);
+    expect(committedScans(fx)).toHaveLength(2);
   });
 });
 
