@@ -41,6 +41,19 @@ describe('POST /v1/handoff', () => {
     expect(person?.identifiers).toEqual(expect.arrayContaining([{ kind: 'anon', value: 'anon-1' }]));
   });
 
+  eachTransport('a server asking on a visitor\'s behalf (a bot-like User-Agent) gets a code that links like a browser\'s', async (fx) => {
+    // Node's default User-Agent, which isbot flags: a shop backend calling for its visitor.
+    const res = await fx.post('/v1/handoff', { anonymousId: 'anon-s', consent: 'granted' }, { headers: { 'user-agent': 'node' } });
+    expect(res.status).toBe(200);
+    const { code, display }: HandoffResponse = await res.json();
+    const row = fx.store.db.prepare(`SELECT bot, ua_device FROM events WHERE site_id = ? AND event = 'Handoff Code Issued'`).get(fx.site.id);
+    expect(row).toEqual({ bot: 0, ua_device: null });
+    const order = await fx.post('/v1/orders', { order_id: 'S-1', revenue: 20, currency: 'EUR', timestamp: new Date().toISOString(), handoffCode: display }, { auth: 'secret' });
+    expect(order.status, await order.clone().text()).toBe(200);
+    const person = await fx.store.personOf(fx.site.id, { kind: 'order', value: 'S-1' });
+    expect(person?.identifiers).toEqual(expect.arrayContaining([{ kind: 'anon', value: 'anon-s' }, { kind: 'handoff', value: code }]));
+  });
+
   eachTransport('refuses bad requests with clear errors', async (fx) => {
     expect((await fx.post('/v1/handoff', { anonymousId: 'a' }, { auth: 'none' })).status).toBe(401);
     const noId = await fx.post('/v1/handoff', {});

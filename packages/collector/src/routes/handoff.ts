@@ -24,7 +24,7 @@ export const HANDOFF_ISSUED = 'Handoff Code Issued';
  * @example
  * await store.appendEvents([handoffEvent(record, 'granted', null)]);
  */
-export function handoffEvent(r: HandoffCodeRecord, consent: 'granted' | null, ua: StoredEvent['ua'] = null, bot = false): StoredEvent {
+export function handoffEvent(r: HandoffCodeRecord, consent: 'granted' | null, ua: StoredEvent['ua'] = null): StoredEvent {
   return {
     siteId: r.siteId,
     messageId: `handoff-${r.code}-${r.issuedAt}`,
@@ -37,7 +37,7 @@ export function handoffEvent(r: HandoffCodeRecord, consent: 'granted' | null, ua
     receivedAt: r.issuedAt,
     sentAt: null,
     consent,
-    bot,
+    bot: false, // the code row's record, whoever asked (see the route)
     ua,
     country: null,
     context: { omnitrail: consent ? { v: 1, consent } : { v: 1 } },
@@ -74,7 +74,8 @@ function limiter(spec: RateSpec | false | undefined, dflt: RateSpec, now: () => 
  *
  * - `POST /v1/handoff` (write key, CORS like ingest, rate-limited) `{ anonymousId, consent? }` →
  *   `{ code, display, expiresAt }`. The same visitor gets the same code while more than half of
- *   its validity is left. Refused (403) when the body says consent is `denied` or `pending`:
+ *   its validity is left. Issued and linked to the visitor whatever the client's User-Agent: a
+ *   server may ask on a visitor's behalf (the `Handoff Code Issued` event is never bot-flagged). Refused (403) when the body says consent is `denied` or `pending`:
  *   a handoff code exists to link the visitor to offline records.
  * - `GET /v1/handoff/:code?at=` (secret key): validates a code as staff typed it — 200 with its
  *   times, or 422 naming the problem (`handoff_check`: typo or swap; `handoff_unknown`;
@@ -140,8 +141,14 @@ export function handoffRoutes(deps: CollectorDeps): Hono<AppEnv> {
         const validity = typeof siteDays === 'number' && siteDays > 0 && siteDays <= 365 ? siteDays * 86_400_000 : validityMs;
         const { record } = await store.issueHandoffCode(site.id, anon.value, { now, validityMs: validity, length });
         const ua = uaOf(c.req.header('user-agent') ?? '');
+        // The event records the code row (which visitor holds which code), not the HTTP client:
+        // a server integration asking on a visitor's behalf has a server User-Agent that isbot
+        // flags, and a bot-flagged event is never stitched, so its code would never link while
+        // orders still accepted it. Anyone with the (public) write key can ask for any visitor
+        // anyway, so the flag would protect nothing. Never bot, then; a bot's device class is not
+        // the visitor's, so it is left out.
         // Always append (idempotent by messageId): a crash between issuing and appending heals on the next request.
-        await store.appendEvents([handoffEvent(record, b.consent === 'granted' ? 'granted' : null, ua.ua, ua.bot)]);
+        await store.appendEvents([handoffEvent(record, b.consent === 'granted' ? 'granted' : null, ua.bot ? null : ua.ua)]);
         c.header('Cache-Control', 'no-store');
         return c.json<HandoffResponse>({ code: record.code, display: formatHandoffCode(record.code), expiresAt: new Date(record.expiresAt).toISOString() });
       } catch (e) {
