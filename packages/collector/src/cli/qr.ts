@@ -32,7 +32,8 @@ campaign create  The target must be on one of the site's origins. UTM defaults: 
                  --base-url is the public URL of this collector printed into every code
                  (<base-url>/q/<code>); default env OMNITRAIL_PUBLIC_URL.
 mailing          One personalised code per recipient (≥ 64-bit random). CSV with a header row
-                 (, ; or tab): recipient_ref plus any of customer_id, email, phone, loyalty_id.
+                 (, ; or tab): recipient_ref plus any of customer_id, email, phone, loyalty_id
+                 (names case-insensitive; other columns are ignored with a warning naming them).
                  E-mail and phone are hashed before storage. Re-running is idempotent. Rejected
                  rows are listed with their line number; the good rows go ahead.
 render / sheet   Error correction M by default, 4-module quiet zone.

@@ -3,12 +3,16 @@ import { hashPii } from '../pii';
 import type { QrRecipient } from '../store/qr';
 import { QrInputError } from './errors';
 
-/** Column names accepted for each recipient field (case-insensitive, `-`/space read as `_`). */
+/**
+ * Column names (CSV) and keys (JSON) accepted for each recipient field: case-insensitive,
+ * `-`/space read as `_` (`Email`, `E-Mail`, `Customer ID` all work). Others are ignored with
+ * one warning naming them.
+ */
 const COLUMNS: Record<keyof QrRecipient | 'email' | 'phone', string[]> = {
   ref: ['recipient_ref', 'ref', 'recipient', 'recipient_id', 'id'],
   customerId: ['customer_id', 'customerid', 'user_id', 'userid', 'customer'],
-  email: ['email', 'e_mail', 'mail'],
-  phone: ['phone', 'telephone', 'tel', 'mobile'],
+  email: ['email', 'e_mail', 'mail', 'email_address', 'e_mail_address'],
+  phone: ['phone', 'telephone', 'tel', 'mobile', 'phone_number'],
   loyaltyId: ['loyalty_id', 'loyaltyid', 'loyalty', 'loyalty_card', 'card'],
   emailSha256: ['email_sha256'],
   phoneSha256: ['phone_sha256'],
@@ -33,6 +37,23 @@ function canon(h: string): string {
   return h.trim().toLowerCase().replace(/[\s-]+/g, '_');
 }
 
+/** Every accepted column name (canonical form). */
+const KNOWN = new Set(Object.values(COLUMNS).flat());
+
+/**
+ * A warning naming the columns (keys) that are not used, so a list exported with a `Telefon`
+ * or `Name` column does not lose data silently; null when every column is known.
+ */
+function unknownColumnsWarning(names: Iterable<string>, line: number): RecipientProblem | null {
+  const unknown = [...new Set([...names].filter((n) => n.trim() !== '' && !KNOWN.has(canon(n))))];
+  if (unknown.length === 0) return null;
+  return {
+    line,
+    ref: null,
+    reason: `column${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n.slice(0, 40))).join(', ')} ignored (recipient columns: recipient_ref, customer_id, email, phone, loyalty_id, email_sha256, phone_sha256; names are case-insensitive)`,
+  };
+}
+
 function pick(row: Record<string, unknown>, names: string[]): string | null {
   for (const n of names) {
     const v = row[n];
@@ -51,16 +72,26 @@ function pick(row: Record<string, unknown>, names: string[]): string | null {
  * @example
  * const { recipients, rejected } = await normaliseRecipients([{ ref: 'R-1', email: 'Jane@Example.com' }]);
  */
-export async function normaliseRecipients(rows: Record<string, unknown>[], opts: { defaultCountry?: string; firstLine?: number } = {}): Promise<ParsedRecipients> {
+export async function normaliseRecipients(rows: Record<string, unknown>[], opts: { defaultCountry?: string; firstLine?: number; checkColumns?: boolean } = {}): Promise<ParsedRecipients> {
   const first = opts.firstLine ?? 1;
   const out: ParsedRecipients = { recipients: [], rejected: [], warnings: [] };
   const seen = new Set<string>();
+  /** Keys not used by any field, and the first row naming one (JSON lists: keys vary per row). */
+  const unknown = new Set<string>();
+  let unknownAt = 0;
   for (let i = 0; i < rows.length; i++) {
     const line = first + i;
     const raw = rows[i];
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
       out.rejected.push({ line, ref: null, reason: 'not an object' });
       continue;
+    }
+    if (opts.checkColumns !== false) {
+      for (const k of Object.keys(raw)) {
+        if (KNOWN.has(canon(k)) || unknown.has(k)) continue;
+        unknown.add(k);
+        unknownAt ||= line;
+      }
     }
     const row: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(raw)) row[canon(k)] = v;
@@ -92,6 +123,8 @@ export async function normaliseRecipients(rows: Record<string, unknown>[], opts:
     }
     out.recipients.push(rec);
   }
+  const w = unknownColumnsWarning(unknown, unknownAt);
+  if (w) out.warnings.unshift(w);
   return out;
 }
 
@@ -105,10 +138,11 @@ export async function normaliseRecipients(rows: Record<string, unknown>[], opts:
  */
 export async function parseRecipientsCsv(text: string, opts: { defaultCountry?: string } = {}): Promise<ParsedRecipients> {
   let records: { record: Record<string, string>; info: { lines: number } }[];
+  let header: string[] = [];
   try {
     records = parse(text, {
       bom: true,
-      columns: (header: string[]) => header.map(canon),
+      columns: (h: string[]) => ((header = h), h.map(canon)),
       delimiter: [',', ';', '\t'],
       skip_empty_lines: true,
       relax_column_count: true,
@@ -119,9 +153,12 @@ export async function parseRecipientsCsv(text: string, opts: { defaultCountry?: 
     throw new QrInputError(`recipient list is not valid CSV: ${(e as Error).message}`);
   }
   const rows = records.map((r) => r.record);
-  const res = await normaliseRecipients(rows, { defaultCountry: opts.defaultCountry });
+  const res = await normaliseRecipients(rows, { defaultCountry: opts.defaultCountry, checkColumns: false });
   // Map row positions back to file lines (quoted fields may span lines; header = line 1).
   for (const p of [...res.rejected, ...res.warnings]) p.line = records[p.line - 1]?.info.lines ?? p.line + 1;
+  // Unknown columns are named once, at the header line, in the spelling of the file.
+  const w = unknownColumnsWarning(header, 1);
+  if (w) res.warnings.unshift(w);
   return res;
 }
 
