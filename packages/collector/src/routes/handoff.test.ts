@@ -133,6 +133,11 @@ describe('handoff code lookup (staff typing a quoted code)', () => {
     const later = new Date(Date.parse(issued.expiresAt) + 1000).toISOString();
     const r3 = await fx.get(`/v1/handoff/${c}?at=${later}`);
     expect(await r3.json()).toMatchObject({ error: 'handoff_expired', message: expect.stringMatching(/expired/) });
+    // A record dated well before the code was issued: its own code, not "expired".
+    const before = new Date(Date.parse(issued.expiresAt) - 15 * DAY).toISOString();
+    const r4 = await fx.get(`/v1/handoff/${c}?at=${before}`);
+    expect(r4.status).toBe(422);
+    expect(await r4.json()).toMatchObject({ error: 'handoff_not_yet_issued', message: expect.stringMatching(/was issued on .*, after this record's time/) });
     // An order dated inside the validity (e.g. imported late) still accepts it.
     expect((await fx.get(`/v1/handoff/${c}?at=${Date.parse(issued.expiresAt) - 1000}`)).status).toBe(200);
     // Not ISO-8601 (Date.parse would read it as January 2), or a day the month lacks: refused.

@@ -79,7 +79,8 @@ function limiter(spec: RateSpec | false | undefined, dflt: RateSpec, now: () => 
  *   a handoff code exists to link the visitor to offline records.
  * - `GET /v1/handoff/:code?at=` (secret key): validates a code as staff typed it — 200 with its
  *   times, or 422 naming the problem (`handoff_check`: typo or swap; `handoff_unknown`;
- *   `handoff_expired`; `handoff_format`). Lets a till or CRM check a code while it is typed.
+ *   `handoff_expired`; `handoff_not_yet_issued`: the `at` time is before the code was issued;
+ *   `handoff_format`). Lets a till or CRM check a code while it is typed.
  *
  * @example
  * app.route('/', handoffRoutes(deps));

@@ -89,8 +89,12 @@ export interface HandoffCodeRecord {
   expiresAt: number;
 }
 
-/** Why a quoted handoff code was refused. */
-export type HandoffProblem = 'format' | 'check' | 'unknown' | 'expired';
+/**
+ * Why a quoted handoff code was refused (`GET /v1/handoff/:code` answers `handoff_<reason>`):
+ * `not_yet_issued` is a record dated before the code existed (a wrong date, or a code from a
+ * later visit), told apart from `expired` so a till can say which date to check.
+ */
+export type HandoffProblem = 'format' | 'check' | 'unknown' | 'expired' | 'not_yet_issued';
 
 /** Result of looking up a handoff code quoted by staff. */
 export type HandoffLookup =

@@ -27,7 +27,7 @@ export function lookupHandoffCodeSync(db: Db, siteId: string, raw: unknown, at: 
   }
   if (at < row.issued_at - 5 * 60_000) {
     // A record dated well before the code existed cannot have quoted it (5 min clock tolerance).
-    return { ok: false, reason: 'expired', message: `handoff code ${shown} was issued on ${new Date(row.issued_at).toISOString()}, after this record's time` };
+    return { ok: false, reason: 'not_yet_issued', message: `handoff code ${shown} was issued on ${new Date(row.issued_at).toISOString()}, after this record's time` };
   }
   return { ok: true, record };
 }
