@@ -71,7 +71,7 @@ test('a site has a reporting time zone: set at create, changed by update, used b
   expect(text.stdout[0]).toMatch(/^ROPO, 2025-06-15 – 2025-06-15 /);
   const u = capture();
   expect(await main(['site', 'update', '--site', id, '--timezone', 'America/New_York', '--db', db], u)).toBe(0);
-  expect(u.stdout[0]).toBe(`Site "Berlin shop" (${id}): time zone America/New_York, default country DE`);
+  expect(u.stdout[0]).toBe(`Site "Berlin shop" (${id}): time zone America/New_York, default country DE, cookieless off`);
   expect(await list()).toBe('America/New_York');
   const store = openSqliteStore(db);
   expect((await store.getSite(id))!.settings).toMatchObject({ timezone: 'America/New_York', defaultCountry: 'DE' });
@@ -80,7 +80,35 @@ test('a site has a reporting time zone: set at create, changed by update, used b
   expect(secretKey).toMatch(/^sk_/);
 });
 
+test('site update --cookieless on|off sets settings.cookieless (what ingest checks), keeping the other settings', async () => {
+  const db = tempDbPath();
+  const a = capture();
+  expect(await main(['site', 'create', '--name', 'Shop', '--origin', '*', '--timezone', 'Europe/Berlin', '--json', '--db', db], a)).toBe(0);
+  const { id } = JSON.parse(a.stdout.join(''));
+  const settings = async () => {
+    const store = openSqliteStore(db);
+    try {
+      return (await store.getSite(id))!.settings;
+    } finally {
+      await store.close();
+    }
+  };
+  const on = capture();
+  expect(await main(['site', 'update', '--cookieless', 'ON', '--db', db], on)).toBe(0);
+  expect(on.stdout).toEqual([`Site "Shop" (${id}): time zone Europe/Berlin, default country none, cookieless on`]);
+  expect(await settings()).toMatchObject({ cookieless: true, timezone: 'Europe/Berlin' });
+  const j = capture();
+  await main(['site', 'list', '--json', '--db', db], j);
+  expect(JSON.parse(j.stdout.join(''))[0]).toMatchObject({ cookieless: true });
+  const off = capture();
+  expect(await main(['site', 'update', '--site', id, '--cookieless', 'off', '--db', db], off)).toBe(0);
+  expect(off.stdout[0]).toMatch(/cookieless off$/);
+  expect(await settings()).toMatchObject({ cookieless: false, timezone: 'Europe/Berlin' });
+});
+
 test.each([
+  [['site', 'update', '--cookieless', 'yes'], /--cookieless "yes" must be "on" or "off"/],
+  [['site', 'create', '--name', 'X', '--origin', '*', '--cookieless', 'on'], /--cookieless belongs to "site update"/],
   [['site', 'create', '--origin', 'https://a.example'], /--name is required/],
   [['site', 'create', '--name', 'X'], /at least one --origin is required/],
   [['site', 'create', '--name', 'X', '--origin', 'shop.example'], /is not an origin like https:\/\/shop.example/],

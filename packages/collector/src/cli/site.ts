@@ -6,11 +6,11 @@ import { checkTimeZone, siteTimeZone } from '../reports/zone';
 import { CliError, type CliIo } from './io';
 import { resolveSite } from './store';
 
-export const summary = 'Create, update and list sites (keys, allowed origins, time zone, phone-number country)';
+export const summary = 'Create, update and list sites (keys, allowed origins, time zone, phone-number country, cookieless mode)';
 
 const HELP = `Usage:
   omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--json] [--db <file>]
-  omnitrail site update [--site <id>] [--timezone <IANA>] [--default-country <CC>] [--db <file>]
+  omnitrail site update [--site <id>] [--timezone <IANA>] [--default-country <CC>] [--cookieless on|off] [--db <file>]
   omnitrail site list [--json] [--db <file>]
 
 create  Prints the site id, the public write key and the secret key. The secret key is stored
@@ -20,7 +20,9 @@ create  Prints the site id, the public write key and the secret key. The secret 
         --timezone is the reporting time zone, e.g. Europe/Berlin (default UTC): where the
         shop's days begin and end in reports and the dashboard. --default-country (e.g. DE) is
         where phone numbers written without their +code are read (imports, orders, lookups).
-update  Changes a site's time zone and/or default country (--site: default the only site).
+update  Changes a site's time zone, default country and/or cookieless mode (--site: default the
+        only site). --cookieless on accepts the SDK's cookieless page views (consent denied, no
+        ID: a daily visitor hash, counted, never stitched; PRIVACY.md); off refuses them.
 list    Prints every site (never secret keys). --json prints a JSON array.
 
 Options:
@@ -41,6 +43,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       origin: { type: 'string', multiple: true },
       timezone: { type: 'string' },
       'default-country': { type: 'string' },
+      cookieless: { type: 'string' },
       site: { type: 'string' },
       json: { type: 'boolean' },
       db: { type: 'string' },
@@ -64,16 +67,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const rawCountry = values['default-country'];
   const country = rawCountry === undefined ? undefined : checkCountry(rawCountry);
   if (country === null) throw new CliError(`--default-country "${rawCountry}" is not a country code: use two letters such as DE`);
-  const settings = { ...(timezone ? { timezone } : {}), ...(country ? { defaultCountry: country } : {}) };
+  const rawCookieless = values.cookieless?.trim().toLowerCase();
+  const cookieless = rawCookieless === undefined ? undefined : rawCookieless === 'on' ? true : rawCookieless === 'off' ? false : null;
+  if (cookieless === null) throw new CliError(`--cookieless "${values.cookieless}" must be "on" or "off"`);
+  if (cookieless !== undefined && action !== 'update') throw new CliError('--cookieless belongs to "site update"');
+  const settings = { ...(timezone ? { timezone } : {}), ...(country ? { defaultCountry: country } : {}), ...(cookieless !== undefined ? { cookieless } : {}) };
 
   if (action === 'update') {
     if (values.name || values.origin) throw new CliError('--name and --origin belong to "site create"');
-    if (!timezone && !country) throw new CliError('nothing to update: give --timezone <IANA> and/or --default-country <CC>');
+    if (!timezone && !country && cookieless === undefined) throw new CliError('nothing to update: give --timezone <IANA>, --default-country <CC> and/or --cookieless on|off');
     const store = openSqliteStore(dbPath);
     try {
       const site = await resolveSite(store, values.site);
-      await store.updateSiteSettings(site.id, { ...site.settings, ...settings });
-      io.out(`Site "${site.name}" (${site.id}): time zone ${timezone ?? siteTimeZone(site.settings)}, default country ${country ?? siteCountry(site.settings) ?? 'none'}`);
+      const next = { ...site.settings, ...settings };
+      await store.updateSiteSettings(site.id, next);
+      io.out(`Site "${site.name}" (${site.id}): time zone ${siteTimeZone(next)}, default country ${siteCountry(next) ?? 'none'}, cookieless ${next.cookieless === true ? 'on' : 'off'}`);
     } finally {
       await store.close();
     }
@@ -118,7 +126,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     const sites = await store.listSites();
     if (values.json) {
-      io.out(JSON.stringify(sites.map((s) => ({ id: s.id, name: s.name, writeKey: s.writeKey, origins: s.origins, timezone: siteTimeZone(s.settings), createdAt: new Date(s.createdAt).toISOString() }))));
+      io.out(JSON.stringify(sites.map((s) => ({ id: s.id, name: s.name, writeKey: s.writeKey, origins: s.origins, timezone: siteTimeZone(s.settings), cookieless: s.settings.cookieless === true, createdAt: new Date(s.createdAt).toISOString() }))));
     } else if (sites.length === 0) {
       io.out('No sites yet. Create one with: omnitrail site create --name <name> --origin <url>');
     } else {

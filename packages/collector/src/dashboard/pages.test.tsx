@@ -268,6 +268,12 @@ describe('dashboard pages on real data', () => {
       const settings = await (await b.get(saved.headers.get('location')!)).text();
       expect(settings).toContain('value="Europe/Berlin"');
       expect(settings).toContain('Settings saved.');
+      // Cookieless mode: the checkbox sets settings.cookieless; unchecked (not sent) clears it.
+      expect(settings).toMatch(/<input id="cookieless" name="cookieless" type="checkbox" value="on" aria-describedby/);
+      expect((await fx.store.getSite(fx.site.id))!.settings.cookieless).toBe(false);
+      await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'Europe/Berlin', defaultCountry: 'de', cookieless: 'on' });
+      expect((await fx.store.getSite(fx.site.id))!.settings).toMatchObject({ cookieless: true, timezone: 'Europe/Berlin', defaultCountry: 'DE' });
+      expect(await (await b.get(`/dashboard/settings?site=${fx.site.id}`)).text()).toMatch(/<input id="cookieless" name="cookieless" type="checkbox" value="on" checked="" aria-describedby/);
       // The country now reads national phone numbers: a lookup by "030 …" finds a customer stored as +49 30 ….
       const phoned = await fx.post('/v1/orders', { order_id: 'S-PH', channel: 'phone', revenue: 5, currency: 'EUR', phone: '+49 30 1234567', timestamp: '2025-06-20T10:00:00Z' }, { auth: 'secret' });
       expect(phoned.status).toBe(200);

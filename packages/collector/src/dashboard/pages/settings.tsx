@@ -1,5 +1,6 @@
 /**
- * Settings: the site's install snippet, reporting time zone and phone-number country, and the
+ * Settings: the site's install snippet, reporting time zone, phone-number country and cookieless
+ * mode (`settings.cookieless`, as `omnitrail site update --cookieless`), and the
  * admin password (admin sessions only). Changing the password rotates the cookie secret, so every other session ends;
  * this one is renewed.
  */
@@ -54,7 +55,7 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
       ) : null}
       {p.site ? (
         <section class="card">
-          <h2>Time zone and country</h2>
+          <h2>Time zone, country and cookieless mode</h2>
           <form method="post" action={`/dashboard/settings/site${siteQuery(p.site)}`} class="stack">
             <input type="hidden" name="_csrf" value={p.csrf} />
             <div class="field">
@@ -75,6 +76,15 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
                 Two letters, e.g. DE. A number written without its +code (030 1234567) is read in this country; without it, such numbers cannot link a customer.
               </p>
               <input id="country" name="defaultCountry" value={siteCountry(p.site.settings) ?? ''} maxlength={2} autocomplete="off" aria-describedby="country-hint" />
+            </div>
+            <div class="field">
+              <label for="cookieless">
+                <input id="cookieless" name="cookieless" type="checkbox" value="on" checked={p.site.settings.cookieless === true} aria-describedby="cookieless-hint" /> Count
+                page views of visitors who declined consent (cookieless mode)
+              </label>
+              <p class="hint" id="cookieless-hint">
+                The tracker then sends page views without any ID when consent is denied; they count as pages and daily visitors (a hash salted per day, kept only in memory) and are never linked to a person. Off: such page views are refused.
+              </p>
             </div>
             <button type="submit">Save</button>
           </form>
@@ -133,7 +143,8 @@ export function registerSettingsPages(app: Hono<DashEnv>): void {
     if (rawCountry && !country) return page(c, { ok: false, text: `Unknown country "${rawCountry}": use a two-letter code such as DE, AT or CH.` }, 400);
     // An empty country field clears the setting.
     const { defaultCountry: _cleared, ...rest } = p.site.settings;
-    await p.store.updateSiteSettings(p.site.id, { ...rest, timezone: tz, ...(country ? { defaultCountry: country } : {}) });
+    // An unchecked box is not sent: off.
+    await p.store.updateSiteSettings(p.site.id, { ...rest, timezone: tz, ...(country ? { defaultCountry: country } : {}), cookieless: b.cookieless === 'on' });
     return c.redirect(`/dashboard/settings${siteQuery(p.site)}&saved=1`, 303);
   });
   app.post('/settings/password', async (c) => {
