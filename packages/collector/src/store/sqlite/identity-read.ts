@@ -10,6 +10,7 @@ import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
 import { keyedParams, keyedWhere } from './event-keys';
 import { chunkReader, type MemberRow } from './journeys';
+import { ownership } from './person-scope';
 import { goalConversionsByPerson, trackEventsByPerson, type TrackEvent } from './track-events';
 
 type ChunkRead = ReturnType<typeof chunkReader>;
@@ -164,7 +165,9 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
       await ctx.stitched();
       const members = lookup(siteId, id);
       if (!members) return [];
-      const rows = personEventRows(db, siteId, members, 0, Number.MAX_SAFE_INTEGER, opts.limit ?? 10_000);
+      // Events another customer sent from this person's device are theirs (the rule erasure and export apply).
+      const owner = ownership(db, siteId, members.filter((m) => m.kind === 'user').map((m) => m.value));
+      const rows = personEventRows(db, siteId, members, 0, Number.MAX_SAFE_INTEGER, opts.limit ?? 10_000).filter((r) => owner.owns(r.user_id));
       return rows.slice(Math.max(0, rows.length - (opts.limit ?? 10_000))).map(rowToEvent);
     },
 

@@ -10,6 +10,7 @@ import { stitchStateSql } from './stitcher';
 import { eventKeysMigration, GEN_SHIFT } from './event-keys';
 import { vitalsSamplesSql } from './vitals-samples';
 import { trackRowsSql } from './track-rows';
+import { identifyPiiIndexSql } from './person-scope';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -104,6 +105,7 @@ export const migrations: Migration[] = [
   { version: 13, name: 'identity: cap refusals by their older identifier', up: capRefusalsSql },
   { version: 14, name: 'vitals samples: derived from Web Vitals events by the reader', up: vitalsSamplesSql },
   { version: 15, name: 'track rows: named track events for funnels and goals, derived by the reader', up: trackRowsSql },
+  { version: 16, name: 'privacy: identify events by hashed e-mail / phone, for erasure of unstitched events', up: identifyPiiIndexSql },
 ];
 
 /**

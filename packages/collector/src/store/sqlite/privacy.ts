@@ -2,12 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AppendResult, CoreStore, StoredEvent } from '../core';
 import type { ErasureCounts, PersonExport, PrivacyAuditEntry, PrivacyStore, RetentionResult } from '../privacy';
 import type { Identifier } from '../../stitch/types';
-import { cleanIdentifiers } from '../../stitch/identifiers';
 import type { SqliteContext } from './context';
 import type { Db } from './db';
-import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
-import { keyedParams, keyedWhere } from './event-keys';
-import { eraseIdentifiersSync, findIdentifierSync } from './identity';
+import { rowToEvent } from './core';
+import { eraseIdentifiersSync } from './identity';
+import { resolvePerson, type Member, type Ownership } from './person-scope';
 
 /** Migration: the audit log (no personal data) and the suppression list (hashed anonymous IDs). */
 export const privacyMigrationSql = `
@@ -39,56 +38,6 @@ const TARGET_BATCH_MS = 8;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-interface Member {
-  id: number;
-  kind: string;
-  value: string;
-}
-
-/** The person's identifiers (or just `id` itself when the graph does not know it: unstitched events). */
-function closureOf(db: Db, siteId: string, id: Identifier): Member[] {
-  const [clean] = cleanIdentifiers([id]);
-  if (!clean) return [];
-  const row = findIdentifierSync(db, siteId, clean);
-  if (!row) return [{ id: -1, kind: clean.kind, value: clean.value }];
-  return db
-    .prepare('SELECT id, kind, value FROM identity_ids WHERE site_id = ? AND person = ? ORDER BY kind, value')
-    .all(siteId, row.person) as Member[];
-}
-
-/** Row ids of every event of the closure: by anonymous/user ID, and by identity references (scans, touchpoints, handoffs). */
-function eventRows(db: Db, siteId: string, members: Member[]): EventRow[] {
-  const out = new Map<number, EventRow>();
-  const byAnon = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('anonymousId')}`);
-  const byUser = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('userId')}`);
-  const byRef = db.prepare(`SELECT ${EVENT_COLUMNS.split(', ').map((c) => 'e.' + c).join(', ')} FROM identity_refs r JOIN events e ON e.id = r.event_id WHERE r.ident = ?`);
-  const byScan = db.prepare('SELECT event_rowid FROM qr_scans WHERE token = ? AND site_id = ?').pluck();
-  const byRowid = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`);
-  for (const m of members) {
-    let rows: EventRow[] = [];
-    if (m.kind === 'anon') rows = byAnon.all(...keyedParams(db, siteId, m.value)) as EventRow[];
-    else if (m.kind === 'user') rows = byUser.all(...keyedParams(db, siteId, m.value)) as EventRow[];
-    if (m.id >= 0) rows = rows.concat(byRef.all(m.id) as EventRow[]);
-    if (m.kind === 'scan') {
-      const rid = byScan.get(m.value, siteId) as number | undefined;
-      const r = rid === undefined ? undefined : (byRowid.get(rid) as EventRow | undefined);
-      if (r) rows.push(r);
-    }
-    for (const r of rows) out.set(r.id, r);
-  }
-  // A web `Order Completed` of an erased order goes too, whoever's browser sent it: the order's
-  // web records name those events by messageId (an indexed lookup, no scan of the log).
-  const webRefs = db.prepare("SELECT ref FROM order_records WHERE site_id = ? AND order_id = ? AND source = 'web'").pluck();
-  const byMid = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${keyedWhere('messageId')}`);
-  for (const m of members) {
-    if (m.kind !== 'order') continue;
-    for (const ref of webRefs.all(siteId, m.value) as string[]) {
-      for (const r of byMid.all(...keyedParams(db, siteId, ref)) as EventRow[]) out.set(r.id, r);
-    }
-  }
-  return [...out.values()].sort((a, b) => a.ts - b.ts || a.id - b.id);
-}
-
 /** Orders joined to the closure: by order ID, or carrying one of its identifiers. */
 function orderIdsOf(db: Db, siteId: string, members: Member[]): string[] {
   const ids = new Set(members.filter((m) => m.kind === 'order').map((m) => m.value));
@@ -103,6 +52,11 @@ function orderIdsOf(db: Db, siteId: string, members: Member[]): string[] {
     for (const oid of stmt.pluck().all(siteId, value, kind) as string[]) ids.add(oid);
   }
   return [...ids].filter((oid) => db.prepare('SELECT 1 FROM orders WHERE site_id = ? AND order_id = ?').get(siteId, oid));
+}
+
+/** True when an order carries a user ID that belongs to someone else (a shared device): see {@link Ownership}. */
+function foreignOrder(owner: Ownership, ids: Identifier[]): boolean {
+  return ids.some((i) => i.kind === 'user' && !owner.owns(i.value));
 }
 
 /** Products keep only their commercial fields (free-text extras such as engravings may be personal). */
@@ -122,20 +76,18 @@ function bookkeepingProducts(json: string): string {
 }
 
 function eraseSync(db: Db, siteId: string, id: Identifier, suppress: boolean): ErasureCounts {
-  const members = closureOf(db, siteId, id);
   const counts: ErasureCounts = { identifiers: 0, events: 0, ordersAnonymised: 0, scans: 0, handoffCodes: 0, recipients: 0, suppressed: 0 };
-  if (members.length === 0) return counts;
-  const values = (kind: string) => members.filter((m) => m.kind === kind).map((m) => m.value);
-
   // Events and orders are found first: finding them needs the identifiers and order records we
   // are about to delete.
-  const events = eventRows(db, siteId, members);
+  const scope = resolvePerson(db, siteId, id);
+  if (!scope) return counts;
+  const { members, owner } = scope;
+  const values = (kind: string) => members.filter((m) => m.kind === kind).map((m) => m.value);
   const closureKeys = new Set(members.map((m) => `${m.kind}\u0000${m.value}`));
   for (const oid of orderIdsOf(db, siteId, members)) {
     const row = db.prepare('SELECT products, identifiers FROM orders WHERE site_id = ? AND order_id = ?').get(siteId, oid) as { products: string; identifiers: string };
     const ids = JSON.parse(row.identifiers) as Identifier[];
-    const foreignUser = ids.some((i) => i.kind === 'user' && !closureKeys.has(`user\u0000${i.value}`));
-    if (foreignUser) {
+    if (foreignOrder(owner, ids)) {
       // Another (unerased) customer's order that also carried one of this person's
       // identifiers (a shared device): keep it, drop only this person's identifiers.
       const rest = ids.filter((i) => !closureKeys.has(`${i.kind}\u0000${i.value}`));
@@ -154,16 +106,15 @@ function eraseSync(db: Db, siteId: string, id: Identifier, suppress: boolean): E
   const delRefs = db.prepare('DELETE FROM identity_refs WHERE event_id = ?');
   const delScan = db.prepare('DELETE FROM qr_scans WHERE event_rowid = ?');
   const delEvent = db.prepare('DELETE FROM events WHERE id = ?');
-  const userSet = new Set(values('user'));
+  const anons = new Set(values('anon'));
   const detach = db.prepare('UPDATE events SET anonymous_id = NULL, anon_hash = NULL WHERE id = ?');
-  for (const e of events) {
-    if (e.user_id != null && !userSet.has(e.user_id)) {
-      // Another customer logged in on this person's device (the stitching guards kept them
-      // apart): that event is theirs. Keep it and remove only this person's browser ID.
-      detach.run(e.id);
-      delRefs.run(e.id);
-      continue;
-    }
+  for (const e of scope.foreign) {
+    // Another customer logged in on this person's device (the stitching guards kept them
+    // apart): that event is theirs. Keep it and remove only this person's browser ID.
+    if (e.anonymous_id != null && anons.has(e.anonymous_id)) detach.run(e.id);
+    delRefs.run(e.id);
+  }
+  for (const e of scope.events) {
     delRefs.run(e.id);
     counts.scans += delScan.run(e.id).changes;
     counts.events += delEvent.run(e.id).changes;
@@ -245,8 +196,9 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
 
     async exportPerson(siteId, id) {
       await ctx.stitched();
-      const members = closureOf(db, siteId, id);
-      const events = members.length ? eventRows(db, siteId, members) : [];
+      const scope = resolvePerson(db, siteId, id);
+      const members = scope?.members ?? [];
+      const events = scope?.events ?? [];
       const ids = members.filter((m) => m.id >= 0).map((m) => m.id);
       if (ids.length === 0 && events.length === 0) {
         await ctx.commit((d) => audit(d, siteId, 'export', id.kind, { records: 0 }));
@@ -260,11 +212,14 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
             .filter((l) => idOf.has(l.a) && idOf.has(l.b))
             .map((l) => ({ a: idOf.get(l.a)!, b: idOf.get(l.b)!, rule: l.rule, source: `${l.src_type}:${l.src_ref}`, at: new Date(l.ts).toISOString(), status: l.status }))
         : [];
-      const orders = orderIdsOf(db, siteId, members).map((oid) => {
-        const o = db.prepare('SELECT * FROM orders WHERE site_id = ? AND order_id = ?').get(siteId, oid) as Record<string, unknown>;
-        for (const k of ['products', 'identifiers', 'qr_codes', 'sources']) if (typeof o[k] === 'string') o[k] = JSON.parse(o[k] as string);
-        return o;
-      });
+      const orders = orderIdsOf(db, siteId, members)
+        .map((oid) => {
+          const o = db.prepare('SELECT * FROM orders WHERE site_id = ? AND order_id = ?').get(siteId, oid) as Record<string, unknown>;
+          for (const k of ['products', 'identifiers', 'qr_codes', 'sources']) if (typeof o[k] === 'string') o[k] = JSON.parse(o[k] as string);
+          return o;
+        })
+        // Another customer's order on this person's device is theirs (erasure keeps it too).
+        .filter((o) => !foreignOrder(scope!.owner, o.identifiers as Identifier[]));
       const scanTokens = members.filter((m) => m.kind === 'scan').map((m) => m.value);
       const qrScans = scanTokens.flatMap((t) =>
         (db.prepare('SELECT code, campaign_id, ts FROM qr_scans WHERE site_id = ? AND token = ?').all(siteId, t) as { code: string; campaign_id: string; ts: number }[]).map((s) => ({
