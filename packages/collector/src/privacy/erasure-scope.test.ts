@@ -78,6 +78,21 @@ describe('a shared device: export and profiles show only the person’s own data
     }));
 });
 
+test('a later update of the other customer’s order does not bring the erased identifiers back', () =>
+  withCollector(async (fx) => {
+    await sharedDevice(fx);
+    // U2's server record of the same order also names U1's e-mail (a typo at the till, say).
+    const put = await ok(await fx.post('/v1/orders', { order_id: 'W-U2', channel: 'web', revenue: 22, userId: 'U2', email: 'u1@example.org', timestamp: at(5) }, { auth: 'secret' }));
+    expect(put.rejected).toEqual([]);
+    await ok(await erase(fx, 'userId=U1'));
+    const refund = await ok(await fx.post('/v1/orders', { order_id: 'W-U2', status: 'refunded', revenue: 0, timestamp: at(30) }, { auth: 'secret' }));
+    expect(refund.rejected).toEqual([]);
+    const order = await ok(await fx.get('/v1/orders/W-U2'));
+    expect(order.status).toBe('refunded');
+    expect(order.identifiers).toContainEqual({ kind: 'user', value: 'U2' });
+    for (const n of ['anon-shared', sha('u1@example.org')]) expect(mentions(fx, n), n).toEqual([]);
+  }));
+
 describe('events that were never stitched are the person’s too', () => {
   /** Identify with consent denied: nothing reaches the identity graph. */
   async function unstitched(fx: CollectorFixture, consent: string, headers: Record<string, string> = UA, mid = 'd') {

@@ -59,6 +59,19 @@ function foreignOrder(owner: Ownership, ids: Identifier[]): boolean {
   return ids.some((i) => i.kind === 'user' && !owner.owns(i.value));
 }
 
+/** Removes the identifiers `erased` selects from every record of one order (see `orders.ts`: the order is their merge). */
+function scrubOrderRecords(db: Db, siteId: string, orderId: string, erased: (i: Identifier) => boolean): void {
+  const rows = db.prepare('SELECT ref, record FROM order_records WHERE site_id = ? AND order_id = ?').all(siteId, orderId) as { ref: string; record: string }[];
+  const update = db.prepare('UPDATE order_records SET record = ? WHERE site_id = ? AND order_id = ? AND ref = ?');
+  for (const r of rows) {
+    const rec = JSON.parse(r.record) as { identifiers?: Identifier[] };
+    const ids = rec.identifiers ?? [];
+    if (!ids.some(erased)) continue;
+    rec.identifiers = ids.filter((i) => !erased(i));
+    update.run(JSON.stringify(rec), siteId, orderId, r.ref);
+  }
+}
+
 /** Products keep only their commercial fields (free-text extras such as engravings may be personal). */
 function bookkeepingProducts(json: string): string {
   try {
@@ -90,8 +103,10 @@ function eraseSync(db: Db, siteId: string, id: Identifier, suppress: boolean): E
     if (foreignOrder(owner, ids)) {
       // Another (unerased) customer's order that also carried one of this person's
       // identifiers (a shared device): keep it, drop only this person's identifiers.
-      const rest = ids.filter((i) => !closureKeys.has(`${i.kind}\u0000${i.value}`));
-      db.prepare('UPDATE orders SET identifiers = ?, updated_at = ? WHERE site_id = ? AND order_id = ?').run(JSON.stringify(rest), Date.now(), siteId, oid);
+      const mine = (i: Identifier) => closureKeys.has(`${i.kind}\u0000${i.value}`);
+      db.prepare('UPDATE orders SET identifiers = ?, updated_at = ? WHERE site_id = ? AND order_id = ?').run(JSON.stringify(ids.filter((i) => !mine(i))), Date.now(), siteId, oid);
+      // The records too: a later update (a refund) merges them again into `orders.identifiers`.
+      scrubOrderRecords(db, siteId, oid, mine);
       continue;
     }
     const anonId = 'erased-' + randomBytes(12).toString('base64url');
