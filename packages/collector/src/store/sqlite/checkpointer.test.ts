@@ -180,6 +180,41 @@ describe('worker checkpointer', () => {
     db.close();
   });
 
+  it('truncate() empties the WAL while commits are held, between commits that keep arriving', async () => {
+    const path = tmpPath();
+    const db = openDb(path);
+    db.exec('CREATE TABLE t (i INTEGER, pad TEXT)');
+    const wal = walSyncer(db, path, 'thread-pool')!;
+    /** WAL size when each truncate pass ended, read before the hold is released. */
+    const sizes: number[] = [];
+    const ckpt = workerCheckpointer(db, path, {
+      intervalMs: 50,
+      onPass: (p) => p.truncate && sizes.push(statSync(`${path}-wal`).size),
+    });
+    await ckpt.start();
+    const c = createCommitter(db, { sync: wal.sync, checkpointer: ckpt });
+    const writes: Promise<void>[] = [];
+    let truncated: Promise<CheckpointPass | null> | null = null;
+    for (let i = 0; i < 200; i++) {
+      writes.push(c.commit((d) => void d.prepare('INSERT INTO t VALUES (?, ?)').run(i, PAGE)));
+      if (i === 100) truncated = ckpt.truncate();
+      if (i % 10 === 0) await writes[i];
+    }
+    await Promise.all(writes);
+    const pass = await truncated!;
+    expect(pass).toMatchObject({ truncate: true, gap: true, busy: 0 });
+    expect(pass!.checkpointed).toBe(pass!.log);
+    expect(sizes).toEqual([0]);
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(200);
+    await c.close();
+    await ckpt.close();
+    // Closed: nothing to run it, the caller checkpoints itself.
+    expect(await ckpt.truncate()).toBeNull();
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    wal.close();
+    db.close();
+  });
+
   it('a script ending in `await store.close()` closes the database before it exits (the idle worker does not hold the process, the closing one does)', () => {
     const path = tmpPath();
     // The built package, in a process of its own: only there does an empty event loop end the process.

@@ -15,6 +15,8 @@ export interface CheckpointerOptions {
    * behind. Default 4 × `restartFrames`. If the worker dies, the writer goes back to `restartFrames`.
    */
   fallbackFrames?: number;
+  /** How long a truncate pass waits for other connections' readers to leave the WAL (commits are held meanwhile). Default 250 ms. */
+  truncateWaitMs?: number;
   /** Observes every pass (tests, metrics). */
   onPass?: (info: CheckpointPass) => void;
 }
@@ -29,8 +31,10 @@ export interface CheckpointPass {
   busy: number;
   /** Wall time of the pass in the worker. */
   ms: number;
-  /** True for the pass run while commits were held (the one that lets the WAL restart). */
+  /** True for the pass run while commits were held (the one that lets the WAL restart, and every truncate). */
   gap: boolean;
+  /** True for a {@link Checkpointer.truncate} pass (`wal_checkpoint(TRUNCATE)`). */
+  truncate?: boolean;
   /** Set when the pass failed. */
   error?: string;
 }
@@ -52,6 +56,13 @@ export interface Checkpointer extends CommitGate {
    * open, or once it failed (then the writer checkpoints itself).
    */
   start(): Promise<void>;
+  /**
+   * Copies every frame into the database file and truncates the WAL to zero bytes, while new
+   * transactions are held: the old frames of the WAL still hold rows a transaction deleted
+   * (erasure). Waits for the pass in flight first. Resolves with the pass, or null when there
+   * is no worker to run it (the caller checkpoints itself then).
+   */
+  truncate(): Promise<CheckpointPass | null>;
   /** Waits for the pass in flight and stops the worker. */
   close(): Promise<void>;
 }
@@ -67,6 +78,7 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('synchronous = FULL');
 const pass = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
 parentPort.postMessage('ready');
 parentPort.on('message', (m) => {
   if (m === 'close') {
@@ -75,12 +87,16 @@ parentPort.on('message', (m) => {
     return;
   }
   const t0 = performance.now();
+  // TRUNCATE waits (busy handler) for readers of other connections to leave the WAL; commits
+  // are held meanwhile, so the wait is short and bounded.
+  if (m === 'truncate') db.pragma('busy_timeout = ' + workerData.truncateWaitMs);
   try {
-    const r = pass.get();
-    parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed, busy: r.busy, ms: performance.now() - t0 });
+    const r = (m === 'truncate' ? truncate : pass).get();
+    parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed, busy: r.busy, ms: performance.now() - t0, truncate: m === 'truncate' });
   } catch (e) {
-    parentPort.postMessage({ log: 0, checkpointed: 0, busy: 1, ms: performance.now() - t0, error: String((e && e.message) || e) });
+    parentPort.postMessage({ log: 0, checkpointed: 0, busy: 1, ms: performance.now() - t0, truncate: m === 'truncate', error: String((e && e.message) || e) });
   }
+  if (m === 'truncate') db.pragma('busy_timeout = 0');
 });
 `;
 
@@ -132,6 +148,9 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
   let idle: (() => void)[] = [];
   let reported = false;
   let onReady = () => {};
+  /** Callers of truncate() waiting for the next truncate pass, and those the pass in flight answers. */
+  let truncateWaiters: ((p: CheckpointPass | null) => void)[] = [];
+  let truncating: ((p: CheckpointPass | null) => void)[] = [];
 
   const release = () => {
     for (const f of waiters.splice(0)) f();
@@ -141,7 +160,18 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
     dirty = false;
     worker!.postMessage(0);
   };
+  /** A truncate asked for goes before the next ordinary pass, as soon as no pass is in flight. */
+  const maybeTruncate = (): boolean => {
+    if (!worker || dead || state !== 0 || truncateWaiters.length === 0) return false;
+    if (timer) clearTimeout(timer), (timer = null);
+    truncating = truncateWaiters.splice(0);
+    state = 2;
+    dirty = false;
+    worker.postMessage('truncate');
+    return true;
+  };
   const maybePass = () => {
+    if (maybeTruncate()) return;
     if (!worker || dead || closing || state !== 0 || timer || !dirty) return;
     const wait = nextAt - performance.now();
     if (wait <= 0) pass(false);
@@ -170,6 +200,7 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
       }
     }
     release();
+    for (const f of [...truncating.splice(0), ...truncateWaiters.splice(0)]) f(null);
     settle();
     onReady();
   };
@@ -178,11 +209,13 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
     const gap = state === 2;
     state = 0;
     opts.onPass?.({ ...m, gap });
+    if (m.truncate) for (const f of truncating.splice(0)) f({ ...m, gap });
     if (m.error && !reported) {
       reported = true;
       console.error('omnitrail: background WAL checkpoint failed (the writer checkpoints instead):', m.error);
     }
     if (gap) release();
+    if (maybeTruncate()) return;
     if (closing) return settle();
     const now = performance.now();
     if (gap || m.error || m.busy) {
@@ -214,7 +247,7 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
       onReady = resolve;
       try {
         const driver = sqliteDriverPath();
-        worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver } });
+        worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, truncateWaitMs: opts.truncateWaitMs ?? 250 } });
       } catch (e) {
         // E.g. bundled where the driver cannot be resolved: SQLite's own auto-checkpoint stays.
         return die(e);
@@ -235,6 +268,13 @@ export function workerCheckpointer(db: Db, path: string, opts: CheckpointerOptio
       maybePass();
     },
     held: () => state === 2,
+    truncate() {
+      if (dead || closing) return Promise.resolve(null);
+      const p = new Promise<CheckpointPass | null>((r) => truncateWaiters.push(r));
+      if (!started) void start();
+      maybeTruncate();
+      return p;
+    },
     onRelease(fn) {
       if (state === 2) waiters.push(fn);
       else fn();

@@ -80,4 +80,11 @@ export interface SqliteContext {
   stitched(): Promise<void>;
   /** Inside a commit callback: runs the background derivers over every stored event now (erasure, retention). */
   stitchSync(db: Db): void;
+  /**
+   * Outside any commit: copies the whole WAL into the database file and truncates the WAL to
+   * zero bytes, holding new transactions for that pass. After an erasure: the WAL's old frames
+   * still hold the rows it deleted. Resolves false if readers of another connection kept it
+   * from completing (the frames are then overwritten as the WAL is reused).
+   */
+  truncateWal(): Promise<boolean>;
 }

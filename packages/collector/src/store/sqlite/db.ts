@@ -43,6 +43,7 @@ export interface OpenDbOptions {
  * - `busy_timeout`: a CLI command or a checkpoint from another connection waits instead of failing.
  * - `cache_size`: sized page cache (negative value = KiB).
  * - `temp_store=MEMORY`: sorts for reports never touch disk.
+ * - `secure_delete=ON`: deleted content is zeroed, not left in freed space (erasure).
  *
  * @example
  * const db = openDb('/var/lib/omnitrail.db', { cacheMb: 128 });
@@ -69,6 +70,10 @@ export function openDb(path: string, opts: OpenDbOptions = {}): Db {
   db.pragma(`cache_size = -${cacheKb}`);
   db.pragma('temp_store = MEMORY');
   db.pragma('foreign_keys = ON');
+  // Deleted rows are overwritten with zeros, freed pages included: an erased person's data must
+  // not stay readable in the file (the WAL's old frames go with a truncating checkpoint after
+  // each erasure, privacy.ts). Cost on ingest measured in STORAGE.md.
+  db.pragma('secure_delete = ON');
   // Larger WAL between automatic checkpoints: fewer checkpoint stalls under load; the WAL is
   // truncated back to this size afterwards so it cannot grow without bound on disk.
   db.pragma('wal_autocheckpoint = 4000');

@@ -139,6 +139,19 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     appended: stitcher.added,
     stitched: stitcher.catchUp,
     stitchSync: stitcher.drainSync,
+    async truncateWal() {
+      const pass = await checkpointer?.truncate();
+      if (pass) return !pass.busy && !pass.error && pass.checkpointed === pass.log;
+      // No worker: this connection (no transaction is open between two flushes), waiting only
+      // briefly for other connections' readers since it blocks the event loop meanwhile.
+      db.pragma('busy_timeout = 250');
+      try {
+        const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+        return r.busy === 0 && r.checkpointed === r.log;
+      } finally {
+        db.pragma('busy_timeout = 5000');
+      }
+    },
   };
   const core = coreStore(ctx);
   let closing: Promise<void> | null = null;

@@ -206,6 +206,9 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
         // Mirror the committed list in memory (anonymous IDs were hashed in the transaction).
         for (const r of db.prepare('SELECT anon_sha256 FROM privacy_suppressed WHERE site_id = ?').pluck().all(siteId) as string[]) suppressed.add(`${siteId}:${r}`);
       }
+      // secure_delete zeroed the rows in the pages this commit wrote, but the WAL's older frames
+      // still hold them: fold the WAL into the file and truncate it before answering.
+      if (!(await ctx.truncateWal())) console.error('omnitrail: after an erasure the WAL could not be truncated (another connection was reading); its old frames are overwritten as it is reused');
       return counts;
     },
 
