@@ -30,6 +30,8 @@ if (mode === 'bare') {
   const { startServer } = await import(pathToFileURL(join(dist, 'node.js')).href);
   const srv = await startServer({ dbPath, port: 0, host: '127.0.0.1', quiet: true, rateLimit: false });
   srv.store.warmUp?.(); // load the dedup filter before taking traffic, as a production start should
+  // A/B of the secure_delete pragma (on by default, db.ts): OMNITRAIL_BENCH_SECURE_DELETE=OFF.
+  if (process.env.OMNITRAIL_BENCH_SECURE_DELETE) srv.store.db.pragma(`secure_delete = ${process.env.OMNITRAIL_BENCH_SECURE_DELETE}`);
   const sites = await srv.store.listSites();
   const site = sites.find((s) => s.name === 'bench') ?? (await srv.store.createSite({ name: 'bench', origins: ['*'] })).site;
   console.log(JSON.stringify({ url: srv.url, writeKey: site.writeKey, siteId: site.id }));
