@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BloomFilter } from './bloom';
 import type { Db } from './db';
 import { eventKeys } from './event-keys';
@@ -15,6 +16,43 @@ import { keyHash } from './hash';
  * dedup.isDuplicate(site, mid, keyHash(site, mid), filterKey(site, mid));
  */
 export const filterKey = (siteId: string, messageId: string): number => keyHash(`${siteId}\n${messageId}`);
+
+/**
+ * Migration 17: tombstones of erased events, so that their messageIds stay permanent idempotency
+ * keys. A replay of an erased event (an SDK queue or a proxy resending a batch) would otherwise be
+ * stored as new and, through its identifiers, rebuild the erased person. Only a SHA-256 of the
+ * messageId is kept (`midSha256`), with the event's own filter key (re-added to the filter when it
+ * is rebuilt from the log, which no longer holds the event) and time (retention drops tombstones
+ * of events it would have deleted anyway).
+ */
+export const erasedMessagesSql = `
+CREATE TABLE erased_messages (
+  site_id    TEXT NOT NULL,
+  mid_sha256 TEXT NOT NULL,
+  filter_key INTEGER NOT NULL,
+  ts         INTEGER NOT NULL,
+  PRIMARY KEY (site_id, mid_sha256)
+) WITHOUT ROWID;
+`;
+
+/** The tombstone's form of a messageId (a hash: messageIds are client-chosen strings). */
+const midSha256 = (messageId: string) => createHash('sha256').update(messageId).digest('hex');
+
+/**
+ * Records an erased event's messageId (inside the erasing transaction), so a replay of it is a
+ * duplicate: see {@link erasedMessagesSql}.
+ *
+ * @example
+ * tombstoneSync(db, row.site_id, row.message_id, row.ts);
+ */
+export function tombstoneSync(db: Db, siteId: string, messageId: string, ts: number): void {
+  db.prepare('INSERT OR IGNORE INTO erased_messages (site_id, mid_sha256, filter_key, ts) VALUES (?, ?, ?, ?)').run(
+    siteId,
+    midSha256(messageId),
+    filterKey(siteId, messageId),
+    ts,
+  );
+}
 
 /** How many events the dedup filter may have to rescan after a crash before we snapshot. */
 const SNAPSHOT_AFTER_SCAN = 1_000_000;
@@ -61,7 +99,8 @@ export interface Dedup {
  * 2. On "maybe", the rows carrying that hash are looked up through {@link eventKeys} — in
  *    memory for the newest generation(s), then `event_keys` generation by generation, newest
  *    first (retries are recent) — and the full site + messageId compared. No index on
- *    `events` takes random inserts.
+ *    `events` takes random inserts. Failing that, the tombstones of erased events
+ *    (`erased_messages`): an erased messageId stays a duplicate, at no cost to new events.
  *
  * The filter is rebuilt from the index at start (or loaded from the snapshot written at
  * clean close, plus the rows appended since), so it can never miss a stored event.
@@ -87,6 +126,8 @@ export function createDedup(db: Db): Dedup {
        WHERE e.site_id = ? AND e.message_id = ? LIMIT 1`,
     ).pluck(),
     row: db.prepare('SELECT 1 FROM events WHERE id = ? AND site_id = ? AND message_id = ?').pluck(),
+    erased: db.prepare('SELECT 1 FROM erased_messages WHERE site_id = ? AND mid_sha256 = ?').pluck(),
+    erasedKeys: db.prepare('SELECT filter_key FROM erased_messages').pluck(),
   };
   const seqNow = () => (q.seq.get() as number | undefined) ?? 0;
 
@@ -113,6 +154,9 @@ export function createDedup(db: Db): Dedup {
       f.add(filterKey(site, mid));
       scanned++;
     }
+    // Erased events are no longer in the log (nor, if erased by another process after the
+    // snapshot, in it) but their messageIds must still answer "maybe".
+    for (const k of q.erasedKeys.iterate() as IterableIterator<number>) f.add(k);
     filter = f;
     keys.load();
     // From now on every row the key lookups read from the table (other connections' appends) joins the filter.
@@ -145,6 +189,8 @@ export function createDedup(db: Db): Dedup {
       let hit = false;
       for (const id of keys.recentIds(h)) if ((hit = q.row.get(id, siteId, messageId) !== undefined)) break;
       hit ||= q.probe.get(keys.maxGen(), h, siteId, messageId) !== undefined;
+      // Only here, after a "maybe" the log did not confirm: the tombstone of an erased event.
+      hit ||= q.erased.get(siteId, midSha256(messageId)) !== undefined;
       if (!hit) falsePositives++;
       return hit;
     },

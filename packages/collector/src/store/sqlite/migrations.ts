@@ -8,6 +8,7 @@ import { privacyMigrationSql } from './privacy';
 import { touchFieldsMigration } from './touch-fields';
 import { stitchStateSql } from './stitcher';
 import { eventKeysMigration, GEN_SHIFT } from './event-keys';
+import { erasedMessagesSql } from './dedup';
 import { vitalsSamplesSql } from './vitals-samples';
 import { trackRowsSql } from './track-rows';
 import { identifyPiiIndexSql } from './person-scope';
@@ -106,6 +107,7 @@ export const migrations: Migration[] = [
   { version: 14, name: 'vitals samples: derived from Web Vitals events by the reader', up: vitalsSamplesSql },
   { version: 15, name: 'track rows: named track events for funnels and goals, derived by the reader', up: trackRowsSql },
   { version: 16, name: 'privacy: identify events by hashed e-mail / phone, for erasure of unstitched events', up: identifyPiiIndexSql },
+  { version: 17, name: 'privacy: tombstones of erased messageIds (dedup stays permanent)', up: erasedMessagesSql },
 ];
 
 /**

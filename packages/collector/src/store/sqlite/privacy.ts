@@ -5,6 +5,7 @@ import type { Identifier } from '../../stitch/types';
 import type { SqliteContext } from './context';
 import type { Db } from './db';
 import { rowToEvent } from './core';
+import { tombstoneSync } from './dedup';
 import { eraseIdentifiersSync } from './identity';
 import { resolvePerson, type Member, type Ownership } from './person-scope';
 
@@ -130,6 +131,8 @@ function eraseSync(db: Db, siteId: string, id: Identifier, suppress: boolean): E
     delRefs.run(e.id);
   }
   for (const e of scope.events) {
+    // A replay of the erased event is a duplicate, not a new event that rebuilds the person.
+    tombstoneSync(db, e.site_id, e.message_id, e.ts);
     delRefs.run(e.id);
     counts.scans += delScan.run(e.id).changes;
     counts.events += delEvent.run(e.id).changes;
@@ -324,9 +327,11 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
       }
       // Handoff codes are useless once expired; keep them 30 days more so a late import that
       // quotes one (validated at the record's own time) still resolves.
-      const handoffCodes = await ctx.commit((d) =>
-        d.prepare('DELETE FROM handoff_codes WHERE site_id = ? AND expires_at < ?').run(siteId, (opts.now ?? Date.now()) - HANDOFF_GRACE_DAYS * DAY).changes,
-      );
+      const handoffCodes = await ctx.commit((d) => {
+        // A replay of an erased event older than the cutoff would be deleted by retention anyway.
+        d.prepare('DELETE FROM erased_messages WHERE site_id = ? AND ts < ?').run(siteId, cutoff);
+        return d.prepare('DELETE FROM handoff_codes WHERE site_id = ? AND expires_at < ?').run(siteId, (opts.now ?? Date.now()) - HANDOFF_GRACE_DAYS * DAY).changes;
+      });
       return { siteId, cutoff, deleted, batches, handoffCodes };
     },
   };
