@@ -62,8 +62,9 @@ export interface IdentityStore {
    */
   personEvents(siteId: string, id: Identifier, opts?: { limit?: number }): Promise<StoredEvent[]>;
   /**
-   * Stitched persons with touches in `[from − lookback, to)` and conversions (orders of
-   * every channel, goal events) in `[from, to)`, streamed per person in chunks.
+   * Stitched persons with touches in `[from − lookback, to)`, conversions (orders of
+   * every channel, goal events) in `[from, to)` or — with `events` — any of the named events
+   * asked for, streamed per person in chunks.
    *
    * @example
    * for await (const j of store.journeys(site.id, { from, to, lookbackMs: 30 * 86_400_000 })) credit(j);

@@ -123,11 +123,14 @@ function chunkJourneys(
   for (const { person, minKey, touches, conversions } of read(first, last)) {
     const reached = goals?.get(person);
     if (reached) conversions.push(...reached);
-    if (touches.length === 0 && conversions.length === 0) continue;
+    const named = events?.get(person);
+    // A person with none of these is nothing to a report; one with only funnel events (a
+    // visitor who came direct and never bought) still walks a funnel.
+    if (touches.length === 0 && conversions.length === 0 && !named?.length) continue;
     touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
     conversions.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     const j: PersonJourney = { personId: personIdOf(siteId, [minKey]), touches, conversions };
-    if (events) j.events = events.get(person) ?? [];
+    if (events) j.events = named ?? [];
     out.push(j);
   }
   return out;
