@@ -6,7 +6,7 @@
 
 /** What kind of contact a touchpoint was. */
 export type TouchKind =
-  /** First event of a web session (`context.omnitrail.sessionStart`), with its source. */
+  /** First event of a web session (`context.omnitrail.sessionStart`, or derived by the collector: stitch/sessions.ts), with its source. */
   | 'session'
   /** A `QR Code Scanned` event (shared campaign code or personalised mailing code). */
   | 'qr'
@@ -32,6 +32,11 @@ export interface Touch {
   pageHost?: string;
   /** Click IDs from the landing URL (gclid, gbraid, wbraid, fbclid, msclkid, ttclid, li_fat_id, twclid). */
   clickIds?: Record<string, string>;
+  /**
+   * `session`: a candidate session start the collector derived from a page view without the
+   * SDK's session marker; journeys keep only those that start a session (stitch/sessions.ts).
+   */
+  serverSession?: true;
   /** `qr`: the code, its campaign and whether it is personalised (direct mail). */
   qr?: { code: string; campaignId: string; campaignName?: string; personalised: boolean };
   /** `offline`: store_visit | phone_call | consultation | appointment | custom; and the location. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withCollector, type CollectorFixture } from '../test-utils/harness';
+import type { PersonJourney } from '../attribution/journey';
+import { explainReport } from './explain';
 import { funnelReport } from './funnel';
 import { parseReportParams } from './params';
 
@@ -38,4 +40,56 @@ describe('funnel over the store', () => {
       ]);
       expect(r.byChannel.map((c) => [c.channel, c.steps.map((s) => s.persons)])).toEqual([['(none)', [5, 3, 1]]]);
     }));
+});
+
+describe('sessions of Segment libraries (no SDK session marker)', () => {
+  const params = (q: Record<string, string> = {}) => parseReportParams({ from: '2026-11-01', to: '2026-11-26', ...q }, NOW);
+  const site = (fx: CollectorFixture) => ({ id: fx.site.id, rules: [] });
+  const pg = (a: string, id: string, ts: string, url: string, extra: Record<string, unknown> = {}) => ({ type: 'page', anonymousId: a, messageId: id, timestamp: ts, properties: {}, context: { ...ctx, page: { url }, ...extra } });
+  const buy = (a: string, id: string, ts: string, revenue = 40) => ({ type: 'track', event: 'Order Completed', anonymousId: a, messageId: `${id}-o`, timestamp: ts, properties: { order_id: id, revenue, currency: 'EUR' } });
+
+  it('a Segment page view with campaign, gclid and a search referrer is a Paid Search touch', () =>
+    withCollector(async (fx) => {
+      await send(fx, [
+        pg('sg1', 'sg1-p', '2026-11-22T10:00:00Z', 'https://shop.example/?utm_source=google&utm_medium=cpc&gclid=abc', { page: { url: 'https://shop.example/?utm_source=google&utm_medium=cpc&gclid=abc', referrer: 'https://www.google.com/' }, campaign: { source: 'google', medium: 'cpc', name: 'brand' } }),
+        buy('sg1', 'SG1', '2026-11-22T10:05:00Z'),
+        // Only the landing URL: UTM and click IDs are read from it.
+        pg('sg2', 'sg2-p', '2026-11-22T10:00:00Z', 'https://shop.example/l?utm_source=newsletter&utm_medium=email&utm_campaign=nov'),
+        buy('sg2', 'SG2', '2026-11-22T10:05:00Z'),
+        pg('sg3', 'sg3-p', '2026-11-22T10:00:00Z', 'https://shop.example/?gclid=G3'),
+        buy('sg3', 'SG3', '2026-11-22T10:05:00Z'),
+      ]);
+      const path = async (order: string) => (await explainReport(fx.store, site(fx), params({ order }))).path.map((t) => [t.kind, t.channel, t.source, t.medium, t.campaign]);
+      expect(await path('SG1')).toEqual([['session', 'Paid Search', 'google', 'cpc', 'brand']]);
+      expect(await path('SG2')).toEqual([['session', 'Email', 'newsletter', 'email', 'nov']]);
+      expect(await path('SG3')).toEqual([['session', 'Paid Search', 'google', 'cpc', '']]);
+    }));
+
+  it('splits page views into sessions by GA4 rules, the same whatever the arrival order', async () => {
+    const events = [
+      pg('v', 'v1', '2026-11-20T10:00:00Z', 'https://shop.example/', { page: { url: 'https://shop.example/', referrer: 'https://www.bing.com/' } }), // first: Organic Search
+      pg('v', 'v2', '2026-11-20T10:10:00Z', 'https://shop.example/a'), // same session
+      pg('v', 'v3', '2026-11-20T10:35:00Z', 'https://shop.example/b'), // 25 min after v2: same session
+      pg('v', 'v4', '2026-11-20T11:20:00Z', 'https://shop.example/c'), // 45 min of inactivity: Direct
+      pg('v', 'v5', '2026-11-20T11:25:00Z', 'https://shop.example/?utm_source=newsletter&utm_medium=email'), // a new campaign: Email
+      pg('v', 'v6', '2026-11-20T11:26:00Z', 'https://shop.example/?utm_source=newsletter&utm_medium=email'), // the same campaign again: same session
+      pg('v', 'v7', '2026-11-20T11:27:00Z', 'https://shop.example/d', { page: { url: 'https://shop.example/d', referrer: 'https://pay.example/' } }), // a referrer alone: same session
+      // An SDK event keeps its client-side session (sessionStart false: no touch).
+      pg('v', 'v8', '2026-11-20T15:00:00Z', 'https://shop.example/e', { omnitrail: { v: 1, consent: 'granted', sessionId: 's1' } }),
+      buy('v', 'V1', '2026-11-20T15:01:00Z', 90),
+    ];
+    const journeys: PersonJourney[][] = [];
+    for (const order of [events, [...events].reverse(), [events[3], events[0], events[5], events[1], events[2], events[4], events[6], events[7], events[8]]]) {
+      await withCollector(async (fx) => {
+        for (const e of order) await send(fx, [e]);
+        const got: PersonJourney[] = [];
+        for await (const j of fx.store.journeys(fx.site.id, { from: Date.UTC(2026, 10, 1), to: NOW })) got.push(j);
+        journeys.push(got.map(({ personId: _, ...j }) => j as PersonJourney));
+        const r = await explainReport(fx.store, site(fx), params({ order: 'V1' }));
+        expect(r.path.map((t) => [t.messageId, t.channel])).toEqual([['v1', 'Organic Search'], ['v4', 'Direct'], ['v5', 'Email']]);
+      });
+    }
+    expect(journeys[1]).toEqual(journeys[0]);
+    expect(journeys[2]).toEqual(journeys[0]);
+  });
 });

@@ -4,6 +4,7 @@ import type { CollectorDeps } from '../app';
 import { createClassifier, type Classifier } from '../attribution/channels';
 import type { TouchKind } from '../attribution/journey';
 import { parseChannelRules } from '../attribution/rules';
+import { serverSessions } from '../stitch/sessions';
 import { eventTouch } from '../stitch/touch';
 import type { Identifier } from '../stitch/types';
 import type { StoredEvent } from '../store/core';
@@ -79,6 +80,7 @@ export function buildProfile(person: PersonIdentity, events: StoredEvent[], orde
   let offline = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
+  const keepSession = serverSessions();
   for (const ev of events) {
     first = Math.min(first, ev.timestamp);
     last = Math.max(last, ev.timestamp);
@@ -89,7 +91,8 @@ export function buildProfile(person: PersonIdentity, events: StoredEvent[], orde
       pages.push({ at: iso(ev.timestamp), path: typeof page.path === 'string' ? page.path : null, title: typeof page.title === 'string' ? page.title : null });
     }
     const t = eventTouch(ev);
-    if (!t) continue;
+    // Page views without the SDK's session marker: only those that start a session (stitch/sessions.ts).
+    if (!t || !keepSession(t.touch)) continue;
     if (t.touch.kind === 'session') sessions++;
     if (t.touch.kind === 'offline') offline++;
     if (t.touch.kind === 'qr' && t.touch.qr) {

@@ -17,17 +17,19 @@ function ev(p: Partial<StoredEvent>): StoredEvent {
 
 describe('eventIdentity', () => {
   it.each<[string, Partial<StoredEvent>, { register: string[]; sets: string[]; touch: string | null }]>([
-    ['anonymous page view: registered, no link', { type: 'page', event: null }, { register: ['anon:a1'], sets: [], touch: null }],
+    ['SDK page view within a session: registered, no link, no touch', { type: 'page', event: null, context: { omnitrail: { v: 1, sessionId: 's1' } } }, { register: ['anon:a1'], sets: [], touch: null }],
+    ['page view without the SDK session marker: a session candidate', { type: 'page', event: null }, { register: ['anon:a1'], sets: [], touch: 'session@anon:a1' }],
+    ['track event without the marker: no touch', { type: 'track', event: 'Clicked' }, { register: ['anon:a1'], sets: [], touch: null }],
     ['session start is a touch on the browser', { type: 'page', event: null, context: { omnitrail: { sessionStart: true } } }, { register: ['anon:a1'], sets: [], touch: 'session@anon:a1' }],
     ['anon + user on any event', { userId: 'C1' }, { register: ['anon:a1', 'user:C1'], sets: ['anon-user:user:C1,anon:a1'], touch: null }],
     ['identify with hashed traits and loyalty card', { type: 'identify', event: null, userId: 'C1', traits: { email_sha256: H, loyalty_id: 'l-9', name: 'x' } }, { register: ['anon:a1', 'user:C1'], sets: [`identify:user:C1,anon:a1,email:${H},loyalty:L-9`], touch: null }],
     ['identify with a placeholder user id links nothing', { type: 'identify', event: null, userId: 'anonymous' }, { register: ['anon:a1'], sets: [], touch: null }],
     ['alias: previousId is the earlier anonymous id', { type: 'alias', event: null, anonymousId: null, userId: 'C1', properties: { previousId: 'a0' } }, { register: ['user:C1'], sets: ['alias:user:C1,anon:a0'], touch: null }],
     ['scan token echoed by the SDK', { type: 'page', event: null, context: { omnitrail: { scanToken: TOK, sessionStart: true } } }, { register: ['anon:a1'], sets: [`scan-token:anon:a1,scan:${TOK}`], touch: 'session@anon:a1' }],
-    ['scan token echoed at its expiry still links', { type: 'page', event: null, timestamp: 1000 + 3_600_000, context: { omnitrail: { scanToken: TOK } } }, { register: ['anon:a1'], sets: [`scan-token:anon:a1,scan:${TOK}`], touch: null }],
+    ['scan token echoed at its expiry still links', { type: 'page', event: null, timestamp: 1000 + 3_600_000, context: { omnitrail: { sessionId: 's1', scanToken: TOK } } }, { register: ['anon:a1'], sets: [`scan-token:anon:a1,scan:${TOK}`], touch: null }],
     ['expired scan token (a forwarded landing URL) links nothing', { type: 'page', event: null, timestamp: 1000 + 3_601_000, context: { omnitrail: { scanToken: TOK, sessionStart: true } } }, { register: ['anon:a1'], sets: [], touch: 'session@anon:a1' }],
     ['forged scan token links nothing', { type: 'page', event: null, context: { omnitrail: { scanToken: 'tok1', sessionStart: true } } }, { register: ['anon:a1'], sets: [], touch: 'session@anon:a1' }],
-    ['scan token with a forged far expiry but a foreign alphabet links nothing', { type: 'page', event: null, context: { omnitrail: { scanToken: `${'O'.repeat(16)}.zzzzzz` } } }, { register: ['anon:a1'], sets: [], touch: null }],
+    ['scan token with a forged far expiry but a foreign alphabet links nothing', { type: 'page', event: null, context: { omnitrail: { sessionId: 's1', scanToken: `${'O'.repeat(16)}.zzzzzz` } } }, { register: ['anon:a1'], sets: [], touch: null }],
     ['personalised QR scan: token ↔ recipient, a qr touch', { event: 'QR Code Scanned', anonymousId: 'x', properties: { scan_token: 'tok1', campaign_id: 'c1', recipient_ref: 'R-1', personalised: true } }, { register: ['scan:tok1'], sets: ['qr-recipient:scan:tok1,recipient:c1/R-1'], touch: 'qr@scan:tok1' }],
     ['shared QR scan: touch only', { event: 'QR Code Scanned', properties: { scan_token: 'tok2', campaign_id: 'c1', recipient_ref: null, personalised: false } }, { register: ['scan:tok2'], sets: [], touch: 'qr@scan:tok2' }],
     ['handoff code issued', { event: 'Handoff Code Issued', properties: { code: 'k7m-2qx' } }, { register: ['anon:a1'], sets: ['handoff-issued:anon:a1,handoff:K7M2QX'], touch: 'handoff@anon:a1' }],

@@ -3,6 +3,7 @@ import type { TouchKind } from '../attribution/journey';
 import { isScanTokenValidAt } from '../qr/token';
 import { cleanIdentifiers, identifier, recipientIdentifier } from './identifiers';
 import { SCAN_TOKEN_RULE } from './policy';
+import { sessionSource } from './sessions';
 import type { Identifier } from './types';
 
 /**
@@ -187,8 +188,10 @@ export function eventIdentity(ev: StoredEvent): EventIdentity {
     }
   }
 
-  if (!touch && browser && ot.sessionStart === true && (ev.type === 'page' || ev.type === 'track' || ev.type === 'screen')) {
-    touch = { kind: 'session', id: browser };
+  // The SDK's session starts; page views without its marker are candidates (stitch/sessions.ts).
+  const session = touch || !browser ? null : sessionSource(ev);
+  if (session === 'server' || (session === 'client' && ot.sessionStart === true && (ev.type === 'page' || ev.type === 'track' || ev.type === 'screen'))) {
+    touch = { kind: 'session', id: browser! };
   }
   return { register, sets, touch };
 }

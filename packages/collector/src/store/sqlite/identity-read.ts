@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import type { Conversion, PersonJourney } from '../../attribution/journey';
 import { cleanIdentifiers, identifierKey } from '../../stitch/identifiers';
 import { linkKey } from '../../stitch/graph';
+import { collapseServerSessions } from '../../stitch/sessions';
 import type { Identifier } from '../../stitch/types';
 import type { StoredEvent } from '../core';
 import type { IdentityStore, JourneyQuery, LinkExplanation, PersonIdentity } from '../identity';
@@ -120,14 +121,15 @@ function chunkJourneys(
   events: Map<number, TrackEvent[]> | null,
 ): PersonJourney[] {
   const out: PersonJourney[] = [];
-  for (const { person, minKey, touches, conversions } of read(first, last)) {
+  for (const { person, minKey, touches: all, conversions } of read(first, last)) {
     const reached = goals?.get(person);
     if (reached) conversions.push(...reached);
     const named = events?.get(person);
     // A person with none of these is nothing to a report; one with only funnel events (a
     // visitor who came direct and never bought) still walks a funnel.
-    if (touches.length === 0 && conversions.length === 0 && !named?.length) continue;
-    touches.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
+    if (all.length === 0 && conversions.length === 0 && !named?.length) continue;
+    all.sort((a, b) => a.ts - b.ts || (a.messageId < b.messageId ? -1 : 1));
+    const touches = collapseServerSessions(all);
     conversions.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     const j: PersonJourney = { personId: personIdOf(siteId, [minKey]), touches, conversions };
     if (events) j.events = named ?? [];

@@ -1,5 +1,6 @@
 import type { Touch, TouchKind } from '../../attribution/journey';
 import { mayStitch } from '../../stitch/derive';
+import { sessionSource } from '../../stitch/sessions';
 import { touchOf } from '../../stitch/touch';
 import type { StoredEvent } from '../core';
 import type { Deriver } from './context';
@@ -71,7 +72,9 @@ export function touchCandidate(ev: StoredEvent): TouchKind | null {
   }
   if (ev.type !== 'page' && ev.type !== 'track' && ev.type !== 'screen') return null;
   const ot = ev.context.omnitrail as { sessionStart?: unknown } | null | undefined;
-  return ot && typeof ot === 'object' && ot.sessionStart === true ? 'session' : null;
+  if (ot && typeof ot === 'object' && ot.sessionStart === true) return 'session';
+  // A page view without the SDK's session marker is a session candidate (stitch/sessions.ts).
+  return sessionSource(ev) === 'server' ? 'session' : null;
 }
 
 const inserts = new WeakMap<Db, { run(id: number, kind: string, touch: string): unknown }>();
