@@ -103,7 +103,10 @@ describe('touchFields', () => {
     expect(touchFields(session({ clickIds: { gclid: '1' }, utm: { source: 'x', medium: 'y', campaign: 'Brand' } }))).toMatchObject({ source: 'google', medium: 'cpc', campaign: 'brand' });
   });
   it('uses the QR campaign as campaign', () => {
-    expect(touchFields({ ts: 0, kind: 'qr', messageId: 'q', qr: { code: 'A', campaignId: 'c9', campaignName: 'Spring Flyer', personalised: false } })).toMatchObject({ source: 'qr', medium: 'qr', campaign: 'spring flyer' });
+    // A scan recorded before its event carried the campaign UTM: the redirect's defaults (slug of the name).
+    expect(touchFields({ ts: 0, kind: 'qr', messageId: 'q', qr: { code: 'A', campaignId: 'c9', campaignName: 'Spring Flyer', personalised: false } })).toMatchObject({ source: 'qr', medium: 'print', campaign: 'spring-flyer' });
+    // The campaign's own UTM, as the redirect added it to the landing URL.
+    expect(touchFields({ ts: 0, kind: 'qr', messageId: 'q', utm: { source: 'qr', medium: 'flyer', campaign: 'nov-25' }, qr: { code: 'A', campaignId: 'c9', campaignName: 'Spring Flyer', personalised: false } })).toMatchObject({ source: 'qr', medium: 'flyer', campaign: 'nov-25' });
   });
   it('hostOf handles ports, credentials and junk', () => {
     expect(hostOf('https://user:pw@Example.COM:8080/x')).toBe('example.com');

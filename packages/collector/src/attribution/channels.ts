@@ -9,6 +9,7 @@
  * Mail, Store, Phone) and the handoff touch, and in front of everything the site's own
  * custom rules.
  */
+import { defaultUtm } from '../qr/url';
 import type { Touch } from './journey';
 import { compileCondition, type ChannelRule, type CompiledCondition, type TouchFields } from './rules';
 
@@ -135,6 +136,15 @@ export function touchFields(t: Touch): TouchFields {
     location: lc(t.offline?.location),
   };
   if (t.kind === 'qr') {
+    // The campaign's UTM as the redirect adds it to the landing URL (stored with the scan; for
+    // scans recorded before, the defaults: qr / print / slug of the name), so the scan and its
+    // landing session fall in one campaign and one source/medium row.
+    if (!t.utm) {
+      const d = defaultUtm(t.qr?.campaignName ?? t.qr?.campaignId ?? '', {});
+      f.source = lc(d.utm_source);
+      f.medium = lc(d.utm_medium);
+      f.campaign = lc(d.utm_campaign);
+    }
     if (!f.source) f.source = 'qr';
     if (!f.medium) f.medium = t.qr?.personalised ? 'direct_mail' : 'qr';
     if (!f.campaign) f.campaign = f.qrCampaign;

@@ -53,6 +53,9 @@ export function scanEvent(
       recipient_ref: r.code.recipientRef,
       personalised: r.code.kind === 'personal',
       scan_token: token,
+      // What the redirect adds to the landing URL: the scan touch is classified by the same source,
+      // medium and campaign as the landing session (one campaign, one row in reports).
+      utm: r.campaign.utm,
       scan_token_expires_at: new Date(tokenExpiresAt).toISOString(),
       ua_class: ua?.device ?? 'other',
       bot: false,

@@ -70,6 +70,15 @@ export function touchOf(kind: TouchKind, ev: StoredEvent): Touch {
   } else if (kind === 'qr') {
     t.qr = { code: String(p.code ?? ''), campaignId: String(p.campaign_id ?? ''), personalised: p.personalised === true };
     if (str(p.campaign_name)) t.qr.campaignName = str(p.campaign_name);
+    // The campaign UTM the redirect added (scans recorded since it is in the event).
+    const u = p.utm && typeof p.utm === 'object' ? (p.utm as Record<string, unknown>) : {};
+    const utm: NonNullable<Touch['utm']> = {};
+    if (str(u.utm_source)) utm.source = str(u.utm_source);
+    if (str(u.utm_medium)) utm.medium = str(u.utm_medium);
+    if (str(u.utm_campaign)) utm.campaign = str(u.utm_campaign);
+    if (str(u.utm_term)) utm.term = str(u.utm_term);
+    if (str(u.utm_content)) utm.content = str(u.utm_content);
+    if (Object.keys(utm).length) t.utm = utm;
   } else if (kind === 'offline') {
     t.offline = { type: String(p.touchpoint_type ?? 'custom') };
     if (str(p.location)) t.offline.location = str(p.location);
