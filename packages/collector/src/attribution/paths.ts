@@ -61,7 +61,7 @@ export interface PersonPaths {
    * range when nothing converted): the non-converting path the Markov model needs.
    */
   nonConverting: string[];
-  /** Touches of the person in [from, to), classified (journeys and QR reports use them). */
+  /** Touches of the person in [from, to), classified, QR landing sessions included (the QR report counts them as visits). */
   touchesInRange: PathTouch[];
 }
 
@@ -85,6 +85,35 @@ function toPathTouch(t: Touch, c: Classified): PathTouch {
 }
 
 /**
+ * A landing session this soon after a scan of the same campaign (source, medium and campaign
+ * the redirect adds) is that scan's visit: the redirect lands within seconds, a slow phone
+ * within minutes.
+ */
+export const LANDING_MS = 10 * 60_000;
+
+/**
+ * The touches that earn credit: a QR scan and the landing session it redirected to are one
+ * interaction, so the landing session is left out and the scan stands for both — it is the
+ * earlier of the two, and it alone knows the code and whether it was a personalised mailing
+ * (Direct Mail) or a shared print code (Print/QR). The QR report still counts the landing as
+ * the scan's visit (`touchesInRange`).
+ */
+function withoutLandings(touches: PathTouch[]): PathTouch[] {
+  let scans: PathTouch[] | null = null;
+  let out: PathTouch[] | null = null;
+  for (let i = 0; i < touches.length; i++) {
+    const t = touches[i];
+    if (t.kind === 'qr') (scans ??= []).push(t);
+    else if (scans && t.kind === 'session' && scans.some((s) => t.ts - s.ts <= LANDING_MS && s.campaign === t.campaign && s.source === t.source && s.medium === t.medium)) {
+      out ??= touches.slice(0, i);
+      continue;
+    }
+    out?.push(t);
+  }
+  return out ?? touches;
+}
+
+/**
  * Conversion paths of one person. Touches and conversions are re-sorted by (time, id), so
  * the result does not depend on the order storage returned them in. A touch may count for
  * several conversions within its lookback (as in GA4); cancelled and fully refunded orders
@@ -100,7 +129,8 @@ export function personPaths(j: PersonJourney, classify: Classifier, opts: PathOp
   let sorted = true;
   for (let k = 1; k < j.touches.length && sorted; k++) sorted = byTime(j.touches[k - 1], j.touches[k]) <= 0;
   const touches = sorted ? j.touches : [...j.touches].sort(byTime);
-  const classified = touches.map((t) => toPathTouch(t, classify(t)));
+  const all = touches.map((t) => toPathTouch(t, classify(t)));
+  const classified = withoutLandings(all);
   const conversions = j.conversions.filter((c) => converts(c) && c.ts >= opts.from && c.ts < opts.to);
   if (opts.goals && opts.goals.length && j.events) {
     const goals = new Set(opts.goals);
@@ -129,11 +159,8 @@ export function personPaths(j: PersonJourney, classify: Classifier, opts: PathOp
   const lastConv = conversions.length ? conversions[conversions.length - 1].ts : -Infinity;
   const nonConverting: string[] = [];
   const touchesInRange: PathTouch[] = [];
-  for (const t of classified) {
-    if (t.ts < opts.from || t.ts >= opts.to) continue;
-    touchesInRange.push(t);
-    if (t.ts > lastConv) nonConverting.push(t.channel);
-  }
+  for (const t of all) if (t.ts >= opts.from && t.ts < opts.to) touchesInRange.push(t);
+  for (const t of classified) if (t.ts >= opts.from && t.ts < opts.to && t.ts > lastConv) nonConverting.push(t.channel);
   let nc = nonConverting;
   if (opts.directOnlyIfNothingElse && nc.some((c) => c !== 'Direct')) nc = nc.filter((c) => c !== 'Direct');
   return { paths, nonConverting: nc, touchesInRange };

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { withCollector, type CollectorFixture } from '../test-utils/harness';
 import type { PersonJourney } from '../attribution/journey';
+import { attributionReport } from './attribution';
 import { explainReport } from './explain';
 import { funnelReport } from './funnel';
 import { parseReportParams } from './params';
+import { qrReport } from './qr';
 
 /**
  * Reports over a real store fed through ingest: the numbers QA checked by hand (visitors
@@ -91,5 +93,50 @@ describe('sessions of Segment libraries (no SDK session marker)', () => {
     }
     expect(journeys[1]).toEqual(journeys[0]);
     expect(journeys[2]).toEqual(journeys[0]);
+  });
+});
+
+describe('a QR scan and its landing session', () => {
+  const SCAN = Date.UTC(2026, 10, 20, 10);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+
+  it('are one Print/QR touch, in one campaign and one source/medium row', () => {
+    // The scan is recorded at the collector's clock; later events would be clamped to it.
+    let clock = SCAN;
+    return withCollector(
+      async (fx) => {
+        let res = await fx.post('/v1/qr/campaigns', { name: 'Flyer Nov', targetUrl: 'https://shop.example/flyer' }, { auth: 'secret' });
+        const campaign = await res.json();
+        res = await fx.post(`/v1/qr/campaigns/${campaign.id}/codes`, {}, { auth: 'secret' });
+        const { code } = (await res.json()).codes[0];
+        res = await fx.fetch(`/q/${code}`, { redirect: 'manual', headers: { 'user-agent': IPHONE } });
+        const landing = res.headers.get('location')!;
+        const token = new URL(landing).searchParams.get('ot_scan')!;
+        const sdk = (extra: Record<string, unknown>) => ({ v: 1, consent: 'granted', sessionStart: true, ...extra });
+        clock = NOW;
+        await send(fx, [
+          { type: 'page', anonymousId: 'q1', messageId: 'land', timestamp: iso(SCAN + 30_000), context: { ...ctx, page: { url: landing }, campaign: { source: 'qr', medium: 'print', name: 'flyer-nov' }, omnitrail: sdk({ sessionId: 's1', scanToken: token }) } },
+          { type: 'page', anonymousId: 'q1', messageId: 'mail', timestamp: iso(SCAN + 864e5), context: { ...ctx, page: { url: 'https://shop.example/' }, campaign: { source: 'newsletter', medium: 'email', name: 'nov' }, omnitrail: sdk({ sessionId: 's2' }) } },
+          { type: 'track', event: 'Order Completed', anonymousId: 'q1', messageId: 'buy', timestamp: iso(SCAN + 864e5 + 60_000), properties: { order_id: 'QR-WEB2', revenue: 90, currency: 'EUR' } },
+        ]);
+        const site = { id: fx.site.id, rules: [] };
+        const p = (q: Record<string, string> = {}) => parseReportParams({ from: '2026-11-01', to: '2026-11-26', ...q }, NOW);
+        const r = await explainReport(fx.store, site, p({ order: 'QR-WEB2' }));
+        expect(r.path.map((t) => [t.kind, t.channel, t.source, t.medium, t.campaign])).toEqual([
+          ['qr', 'Print/QR', 'qr', 'print', 'flyer-nov'],
+          ['session', 'Email', 'newsletter', 'email', 'nov'],
+        ]);
+        expect(r.byChannel.linear).toEqual({ 'Print/QR': 45, Email: 45 });
+        expect(r.byChannel.position_based).toEqual({ 'Print/QR': 45, Email: 45 });
+        const rows = async (dimension: string) => (await attributionReport(fx.store, site, p({ dimension, model: 'linear' }))).rows.map((x) => [x.key, x.revenue.linear]);
+        expect(await rows('campaign')).toEqual([['flyer-nov', 45], ['nov', 45]]);
+        expect(await rows('source')).toEqual([['newsletter / email', 45], ['qr / print', 45]]);
+        // The QR report still counts the landing as the scan's visit.
+        const q = await qrReport(fx.store, site, p({ model: 'linear' }));
+        expect(q.campaigns.map((c) => [c.campaignName, c.scans, c.visits, c.attributedRevenue])).toEqual([['Flyer Nov', 1, 1, 45]]);
+      },
+      { now: () => clock },
+    );
   });
 });
