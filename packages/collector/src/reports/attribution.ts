@@ -2,7 +2,7 @@
  * `attribution` report: conversions and revenue credited per channel, campaign or source,
  * all requested models side by side.
  */
-import { fromMicros, MICROS } from '../attribution/apportion';
+import { apportion, MICROS } from '../attribution/apportion';
 import { attribute, type AttributionResult } from '../attribution/engine';
 import type { ModelName } from '../attribution/models';
 import type { PathTouch } from '../attribution/paths';
@@ -109,11 +109,20 @@ export function summarise(res: AttributionResult, p: ReportParams, siteId: strin
     }
   }
   const sortModel = res.models.includes('markov') ? 'markov' : res.models[0];
-  const rows: AttributionRow[] = [...rev.keys()].map((key) => ({
-    key,
-    conversions: Object.fromEntries(res.models.map((m) => [m, round((conv.get(key)!.get(m) ?? 0) / MICROS, 3)])),
-    revenue: Object.fromEntries(res.models.map((m) => [m, round(fromMicros(rev.get(key)!.get(m) ?? 0), 2)])),
-  }));
+  const keys = [...rev.keys()];
+  const rows: AttributionRow[] = keys.map((key) => ({ key, conversions: {}, revenue: {} }));
+  // Rounded per row, a column would not sum to the total it splits (50 + 3 × 33.33 = 149.99 of
+  // 150.00): the displayed cents (thousandths of a conversion) are apportioned by largest
+  // remainder from the exact integer micro sums, so every column sums to the rounded total.
+  const totalCents = Math.round(total / (MICROS / 100));
+  for (const m of res.models) {
+    const cents = apportion(totalCents, keys.map((k) => rev.get(k)!.get(m) ?? 0));
+    const milli = apportion(res.orders.length * 1000, keys.map((k) => conv.get(k)!.get(m) ?? 0));
+    rows.forEach((r, i) => {
+      r.revenue[m] = cents[i] / 100;
+      r.conversions[m] = milli[i] / 1000;
+    });
+  }
   rows.sort((a, b) => (b.revenue[sortModel] ?? 0) - (a.revenue[sortModel] ?? 0) || (a.key < b.key ? -1 : 1));
   const report: AttributionReport = {
     report: 'attribution',
@@ -125,7 +134,7 @@ export function summarise(res: AttributionResult, p: ReportParams, siteId: strin
     halfLifeDays: p.halfLifeMs / 864e5,
     directOnlyIfNothingElse: p.directOnlyIfNothingElse,
     channelRules: res.channelRulesVersion,
-    totals: { conversions: res.orders.length, revenue: round(fromMicros(total), 2), persons: res.persons },
+    totals: { conversions: res.orders.length, revenue: totalCents / 100, persons: res.persons },
     rows,
   };
   if (res.models.includes('markov')) {

@@ -49,7 +49,7 @@ function attribution(r: AttributionReport): string {
     table([r.dimension[0].toUpperCase() + r.dimension.slice(1), ...labels], r.rows.map((x) => [x.key, ...r.models.map((m) => x.conversions[m] ?? 0)])),
   ];
   if (r.markov) {
-    out.push('', `Markov: P(conversion) = ${r.markov.conversionProbability.toFixed(4)} over ${r.markov.paths} paths (${r.markov.convertingPaths} converting); channel totals = total × removal effect / Σ removal effects${r.markov.fitGap > 1e-6 ? ` (per-order credits within ${pct(r.markov.fitGap)} of them)` : ''}`);
+    out.push('', `Markov: P(conversion) = ${r.markov.conversionProbability.toFixed(4)} over ${r.markov.paths} paths (${r.markov.convertingPaths} converting); channel totals = total × removal effect / Σ removal effects${r.markov.fitGap > 1e-6 ? `; the rows above split each order's own value and can differ from these totals by up to ${pct(r.markov.fitGap)} of a channel's total` : ''}`);
     out.push(table(['Channel', 'Removal effect', 'Conversions', 'Revenue'], Object.entries(r.markov.removalEffects).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, pct(v), r.markov!.totals[k]?.conversions, r.markov!.totals[k]?.revenue])));
   }
   return out.join('\n');

@@ -145,6 +145,36 @@ describe('small helpers', () => {
     expect(r).toMatchObject({ from: '2026-02-28T23:00:00.000Z', to: '2026-03-31T22:00:00.000Z', timeZone: 'Europe/Berlin' });
     expect(formatReport(r).split('\n')[0]).toContain('2026-03-01 – 2026-03-31');
   });
+  it('every model column sums to the total revenue and conversions, to the cent (largest remainder)', async () => {
+    const touch = (id: string, ts: number, source: string) => ({ ts, kind: 'session' as const, messageId: id, utm: { source, medium: 'referral' } });
+    const res = await attribute(
+      [
+        { personId: 'a', touches: [touch('a1', T0 + DAY, 'a')], conversions: [{ id: 'o1', ts: T0 + DAY + 1, value: 50, channel: 'web', status: 'completed' }] },
+        { personId: 'b', touches: [touch('b1', T0 + DAY, 'b'), touch('b2', T0 + DAY + 1, 'c'), touch('b3', T0 + DAY + 2, 'd')], conversions: [{ id: 'o2', ts: T0 + DAY + 3, value: 100, channel: 'web', status: 'completed' }] },
+      ],
+      { from: T0, to: T0 + 30 * DAY },
+    );
+    const r = summarise(res, params({ dimension: 'source' }), 's');
+    expect(r.totals.revenue).toBe(150);
+    for (const m of r.models) {
+      const cents = r.rows.reduce((a, x) => a + Math.round((x.revenue[m] ?? 0) * 100), 0);
+      const milli = r.rows.reduce((a, x) => a + Math.round((x.conversions[m] ?? 0) * 1000), 0);
+      expect([m, cents, milli]).toEqual([m, 15000, 2000]);
+    }
+    expect(r.rows.map((x) => [x.key, x.revenue.linear])).toEqual([
+      ['a / referral', 50],
+      ['b / referral', 33.34],
+      ['c / referral', 33.33],
+      ['d / referral', 33.33],
+    ].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+  });
+  it('formatReport words the Markov fit gap as a gap, not as "within 100 %"', async () => {
+    const r = summarise(await attribute([], { from: T0, to: T0 + DAY }), params(), 's');
+    r.markov = { conversionProbability: 0.5, paths: 2, convertingPaths: 1, removalEffects: { A: 1 }, totals: { A: { conversions: 1, revenue: 1 } }, fitGap: 1 };
+    const line = formatReport(r).split('\n').find((l) => l.startsWith('Markov'))!;
+    expect(line).not.toContain('within');
+    expect(line).toContain('can differ from these totals by up to 100.0 % of a channel');
+  });
   it('formatReport renders the attribution report with every model column', async () => {
     const res = await attribute([{ personId: 'a', touches: [{ ts: T0 + DAY, kind: 'session', messageId: 't', referrer: 'https://www.bing.com/' }], conversions: [{ id: 'o', ts: T0 + DAY, value: 10, channel: 'web', status: 'completed' }] }], { from: T0, to: T0 + 30 * DAY });
     const text = formatReport(summarise(res, params(), 's'));
