@@ -38,7 +38,7 @@ Options:
   --steps <a,b,c>        Funnel steps (default: Product Viewed,Product Added,Checkout Started,Order Completed)
   --window-days <n>      Funnel window (default 7)
   --limit <n>            journeys: rows (default 20)
-  --order <id>           explain: the order id
+  --order <id>           explain: the order id (without --from/--to: its lookback through its day)
   --rules <file.json>    Custom channel rules to try instead of the site's (settings.channelRules),
                          e.g. [{"channel":"Partners","when":{"source":["partner-a","partner-b"]}}]
   --json                 Print the JSON report (same as GET /v1/reports/<name>)

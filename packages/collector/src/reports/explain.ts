@@ -10,6 +10,7 @@ import { converts } from '../attribution/paths';
 import { engineOptions, journeyQuery } from './attribution';
 import { ReportParamError, type ReportParams } from './params';
 import type { ReportSite, ReportSource } from './source';
+import { dayIn, dayStart, nextDay } from './zone';
 
 export interface ExplainReport {
   report: 'explain';
@@ -54,6 +55,15 @@ export class ExplainNotFound extends Error {
  */
 export async function explainReport(src: ReportSource, site: ReportSite, p: ReportParams): Promise<ExplainReport> {
   if (!p.order) throw new ReportParamError('explain needs an order id (?order=… or --order …)');
+  if (p.defaultRange && src.getOrder) {
+    // No range asked for: the order's own, whenever it was — the lookback before the order's
+    // day through the end of that day (the site's days), so Markov learns from the paths around it.
+    const found = await src.getOrder(site.id, p.order);
+    if (found) {
+      const day = dayIn(found.ts, p.timeZone);
+      p = { ...p, from: dayStart(day, p.timeZone) - p.lookbackMs, to: dayStart(nextDay(day), p.timeZone) };
+    }
+  }
   let seen: Conversion | undefined;
   const res = await attribute(src.journeys(site.id, journeyQuery(p)), {
     ...engineOptions(p, site),

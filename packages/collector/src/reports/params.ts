@@ -36,6 +36,8 @@ export interface ReportParams {
   limit: number;
   /** `explain`: the order (or goal conversion) id. */
   order?: string;
+  /** Set when neither `from` nor `to` was given: `explain` then takes the range around its order. */
+  defaultRange?: true;
 }
 
 /** The range every report states: ISO instants (`to` exclusive) and the zone its days are counted in. */
@@ -127,5 +129,6 @@ export function parseReportParams(q: Record<string, string | undefined>, now: nu
     windowMs: q.windowDays ? positive('windowDays', q.windowDays, 365) * DAY : 7 * DAY,
     limit: q.limit ? Math.floor(positive('limit', q.limit, 1000)) : 20,
     order: q.order?.trim() || undefined,
+    ...(q.from || q.to ? {} : { defaultRange: true as const }),
   };
 }

@@ -14,6 +14,8 @@ export interface ReportSource {
    * funnels, `goals` adds goal conversions).
    */
   journeys(siteId: string, opts: { from: number; to: number; lookbackMs: number; events?: boolean; goals?: string[] }): AsyncIterable<PersonJourney>;
+  /** An order by id (`explain` without a date range looks its time up; stores without it keep the default range). */
+  getOrder?(siteId: string, orderId: string): Promise<{ ts: number } | null>;
   /** `Web Vitals` track events in [from, to), bots excluded, page by page. */
   webVitals(siteId: string, range: { from: number; to: number }): AsyncIterable<VitalsSample[]>;
 }

@@ -140,3 +140,20 @@ describe('a QR scan and its landing session', () => {
     );
   });
 });
+
+describe('explain without a date range', () => {
+  it('finds an order older than 30 days: the range is the lookback before its day through its day', () =>
+    withCollector(async (fx) => {
+      const sdk = { v: 1, consent: 'granted', sessionStart: true, sessionId: 's1' };
+      await send(fx, [
+        { type: 'page', anonymousId: 'o1', messageId: 'old-p', timestamp: '2026-09-01T09:00:00Z', context: { ...ctx, page: { url: 'https://shop.example/' }, campaign: { source: 'newsletter', medium: 'email' }, omnitrail: sdk } },
+        { type: 'track', event: 'Order Completed', anonymousId: 'o1', messageId: 'old-o', timestamp: '2026-09-01T09:05:00Z', properties: { order_id: 'O1', revenue: 20 } },
+      ]);
+      const site = { id: fx.site.id, rules: [] };
+      const r = await explainReport(fx.store, site, parseReportParams({ order: 'O1' }, NOW));
+      expect(r.order).toMatchObject({ id: 'O1', value: 20 });
+      expect(r.path.map((t) => t.channel)).toEqual(['Email']);
+      // A range that was asked for is kept.
+      await expect(explainReport(fx.store, site, parseReportParams({ order: 'O1', from: '2026-11-01' }, NOW))).rejects.toThrow('not found in the date range');
+    }));
+});

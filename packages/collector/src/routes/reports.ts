@@ -34,7 +34,7 @@ function reportSource(store: unknown, name: string): ReportSource {
  * vitals, channels (the rule table) as JSON. Query: `from`, `to` (YYYY-MM-DD, ISO-8601 or ms; default the last 30
  * days), `model` / `models`, `dimension` (channel|campaign|source), `lookbackDays`,
  * `halfLifeDays`, `directOnlyIfNothingElse`, `goals`, `steps`, `windowDays`, `limit`,
- * `order` (explain). Bots are excluded and persons stitched by the store's `journeys`.
+ * `order` (explain; without from/to the range around the order). Bots are excluded and persons stitched by the store's `journeys`.
  *
  * @example
  * app.route('/', reportsRoutes(deps));
