@@ -79,7 +79,7 @@ export function* generateJourneys(opts: GenerateOptions & { withEvents?: boolean
       if (!j) groups.set(root, (j = { personId: '', touches: [], conversions: [] }));
       return j;
     };
-    for (const sc of s.scans) journeyOf(deviceOfScan.get(sc.token)!).touches.push({ ts: sc.ts, kind: 'qr', messageId: `qr-${sc.token}`, qr: { code: sc.code, campaignId: sc.campaign.key, campaignName: sc.campaign.name, personalised: sc.campaign.personalised } });
+    for (const sc of s.scans) journeyOf(deviceOfScan.get(sc.token)!).touches.push({ ts: sc.ts, kind: 'qr', messageId: `qr-${sc.token}`, utm: { ...sc.campaign.utm }, qr: { code: sc.code, campaignId: sc.campaign.key, campaignName: sc.campaign.name, personalised: sc.campaign.personalised } });
     s.sessions.forEach((x, k) => {
       const j = journeyOf(`d:${x.anon}`);
       j.touches.push({ ts: x.ts, kind: 'session', messageId: `s-${seed}-${i}-${k}`, ...sourceTouch(x.src) });
