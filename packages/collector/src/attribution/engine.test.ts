@@ -166,13 +166,14 @@ describe('attribute() — hand-computed end to end', () => {
     expect(b.orders[0].path.touches.map((t) => t.messageId)).toEqual(['mid']);
   });
 
-  it('goal events convert with value 1', async () => {
+  it('goal events convert, with no revenue', async () => {
     const res = await attribute(
       [{ personId: 'a', touches: [{ ts: T0, kind: 'session', messageId: 't', referrer: 'https://t.co/x' }], conversions: [], events: [{ name: 'Signed Up', ts: T0 + 1 }] }],
       { from: T0, to: T0 + DAY, goals: ['Signed Up'] },
     );
     expect(res.orders).toHaveLength(1);
-    expect(res.orders[0].valueMicros).toBe(1e6);
+    expect(res.orders[0].valueMicros).toBe(0);
+    expect(res.orders[0].shares.linear).toEqual([1e6]);
     expect(res.orders[0].path.touches[0].channel).toBe('Organic Social');
   });
 });

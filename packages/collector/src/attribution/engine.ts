@@ -5,7 +5,7 @@
  */
 import { MICROS, apportion, fromMicros, toMicros } from './apportion';
 import { CHANNEL_RULES_VERSION, createClassifier } from './channels';
-import type { PersonJourney } from './journey';
+import type { Conversion, PersonJourney } from './journey';
 import { MarkovChain, fitMarkovCredits } from './markov';
 import {
   DEFAULT_HALF_LIFE_MS,
@@ -102,7 +102,7 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
   let markovFitGap = 0;
   const distinct = paths.map((p) => [...new Set(p.touches.map((t) => t.channel))]);
   if (wantMarkov) {
-    const v = fitMarkovCredits(paths.map((p, i) => ({ channels: distinct[i], value: toMicros(Number.isFinite(p.conversion.value) ? p.conversion.value : 0) })), removalEffects);
+    const v = fitMarkovCredits(paths.map((p, i) => ({ channels: distinct[i], value: toMicros(revenueOf(p.conversion)) })), removalEffects);
     const c = fitMarkovCredits(paths.map((_, i) => ({ channels: distinct[i], value: 1 })), removalEffects);
     fitValue = v.weights;
     fitCount = c.weights;
@@ -114,7 +114,7 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
   for (let pi = 0; pi < paths.length; pi++) {
     const path = paths[pi];
     const t = path.touches;
-    const valueMicros = toMicros(Number.isFinite(path.conversion.value) ? path.conversion.value : 0);
+    const valueMicros = toMicros(revenueOf(path.conversion));
     totalMicros += valueMicros;
     const credits: Partial<Record<ModelName, number[]>> = {};
     const shares: Partial<Record<ModelName, number[]>> = {};
@@ -171,6 +171,14 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
     shapleyValues: shapley,
     channelRulesVersion: CHANNEL_RULES_VERSION,
   };
+}
+
+/**
+ * The revenue a conversion brings: an order's value; goal conversions (channel `goal`) count as
+ * conversions but bring none — a sign-up worth "1" is not one euro of revenue.
+ */
+export function revenueOf(c: Conversion): number {
+  return c.channel === 'goal' || !Number.isFinite(c.value) ? 0 : c.value;
 }
 
 /** Per-touch weights from per-channel weights: a channel's weight split equally over its touches. */

@@ -49,7 +49,7 @@ export interface Touch {
  */
 export type OrderStatus = 'completed' | 'refunded' | 'cancelled';
 
-/** A conversion: an order of any channel, or a configured goal event (value 1 unless given). */
+/** A conversion: an order of any channel, or a configured goal event (value 1 unless given; goals bring no revenue: engine.ts, revenueOf). */
 export interface Conversion {
   /** Order ID, or the goal event's messageId. */
   id: string;

@@ -26,7 +26,8 @@ export interface AttributionReport extends ReportSpan {
   halfLifeDays: number;
   directOnlyIfNothingElse: boolean;
   channelRules: string;
-  totals: { conversions: number; revenue: number; persons: number };
+  /** `conversions` counts orders and goal conversions; `goals` the goal conversions among them, which bring no revenue. */
+  totals: { conversions: number; goals: number; revenue: number; persons: number };
   rows: AttributionRow[];
   markov?: {
     conversionProbability: number;
@@ -134,7 +135,7 @@ export function summarise(res: AttributionResult, p: ReportParams, siteId: strin
     halfLifeDays: p.halfLifeMs / 864e5,
     directOnlyIfNothingElse: p.directOnlyIfNothingElse,
     channelRules: res.channelRulesVersion,
-    totals: { conversions: res.orders.length, revenue: totalCents / 100, persons: res.persons },
+    totals: { conversions: res.orders.length, goals: res.orders.filter((o) => o.path.conversion.channel === 'goal').length, revenue: totalCents / 100, persons: res.persons },
     rows,
   };
   if (res.models.includes('markov')) {

@@ -39,7 +39,7 @@ const range = (r: ReportSpan) => `${dayIn(Date.parse(r.from), r.timeZone)} – $
 function attribution(r: AttributionReport): string {
   const labels = r.models.map((m) => MODEL_LABELS[m]);
   const out = [
-    `Attribution by ${r.dimension}, ${range(r)} · ${r.totals.conversions} conversions · revenue ${r.totals.revenue.toFixed(2)} · ${r.totals.persons} persons · lookback ${r.lookbackDays} d`,
+    `Attribution by ${r.dimension}, ${range(r)} · ${r.totals.conversions} conversions${r.totals.goals ? ` (${r.totals.goals} goals, no revenue)` : ''} · revenue ${r.totals.revenue.toFixed(2)} · ${r.totals.persons} persons · lookback ${r.lookbackDays} d`,
     `Channel rules: ${r.channelRules}`,
     '',
     'Revenue credited',

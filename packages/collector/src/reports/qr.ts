@@ -53,7 +53,8 @@ export async function qr(stream: AsyncIterable<PersonJourney> | Iterable<PersonJ
     const scans = pp.touchesInRange.filter((t) => t.kind === 'qr' && t.qr);
     if (scans.length === 0) return;
     const sessions = pp.touchesInRange.filter((t) => t.kind === 'session');
-    const orders = j.conversions.filter((c) => converts(c) && c.ts >= p.from && c.ts < p.to);
+    // Orders only: goal conversions bring no revenue (engine.ts, revenueOf).
+    const orders = j.conversions.filter((c) => c.channel !== 'goal' && converts(c) && c.ts >= p.from && c.ts < p.to);
     const groups: [Map<string, ReturnType<typeof empty>>, (q: NonNullable<(typeof scans)[number]['qr']>) => string, (q: NonNullable<(typeof scans)[number]['qr']>) => ReturnType<typeof empty>][] = [
       [byCode, (q) => q.code, (q) => ({ ...empty(), campaignId: q.campaignId, personalised: q.personalised })],
       [byCampaign, (q) => q.campaignId, (q) => ({ ...empty(), campaignName: q.campaignName ?? q.campaignId, personalised: q.personalised })],

@@ -168,6 +168,22 @@ describe('small helpers', () => {
       ['d / referral', 33.33],
     ].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
   });
+  it('goal conversions count as conversions but bring no revenue', async () => {
+    const touch = { ts: T0 + DAY, kind: 'session' as const, messageId: 't', utm: { source: 'nl', medium: 'email' } };
+    const res = await attribute(
+      [{ personId: 'a', touches: [touch], conversions: [
+        { id: 'o', ts: T0 + DAY + 1, value: 100, channel: 'web', status: 'completed' },
+        { id: 'g1', ts: T0 + DAY + 2, value: 1, channel: 'goal', status: 'completed' },
+        { id: 'g2', ts: T0 + DAY + 3, value: 5, channel: 'goal', status: 'completed' },
+      ] }],
+      { from: T0, to: T0 + 30 * DAY },
+    );
+    const r = summarise(res, params(), 's');
+    expect(r.totals).toMatchObject({ conversions: 3, goals: 2, revenue: 100 });
+    for (const m of r.models) expect([m, r.rows[0].revenue[m], r.rows[0].conversions[m]]).toEqual([m, 100, 3]);
+    expect(r.markov!.totals.Email.revenue).toBe(100);
+    expect(formatReport(r)).toContain('3 conversions (2 goals, no revenue) · revenue 100.00');
+  });
   it('formatReport words the Markov fit gap as a gap, not as "within 100 %"', async () => {
     const r = summarise(await attribute([], { from: T0, to: T0 + DAY }), params(), 's');
     r.markov = { conversionProbability: 0.5, paths: 2, convertingPaths: 1, removalEffects: { A: 1 }, totals: { A: { conversions: 1, revenue: 1 } }, fitGap: 1 };
