@@ -125,6 +125,21 @@ describe('checkEvent accepts', () => {
     expect(r.ok && r.event.context).toEqual({ library: { name: 'x', version: '1' }, locale: 'de' });
   });
 
+  test('batch context.omnitrail is merged key by key: an event omnitrail of its own keeps the batch consent', () => {
+    const batch = env({ context: { omnitrail: { consent: 'denied', v: 1 } } });
+    const r = checkEvent({ ...base, context: { omnitrail: { sessionStart: true } } }, batch);
+    expect(r.ok && r.event.consent).toBe('denied');
+    expect(r.ok && r.event.context.omnitrail).toEqual({ consent: 'denied', v: 1, sessionStart: true });
+    // both state a consent: the stricter wins, whichever side says it
+    const up = checkEvent({ ...base, context: { omnitrail: { consent: 'granted' } } }, batch);
+    expect(up.ok && up.event.consent).toBe('denied');
+    const down = checkEvent({ ...base, context: { omnitrail: { consent: 'pending' } } }, env({ context: { omnitrail: { consent: 'granted' } } }));
+    expect(down.ok && down.event.consent).toBe('pending');
+    // other keys: the event wins
+    const sid = checkEvent({ ...base, context: { omnitrail: { sessionId: 'e' } } }, env({ context: { omnitrail: { sessionId: 'b' } } }));
+    expect(sid.ok && sid.event.context.omnitrail).toEqual({ sessionId: 'e' });
+  });
+
   test('user agent: context.userAgent first, then the browser request UA; bots flagged', () => {
     const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
     const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';

@@ -122,17 +122,41 @@ function generatedMessageId(now: number): string {
   return `srv-${now.toString(36)}-${crypto.randomUUID()}`;
 }
 
+// Consent from the most to the least restrictive: when a batch and its event both state one, the
+// stricter wins (see mergeOmnitrail).
+const CONSENT_RANK: Record<string, number> = { denied: 3, pending: 2, granted: 1 };
+
+/**
+ * Merge the batch's `context.omnitrail` under the event's key by key (the event wins per key),
+ * so an event that says only `{ sessionStart: true }` keeps the batch's `consent`. When both state
+ * a consent, the stricter one wins: conflicting statements must fail safe (not stitched), and a
+ * sender that set `denied` for the whole batch meant every event in it.
+ */
+function mergeOmnitrail(batch: unknown, own: unknown): unknown {
+  if (!isObject(batch) || !isObject(own)) return own;
+  const out: Record<string, unknown> = {};
+  for (const k in batch) out[k] = batch[k];
+  for (const k in own) out[k] = own[k];
+  const b = batch.consent;
+  const o = own.consent;
+  if (typeof b === 'string' && typeof o === 'string' && (CONSENT_RANK[b] ?? 0) > (CONSENT_RANK[o] ?? 0)) out.consent = b;
+  return out;
+}
+
 /**
  * Merge the batch context under the event's own and drop `ip` and `userAgent`. Copies key by key
  * instead of spread + `delete`: `delete` turns an object into a slow dictionary, which would make
  * every later read and the storage's JSON.stringify slower. Returns the event's own object
- * untouched when there is nothing to merge or drop.
+ * untouched when there is nothing to merge or drop. `omnitrail` (consent, session, …) is merged
+ * one level deeper (mergeOmnitrail): a batch-level consent must not vanish because the event
+ * carries an `omnitrail` object of its own.
  */
 function cleanContext(batch: Record<string, unknown> | null, own: Record<string, unknown> | null): Record<string, unknown> {
   if (!batch && own && !('ip' in own) && !('userAgent' in own)) return own;
   const out: Record<string, unknown> = {};
   if (batch) for (const k in batch) if (k !== 'ip' && k !== 'userAgent' && !(own && k in own)) out[k] = batch[k];
   if (own) for (const k in own) if (k !== 'ip' && k !== 'userAgent') out[k] = own[k];
+  if (batch && own && 'omnitrail' in batch && 'omnitrail' in own) out.omnitrail = mergeOmnitrail(batch.omnitrail, own.omnitrail);
   return out;
 }
 

@@ -27,4 +27,14 @@ describe('what is never stored', () => {
     const row = fx.store.db.prepare("SELECT ua_browser, ua_os, ua_device FROM events WHERE message_id = 'm2'").get() as Record<string, string>;
     expect(row).toMatchObject({ ua_browser: 'Safari', ua_device: 'desktop' });
   });
+
+  eachTransport('a batch-level denied consent survives an event that has its own context.omnitrail: stored denied, never stitched', async (fx) => {
+    const res = await fx.post('/v1/batch', {
+      context: { omnitrail: { consent: 'denied' } },
+      batch: [{ type: 'identify', messageId: 'bc1', anonymousId: 'anon-bc', userId: 'user-bc', traits: { email: 'bc@example.org' }, context: { omnitrail: { sessionStart: true } } }],
+    });
+    expect((await res.json()).accepted).toBe(1);
+    expect(fx.store.db.prepare("SELECT consent FROM events WHERE message_id = 'bc1'").pluck().get()).toBe('denied');
+    expect(await fx.store.personOf(fx.site.id, { kind: 'user', value: 'user-bc' })).toBeNull();
+  });
 });
