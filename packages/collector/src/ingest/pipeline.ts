@@ -3,7 +3,7 @@ import type { StoredEvent, Store } from '../store/types';
 import { hashTraits } from '../pii/index';
 import type { Metrics } from './metrics';
 import { checkEvent, type Envelope } from './validate';
-import { isCookieless, type CookielessResult } from '../privacy/cookieless';
+import { cookielessContext, isCookieless, type CookielessResult } from '../privacy/cookieless';
 
 function hasPii(o: unknown): boolean {
   return typeof o === 'object' && o !== null && ('email' in o || 'phone' in o);
@@ -41,8 +41,12 @@ export async function ingestEvents(
   const events: StoredEvent[] = [];
   const rejected: RejectedEvent[] = [];
   let piiWork: Promise<void>[] | null = null;
+  // A cookieless event must not pick up identifying batch-level context either (traits, device
+  // IDs): it is merged under the same allow-list. Made once per request, only when needed.
+  let cookielessEnv: Envelope | null = null;
   for (let i = 0; i < raws.length; i++) {
     let raw = raws[i];
+    let evEnv = env;
     if (opts.cookieless && isCookieless(raw)) {
       // Cookieless (denied-consent) page views get their daily visitor hash before validation.
       const c = await opts.cookieless(raw);
@@ -52,8 +56,9 @@ export async function ingestEvents(
         continue;
       }
       raw = c.raw;
+      evEnv = cookielessEnv ??= env.context ? { ...env, context: cookielessContext(env.context) } : env;
     }
-    const r = checkEvent(raw, env);
+    const r = checkEvent(raw, evEnv);
     if (r.ok) {
       const ev = r.event;
       events.push(ev);

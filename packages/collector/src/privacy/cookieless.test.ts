@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eachTransport } from '../test-utils/harness';
-import { createCookieless } from './cookieless';
+import { cookielessContext, createCookieless } from './cookieless';
 import type { Site } from '../store/core';
 
 const site = (cookieless: boolean): Site => ({ id: 'st_1', name: 'S', origins: ['*'], writeKey: 'wk', createdAt: 0, settings: { cookieless } });
@@ -53,5 +53,54 @@ describe('cookieless ingest', () => {
       expect(r.properties).toBe('{}');
       expect(await fx.store.personOf(fx.site.id, { kind: 'anon', value: r.anonymous_id })).toBeNull();
     }
+  }, { siteCacheMs: 0 });
+});
+
+const leaky = {
+  type: 'page', messageId: 'ck-leak', name: 'Checkout',
+  context: {
+    omnitrail: { cookieless: true, consent: 'denied', sessionId: 's-1', scanToken: 't', gclid: 'g-1' },
+    ip: '192.0.2.55',
+    page: { path: '/thanks', title: 'Thanks', url: 'https://shop.example/thanks?email=ck2.url%40example.org&order=CK-9&utm_source=nl#ck-frag', search: '?email=ck2.url%40example.org&utm_source=nl', referrer: 'https://mail.example/inbox?to=ck3.ref@example.org' },
+    traits: { email: 'ck4.ctx@example.org', name: 'CK5 Person', userId: 'ck6-user' },
+    device: { id: 'ck7-device-id', advertisingId: 'ck8-adid' },
+    campaign: { source: 'nl', medium: 'email', name: 'spring', extra: 'x' },
+    screen: { width: 1234, height: 567 },
+    timezone: 'Europe/Berlin',
+    locale: 'de-DE',
+  },
+};
+
+describe('cookielessContext', () => {
+  it('keeps page facts, campaign and locale only: no traits, device IDs, session or click IDs, no query beyond utm_*', () => {
+    expect(cookielessContext(leaky.context)).toEqual({
+      page: { path: '/thanks', title: 'Thanks', url: 'https://shop.example/thanks?utm_source=nl', search: '?utm_source=nl', referrer: 'https://mail.example/' },
+      campaign: { source: 'nl', medium: 'email', name: 'spring' },
+      locale: 'de-DE',
+      omnitrail: { consent: 'denied', cookieless: true },
+    });
+    expect(cookielessContext(undefined)).toEqual({ omnitrail: { consent: 'denied', cookieless: true } });
+    expect(cookielessContext({ page: { url: 'javascript:alert(1)', referrer: 'not a url' } })).toEqual({ page: {}, omnitrail: { consent: 'denied', cookieless: true } });
+  });
+});
+
+describe('cookieless ingest keeps nothing identifying', () => {
+  eachTransport('neither the event nor the batch context brings traits, device IDs or e-mail-bearing URLs into storage', async (fx) => {
+    await fx.store.updateSiteSettings(fx.site.id, { ...fx.site.settings, cookieless: true });
+    const res = await fx.post(
+      '/v1/batch',
+      { context: { traits: { email: 'ck9.batch@example.org', name: 'CK10 Batch' }, device: { id: 'ck11-batch-device' } }, batch: [leaky] },
+      { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36' } },
+    );
+    expect(await res.json()).toMatchObject({ accepted: 1, rejected: [] });
+    const row = fx.store.db.prepare("SELECT * FROM events WHERE message_id = 'ck-leak'").get() as Record<string, unknown>;
+    expect(JSON.parse(row.context as string)).toEqual({
+      page: { path: '/thanks', title: 'Thanks', url: 'https://shop.example/thanks?utm_source=nl', search: '?utm_source=nl', referrer: 'https://mail.example/' },
+      campaign: { source: 'nl', medium: 'email', name: 'spring' },
+      locale: 'de-DE',
+      omnitrail: { consent: 'denied', cookieless: true },
+    });
+    const dump = JSON.stringify(row);
+    for (const s of ['ck2', 'ck3', 'ck4', 'CK5', 'ck6', 'ck7', 'ck8', 'ck9', 'CK10', 'ck11', 'CK-9', 's-1', 'g-1', '192.0.2.55']) expect(dump).not.toContain(s);
   }, { siteCacheMs: 0 });
 });

@@ -9,6 +9,97 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function str(v: unknown, max = 2048): string | undefined {
+  return typeof v === 'string' && v.length <= max ? v : undefined;
+}
+
+/** Keep only `utm_*` parameters of a query string (`?a=1&utm_source=x` → `?utm_source=x`). */
+function campaignQuery(search: string): string {
+  const kept = new URLSearchParams();
+  for (const [k, v] of new URLSearchParams(search)) if (/^utm_[a-z]+$/i.test(k)) kept.append(k, v);
+  const q = kept.toString();
+  return q ? `?${q}` : '';
+}
+
+/** `origin + path + utm_* query`, no fragment, no other parameter; undefined if not an http(s) URL. */
+function pageUrl(v: unknown): string | undefined {
+  const s = str(v);
+  if (!s) return undefined;
+  try {
+    const u = new URL(s);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    return u.origin + u.pathname + campaignQuery(u.search);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The referrer's origin only: the channel rules need the host; its path and query are another site's business (and may name the visitor). */
+function referrerOrigin(v: unknown): string | undefined {
+  const s = str(v);
+  if (!s) return undefined;
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? `${u.origin}/` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CAMPAIGN_KEYS = ['name', 'source', 'medium', 'term', 'content'] as const;
+
+/**
+ * The context a cookieless page view may keep — an allow-list, so whatever else a client sends
+ * (`traits`, `device.id`, `advertisingId`, `ip`, session IDs, click IDs, scan tokens) is dropped:
+ * - `page`: `path`, `title`, `url` as origin + path + `utm_*` parameters only (a query string can
+ *   carry an e-mail, an order or reset token), `search` likewise, `referrer` reduced to its origin;
+ * - `campaign`: name, source, medium, term, content (strings);
+ * - `locale`, `library` (name, version);
+ * - `userAgent`, only so ingest can classify it (browser, OS, device class); the string itself is
+ *   never stored (ingest/validate.ts);
+ * - `omnitrail`: `{ consent: 'denied', cookieless: true }` and nothing else.
+ * Screen size and time zone are left out on purpose: they add fingerprinting entropy and no
+ * page-count report needs them.
+ *
+ * @example
+ * cookielessContext({ page: { url: 'https://s.example/a?email=x%40y.z&utm_source=nl' }, traits: { name: 'X' } })
+ * // { page: { url: 'https://s.example/a?utm_source=nl' }, omnitrail: { consent: 'denied', cookieless: true } }
+ */
+export function cookielessContext(ctx: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const c = isObject(ctx) ? ctx : {};
+  if (isObject(c.page)) {
+    const p = c.page;
+    const page: Record<string, unknown> = {};
+    const path = str(p.path);
+    if (path !== undefined) page.path = path;
+    const title = str(p.title, 512);
+    if (title !== undefined) page.title = title;
+    const url = pageUrl(p.url);
+    if (url !== undefined) page.url = url;
+    const search = str(p.search);
+    if (search !== undefined) page.search = campaignQuery(search);
+    const referrer = referrerOrigin(p.referrer);
+    if (referrer !== undefined) page.referrer = referrer;
+    out.page = page;
+  }
+  if (isObject(c.campaign)) {
+    const campaign: Record<string, unknown> = {};
+    for (const k of CAMPAIGN_KEYS) {
+      const v = str(c.campaign[k], 256);
+      if (v !== undefined) campaign[k] = v;
+    }
+    out.campaign = campaign;
+  }
+  const locale = str(c.locale, 35);
+  if (locale !== undefined) out.locale = locale;
+  if (isObject(c.library)) out.library = { name: str(c.library.name, 100), version: str(c.library.version, 100) };
+  const ua = str(c.userAgent);
+  if (ua !== undefined) out.userAgent = ua;
+  out.omnitrail = { consent: 'denied', cookieless: true };
+  return out;
+}
+
 /** True for an event the SDK sent under `denied` consent in cookieless mode (no IDs at all). */
 export function isCookieless(raw: unknown): boolean {
   if (!isObject(raw) || !isObject(raw.context)) return false;
@@ -58,9 +149,9 @@ export function createCookieless() {
       const input = new TextEncoder().encode(`${saltFor(now)}|${site.id}|${ip ?? ''}|${ua ?? ''}`);
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input));
       const hash = Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
-      const context = { ...(ev.context as Record<string, unknown>) };
-      context.omnitrail = { ...(context.omnitrail as Record<string, unknown>), consent: 'denied', cookieless: true };
-      // Traits and free properties could identify; a cookieless page view keeps only page facts.
+      // Traits, device IDs and free properties could identify; a cookieless page view keeps only
+      // page facts (cookielessContext's allow-list).
+      const context = cookielessContext(ev.context);
       return { ok: true, raw: { type: 'page', messageId: ev.messageId, name: ev.name, timestamp: ev.timestamp, sentAt: ev.sentAt, anonymousId: `ck_${hash}`, context, properties: {} } };
     },
   };
