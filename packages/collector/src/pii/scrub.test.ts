@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { contactKeyKind, keyMayBePii, mayHoldPii, pseudonymousId, scrubString, scrubValue, stringMayBePii } from './scrub';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+describe('contactKeyKind', () => {
+  it.each([
+    ...['email', 'Email', 'EMAIL', 'e_mail', 'e-mail', 'emailAddress', 'email_address', 'billing_email', 'customerEmail', 'mail', 'Mail_Address', 'work.email', 'emails'].map((k) => [k, 'email'] as const),
+    ...['phone', 'Phone', 'phone_number', 'phoneNumber', 'mobile', 'mobile_phone', 'mobileNumber', 'tel', 'Telephone', 'tel_no', 'fax', 'msisdn', 'cell', 'whatsapp', 'home_tel', 'smartphone'].map((k) => [k, 'phone'] as const),
+    ...['email_sha256', 'phone_sha256', 'emailHash', 'name', 'title', 'hotel', 'intel', 'mailing_list', 'excellent', 'price', 'detail'].map((k) => [k, null] as const),
+  ])('%s → %s', (key, want) => {
+    expect(contactKeyKind(key)).toBe(want);
+    // the cheap hint is a superset of the deep rule
+    if (want) expect(keyMayBePii(key)).toBe(true);
+  });
+});
+
+describe('scrubString', () => {
+  it.each([
+    ['Jane.Doe@Example.com', `sha256:${sha('jane.doe@example.com')}`],
+    [' jane.doe@example.com ', `sha256:${sha('jane.doe@example.com')}`],
+    ['https://shop.example/confirm?email=leak5.url%40example.org&phone=%2B4915155556666&order=7', 'https://shop.example/confirm?email=redacted&phone=redacted&order=7'],
+    ['https://mail.example/?to=leak6.ref@example.org', 'https://mail.example/?to=redacted'],
+    ['?Mobile_Number=0151123&utm_source=nl', '?Mobile_Number=redacted&utm_source=nl'],
+    ['https://s.example/p#e-mail=a@b.co', 'https://s.example/p#e-mail=redacted'],
+    ['https://s.example/account/jane%40example.org/orders', 'https://s.example/account/redacted/orders'],
+    ['call back leak19.note@example.org before 5', 'call back redacted before 5'],
+    ['https://shop.example/p/1?utm_medium=email&ref=a', 'https://shop.example/p/1?utm_medium=email&ref=a'],
+    ['user@localhost', 'user@localhost'],
+    ['plain text', 'plain text'],
+  ])('%j → %j', async (input, want) => {
+    expect(await scrubString(input)).toBe(want);
+  });
+});
+
+describe('scrubValue', () => {
+  it('hashes contact-named keys at any depth and in any case, hashes e-mail values, keeps everything else', async () => {
+    const input = {
+      Email: 'Leak2.Cap@Example.org',
+      email_address: 'leak3.addr@example.org',
+      phone_number: '+49 151 11112222',
+      mobile: '+4915133334444',
+      tel: 301234567, // a number holds no prefix: read in the site's country
+      address: { email: 'leak4.nested@example.org', city: 'Berlin' },
+      customer: { email: 'leak7.prop@example.org', contacts: [{ work_email: 'w@example.org' }, 'x@example.org'] },
+      billing_email: 'leak8.bill@example.org',
+      billing_email_sha256: sha('stale@example.org'),
+      coupon: 'leak17.coupon@example.org',
+      email_opt_in: true,
+      mobile_app: 'ios',
+      phone_model: 'iPhone 15',
+      broken_email: 'jane@localhost',
+      order_id: 'W-1',
+      revenue: 10,
+    };
+    const frozen = structuredClone(input);
+    const out = await scrubValue(input, 'DE');
+    expect(out).toEqual({
+      Email_sha256: sha('leak2.cap@example.org'),
+      email_address_sha256: sha('leak3.addr@example.org'),
+      phone_number_sha256: sha('+4915111112222'),
+      mobile_sha256: sha('+4915133334444'),
+      tel_sha256: sha('+49301234567'),
+      address: { email_sha256: sha('leak4.nested@example.org'), city: 'Berlin' },
+      customer: { email_sha256: sha('leak7.prop@example.org'), contacts: [{ work_email_sha256: sha('w@example.org') }, `sha256:${sha('x@example.org')}`] },
+      billing_email_sha256: sha('leak8.bill@example.org'),
+      coupon: `sha256:${sha('leak17.coupon@example.org')}`,
+      email_opt_in: true,
+      mobile_app: 'ios',
+      phone_model: 'iPhone 15',
+      // not an address that normalises: removed, never kept raw
+      order_id: 'W-1',
+      revenue: 10,
+    });
+    expect(input).toEqual(frozen);
+  });
+
+  it('returns the very same object when there is nothing to change', async () => {
+    const clean = { page: { url: 'https://s.example/?a=1', title: 'T' }, list: [1, 'two'], n: null };
+    expect(await scrubValue(clean)).toBe(clean);
+  });
+});
+
+describe('pseudonymousId', () => {
+  it('hashes e-mail-address IDs like email_sha256, keeps every other ID', async () => {
+    expect(await pseudonymousId('Leak1.UserId@Example.org')).toBe(`sha256:${sha('leak1.userid@example.org')}`);
+    expect(await pseudonymousId('C-1001')).toBe('C-1001');
+    expect(await pseudonymousId('a@b')).toBe('a@b');
+    expect(await pseudonymousId(null)).toBe(null);
+  });
+});
+
+describe('pre-checks', () => {
+  it('say "no" for an ordinary event and "maybe" for anything the deep rules would change', () => {
+    const ordinary = {
+      page: { url: 'https://shop.example/p/1?utm_source=google&gclid=x', path: '/p/1', referrer: 'https://www.google.com/', title: 'Product' },
+      userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Mobile Safari',
+      omnitrail: { consent: 'granted', sessionId: 's-1' },
+    };
+    expect(mayHoldPii(ordinary)).toBe(false);
+    expect(mayHoldPii({ a: [{ b: 'x@y.co' }] })).toBe(true);
+    expect(mayHoldPii({ traits: { Phone: '1' } })).toBe(true);
+    expect(stringMayBePii('/thanks?phone=%2B49')).toBe(true);
+    expect(stringMayBePii('/thanks?a=jane%40x.org')).toBe(true);
+    expect(stringMayBePii('/thanks?order=1')).toBe(false);
+  });
+});
