@@ -1,4 +1,5 @@
 import { hashPii } from '../pii/index';
+import { pseudonymousId } from '../pii/scrub';
 import type { Identifier, IdentifierKind } from '../stitch/types';
 import { CliError } from './io';
 
@@ -17,7 +18,8 @@ export const PERSON_FLAGS: Record<string, IdentifierKind> = {
 export const PERSON_OPTIONS = Object.fromEntries(Object.keys(PERSON_FLAGS).map((k) => [k, { type: 'string' as const }]));
 
 /**
- * The one identifier given on the command line; e-mail and phone hashed as at ingest.
+ * The one identifier given on the command line; e-mail and phone (and e-mail-address user and
+ * anonymous IDs) hashed as at ingest.
  *
  * @example
  * await personFlag({ email: 'ann@example.com' }, 'DE') // { kind: 'email', value: '<sha256>' }
@@ -34,5 +36,8 @@ export async function personFlag(values: Record<string, unknown>, defaultCountry
     return { kind, value: h };
   }
   if (!raw) throw new CliError(`--${flag} is empty`);
-  return { kind, value: kind === 'handoff' ? raw.toUpperCase().replace(/[^0-9A-Z]/g, '') : raw };
+  if (kind === 'handoff') return { kind, value: raw.toUpperCase().replace(/[^0-9A-Z]/g, '') };
+  // An e-mail-address user/anonymous ID was stored as `sha256:<hex>` (pii/scrub.ts).
+  if (kind === 'user' || kind === 'anon') return { kind, value: await pseudonymousId(raw) };
+  return { kind, value: raw };
 }

@@ -15,7 +15,13 @@ import { reqHeader } from './headers';
  */
 export async function readJsonBody(
   c: Context,
-  limits: { maxBytes: number; tooLarge: () => never; read?: (c: Context, maxBytes: number, gzip: boolean) => Promise<string | null> | undefined },
+  limits: {
+    maxBytes: number;
+    tooLarge: () => never;
+    read?: (c: Context, maxBytes: number, gzip: boolean) => Promise<string | null> | undefined;
+    /** Sees the body text before it is parsed (ingest's PII pre-check: `bodyHasAtSign`). */
+    onText?: (text: string) => void;
+  },
 ): Promise<unknown> {
   const ct = reqHeader(c, 'content-type');
   if (ct) {
@@ -50,6 +56,7 @@ export async function readJsonBody(
     text = t;
   } else text = await c.req.text();
   if (text.length === 0) throw new HTTPException(400, { message: 'Request body is empty: expected a JSON object' });
+  limits.onText?.(text);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -1,25 +1,41 @@
 import type { IngestResponse, RejectedEvent } from '@omnitrail/schema';
 import type { StoredEvent, Store } from '../store/types';
 import { hashTraits } from '../pii/index';
+import { pseudonymousId, scrubValue } from '../pii/scrub';
 import type { Metrics } from './metrics';
 import { checkEvent, type Envelope } from './validate';
 import { cookielessContext, isCookieless, type CookielessResult } from '../privacy/cookieless';
 
-function hasPii(o: unknown): boolean {
+function hasStandardPii(o: unknown): o is Record<string, unknown> {
   return typeof o === 'object' && o !== null && ('email' in o || 'phone' in o);
 }
 
+/** Standard keys first (hashTraits: `email_sha256` / `phone_sha256`, which stitching reads), then every other rule at any depth. */
+async function scrubRecord(o: Record<string, unknown>, country: string | undefined): Promise<Record<string, unknown>> {
+  const std = hasStandardPii(o) ? await hashTraits(o, country) : o;
+  return (await scrubValue(std, country)) as Record<string, unknown>;
+}
+
 /**
- * Replace raw e-mail addresses and phone numbers by their SHA-256 (`email_sha256`,
- * `phone_sha256`) wherever Segment clients put them: identify/group `traits`,
- * `context.traits` (analytics.js copies traits there) and event `properties` (e.g. an
- * `Order Completed` with the buyer's email). Raw values never reach storage.
+ * Keep raw e-mail addresses and phone numbers out of storage wherever a Segment client puts
+ * them. The standard `email` / `phone` keys of identify/group `traits`, `context.traits`
+ * (analytics.js copies traits there) and event `properties` become `email_sha256` /
+ * `phone_sha256` as before (hashTraits; the identity graph reads the traits' ones); then
+ * pii/scrub.ts applies its rules to traits, properties and the whole context at any depth
+ * (contact-named keys hashed, e-mail values hashed, contact query parameters redacted) and
+ * replaces e-mail-address IDs (userId, anonymousId, alias previousId, groupId) by
+ * `sha256:<hex>`. Runs only for events whose validation walk saw a possible e-mail or phone.
  */
-async function hashEventPii(ev: StoredEvent, defaultCountry: string | undefined): Promise<void> {
-  if (hasPii(ev.traits)) ev.traits = await hashTraits(ev.traits, defaultCountry);
-  if (hasPii(ev.properties)) ev.properties = await hashTraits(ev.properties, defaultCountry);
+async function scrubEvent(ev: StoredEvent, country: string | undefined): Promise<void> {
+  ev.userId = (await pseudonymousId(ev.userId)) as string | null;
+  ev.anonymousId = (await pseudonymousId(ev.anonymousId)) as string | null;
+  ev.traits = await scrubRecord(ev.traits, country);
+  // An alias's previousId and a group's groupId live in properties (validate.ts): an e-mail value
+  // there becomes the same `sha256:<hex>` as pseudonymousId gives a userId, so they still match.
+  ev.properties = await scrubRecord(ev.properties, country);
   const ct = ev.context.traits;
-  if (hasPii(ct)) ev.context = { ...ev.context, traits: await hashTraits(ct as Record<string, unknown>, defaultCountry) };
+  const context = ct && typeof ct === 'object' && !Array.isArray(ct) ? { ...ev.context, traits: await scrubRecord(ct as Record<string, unknown>, country) } : ev.context;
+  ev.context = (await scrubValue(context, country)) as Record<string, unknown>;
 }
 
 /**
@@ -62,9 +78,7 @@ export async function ingestEvents(
     if (r.ok) {
       const ev = r.event;
       events.push(ev);
-      if (hasPii(ev.traits) || hasPii(ev.properties) || hasPii(ev.context.traits)) {
-        (piiWork ??= []).push(hashEventPii(ev, opts.defaultCountry));
-      }
+      if (r.pii) (piiWork ??= []).push(scrubEvent(ev, opts.defaultCountry));
     } else {
       rejected.push(r.messageId === undefined ? { index: i, reason: r.reason } : { index: i, messageId: r.messageId, reason: r.reason });
     }

@@ -140,6 +140,25 @@ describe('checkEvent accepts', () => {
     expect(sid.ok && sid.event.context.omnitrail).toEqual({ sessionId: 'e' });
   });
 
+  test('pii pre-check: false for an ordinary event, true for a contact key, an @ anywhere, a contact query parameter or an unchecked batch context', () => {
+    const ordinary = {
+      ...base,
+      properties: { product_id: 'p-1', price: 19.99, currency: 'EUR' },
+      context: { page: { url: 'https://shop.example/p/1?utm_source=x', path: '/p/1', title: 'Product' }, userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Mobile Safari', omnitrail: { consent: 'granted' } },
+    };
+    const pii = (raw: unknown, e = env()) => {
+      const r = checkEvent(raw, e);
+      if (!r.ok) throw new Error(r.reason);
+      return r.pii;
+    };
+    expect(pii(ordinary)).toBe(false);
+    expect(pii({ ...ordinary, properties: { customer: { Mobile: 'x' } } })).toBe(true);
+    expect(pii({ ...ordinary, userId: 'a@b.co' })).toBe(true);
+    expect(pii({ ...ordinary, context: { page: { search: '?tel=1' } } })).toBe(true);
+    expect(pii(ordinary, env({ context: { library: { name: 'x' } }, contextPii: false }))).toBe(false);
+    expect(pii(ordinary, env({ context: { library: { name: 'x' } } }))).toBe(true);
+  });
+
   test('user agent: context.userAgent first, then the browser request UA; bots flagged', () => {
     const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
     const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';

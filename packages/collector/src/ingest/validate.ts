@@ -3,6 +3,7 @@ import type { StoredEvent } from '../store/types';
 import { LIMITS } from './limits';
 import { correctTimestamp, parseIsoTime } from './time';
 import type { UaClass } from './enrich';
+import { hasAtSign, hasContactParam, keyMayBePii, type BodyHints } from '../pii/scrub';
 
 /** What one request contributes to each of its events. */
 export interface Envelope {
@@ -23,10 +24,27 @@ export interface Envelope {
   uaOf: (ua: string) => UaClass;
   /** Coarse country of the client, if a resolver is configured. */
   country: string | null;
+  /**
+   * Whether the batch-level `context` may hold an e-mail or phone (`mayHoldPii`), computed once
+   * per request; left out, a batch context counts as "may".
+   */
+  contextPii?: boolean;
+  /**
+   * What the request body can hold at all (`bodyHints`, a few scans of its text): a body without
+   * any `@` or `=` needs no per-string PII test. Left out, every string is tested.
+   */
+  bodyHints?: BodyHints;
 }
 
 /** Result of checking one event: the event to store, or why it was refused. */
-export type Checked = { ok: true; event: StoredEvent } | { ok: false; reason: string; messageId?: string };
+export type Checked =
+  | {
+      ok: true;
+      event: StoredEvent;
+      /** The event may hold an e-mail or phone outside what checkEvent handles: run `scrubEvent` (pii/scrub.ts). */
+      pii: boolean;
+    }
+  | { ok: false; reason: string; messageId?: string };
 
 const TYPES = new Set<string>(['track', 'page', 'identify', 'alias', 'group', 'screen']);
 // Events only the collector writes (QR scans, handoff issuance, staff-recorded touchpoints): a
@@ -46,10 +64,18 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const wellFormed: (s: string) => boolean =
   typeof (''as Str).isWellFormed === 'function' ? (s) => (s as Str).isWellFormed!() : (s) => !LONE_SURROGATE.test(s);
 
-/** Size accounting of one walk: `chars` is a lower bound of the JSON bytes, `upper` an upper bound. */
+/**
+ * Accounting of one walk: `chars` is a lower bound of the JSON bytes, `upper` an upper bound;
+ * `pii` turns true at the first key or string that may be (or name) an e-mail or phone — the
+ * one cheap pre-check that spares the common event any deeper PII work.
+ */
 interface Size {
   chars: number;
   upper: number;
+  pii: boolean;
+  /** Whether strings need the `@` / the query-parameter test (Envelope.bodyHints). */
+  at: boolean;
+  eq: boolean;
 }
 
 /**
@@ -61,6 +87,7 @@ function walk(v: unknown, depth: number, size: Size): string | null {
     size.chars += v.length + 3;
     // worst case: every UTF-16 unit escaped as \u00XX (6 bytes)
     size.upper += v.length * 6 + 3;
+    if (!size.pii && ((size.at && hasAtSign(v)) || (size.eq && hasContactParam(v)))) size.pii = true;
     return wellFormed(v) ? null : ': string contains a lone UTF-16 surrogate';
   }
   if (v === null || typeof v !== 'object') {
@@ -84,6 +111,7 @@ function walk(v: unknown, depth: number, size: Size): string | null {
     if (!wellFormed(k)) return ': key contains a lone UTF-16 surrogate';
     size.chars += k.length + 3;
     size.upper += k.length * 6 + 3;
+    if (!size.pii && keyMayBePii(k)) size.pii = true;
     const r = walk((v as Record<string, unknown>)[k], depth + 1, size);
     if (r !== null) return `.${k}${r}`;
   }
@@ -98,7 +126,7 @@ function walk(v: unknown, depth: number, size: Size): string | null {
  * checkJsonValue({ a: { __proto__x: 1 } }) // null
  */
 export function checkJsonValue(v: unknown): string | null {
-  return walk(v, 2, { chars: 0, upper: 0 });
+  return walk(v, 2, { chars: 0, upper: 0, pii: false, at: true, eq: true });
 }
 
 function utf8Length(s: string): number {
@@ -250,7 +278,8 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
     sentAtRaw = raw.sentAt;
   }
 
-  const size: Size = { chars: 0, upper: 0 };
+  const hints = env.bodyHints;
+  const size: Size = { chars: 0, upper: 0, pii: false, at: hints?.atSign ?? true, eq: hints?.equals ?? true };
   const bad = walk(raw, 1, size);
   if (bad !== null) return fail(`event${bad}`);
   if (size.chars > LIMITS.maxEventBytes) return fail(`event is larger than ${LIMITS.maxEventBytes / 1024} KB`);
@@ -293,5 +322,5 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
     properties: props ?? extra ?? {},
     traits,
   };
-  return { ok: true, event };
+  return { ok: true, event, pii: size.pii || (env.context !== null && env.contextPii !== false) };
 }

@@ -1,5 +1,6 @@
 import type { OfflineIdentifiers } from '@omnitrail/schema';
 import { hashPii, isSha256Hex } from '../pii/index';
+import { pseudonymousId } from '../pii/scrub';
 import { normaliseIdentifier } from '../stitch/identifiers';
 import type { OfflineIdentifierFields } from '../stitch/derive';
 import { FieldError, optString } from './parse';
@@ -75,7 +76,8 @@ function pick(input: Record<string, unknown>, key: string): unknown {
  * Collect and hash the identifiers of an order or touchpoint (any subset of
  * `OfflineIdentifiers`; snake_case aliases such as `customer_id` or `loyalty_card` too).
  * E-mail and phone go through the same `hashPii` as identify traits and QR recipient lists,
- * so they match. An e-mail or phone that does not normalise is dropped with a warning
+ * so they match; a userId, anonymousId, loyaltyId or externalIds value that is an e-mail address
+ * becomes `sha256:<hex>` (pseudonymousId, as at ingest). An e-mail or phone that does not normalise is dropped with a warning
  * rather than failing the record: the order still counts.
  *
  * @example
@@ -91,7 +93,8 @@ export async function collectIdentifiers(
   const warnings: string[] = [];
   for (const key of ['userId', 'anonymousId', 'loyaltyId', 'scanToken'] as const) {
     const v = optString(pick(input, key), key, 200);
-    if (v !== undefined) fields[key] = v;
+    // An e-mail address used as an ID becomes `sha256:<hex>`, exactly as at event ingest (pii/scrub.ts).
+    if (v !== undefined) fields[key] = key === 'scanToken' ? v : await pseudonymousId(v);
   }
 
   for (const kind of ['email', 'phone'] as const) {
@@ -123,7 +126,7 @@ export async function collectIdentifiers(
     for (const [name, value] of Object.entries(ext)) {
       if (!/^[A-Za-z0-9_.-]{1,40}$/.test(name)) throw new FieldError(`externalIds name ${JSON.stringify(name)} is invalid`);
       const v = optString(value, `externalIds.${name}`);
-      if (v !== undefined) out[name] = v;
+      if (v !== undefined) out[name] = await pseudonymousId(v);
     }
     if (Object.keys(out).length) fields.externalIds = out;
   }

@@ -2,6 +2,7 @@ import type { OrderInput } from '@omnitrail/schema';
 import type { OrderStatus } from '../attribution/journey';
 import { keyHash } from '../store/key-hash';
 import type { OrderProduct, OrderRecord } from '../store/orders';
+import { scrubString } from '../pii/scrub';
 import { offlineIdentifiers } from '../stitch/derive';
 import { collectIdentifiers, type CodeResolver, type PiiMemo } from './identifiers';
 import { FieldError, isBlank, optString, parseAmount, parseCurrency, parseQuantity, parseTime } from './parse';
@@ -58,6 +59,11 @@ function parseProducts(v: unknown): OrderProduct[] {
     }
     return out;
   });
+}
+
+/** A free text field with e-mail addresses hashed or redacted (pii/scrub.ts), or null. */
+async function scrubOpt(v: string | undefined): Promise<string | null> {
+  return v === undefined ? null : scrubString(v);
 }
 
 function parseStatus(v: unknown): OrderStatus {
@@ -120,12 +126,12 @@ export async function normaliseOrder(input: unknown, opts: NormaliseOptions): Pr
       orderId,
       source: 'server' as const,
       channel,
-      location: optString(o.location ?? o.store_id ?? o.location_id, 'location', 100) ?? null,
+      location: await scrubOpt(optString(o.location ?? o.store_id ?? o.location_id, 'location', 100)),
       ts: ts ?? opts.now,
       revenue,
       currency: parseCurrency(o.currency) ?? null,
       status,
-      coupon: optString(o.coupon, 'coupon', 100) ?? null,
+      coupon: await scrubOpt(optString(o.coupon, 'coupon', 100)),
       products,
       identifiers: offlineIdentifiers({ ...ids.fields, handoffCode: ids.handoffCode }),
       qrCode: ids.qrCode ?? null,

@@ -1,5 +1,6 @@
 import type { TouchpointInput, TouchpointType } from '@omnitrail/schema';
 import { sha256Hex } from '../pii/index';
+import { scrubValue } from '../pii/scrub';
 import { offlineIdentifiers, type OfflineIdentifierFields } from '../stitch/derive';
 import type { StoredEvent } from '../store/core';
 import { collectIdentifiers } from './identifiers';
@@ -91,7 +92,7 @@ export async function normaliseTouchpoint(
     }
     const extra = t.properties;
     if (!isBlank(extra) && (typeof extra !== 'object' || Array.isArray(extra))) throw new FieldError('properties must be an object');
-    const properties: OfflineTouchpointProperties = {
+    const given: OfflineTouchpointProperties = {
       ...((extra as Record<string, unknown>) ?? {}),
       touchpoint_type: type,
       touchpoint_id: touchpointId ?? null,
@@ -107,6 +108,9 @@ export async function normaliseTouchpoint(
       handoff_code: ids.handoffCode ?? null,
       qr_code: ids.qrCode ?? null,
     };
+    // Free fields (note, staff, extra properties) are stored as sent, except e-mail addresses and
+    // contact-named keys: hashed or redacted as in any event (pii/scrub.ts).
+    const properties = (await scrubValue(given, opts.defaultCountry)) as OfflineTouchpointProperties;
     const messageId =
       TOUCHPOINT_ID_PREFIX +
       (touchpointId ?? (await sha256Hex(JSON.stringify([opts.siteId, explicitTs ?? null, properties]))).slice(0, 40));

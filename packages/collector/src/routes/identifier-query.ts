@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { hashPii } from '../pii/index';
+import { pseudonymousId } from '../pii/scrub';
 import type { Identifier, IdentifierKind } from '../stitch/types';
 import type { AppEnv } from './auth';
 import { defaultCountryOf } from './orders';
@@ -19,7 +20,8 @@ export const IDENTIFIER_PARAMS: Record<string, IdentifierKind> = {
 
 /**
  * The one identifier a person-level request names (`?email=…`, `?loyaltyId=…`, …). E-mail and
- * phone are normalised and hashed exactly as at ingest, so they match what was stored.
+ * phone are normalised and hashed exactly as at ingest, so they match what was stored; so is a
+ * `userId` / `anonymousId` that is an e-mail address (`sha256:<hex>`, pii/scrub.ts).
  * Exactly one parameter must be given; anything else is a 400 with a message that lists them.
  *
  * @example
@@ -41,5 +43,8 @@ export async function identifierFromQuery(c: Context<AppEnv>): Promise<Identifie
     if (!hashed) throw new HTTPException(400, { message: `${param} is not a valid ${kind === 'email' ? 'e-mail address' : 'phone number (use +<country code> or ?defaultCountry=)'}` });
     return { kind, value: hashed };
   }
-  return { kind, value: kind === 'handoff' ? raw.toUpperCase().replace(/[^0-9A-Z]/g, '') : raw };
+  if (kind === 'handoff') return { kind, value: raw.toUpperCase().replace(/[^0-9A-Z]/g, '') };
+  // Ingest stores an e-mail-address userId / anonymousId as `sha256:<hex>` (pii/scrub.ts): look it up the same way.
+  if (kind === 'user' || kind === 'anon') return { kind, value: await pseudonymousId(raw) };
+  return { kind, value: raw };
 }

@@ -13,6 +13,7 @@ import { ingestEvents } from '../ingest/pipeline';
 import { createRateLimiter, type RateLimiter } from '../ingest/rate-limit';
 import { parseIsoTime } from '../ingest/time';
 import { checkJsonValue, type Envelope } from '../ingest/validate';
+import { bodyHints, mayHoldPii, type BodyHints } from '../pii/scrub';
 import { siteCountry } from '../pii/index';
 import { createCookieless } from '../privacy/cookieless';
 import { reqHeader } from '../ingest/headers';
@@ -79,9 +80,13 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
         if (wait) limited(c, wait);
       }
       const max = endpointType === null ? LIMITS.maxBodyBytes : LIMITS.maxEventBytes;
+      let hints: BodyHints | undefined;
       const body = await readJsonBody(c, {
         maxBytes: max,
         read: fastRead,
+        onText: (text) => {
+          hints = bodyHints(text);
+        },
         tooLarge: () => {
           throw new HTTPException(413, { message: endpointType === null ? bodyMsg : eventMsg });
         },
@@ -98,6 +103,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
       let sentAt: number | null = null;
       let sentAtRaw: string | null = null;
       let context: Record<string, unknown> | null = null;
+      let contextPii = false;
       if (endpointType === null) {
         const batch = body.batch;
         if (!Array.isArray(batch)) {
@@ -120,6 +126,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
           const bad = checkJsonValue(body.context);
           if (bad) throw new HTTPException(400, { message: `context${bad}` });
           context = body.context;
+          contextPii = mayHoldPii(context);
         }
         raws = batch;
       } else {
@@ -139,6 +146,8 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
         requestUa: reqHeader(c, 'origin') ? (reqHeader(c, 'user-agent') ?? null) : null,
         uaOf,
         country: options.country ? options.country(c, ip) : null,
+        contextPii,
+        bodyHints: hints,
       };
       const defaultCountry = siteCountry(site.settings);
       const ua = reqHeader(c, 'user-agent') ?? null;
