@@ -89,4 +89,12 @@ describe('what is never stored', () => {
       { kind: 'ext:erp', value: 'E-1' },
     ]));
   });
+
+  eachTransport('a JSON-escaped @ (\\u0040) in the body is found too: the body-text pre-check cannot be sidestepped by escaping', async (fx) => {
+    const body = '{"batch":[{"type":"track","event":"E","messageId":"esc1","anonymousId":"a-esc","properties":{"ref":"leak30.esc\\u0040example.org"}}]}';
+    const res = await fx.fetch('/v1/batch', { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: fx.writeAuth } });
+    expect((await res.json()).accepted).toBe(1);
+    const props = fx.store.db.prepare("SELECT properties FROM events WHERE message_id = 'esc1'").pluck().get() as string;
+    expect(JSON.parse(props)).toEqual({ ref: await pseudonymousId('leak30.esc@example.org') });
+  });
 });
