@@ -9,7 +9,8 @@ const HELP = `Usage: omnitrail keys rotate --kind secret|write [--overlap <hours
        omnitrail keys list [--site <id>] [--db <file>] [--json]
 
 rotate  Issues a new key and prints it once. The previous key keeps working for --overlap hours
-        (default 24; 0 revokes it at once: use that when a key leaked).
+        (default 24; 0 revokes it at once: use that when a key leaked). Dashboard sessions
+        opened with a secret key end when that key stops working.
 revoke  Ends every overlap now: only the current keys work afterwards.
 list    Current and rotated-out keys (prefixes only; secret keys are stored as hashes).`;
 

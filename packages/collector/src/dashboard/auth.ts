@@ -115,27 +115,48 @@ export async function setAdminPassword(store: DashboardStore, password: string, 
 export interface Session {
   /** Random session id; the CSRF token is derived from it. */
   sid: string;
-  /** `admin`, or the id of the one site this session may see. */
-  scope: 'admin' | { siteId: string };
+  /**
+   * `admin`, or the one site this session may see together with the SHA-256 (hex) of the secret
+   * key it was opened with: the session lives only as long as that key opens the site
+   * (`store.secretKeyActive`, checked on every request), so rotating or revoking a leaked key
+   * also ends the dashboard sessions opened with it.
+   */
+  scope: 'admin' | { siteId: string; keyHash: string };
   /** Expiry, ms since epoch. */
   exp: number;
 }
 
 function encodeSession(s: Session): string {
-  const scope = s.scope === 'admin' ? 'admin' : `site:${s.scope.siteId}`;
-  return b64url(enc.encode(JSON.stringify([s.sid, scope, s.exp])));
+  const fields = s.scope === 'admin' ? [s.sid, 'admin', s.exp] : [s.sid, `site:${s.scope.siteId}`, s.exp, s.scope.keyHash];
+  return b64url(enc.encode(JSON.stringify(fields)));
 }
 
 function decodeSession(v: string): Session | null {
   try {
-    const [sid, scope, exp] = JSON.parse(new TextDecoder().decode(fromB64url(v))) as [string, string, number];
+    const [sid, scope, exp, keyHash] = JSON.parse(new TextDecoder().decode(fromB64url(v))) as [string, string, number, unknown];
     if (typeof sid !== 'string' || typeof scope !== 'string' || typeof exp !== 'number') return null;
     if (scope === 'admin') return { sid, scope: 'admin', exp };
-    if (scope.startsWith('site:')) return { sid, scope: { siteId: scope.slice(5) }, exp };
+    // A site session without its key's hash (a cookie from before sessions were bound to keys)
+    // cannot be checked against rotation: it is no session.
+    if (scope.startsWith('site:') && typeof keyHash === 'string' && /^[0-9a-f]{64}$/.test(keyHash)) {
+      return { sid, scope: { siteId: scope.slice(5), keyHash }, exp };
+    }
     return null;
   } catch {
     return null;
   }
+}
+
+/**
+ * SHA-256 of a secret key as lowercase hex: the form in which the store keeps secret keys, so a
+ * session can name its key without holding it.
+ *
+ * @example
+ * const keyHash = await secretKeyHash('sk_…');
+ */
+export async function secretKeyHash(secretKey: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(secretKey)));
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function isHttps(c: Context): boolean {

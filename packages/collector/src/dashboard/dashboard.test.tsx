@@ -131,6 +131,35 @@ describe('login and sessions', () => {
     expect(html).not.toContain('Shop B');
   });
 
+  it('a secret-key session ends when its key is rotated with no overlap or revoked; admin sessions stay', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const a = await store.createSite({ name: 'Shop A', origins: ['*'] });
+    const admin = new Jar();
+    await login(admin, 'admin password 1');
+    // Rotation with an overlap keeps the old key, and its session, working until the overlap ends.
+    const keyed = new Jar();
+    expect((await login(keyed, a.secretKey)).status).toBe(303);
+    expect((await get('/dashboard', keyed)).status).toBe(200);
+    const { key: second } = await store.rotateKey(a.site.id, 'secret', 3600_000);
+    expect((await get('/dashboard', keyed)).status).toBe(200);
+    // Revoking the rotated-out keys ends the sessions opened with them.
+    const onSecond = new Jar();
+    await login(onSecond, second);
+    expect(await store.revokeOldKeys(a.site.id, 'secret')).toBe(1);
+    const gone = await get('/dashboard', keyed);
+    expect(gone.status).toBe(303);
+    expect(gone.headers.get('location')).toMatch(/^\/dashboard\/login/);
+    expect(keyed.cookies.has('ot_session')).toBe(false);
+    expect((await get('/dashboard', onSecond)).status).toBe(200);
+    // The leaked-key answer, rotate with overlap 0: the session opened with the old key ends at
+    // once, for posts as well as pages.
+    await store.rotateKey(a.site.id, 'secret', 0);
+    expect((await post('/dashboard/logout', onSecond, {})).status).toBe(401);
+    expect((await get('/dashboard', onSecond)).status).toBe(303);
+    // The admin session is not bound to any key.
+    expect((await get('/dashboard', admin)).status).toBe(200);
+  });
+
   it('refuses a wrong password, a tampered cookie and an expired login form', async () => {
     await setAdminPassword(store, 'admin password 1', 1000);
     const jar = new Jar();

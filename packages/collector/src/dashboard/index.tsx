@@ -21,6 +21,7 @@ import {
   LoginLimiter,
   readSession,
   safeEqual,
+  secretKeyHash,
   startSession,
   verifyPassword,
   type Session,
@@ -154,7 +155,7 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
     if (auth.passwordHash && (await verifyPassword(secret, auth.passwordHash))) scope = 'admin';
     else {
       const site = await store.siteBySecretKey(secret);
-      if (site) scope = { siteId: site.id };
+      if (site) scope = { siteId: site.id, keyHash: await secretKeyHash(secret) };
     }
     if (!scope) {
       limiter.fail(client);
@@ -170,7 +171,14 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
   app.use('*', async (c, next) => {
     const store = dashStore(c);
     const auth = await ensureDashboardAuth(store);
-    const session = await readSession(c, auth.cookieSecret);
+    let session = await readSession(c, auth.cookieSecret);
+    // A secret-key session ends when its key stops opening the site (rotated with no overlap left,
+    // revoked, or the site removed): one primary-key lookup per request, no cache, so a rotation
+    // by the CLI in another process counts from the next request on.
+    if (session && session.scope !== 'admin' && !(await store.secretKeyActive(session.scope.siteId, session.scope.keyHash))) {
+      endSession(c);
+      session = null;
+    }
     if (!session) {
       if (c.req.method === 'GET') {
         const url = new URL(c.req.url);

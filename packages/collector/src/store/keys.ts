@@ -32,4 +32,12 @@ export interface KeyStore {
   revokeOldKeys(siteId: string, kind?: 'secret' | 'write'): Promise<number>;
   /** Current and rotated-out keys of a site (prefixes only). */
   listKeys(siteId: string): Promise<SiteKeyInfo[]>;
+  /**
+   * True while the secret key whose SHA-256 (lowercase hex) is `keyHash` still opens `siteId`:
+   * it is the site's current secret key, or a rotated-out one neither expired nor revoked.
+   * Reads the database each call (one primary-key lookup), so a rotation or revocation made by
+   * another process (the CLI) counts at once. The dashboard checks it on every request of a
+   * session opened with a secret key.
+   */
+  secretKeyActive(siteId: string, keyHash: string): Promise<boolean>;
 }

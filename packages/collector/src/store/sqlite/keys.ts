@@ -52,6 +52,11 @@ export function keysStore(
 ): KeyStore & Pick<CoreStore, 'siteBySecretKey' | 'siteByWriteKey'> {
   const { db } = ctx;
   const q = {
+    currentSecret: db.prepare('SELECT secret_hash FROM sites WHERE id = ?').pluck(),
+    validFor: db.prepare(
+      `SELECT 1 FROM site_keys WHERE hash = ? AND site_id = ? AND kind = 'secret' AND revoked_at IS NULL
+         AND (expires_at IS NULL OR expires_at > ?)`,
+    ).pluck(),
     valid: db.prepare(
       `SELECT site_id FROM site_keys WHERE hash = ? AND kind = ? AND revoked_at IS NULL
          AND (expires_at IS NULL OR expires_at > ?)`,
@@ -70,6 +75,13 @@ export function keysStore(
     },
     async siteByWriteKey(key) {
       return (await core.siteByWriteKey(key)) ?? fallback(key, 'write');
+    },
+
+    async secretKeyActive(siteId, keyHash) {
+      const current = q.currentSecret.get(siteId) as string | undefined;
+      if (current === undefined) return false;
+      if (current === keyHash) return true;
+      return q.validFor.get(keyHash, siteId, Date.now()) === 1;
     },
 
     async rotateKey(siteId, kind, overlapMs) {
