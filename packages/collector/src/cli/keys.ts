@@ -10,7 +10,10 @@ const HELP = `Usage: omnitrail keys rotate --kind secret|write [--overlap <hours
 
 rotate  Issues a new key and prints it once. The previous key keeps working for --overlap hours
         (default 24; 0 revokes it at once: use that when a key leaked). Dashboard sessions
-        opened with a secret key end when that key stops working.
+        opened with a secret key end when that key stops working. A collector running on the
+        same database refuses a key rotated out with --overlap 0 (or revoked) within 0.25 s:
+        it checks for commits by other processes at most every 250 ms (SQLite data_version);
+        a store without that check would take up to its write-key cache TTL (10 s).
 revoke  Ends every overlap now: only the current keys work afterwards.
 list    Current and rotated-out keys (prefixes only; secret keys are stored as hashes).`;
 

@@ -23,8 +23,11 @@ export interface SiteCache {
 
 /**
  * Cache write-key lookups so the ingest hot path costs a Map lookup, not a database query.
- * Concurrent misses for the same key share one query. A short TTL bounds how long a changed
- * origin list takes to apply (10 s by default) without any invalidation protocol between
+ * Concurrent misses for the same key share one query. When the store offers `sitesVersion`
+ * (SQLite does), every entry is dropped as soon as it changes: a key rotated or revoked or a
+ * site removed through this process stops working at once, and through another process on the
+ * same database file (the CLI) within 250 ms (`store/sqlite/site-version.ts`). The TTL (10 s by
+ * default) bounds staleness for stores without it, without any invalidation protocol between
  * collector instances.
  *
  * @example
@@ -39,10 +42,26 @@ export function createSiteCache(store: Store, opts: SiteCacheOptions = {}): Site
   const entries = new Map<string, { site: Site | null; until: number }>();
   const pending = new Map<string, Promise<Site | null>>();
   let all: { sites: Site[]; until: number } | null = null;
+  let seen = store.sitesVersion?.();
+
+  /** Drops every entry when the store says sites or keys changed since they were read. */
+  function checkVersion(): void {
+    if (!store.sitesVersion) return;
+    const v = store.sitesVersion();
+    if (v !== seen) {
+      seen = v;
+      entries.clear();
+      all = null;
+    }
+  }
 
   async function load(key: string): Promise<Site | null> {
     try {
+      const version = seen;
       const site = await store.siteByWriteKey(key);
+      checkVersion();
+      // Read before a change that landed meanwhile: answer it, but do not keep it.
+      if (version !== seen) return site;
       if (entries.size >= max) entries.clear();
       entries.set(key, { site, until: now() + (site ? ttl : negTtl) });
       return site;
@@ -53,6 +72,7 @@ export function createSiteCache(store: Store, opts: SiteCacheOptions = {}): Site
 
   return {
     byWriteKey(key) {
+      checkVersion();
       const hit = entries.get(key);
       if (hit && hit.until > now()) return Promise.resolve(hit.site);
       let p = pending.get(key);
@@ -63,6 +83,7 @@ export function createSiteCache(store: Store, opts: SiteCacheOptions = {}): Site
       return p;
     },
     async anyAllows(origin) {
+      checkVersion();
       if (!all || all.until <= now()) all = { sites: await store.listSites(), until: now() + ttl };
       return all.sites.some((s) => originAllowed(s, origin));
     },

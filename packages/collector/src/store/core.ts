@@ -74,6 +74,13 @@ export interface CoreStore {
   /** Looks the secret key up by its hash; compares in constant time. */
   siteBySecretKey(secretKey: string): Promise<Site | null>;
   updateSiteSettings(siteId: string, settings: Record<string, unknown>): Promise<void>;
+  /**
+   * Optional: a number that changes when sites or keys may have changed (rotated, revoked,
+   * settings updated, a site removed) — at once for changes through this store, and within a
+   * short interval for changes by another process on the same database. Caches of key lookups
+   * (`ingest/site-cache.ts`) drop their entries when it changes; without it they rely on their TTL.
+   */
+  sitesVersion?(): number;
 
   /**
    * Append events. Resolves only after the transaction holding them is committed

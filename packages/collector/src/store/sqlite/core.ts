@@ -1,3 +1,4 @@
+import { sitesChanged, sitesVersion } from './site-version';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AppendResult, CoreStore, CreatedSite, Site, StoredEvent } from '../core';
 import type { Db } from './db';
@@ -121,7 +122,7 @@ class DeriverFailure extends Error {
   }
 }
 
-/** How long a write-key lookup may be served from memory; CLI edits from another process show up after this. */
+/** How long a write-key lookup may be served from memory at most; changes to sites or keys drop it sooner (`site-version.ts`). */
 const SITE_CACHE_MS = 5_000;
 
 /**
@@ -151,7 +152,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     fastRelease: db.prepare('RELEASE append_fast'),
     fastRollback: db.prepare('ROLLBACK TO append_fast'),
   };
-  const writeKeyCache = new Map<string, { site: Site; at: number }>();
+  const writeKeyCache = new Map<string, { site: Site; at: number; version: number }>();
   const dedup = createDedup(db);
   const keys = eventKeys(db);
   let sealing = false;
@@ -278,13 +279,13 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
         settings: input.settings ?? {},
       };
       const secretKey = randomKey('sk_', 32);
-      await ctx.commit((d) =>
-        d
-          .prepare(
-            'INSERT INTO sites (id, name, origins, write_key, secret_hash, settings, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(site.id, site.name, JSON.stringify(site.origins), site.writeKey, hashSecret(secretKey), JSON.stringify(site.settings), site.createdAt),
-      );
+      await ctx.commit((d) => {
+        d.prepare(
+          'INSERT INTO sites (id, name, origins, write_key, secret_hash, settings, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(site.id, site.name, JSON.stringify(site.origins), site.writeKey, hashSecret(secretKey), JSON.stringify(site.settings), site.createdAt);
+        // A key looked up before (unknown, cached as such for a moment) works at once.
+        sitesChanged(d);
+      });
       return { site, secretKey };
     },
 
@@ -300,7 +301,8 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     async siteByWriteKey(writeKey) {
       const hit = writeKeyCache.get(writeKey);
       const now = Date.now();
-      if (hit && now - hit.at < SITE_CACHE_MS) return hit.site;
+      const version = sitesVersion(db, now);
+      if (hit && now - hit.at < SITE_CACHE_MS && hit.version === version) return hit.site;
       const r = q.siteByWriteKey.get(writeKey) as SiteRow | undefined;
       if (!r) {
         writeKeyCache.delete(writeKey);
@@ -308,7 +310,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
       }
       const site = rowToSite(r);
       if (writeKeyCache.size > 10_000) writeKeyCache.clear();
-      writeKeyCache.set(writeKey, { site, at: now });
+      writeKeyCache.set(writeKey, { site, at: now, version });
       return site;
     },
 
@@ -323,10 +325,15 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
       return a.length === b.length && timingSafeEqual(a, b) ? rowToSite(r) : null;
     },
 
+    sitesVersion() {
+      return sitesVersion(db);
+    },
+
     async updateSiteSettings(siteId, settings) {
       await ctx.commit((d) => {
         const info = d.prepare('UPDATE sites SET settings = ? WHERE id = ?').run(JSON.stringify(settings), siteId);
         if (info.changes === 0) throw new Error(`unknown site ${siteId}`);
+        sitesChanged(d);
       });
       for (const [k, v] of writeKeyCache) if (v.site.id === siteId) writeKeyCache.delete(k);
     },

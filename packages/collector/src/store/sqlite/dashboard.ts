@@ -1,6 +1,7 @@
 import type { DashboardAuth, DashboardStore } from '../dashboard';
 import type { SqliteContext } from './context';
 import type { Db } from './db';
+import { sitesChanged } from './site-version';
 
 /** Columns of a table (PRAGMA table_info). */
 function columnsOf(db: Db, table: string): Set<string> {
@@ -36,6 +37,8 @@ export function removeSiteRows(db: Db, siteId: string): Record<string, number> {
     if (t !== 'sites' && columnsOf(db, t).has('site_id')) count(t, db.prepare(`DELETE FROM ${q(t)} WHERE site_id = ?`).run(siteId).changes);
   }
   count('sites', db.prepare('DELETE FROM sites WHERE id = ?').run(siteId).changes);
+  // Key caches of this process drop the site's keys at once (others within DATA_VERSION_CHECK_MS).
+  sitesChanged(db);
   return removed;
 }
 

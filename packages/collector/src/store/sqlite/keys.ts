@@ -3,6 +3,7 @@ import type { CoreStore, Site } from '../core';
 import type { KeyStore, RotatedKey, SiteKeyInfo } from '../keys';
 import type { SqliteContext } from './context';
 import { hashSecret } from './core';
+import { sitesChanged } from './site-version';
 
 /**
  * Migration: keys that still work besides (or instead of) the current ones in `sites`.
@@ -40,8 +41,9 @@ interface KeyRow {
 /**
  * Key rotation for the SQLite store. It wraps the core's key lookups: a key that is not a
  * site's current key is accepted while a rotated-out row for it is neither expired nor revoked.
- * Revocation takes effect at once in the store; the ingest path's in-memory site cache may
- * keep accepting a revoked *write* key for its TTL (seconds).
+ * Revocation takes effect at once in the store, and the key caches (the core's and the ingest
+ * path's `site-cache.ts`) drop their entries through `sitesVersion`: at once in this process,
+ * within 250 ms when another process (the CLI) made the change.
  *
  * @example
  * const { key } = await store.rotateKey(site.id, 'secret', 24 * 3600_000);
@@ -108,6 +110,7 @@ export function keysStore(
         ).run(hashSecret(key), siteId, kind, prefixOf(key), now);
         if (kind === 'secret') d.prepare('UPDATE sites SET secret_hash = ? WHERE id = ?').run(hashSecret(key), siteId);
         else d.prepare('UPDATE sites SET write_key = ? WHERE id = ?').run(key, siteId);
+        sitesChanged(d);
       });
       const out: RotatedKey = { kind, key, previousExpiresAt: expires };
       return out;
@@ -120,6 +123,7 @@ export function keysStore(
           | { write_key: string; secret_hash: string }
           | undefined;
         if (!cur) throw new Error(`unknown site ${siteId}`);
+        sitesChanged(d);
         return d
           .prepare(
             `UPDATE site_keys SET revoked_at = ? WHERE site_id = ? AND revoked_at IS NULL
