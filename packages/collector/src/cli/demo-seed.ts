@@ -15,11 +15,49 @@ import { DEFAULT_HANDOFF_VALIDITY_DAYS } from '../qr/options';
 import { scanEvent } from '../qr/scan';
 import { formatHandoffCode } from '../qr/handoff-code';
 import { handoffEvent } from '../routes/handoff';
-import type { CreatedSite, Store } from '../store/types';
+import type { CreatedSite, Site, Store } from '../store/types';
 import type { QrCode, QrRecipient } from '../store/qr';
 
 /** The demo site's name: says plainly that it holds generated data. */
 export const DEMO_SITE_NAME = 'Demo shop (generated data)';
+
+/**
+ * `settings.demoSeed` of a site the demo seeder created: the one marker nothing else sets, so
+ * `demo remove` can never take a site that receives real data. (`settings.demo` alone only says
+ * "show the demo banner, give the demo shop this site's write key"; before this marker existed,
+ * `omnitrail serve` set it on the site it creates on an empty database.)
+ */
+export const DEMO_SEED_MARKER = 'generated';
+
+/**
+ * Create the (still empty) demo site the seeder fills, marked as the seeder's own.
+ *
+ * @example
+ * const created = await createDemoSite(store);
+ * await seedDemo(store, created, { persons: 1500, now: Date.now() });
+ */
+export function createDemoSite(store: Store): Promise<CreatedSite> {
+  // Any origin: the demo site holds generated data only, and the demo shop must keep working
+  // when a later `start` runs on another port or host name.
+  return store.createSite({ name: DEMO_SITE_NAME, origins: ['*'], settings: { demo: true, demoSeed: DEMO_SEED_MARKER } });
+}
+
+/**
+ * True for a site the demo seeder made: marked at creation (complete or interrupted seeds), or
+ * completed by a seeder from before the marker (`demoSeededAt`, which only `seedDemo` writes).
+ *
+ * @example
+ * const demos = (await store.listSites()).filter(isSeededDemoSite);
+ */
+export function isSeededDemoSite(site: Site): boolean {
+  const s = site.settings ?? {};
+  return s.demoSeed === DEMO_SEED_MARKER || (s.demo === true && typeof s.demoSeededAt === 'number');
+}
+
+/** True for a demo site whose seed did not finish (Ctrl+C during the first start). */
+export function isInterruptedDemoSeed(site: Site): boolean {
+  return site.settings?.demoSeed === DEMO_SEED_MARKER && !site.settings.demoSeededAt;
+}
 
 const DAY = 86_400_000;
 /** Events per `/v1/batch` request (well under the 500 KB request limit). */
@@ -55,7 +93,7 @@ export interface SeedStats {
  * `<baseUrl>/demo/`, so the site's origins should include `baseUrl`.
  *
  * @example
- * const created = await store.createSite({ name: DEMO_SITE_NAME, origins: ['http://localhost:8787'], settings: { demo: true } });
+ * const created = await createDemoSite(store);
  * await seedDemo(store, created, { persons: 1500, now: Date.now() });
  */
 export async function seedDemo(store: Store, created: CreatedSite, opts: SeedOptions): Promise<SeedStats> {
@@ -157,7 +195,7 @@ export async function seedDemo(store: Store, created: CreatedSite, opts: SeedOpt
     stats.touchpoints += r.accepted;
     stats.rejected += r.rejected.length;
   }
-  await store.updateSiteSettings(site.id, { ...site.settings, demo: true, demoSeededAt: opts.now, defaultCountry: 'DE', timezone: 'Europe/Berlin' });
+  await store.updateSiteSettings(site.id, { ...site.settings, demo: true, demoSeed: DEMO_SEED_MARKER, demoSeededAt: opts.now, defaultCountry: 'DE', timezone: 'Europe/Berlin' });
   stats.summary = `${opts.persons} persons, ${stats.events} web events, ${stats.scans} QR scans, ${stats.orders} offline order records, ${stats.touchpoints} touchpoints${stats.rejected ? `, ${stats.rejected} rejected` : ''}`;
   return stats;
 }

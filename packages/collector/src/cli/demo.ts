@@ -2,15 +2,21 @@ import { parseArgs } from 'node:util';
 import { openSqliteStore } from '../store/sqlite/index';
 import { CliError, type CliIo } from './io';
 import { intFlag } from './serve';
-import { DEMO_SITE_NAME, seedDemo } from './demo-seed';
+import { createDemoSite, isInterruptedDemoSeed, isSeededDemoSite, seedDemo } from './demo-seed';
 
 export const summary = 'Seed or remove the generated demo dataset (demo seed | demo remove)';
 
 const HELP = `Usage: omnitrail demo <seed|remove> [options]
 
-  demo seed      Create a demo site and fill it with generated data (through the real store)
-  demo remove    Delete every site marked as demo and all of its data (events, orders,
-                 identity graph, QR campaigns, …). Real sites are never touched.
+  demo seed      Create the demo site and fill it with generated data (through the real store).
+                 Refused when the database already holds a complete demo site (remove it
+                 first); a seed that was interrupted is removed and made again.
+  demo remove    Delete the site(s) the demo seeder made (by "demo seed" or "start") and all
+                 of their data (events, orders, identity graph, QR campaigns, …). Real sites
+                 are never touched: only sites carrying the seeder's own marker are removed,
+                 never the site "serve" creates on an empty database.
+                 A collector running on the same database refuses the removed site's write key
+                 within 0.25 s (at once when the removal ran in its own process).
 
 Options:
   --db <file>        SQLite database (env OMNITRAIL_DB, default ./omnitrail.db)
@@ -38,8 +44,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (action !== 'seed' && action !== 'remove') throw new CliError(`expected "demo seed" or "demo remove"\n\n${HELP}`);
   const store = openSqliteStore(values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db');
   try {
+    const sites = await store.listSites();
     if (action === 'remove') {
-      const demos = (await store.listSites()).filter((s) => s.settings?.demo === true);
+      const demos = sites.filter(isSeededDemoSite);
+      // Sites an older `serve` marked `demo` on an empty database may hold real data: named, kept.
+      for (const s of sites.filter((x) => x.settings?.demo === true && !isSeededDemoSite(x))) {
+        io.out(`Kept "${s.name}" (${s.id}): marked demo, but not made by the demo seeder (an older "omnitrail serve" created it), so it may hold real data.`);
+      }
       if (!demos.length) {
         io.out('No demo site in this database; nothing removed.');
         return 0;
@@ -52,7 +63,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const persons = intFlag('--persons', values.persons, 1500);
-    const created = await store.createSite({ name: DEMO_SITE_NAME, origins: ['*'], settings: { demo: true } });
+    const complete = sites.find((s) => isSeededDemoSite(s) && !isInterruptedDemoSeed(s));
+    if (complete) {
+      throw new CliError(`this database already holds the demo site "${complete.name}" (${complete.id}); a second copy would duplicate it. Remove it first with "omnitrail demo remove", then seed again.`);
+    }
+    for (const s of sites.filter(isInterruptedDemoSeed)) {
+      io.err(`Removing an interrupted demo seed ("${s.name}", ${s.id})…`);
+      await store.removeSite(s.id);
+    }
+    const created = await createDemoSite(store);
     const stats = await seedDemo(store, created, { persons, now: Date.now(), baseUrl: 'http://localhost:8787', progress: (m) => io.err(m) });
     io.out(`Seeded demo site "${created.site.name}" (${created.site.id}): ${stats.summary}`);
     io.out(`  write key ${created.site.writeKey}   secret key ${created.secretKey} (shown once)`);

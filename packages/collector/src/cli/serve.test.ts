@@ -26,7 +26,7 @@ async function startAndStop(db: string): Promise<string[]> {
   return lines;
 }
 
-test('serve: first start creates a demo site; SIGTERM drains an in-flight request, then closes the database', async () => {
+test('serve: first start creates a first site (not a demo site); SIGTERM drains an in-flight request, then closes the database', async () => {
   const db = tempDbPath();
   const lines: string[] = [];
   const io: CliIo = { out: (l) => lines.push(...l.split('\n')), err: (l) => lines.push('ERR ' + l) };
@@ -82,7 +82,8 @@ test('serve: first start creates a demo site; SIGTERM drains an in-flight reques
   const store = openSqliteStore(db);
   try {
     const [site] = await store.listSites();
-    expect(site.name).toBe('Demo shop');
+    expect(site.name).toBe('My shop');
+    expect(site.settings).toEqual({});
     expect(await store.countEvents(site.id)).toBe(200);
     // SIGTERM also ran the pending stitching pass: the graph is complete without a catch-up.
     expect(store.stitchBacklog()).toBe(0);
@@ -92,7 +93,7 @@ test('serve: first start creates a demo site; SIGTERM drains an in-flight reques
   }
 
   // Second start on the same file: no second demo site.
-  expect((await startAndStop(db)).join('\n')).not.toContain('demo site');
+  expect((await startAndStop(db)).join('\n')).not.toContain('Created a first site');
 });
 
 test('serve: bad flags are refused with a clear message', async () => {

@@ -8,7 +8,8 @@ export const summary = 'Run the collector (HTTP ingest + APIs) on a SQLite datab
 
 const HELP = `Usage: omnitrail serve [options]
 
-Run the collector. On an empty database a demo site is created and its keys are printed.
+Run the collector. On an empty database a first site ("My shop", any origin) is created and its
+keys are printed. It is a real site: "omnitrail demo remove" never removes it.
 
 Options:
   --port <n>          Port to listen on (env PORT, default 8787; 0 = any free port)
@@ -32,24 +33,28 @@ export function intFlag(name: string, v: string | undefined, dflt: number): numb
   return Number(v);
 }
 
+/** Name of the site `serve` creates on an empty database. */
+export const FIRST_SITE_NAME = 'My shop';
+
 /**
- * Create the demo site when the database has no site yet, and say how to use its keys.
- * Returns the printed lines (empty when sites already exist).
+ * Create a first site when the database has none, and say how to use its keys. It is a real
+ * site, not the demo site (no `settings.demo`): the events and orders sent with its keys are the
+ * user's own, and `demo remove` must never take them. Returns true when it created the site.
  *
  * @example
- * await ensureDemoSite(store, 'http://127.0.0.1:8787', io);
+ * await ensureFirstSite(store, 'http://127.0.0.1:8787', io);
  */
-export async function ensureDemoSite(store: Store, url: string, io: CliIo): Promise<boolean> {
+export async function ensureFirstSite(store: Store, url: string, io: CliIo): Promise<boolean> {
   if ((await store.listSites()).length > 0) return false;
-  const { site, secretKey } = await store.createSite({ name: 'Demo shop', origins: ['*'], settings: { demo: true } });
+  const { site, secretKey } = await store.createSite({ name: FIRST_SITE_NAME, origins: ['*'] });
   io.out(
     [
       '',
-      'Created a demo site (empty database). Keep the secret key: it is shown only once.',
+      `Created a first site "${site.name}" (empty database). Keep the secret key: it is shown only once.`,
       `  site id     ${site.id}`,
       `  write key   ${site.writeKey}   (public: browser SDK, Segment clients)`,
       `  secret key  ${secretKey}   (server APIs: orders, reports, QR, erasure)`,
-      '  origins     * (any page may send events; create a real site with "omnitrail site create --origin https://…")',
+      '  origins     * (any page may send events; create a site for your shop\'s origin with "omnitrail site create --origin https://…")',
       '',
       `  try: curl -u ${site.writeKey}: -H 'content-type: application/json' \\`,
       `         -d '{"type":"track","event":"Hello","anonymousId":"a1","messageId":"m1"}' ${url}/v1/track`,
@@ -109,7 +114,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   };
   const srv = await listen(opts, values.quiet ? undefined : io);
   const quietIo: CliIo = values.quiet ? { out: () => {}, err: io.err } : io;
-  await ensureDemoSite(srv.store, srv.url, quietIo);
+  await ensureFirstSite(srv.store, srv.url, quietIo);
   quietIo.out(`omnitrail collector listening on ${srv.url} (database ${opts.dbPath})`);
   return runUntilSignal(srv, quietIo);
 }

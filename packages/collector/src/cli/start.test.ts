@@ -4,7 +4,7 @@ import { storedEvents } from '../test-utils/stored-event';
 import { openSqliteStore } from '../store/sqlite/index';
 import { run as startRun, startFirstRun, generatePassword } from './start';
 import { run as demoRun } from './demo';
-import { DEMO_SITE_NAME } from './demo-seed';
+import { createDemoSite, isSeededDemoSite } from './demo-seed';
 import type { CliIo } from './io';
 
 function capture(): CliIo & { lines: string[]; errs: string[] } {
@@ -107,18 +107,21 @@ describe('omnitrail start', () => {
     const db = tempDbPath();
     // What Ctrl+C during the first start's seed leaves: a demo site with some events and no demoSeededAt.
     const store = openSqliteStore(db);
-    const partial = await store.createSite({ name: DEMO_SITE_NAME, origins: ['*'], settings: { demo: true } });
+    const partial = await createDemoSite(store);
+    // A site an older `serve` marked demo on an empty database: it may hold real data and stays.
+    const older = await store.createSite({ name: 'Demo shop', origins: ['*'], settings: { demo: true } });
     const ev = storedEvents({ prefix: 'partial-', t0: Date.now(), anonymousId: 'anon-partial' });
     await store.appendEvents(Array.from({ length: 5 }, () => ev(partial.site.id)));
     await store.close();
     const io = capture();
     const srv = await startFirstRun({ port: 0, host: '127.0.0.1', dbPath: db, persons: 60, quiet: true }, io);
     try {
-      const demos = (await srv.store.listSites()).filter((s) => s.settings?.demo === true);
+      const demos = (await srv.store.listSites()).filter(isSeededDemoSite);
       expect(demos).toHaveLength(1);
       expect(demos[0].id).not.toBe(partial.site.id);
       expect(demos[0].settings.demoSeededAt).toBeTruthy();
       expect(await srv.store.countEvents(partial.site.id)).toBe(0);
+      expect(await srv.store.getSite(older.site.id)).not.toBeNull();
     } finally {
       await srv.close();
     }

@@ -8,7 +8,7 @@ import { findDemoSite } from '../routes/demo';
 import type { Store } from '../store/types';
 import { CliError, type CliIo } from './io';
 import { intFlag } from './serve';
-import { seedDemo, DEMO_SITE_NAME } from './demo-seed';
+import { seedDemo, createDemoSite, isInterruptedDemoSeed } from './demo-seed';
 
 export const summary = 'First run: collector + dashboard + demo shop with a seeded demo dataset';
 
@@ -104,13 +104,11 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
     if (o.demo !== false && !(demo && demo.settings.demoSeededAt)) {
       // A seed interrupted earlier (Ctrl+C during the first start) left a demo site with part of
       // the data and no `demoSeededAt`: remove it, so one complete demo site remains.
-      for (const s of (await store.listSites()).filter((x) => x.settings?.demo === true && !x.settings.demoSeededAt)) {
+      for (const s of (await store.listSites()).filter(isInterruptedDemoSeed)) {
         say(`Removing an interrupted demo seed ("${s.name}", ${s.id})…`);
         await store.removeSite(s.id);
       }
-      // Any origin: the demo site holds generated data only, and the demo shop must keep working
-      // when a later `start` runs on another port or host name.
-      const created = await store.createSite({ name: DEMO_SITE_NAME, origins: ['*'], settings: { demo: true } });
+      const created = await createDemoSite(store);
       say(`Seeding the demo dataset (${persons} generated persons)…`);
       const t0 = Date.now();
       const stats = await seedDemo(store, created, { persons, now: Date.now(), baseUrl: shown, progress: o.quiet ? undefined : (m) => io.err(m) });
