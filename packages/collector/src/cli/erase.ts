@@ -10,8 +10,9 @@ const HELP = `Usage: omnitrail erase (--user-id | --anonymous-id | --email | --p
 
 Erases every identifier, event, QR scan, touchpoint, link, handoff code and mailing recipient of
 the person, and removes every identifier from their orders (revenue, channel, date and products
-stay for bookkeeping). Running it again reports nothing left. --suppress also drops all future
-events from the person's browser IDs. The audit log records the request without the identifier.`;
+stay for bookkeeping, and reports count each such order as a journey without touches, like a
+walk-in order). Running it again reports nothing left. --suppress also drops all future events
+from the person's browser IDs. The audit log records the request without the identifier.`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({

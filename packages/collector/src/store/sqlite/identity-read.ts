@@ -10,11 +10,11 @@ import type { SqliteContext } from './context';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
 import { keyedParams, keyedWhere } from './event-keys';
-import { chunkReader, type MemberRow } from './journeys';
+import { chunkReader, type ChunkPerson, type MemberRow } from './journeys';
 import { ownership } from './person-scope';
 import { goalConversionsByPerson, trackEventsByPerson, type TrackEvent } from './track-events';
 
-type ChunkRead = ReturnType<typeof chunkReader>;
+type ChunkRead = (first: number, last: number) => ChunkPerson[];
 import { eraseIdentifiersSync, findIdentifierSync } from './identity';
 
 /** Reads of the identity graph: persons, their events, journeys for reports. */
@@ -193,6 +193,8 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
         // Let other requests run between chunks (the reads are synchronous).
         await new Promise((r) => setImmediate(r));
       }
+      // Orders no person reaches (anonymised by an erasure) are journeys of their own (journeys.ts).
+      for (const j of chunkJourneys(read.unreached, siteId, 0, 0, null, events)) yield j;
     },
 
     eraseIdentifiers(siteId, ids) {

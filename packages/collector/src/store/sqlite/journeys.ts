@@ -40,6 +40,21 @@ export interface ChunkRange {
   touchFrom: number;
 }
 
+/** Reads one chunk of persons; `unreached` gives the orders no chunk reached (see {@link chunkReader}). */
+export type ChunkReader = ((first: number, last: number) => ChunkPerson[]) & {
+  /**
+   * Once every chunk was read: the range's orders that an erasure anonymised (`erased-…`,
+   * identifiers removed, kept for bookkeeping: `sources` is `["erased"]`), each as a person of
+   * its own with no touches (sorted by order ID). No person reaches them any more; they count as
+   * a walk-in order with no identifiers does — that one is a person holding only its
+   * `order:<id>` identifier, so its journey is one conversion and no touch, credited to its
+   * sales channel. Without this, an erased customer's revenue left every report. Other orders
+   * no person reaches stay out, as before: a bot's web order, or one sent without consent
+   * (neither is stitched, `stitch/derive.ts`).
+   */
+  unreached(): ChunkPerson[];
+};
+
 /**
  * Reads chunks of persons `[first, last]` (person numbers of a site) for one report range. One
  * row per person for its identifiers (smallest key, count, order IDs: aggregated in SQL) and
@@ -55,7 +70,7 @@ export interface ChunkRange {
  * const read = chunkReader(db, site.id, { from, to, touchFrom: from - lookback });
  * for (const p of read(1, 2000)) p.touches.length;
  */
-export function chunkReader(db: Db, siteId: string, range: ChunkRange): (first: number, last: number) => ChunkPerson[] {
+export function chunkReader(db: Db, siteId: string, range: ChunkRange): ChunkReader {
   // SQLite compares text as UTF-8 bytes, JavaScript as UTF-16 units: the same order for ASCII.
   // A person with a non-ASCII key (more bytes than characters) takes its minimum in JS.
   const persons = db
@@ -80,13 +95,17 @@ export function chunkReader(db: Db, siteId: string, range: ChunkRange): (first: 
     .raw();
   const hasOrders = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'orders'").get();
   let orders: Map<string, OrderRow> | null = null;
-
-  return (first, last) => {
-    orders ??= new Map(
+  const ordersOfRange = () =>
+    (orders ??= new Map(
       hasOrders
         ? (db.prepare('SELECT order_id, channel, location, ts, revenue, currency, status FROM orders WHERE site_id = ? AND ts >= ? AND ts < ?').all(siteId, range.from, range.to) as OrderRow[]).map((o) => [o.order_id, o])
         : [],
-    );
+    ));
+  /** Order IDs some person reached. */
+  const reached = new Set<string>();
+
+  const read = (first: number, last: number): ChunkPerson[] => {
+    const orders = ordersOfRange();
     const chunk = new Map<number, ChunkPerson & { multi: boolean; seen?: Set<number> }>();
     for (const [person, minKey, n, orderIds, wide] of persons.all(siteId, first, last) as [number, string, number, string, number][]) {
       const p = { person, minKey, multi: n > 1, touches: [], conversions: [] as Conversion[] };
@@ -96,7 +115,10 @@ export function chunkReader(db: Db, siteId: string, range: ChunkRange): (first: 
       // Orders of every channel (orders table of store/sqlite/orders.ts), through the person's order IDs.
       for (const id of JSON.parse(orderIds) as string[]) {
         const o = orders.get(id);
-        if (o) p.conversions.push(conversionOfRow(o));
+        if (o) {
+          p.conversions.push(conversionOfRow(o));
+          reached.add(id);
+        }
       }
     }
     const packed = touches.get(siteId, first, last, range.touchFrom, range.to) as [string, string, string, string | null];
@@ -118,6 +140,14 @@ export function chunkReader(db: Db, siteId: string, range: ChunkRange): (first: 
     }
     return [...chunk.values()];
   };
+  // Few orders go unreached (bots, no consent, erased): one primary-key lookup each.
+  const erased = hasOrders ? db.prepare("SELECT 1 FROM orders WHERE site_id = ? AND order_id = ? AND sources = '[\"erased\"]'").pluck() : null;
+  const unreached = (): ChunkPerson[] =>
+    [...ordersOfRange().values()]
+      .filter((o) => !reached.has(o.order_id) && erased?.get(siteId, o.order_id) === 1)
+      .sort((a, b) => (a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0))
+      .map((o) => ({ person: -1, minKey: `order:${o.order_id}`, touches: [], conversions: [conversionOfRow(o)] }));
+  return Object.assign(read, { unreached });
 }
 
 /** The conversion of an order row (the same fields, in the same order, as before). */
