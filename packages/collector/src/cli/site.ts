@@ -5,12 +5,13 @@ import { checkCountry, siteCountry } from '../pii/index';
 import { checkTimeZone, siteTimeZone } from '../reports/zone';
 import { CliError, type CliIo } from './io';
 import { resolveSite } from './store';
+import { describeChannelRules, readChannelRulesFile } from './channel-rules';
 
-export const summary = 'Create, update and list sites (keys, allowed origins, time zone, phone-number country, cookieless mode)';
+export const summary = 'Create, update and list sites (keys, allowed origins, time zone, phone-number country, cookieless mode, channel rules)';
 
 const HELP = `Usage:
   omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--json] [--db <file>]
-  omnitrail site update [--site <id>] [--timezone <IANA>] [--default-country <CC>] [--cookieless on|off] [--db <file>]
+  omnitrail site update [--site <id>] [--timezone <IANA>] [--default-country <CC>] [--cookieless on|off] [--channel-rules <file.json>|none] [--json] [--db <file>]
   omnitrail site list [--json] [--db <file>]
 
 create  Prints the site id, the public write key and the secret key. The secret key is stored
@@ -20,9 +21,13 @@ create  Prints the site id, the public write key and the secret key. The secret 
         --timezone is the reporting time zone, e.g. Europe/Berlin (default UTC): where the
         shop's days begin and end in reports and the dashboard. --default-country (e.g. DE) is
         where phone numbers written without their +code are read (imports, orders, lookups).
-update  Changes a site's time zone, default country and/or cookieless mode (--site: default the
-        only site). --cookieless on accepts the SDK's cookieless page views (consent denied, no
-        ID: a daily visitor hash, counted, never stitched; PRIVACY.md); off refuses them.
+update  Changes a site's time zone, default country, cookieless mode and/or custom channel rules
+        (--site: default the only site). --cookieless on accepts the SDK's cookieless page views
+        (consent denied, no ID: a daily visitor hash, counted, never stitched; PRIVACY.md); off
+        refuses them. --channel-rules reads a JSON array of rules (the language of
+        docs/attribution-models.md), checked before the default channel table; it is validated
+        first and refused with the failing rule's path; "none" clears the rules. Reports and a
+        running collector use them from the next request. --json prints the site's settings.
 list    Prints every site (never secret keys). --json prints a JSON array.
 
 Options:
@@ -44,6 +49,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       timezone: { type: 'string' },
       'default-country': { type: 'string' },
       cookieless: { type: 'string' },
+      'channel-rules': { type: 'string' },
       site: { type: 'string' },
       json: { type: 'boolean' },
       db: { type: 'string' },
@@ -75,13 +81,34 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
   if (action === 'update') {
     if (values.name || values.origin) throw new CliError('--name and --origin belong to "site create"');
-    if (!timezone && !country && cookieless === undefined) throw new CliError('nothing to update: give --timezone <IANA>, --default-country <CC> and/or --cookieless on|off');
+    const rulesFile = values['channel-rules'];
+    if (!timezone && !country && cookieless === undefined && rulesFile === undefined) {
+      throw new CliError('nothing to update: give --timezone <IANA>, --default-country <CC>, --cookieless on|off and/or --channel-rules <file.json>|none');
+    }
+    // Validated before the database is opened: a bad file changes nothing.
+    const rules = rulesFile === undefined ? undefined : readChannelRulesFile(rulesFile);
     const store = openSqliteStore(dbPath);
     try {
       const site = await resolveSite(store, values.site);
-      const next = { ...site.settings, ...settings };
+      const next: Record<string, unknown> = { ...site.settings, ...settings };
+      if (rules === null) delete next.channelRules;
+      else if (rules) next.channelRules = rules;
       await store.updateSiteSettings(site.id, next);
-      io.out(`Site "${site.name}" (${site.id}): time zone ${siteTimeZone(next)}, default country ${siteCountry(next) ?? 'none'}, cookieless ${next.cookieless === true ? 'on' : 'off'}`);
+      if (values.json) {
+        io.out(
+          JSON.stringify({
+            id: site.id,
+            name: site.name,
+            timezone: siteTimeZone(next),
+            defaultCountry: siteCountry(next) ?? null,
+            cookieless: next.cookieless === true,
+            channelRules: next.channelRules ?? [],
+          }),
+        );
+      } else {
+        io.out(`Site "${site.name}" (${site.id}): time zone ${siteTimeZone(next)}, default country ${siteCountry(next) ?? 'none'}, cookieless ${next.cookieless === true ? 'on' : 'off'}`);
+        io.out(`  channel rules: ${describeChannelRules(next)}`);
+      }
     } finally {
       await store.close();
     }
@@ -89,6 +116,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   if (action === 'create') {
+    if (values['channel-rules'] !== undefined) throw new CliError('--channel-rules belongs to "site update"');
     const name = values.name?.trim();
     if (!name) throw new CliError('--name is required');
     if (name.length > 200) throw new CliError('--name is longer than 200 characters');
@@ -119,8 +147,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
-  if (values.name || values.origin || values.timezone || values['default-country'] || values.site) {
-    throw new CliError('--name, --origin, --timezone, --default-country and --site belong to "site create" / "site update"');
+  if (values.name || values.origin || values.timezone || values['default-country'] || values.site || values['channel-rules']) {
+    throw new CliError('--name, --origin, --timezone, --default-country, --channel-rules and --site belong to "site create" / "site update"');
   }
   const store = openSqliteStore(dbPath);
   try {

@@ -309,4 +309,30 @@ describe('dashboard pages on real data', () => {
       expect(shown).toMatch(/<div class="v">1<\/div><div class="l">Visitors \(persons\)/);
     }, { origins: [ORIGIN], rateLimit: false });
   });
+
+  it('Settings shows the custom channel rules in a textarea; invalid rules are refused with their path and kept for editing', async () => {
+    await withCollector(async (fx) => {
+      const { b, csrf } = await login(fx);
+      const url = `/dashboard/settings/channel-rules?site=${fx.site.id}`;
+      expect(await (await b.get(`/dashboard/settings?site=${fx.site.id}`)).text()).toContain('<textarea id="channelRules" name="channelRules"');
+      const bad = await b.post(url, { _csrf: csrf, channelRules: '[{"channel": "Partners", "when": {"sauce": "partner"}}]' });
+      expect(bad.status).toBe(400);
+      const badHtml = await bad.text();
+      expect(badHtml).toMatch(/Channel rules not saved: rules\[0\]\.when: unknown field (&quot;|")sauce/);
+      expect(badHtml).toContain('&quot;sauce&quot;: &quot;partner&quot;'); // the draft stays in the textarea
+      expect((await b.post(url, { _csrf: csrf, channelRules: '[{' })).status).toBe(400);
+      expect((await fx.store.getSite(fx.site.id))!.settings.channelRules).toBeUndefined();
+
+      const rules = [{ channel: 'Partners', when: { source: 'partner-a' } }];
+      const saved = await b.post(url, { _csrf: csrf, channelRules: JSON.stringify(rules) });
+      expect(saved.status).toBe(303);
+      expect((await fx.store.getSite(fx.site.id))!.settings.channelRules).toEqual(rules);
+      expect(await (await b.get(saved.headers.get('location')!)).text()).toContain('&quot;channel&quot;: &quot;Partners&quot;');
+      // Other settings keep the rules; an empty textarea clears them.
+      await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'UTC' });
+      expect((await fx.store.getSite(fx.site.id))!.settings.channelRules).toEqual(rules);
+      expect((await b.post(url, { _csrf: csrf, channelRules: '  ' })).status).toBe(303);
+      expect((await fx.store.getSite(fx.site.id))!.settings.channelRules).toBeUndefined();
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
 });

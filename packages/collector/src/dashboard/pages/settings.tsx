@@ -1,7 +1,8 @@
 /**
  * Settings: the site's install snippet, reporting time zone, phone-number country and cookieless
- * mode (`settings.cookieless`, as `omnitrail site update --cookieless`), and the
- * admin password (admin sessions only). Changing the password rotates the cookie secret, so every other session ends;
+ * mode (`settings.cookieless`, as `omnitrail site update --cookieless`), its custom channel rules
+ * (JSON, validated by the rule parser before they are saved), and the admin password (admin
+ * sessions only). Changing the password rotates the cookie secret, so every other session ends;
  * this one is renewed.
  */
 import type { Context, Hono } from 'hono';
@@ -9,6 +10,7 @@ import { setAdminPassword, startSession, verifyPassword } from '../auth';
 import type { DashEnv } from '../index';
 import { checkCountry, siteCountry } from '../../pii/index';
 import { checkTimeZone, siteTimeZone } from '../../reports/zone';
+import { parseChannelRules, RuleError } from '../../attribution/rules';
 import { Layout, siteQuery } from '../layout';
 
 /** The zones the runtime knows, UTC first (for the time zone field's suggestions). */
@@ -31,7 +33,13 @@ export function snippet(origin: string, writeKey: string): string {
   ].join('\n');
 }
 
-function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, status: 200 | 400 | 403 = 200) {
+/** The site's custom channel rules as the textarea shows them: pretty JSON, or empty for none. */
+function rulesText(settings: Record<string, unknown>): string {
+  const r = settings.channelRules;
+  return Array.isArray(r) && r.length ? JSON.stringify(r, null, 2) : '';
+}
+
+function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, status: 200 | 400 | 403 = 200, rulesDraft?: string) {
   const p = c.get('page');
   const admin = p.session.scope === 'admin';
   return c.html(
@@ -90,6 +98,26 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
           </form>
         </section>
       ) : null}
+      {p.site ? (
+        <section class="card">
+          <h2>Channel rules</h2>
+          <form method="post" action={`/dashboard/settings/channel-rules${siteQuery(p.site)}`} class="stack">
+            <input type="hidden" name="_csrf" value={p.csrf} />
+            <div class="field">
+              <label for="channelRules">Custom channel rules (JSON)</label>
+              <p class="hint" id="rules-hint">
+                {
+                  'A JSON array of rules, checked in order before the default channel table; the first that matches names the channel, e.g. [{"channel": "Partners", "when": {"source": ["partner-a", "partner-b"]}}]. Empty: the defaults only. Reports and the dashboard use them from the next request; "omnitrail report --rules file.json" tries rules without saving them.'
+                }
+              </p>
+              <textarea id="channelRules" name="channelRules" rows={10} spellcheck={false} aria-describedby="rules-hint">
+                {rulesDraft ?? rulesText(p.site.settings)}
+              </textarea>
+            </div>
+            <button type="submit">Save channel rules</button>
+          </form>
+        </section>
+      ) : null}
       <section class="card">
         <h2>Admin password</h2>
         {admin ? (
@@ -145,6 +173,27 @@ export function registerSettingsPages(app: Hono<DashEnv>): void {
     const { defaultCountry: _cleared, ...rest } = p.site.settings;
     // An unchecked box is not sent: off.
     await p.store.updateSiteSettings(p.site.id, { ...rest, timezone: tz, ...(country ? { defaultCountry: country } : {}), cookieless: b.cookieless === 'on' });
+    return c.redirect(`/dashboard/settings${siteQuery(p.site)}&saved=1`, 303);
+  });
+  app.post('/settings/channel-rules', async (c) => {
+    const p = c.get('page');
+    if (!p.site) return page(c, { ok: false, text: 'No site.' }, 400);
+    const b = await c.req.parseBody();
+    const text = typeof b.channelRules === 'string' ? b.channelRules.trim() : '';
+    const { channelRules: _old, ...rest } = p.site.settings;
+    if (text === '') {
+      await p.store.updateSiteSettings(p.site.id, rest);
+      return c.redirect(`/dashboard/settings${siteQuery(p.site)}&saved=1`, 303);
+    }
+    let rules;
+    try {
+      rules = parseChannelRules(JSON.parse(text));
+    } catch (e) {
+      // The form keeps what was typed, so the mistake can be fixed in place.
+      const why = e instanceof RuleError ? e.message : `not valid JSON: ${(e as Error).message}`;
+      return page(c, { ok: false, text: `Channel rules not saved: ${why}` }, 400, text);
+    }
+    await p.store.updateSiteSettings(p.site.id, rules.length ? { ...rest, channelRules: rules } : rest);
     return c.redirect(`/dashboard/settings${siteQuery(p.site)}&saved=1`, 303);
   });
   app.post('/settings/password', async (c) => {
