@@ -61,6 +61,9 @@ describe('checkEvent rejects', () => {
     ['a key of 257 characters', { ...base, properties: { ['k'.repeat(257)]: 1 } }, /key longer than 256/],
     ['an event over 32 KB of ASCII', { ...base, properties: { s: 'x'.repeat(33 * 1024) } }, /larger than 32 KB/],
     ['an event over 32 KB only in UTF-8 bytes', { ...base, properties: { s: 'é'.repeat(17 * 1024) } }, /larger than 32 KB/],
+    // As /v1/orders refuses it, rather than storing an order of 0.
+    ['an Order Completed with negative revenue', { ...base, event: 'Order Completed', properties: { order_id: 'W-1', revenue: -5 } }, /properties\.revenue must not be negative/],
+    ['an Order Refunded with a negative total as text', { ...base, event: 'Order Refunded', properties: { order_id: 'W-1', total: '-5,00' } }, /properties\.total must not be negative/],
   ];
   test.each(cases)('%s', (_name, raw, reason, over) => {
     const r = checkEvent(raw, env(over));
@@ -75,6 +78,13 @@ describe('checkEvent rejects', () => {
 });
 
 describe('checkEvent accepts', () => {
+  test('order events with zero or unreadable amounts, and negative amounts on other events', () => {
+    for (const properties of [{ order_id: 'W-1', revenue: 0 }, { order_id: 'W-1', revenue: 'n/a' }, { order_id: 'W-1' }]) {
+      expect(checkEvent({ ...base, event: 'Order Completed', properties }, env()).ok).toBe(true);
+    }
+    expect(checkEvent({ ...base, event: 'Coupon Applied', properties: { revenue: -5 } }, env()).ok).toBe(true);
+  });
+
   test('a plain track and maps it to a stored event', () => {
     const r = checkEvent({ ...base, properties: { price: 3 }, context: { ip: '203.0.113.9', page: { url: 'https://s/x' } } }, env());
     expect(r.ok).toBe(true);

@@ -4,6 +4,8 @@ import { LIMITS } from './limits';
 import { correctTimestamp, parseIsoTime } from './time';
 import type { UaClass } from './enrich';
 import { hasAtSign, hasContactParam, keyMayBePii, type BodyHints } from '../pii/scrub';
+import { ORDER_EVENTS } from '../orders/web';
+import { parseAmount } from '../orders/parse';
 
 /** What one request contributes to each of its events. */
 export interface Envelope {
@@ -51,6 +53,17 @@ const TYPES = new Set<string>(['track', 'page', 'identify', 'alias', 'group', 's
 // public write key must not forge them, or anyone could inflate scan counts or join their browser
 // to someone else's handoff code.
 const SERVER_ONLY_EVENTS = new Set<string>(['QR Code Scanned', 'Handoff Code Issued', 'Offline Touchpoint']);
+/** The ecommerce events that become orders (`orders/web.ts`, ORDER_EVENTS). */
+const ORDER_EVENT_NAMES = new Set(Object.keys(ORDER_EVENTS));
+
+/** True for an amount `parseAmount` reads as below zero (`-5`, `"-5,00"`); anything unreadable is not. */
+function isNegativeAmount(v: unknown): boolean {
+  try {
+    return (parseAmount(v, 'amount') ?? 0) < 0;
+  } catch {
+    return false;
+  }
+}
 const CONSENT = new Set<string>(['granted', 'denied', 'pending']);
 // Keys that would reach an object's prototype chain if a later step merged with Object.assign
 // or a naive deep merge. JSON.parse makes them harmless own properties, so the danger is only
@@ -241,6 +254,15 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
     if (raw.event.length > LIMITS.maxName) return fail(`event must be at most ${LIMITS.maxName} characters`);
     if (SERVER_ONLY_EVENTS.has(raw.event)) return fail(`"${raw.event}" is recorded by the collector itself and cannot be sent with a write key`);
     name = raw.event;
+    // An order event with a negative amount is refused as /v1/orders refuses it, instead of
+    // becoming an order of 0 (orders/web.ts): a refund is an "Order Refunded" event.
+    if (ORDER_EVENT_NAMES.has(name) && isObject(raw.properties)) {
+      for (const f of ['revenue', 'total'] as const) {
+        if (isNegativeAmount(raw.properties[f])) {
+          return fail(`properties.${f} must not be negative, as in /v1/orders (a refund is an "Order Refunded" event with what remains)`);
+        }
+      }
+    }
   } else if (type === 'page' || type === 'screen') {
     if (raw.name !== undefined && raw.name !== null) {
       if (typeof raw.name !== 'string' || raw.name.length > LIMITS.maxName) {
