@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { openSqliteStore } from '../store/sqlite/index';
 import { CliError, type CliIo } from './io';
+import { openExistingStore } from './store';
 import { intFlag } from './serve';
 import { createDemoSite, isInterruptedDemoSeed, isSeededDemoSite, seedDemo } from './demo-seed';
 
@@ -42,7 +43,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const action = positionals[0];
   if (action !== 'seed' && action !== 'remove') throw new CliError(`expected "demo seed" or "demo remove"\n\n${HELP}`);
-  const store = openSqliteStore(values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db');
+  const dbPath = values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db';
+  // Seeding may make a new database; removing from one that does not exist would only create it.
+  const store = action === 'remove' ? openExistingStore(dbPath) : openSqliteStore(dbPath);
   try {
     const sites = await store.listSites();
     if (action === 'remove') {

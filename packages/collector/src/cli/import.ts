@@ -2,10 +2,10 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { csvEncoding } from '../orders/csv-encoding';
 import { siteCountry } from '../pii/index';
-import { openSqliteStore } from '../store/sqlite/index';
 import { httpSink, importCsv, storeSink, type ImportSink, type RejectedRow } from './import-csv';
 import { parseMappings, type ImportKind } from './import-rows';
-import { stdio, type CliIo } from './io';
+import { CliError, stdio, type CliIo } from './io';
+import { openExistingStore } from './store';
 
 export const IMPORT_HELP = `Usage: omnitrail import <orders|touchpoints> <file.csv> [options]
 
@@ -134,8 +134,9 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
     try {
       // A bulk import updates random pages of the identity tables all over a growing file; a
       // 1 GiB page cache (allocated only as it fills) keeps a 1 M-row import's working set in memory.
-      store = openSqliteStore(dbPath, { cacheMb: 1024 });
+      store = openExistingStore(dbPath, { cacheMb: 1024 });
     } catch (e) {
+      if (e instanceof CliError) return fail(e.message, 1);
       return fail(`cannot open ${dbPath}: ${(e as Error).message}`, 1);
     }
     close = () => store.close();

@@ -12,7 +12,7 @@ import { openSqliteStore, type SqliteStore } from '../store/sqlite/index';
 import type { QrCampaign, QrCode } from '../store/qr';
 import type { Site } from '../store/types';
 import { CliError, type CliIo } from './io';
-import { dbPathOf, resolveSite } from './store';
+import { dbPathOf, openExistingStore, resolveSite } from './store';
 
 export const summary = 'QR campaigns and codes: create, mailings, render PNG/SVG, print sheets, mail-merge CSV';
 
@@ -121,7 +121,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.out(HELP);
     return values.help ? 0 : 2;
   }
-  const store = openSqliteStore(dbPathOf(values.db));
+  const store = openExistingStore(dbPathOf(values.db));
   try {
     return await guarded(() => dispatch(store, positionals, values, io));
   } finally {

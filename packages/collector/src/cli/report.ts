@@ -4,10 +4,9 @@ import { RuleError, parseChannelRules } from '../attribution/rules';
 import { MODELS } from '../attribution/models';
 import { ExplainNotFound, REPORTS, ReportParamError, formatReport, isReportName, parseReportParams, reportSite, runReport, type ReportSource } from '../reports';
 import { siteTimeZone } from '../reports/zone';
-import { openSqliteStore } from '../store/sqlite/index';
 import { CliError, type CliIo } from './io';
 import { roomForReports } from './report-heap';
-import { resolveSite } from './store';
+import { openExistingStore, resolveSite } from './store';
 
 export const summary = 'Reports: attribution, explain, ropo, funnel, journeys, qr, vitals, channels (tables or --json)';
 
@@ -111,7 +110,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
 
-  const store = openSqliteStore(dbPath);
+  const store = openExistingStore(dbPath);
   try {
     const site = await resolveSite(store, values.site);
     const src = store as unknown as Partial<ReportSource>;

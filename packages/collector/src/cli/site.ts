@@ -4,7 +4,7 @@ import { normaliseOrigin } from '../ingest/cors';
 import { checkCountry, siteCountry } from '../pii/index';
 import { checkTimeZone, siteTimeZone } from '../reports/zone';
 import { CliError, type CliIo } from './io';
-import { resolveSite } from './store';
+import { openExistingStore, resolveSite } from './store';
 import { describeChannelRules, readChannelRulesFile } from './channel-rules';
 
 export const summary = 'Create, update and list sites (keys, allowed origins, time zone, phone-number country, cookieless mode, channel rules)';
@@ -87,7 +87,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     // Validated before the database is opened: a bad file changes nothing.
     const rules = rulesFile === undefined ? undefined : readChannelRulesFile(rulesFile);
-    const store = openSqliteStore(dbPath);
+    const store = openExistingStore(dbPath);
     try {
       const site = await resolveSite(store, values.site);
       const next: Record<string, unknown> = { ...site.settings, ...settings };
@@ -150,7 +150,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (values.name || values.origin || values.timezone || values['default-country'] || values.site || values['channel-rules']) {
     throw new CliError('--name, --origin, --timezone, --default-country, --channel-rules and --site belong to "site create" / "site update"');
   }
-  const store = openSqliteStore(dbPath);
+  const store = openExistingStore(dbPath);
   try {
     const sites = await store.listSites();
     if (values.json) {

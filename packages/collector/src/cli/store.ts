@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite/index';
 import type { Site, Store } from '../store/types';
 import { CliError } from './io';
@@ -5,6 +7,23 @@ import { CliError } from './io';
 /** The database a command works on: `--db`, else env `OMNITRAIL_DB`, else `./omnitrail.db`. */
 export function dbPathOf(flag: string | undefined): string {
   return flag ?? process.env.OMNITRAIL_DB ?? './omnitrail.db';
+}
+
+/**
+ * Open the database of a command that works on existing data (reports, keys, erasure, QR,
+ * imports, site list/update, demo remove). SQLite would silently create a missing file, so a
+ * typo in `--db` gave an empty database and an empty report: refused instead. Only `serve`,
+ * `start`, `site create` and `demo seed` create a database.
+ *
+ * @example
+ * const store = openExistingStore(dbPathOf(values.db));
+ */
+export function openExistingStore(path: string, opts?: Parameters<typeof openSqliteStore>[1]): SqliteStore {
+  // A missing directory is left to the driver, whose error already says so.
+  if (path !== ':memory:' && !existsSync(path) && existsSync(dirname(path))) {
+    throw new CliError(`no database at ${path}; start the collector first ("omnitrail start", or "omnitrail serve --db ${path}") or pass --db <file>`, 1);
+  }
+  return openSqliteStore(path, opts);
 }
 
 /**
@@ -16,7 +35,7 @@ export function dbPathOf(flag: string | undefined): string {
  * try { … } finally { await store.close(); }
  */
 export async function openForSite(db: string | undefined, siteId: string | undefined): Promise<{ store: SqliteStore; site: Site }> {
-  const store = openSqliteStore(dbPathOf(db));
+  const store = openExistingStore(dbPathOf(db));
   try {
     return { store, site: await resolveSite(store, siteId) };
   } catch (e) {
