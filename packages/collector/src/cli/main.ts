@@ -80,6 +80,12 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
 // Run when executed as the bin (not when imported by tests).
 const entry = process.argv[1] ?? '';
 if (/(?:^|[\\/])(?:cli\.js|omnitrail)$/.test(entry)) {
+  // `omnitrail site list | head -3`: the reader is gone, so the rest of the output has nowhere to
+  // go. Stop quietly, as Unix tools do, instead of an unhandled EPIPE stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
