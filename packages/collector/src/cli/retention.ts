@@ -7,8 +7,10 @@ export const summary = 'Delete raw events older than the site retention (default
 const HELP = `Usage: omnitrail retention run [--days <n>] [--batch <n>] [--site <id>] [--db <file>] [--json]
        omnitrail retention set --days <n> [--site <id>] [--db <file>]
 
-run  Deletes raw events older than the site's retention in small batches (default 2000 rows per
-     commit), so a running collector keeps ingesting. Orders and identity links are kept.
+run  Deletes raw events older than the site's retention in small batches, so a running
+     collector keeps ingesting: the first batch deletes 256 rows, each next one halves or
+     doubles (32 to 4096 rows) to take about 8 ms, and the job pauses as long as its last batch
+     took. --batch <n> fixes the rows per commit instead. Orders and identity links are kept.
      "omnitrail serve" runs the same job every hour.
 set  Stores the site's retention in days (e.g. 396 ≈ 13 months, 760 ≈ 25 months).`;
 
