@@ -5,6 +5,7 @@
  */
 import type { PersonJourney } from '../attribution/journey';
 import type { Classifier } from '../attribution/channels';
+import { currencyTally } from '../reports/currencies';
 
 
 /** Per-day figures for the overview page. */
@@ -18,10 +19,12 @@ export interface Overview {
   ordersByChannel: Map<string, number[]>;
   revenueByChannel: Map<string, number[]>;
   totals: { visitors: number; sessions: number; orders: number; revenue: number; qrScans: number; offlineTouches: number };
-  /** The most frequent currency of the orders (for display). */
+  /** The most frequent currency of the orders (EUR when none has one). */
   currency: string;
   /** Every currency of the range's orders, most frequent first: revenue adds their amounts unconverted. */
   currencies: string[];
+  /** Orders of the range without a currency. */
+  withoutCurrency: number;
 }
 
 function bump(m: Map<string, number[]>, key: string, i: number, n: number, by: number) {
@@ -66,7 +69,7 @@ export async function computeOverview(
   const ordersByChannel = new Map<string, number[]>();
   const revenueByChannel = new Map<string, number[]>();
   const totals = { visitors: 0, sessions: 0, orders: 0, revenue: 0, qrScans: 0, offlineTouches: 0 };
-  const currencies = new Map<string, number>();
+  const currencies = currencyTally();
   for await (const p of persons) {
     const seenDays = new Set<number>();
     for (const t of p.touches) {
@@ -88,11 +91,11 @@ export async function computeOverview(
       bump(revenueByChannel, c.channel, i, n, c.value);
       totals.orders++;
       totals.revenue += c.value;
-      if (c.currency) currencies.set(c.currency, (currencies.get(c.currency) ?? 0) + 1);
+      currencies.add(c);
     }
   }
-  const byCount = [...currencies.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
-  return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currency: byCount[0] ?? 'EUR', currencies: byCount };
+  const byCount = currencies.currencies();
+  return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currency: byCount[0] ?? 'EUR', currencies: byCount, withoutCurrency: currencies.withoutCurrency() };
 }
 
 /** Series sorted by total, largest first, the tail folded into "Other" so legends stay readable. */

@@ -335,4 +335,26 @@ describe('dashboard pages on real data', () => {
       expect((await fx.store.getSite(fx.site.id))!.settings.channelRules).toBeUndefined();
     }, { origins: [ORIGIN], rateLimit: false });
   });
+
+  it('attribution warns about mixed currencies and shows no € for USD or currency-less sums; explain shows the order\'s own currency', async () => {
+    await withCollector(async (fx) => {
+      const t = new Date(Date.now() - 3600_000).toISOString();
+      const post = (o: Record<string, unknown>) => fx.post('/v1/orders', { channel: 'store', timestamp: t, ...o }, { auth: 'secret' });
+      expect((await post({ order_id: 'U-1', revenue: 30, currency: 'USD', loyaltyId: 'L-1' })).status).toBe(200);
+      const { b } = await login(fx);
+      const usd = await (await b.get(`/dashboard/attribution?site=${fx.site.id}`)).text();
+      expect(usd).toContain('US$30');
+      expect(usd).not.toContain('€');
+      expect(usd).not.toContain('without conversion');
+      expect((await post({ order_id: 'N-1', revenue: 20, loyaltyId: 'L-2' })).status).toBe(200);
+      const mixed = await (await b.get(`/dashboard/attribution?site=${fx.site.id}`)).text();
+      expect(mixed).toContain('Orders in this range are in USD and 1 without a currency: revenue adds their amounts as they are, without conversion.');
+      expect(mixed).not.toMatch(/€|US\$/);
+      const overview = await (await b.get(`/dashboard?site=${fx.site.id}`)).text();
+      expect(overview).toContain('Orders in this range are in USD and 1 without a currency');
+      const explained = await (await b.get(`/dashboard/explain?site=${fx.site.id}&order=N-1`)).text();
+      expect(explained).toContain('20.00');
+      expect(explained).not.toContain('€');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
 });

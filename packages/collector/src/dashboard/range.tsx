@@ -64,13 +64,20 @@ export function dayLabel(day: string): string {
   return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 }
 
+/** A plain amount: what a sum without one currency (or an order without any) is shown as. */
+function plain(v: number, digits: number): string {
+  return new Intl.NumberFormat('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
+}
+
 /**
- * Money of one order or one person, with cents.
+ * Money of one order or one person, with cents. `null`: no currency known, no sign.
  *
  * @example
  * money(1234.5) // '€1,234.50'
+ * money(1234.5, null) // '1,234.50'
  */
-export function money(v: number, currency = 'EUR'): string {
+export function money(v: number, currency: string | null = 'EUR'): string {
+  if (!currency) return plain(v, 2);
   try {
     return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v);
   } catch {
@@ -79,12 +86,14 @@ export function money(v: number, currency = 'EUR'): string {
 }
 
 /**
- * Money in report totals and tables, whole units so columns line up.
+ * Money in report totals and tables, whole units so columns line up. `null`: no single currency
+ * (see `reports/currencies.ts`), no sign.
  *
  * @example
  * money0(1234.5) // '€1,235'
  */
-export function money0(v: number, currency = 'EUR'): string {
+export function money0(v: number, currency: string | null = 'EUR'): string {
+  if (!currency) return plain(v, 0);
   try {
     return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }).format(v);
   } catch {

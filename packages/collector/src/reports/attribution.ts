@@ -8,6 +8,7 @@ import type { ModelName } from '../attribution/models';
 import type { PathTouch } from '../attribution/paths';
 import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
+import { currencyTally, mixedCurrencyNotice } from './currencies';
 
 export interface AttributionRow {
   key: string;
@@ -28,6 +29,12 @@ export interface AttributionReport extends ReportSpan {
   channelRules: string;
   /** `conversions` counts orders and goal conversions; `goals` the goal conversions among them, which bring no revenue. */
   totals: { conversions: number; goals: number; revenue: number; persons: number };
+  /** Currencies of the credited orders, most frequent first: revenue adds their amounts unconverted. */
+  currencies: string[];
+  /** Credited orders without a currency. */
+  ordersWithoutCurrency: number;
+  /** Present when revenue adds several currencies (or amounts with and without one): say so beside any sum. */
+  currencyNotice?: string;
   rows: AttributionRow[];
   markov?: {
     conversionProbability: number;
@@ -90,8 +97,10 @@ export function summarise(res: AttributionResult, p: ReportParams, siteId: strin
   const rev = new Map<string, Map<ModelName, number>>();
   const conv = new Map<string, Map<ModelName, number>>();
   let total = 0;
+  const tally = currencyTally();
   for (const o of res.orders) {
     total += o.valueMicros;
+    tally.add(o.path.conversion);
     const keys = o.path.touches.map((t) => keyOf(t, p.dimension));
     for (const m of res.models) {
       const c = o.credits[m]!;
@@ -136,8 +145,12 @@ export function summarise(res: AttributionResult, p: ReportParams, siteId: strin
     directOnlyIfNothingElse: p.directOnlyIfNothingElse,
     channelRules: res.channelRulesVersion,
     totals: { conversions: res.orders.length, goals: res.orders.filter((o) => o.path.conversion.channel === 'goal').length, revenue: totalCents / 100, persons: res.persons },
+    currencies: tally.currencies(),
+    ordersWithoutCurrency: tally.withoutCurrency(),
     rows,
   };
+  const notice = mixedCurrencyNotice(report.currencies, report.ordersWithoutCurrency);
+  if (notice) report.currencyNotice = notice;
   if (res.models.includes('markov')) {
     report.markov = {
       conversionProbability: res.conversionProbability,

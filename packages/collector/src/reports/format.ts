@@ -41,8 +41,9 @@ function attribution(r: AttributionReport): string {
   const out = [
     `Attribution by ${r.dimension}, ${range(r)} · ${r.totals.conversions} conversions${r.totals.goals ? ` (${r.totals.goals} goals, no revenue)` : ''} · revenue ${r.totals.revenue.toFixed(2)} · ${r.totals.persons} persons · lookback ${r.lookbackDays} d`,
     `Channel rules: ${r.channelRules}`,
+    ...(r.currencyNotice ? [`Note: ${r.currencyNotice}`] : []),
     '',
-    'Revenue credited',
+    `Revenue credited${r.currencies.length === 1 && !r.ordersWithoutCurrency ? ` (${r.currencies[0]})` : ''}`,
     table([r.dimension[0].toUpperCase() + r.dimension.slice(1), ...labels], r.rows.map((x) => [x.key, ...r.models.map((m) => x.revenue[m] ?? 0)])),
     '',
     'Conversions credited',

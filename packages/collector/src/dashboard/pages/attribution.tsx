@@ -10,6 +10,7 @@ import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
 import { int, money, money0, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
+import { displayCurrency } from '../../reports/currencies';
 
 const DIMENSIONS = [
   ['channel', 'Channel'],
@@ -60,22 +61,25 @@ export async function attributionPage(c: Context<DashEnv>) {
   const rep = await attributionReport(r.src, r.site!, r.params);
   const label = DIMENSIONS.find(([d]) => d === dimension)![1];
   const rows = [...rep.rows].sort((a, b) => (b.revenue[model] ?? 0) - (a.revenue[model] ?? 0));
+  // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither.
+  const cur = displayCurrency(rep.currencies, rep.ordersWithoutCurrency);
   return c.html(
     frame(
       <>
         <section class="kpis" aria-label="Totals">
           <div class="card kpi"><div class="v">{int(rep.totals.conversions)}</div><div class="l">Conversions</div></div>
-          <div class="card kpi"><div class="v">{money0(rep.totals.revenue)}</div><div class="l">Revenue</div></div>
+          <div class="card kpi"><div class="v">{money0(rep.totals.revenue, cur)}</div><div class="l">Revenue</div></div>
           <div class="card kpi"><div class="v">{int(rep.totals.persons)}</div><div class="l">Persons with a path</div></div>
           <div class="card kpi"><div class="v">{`${rep.lookbackDays} d`}</div><div class="l">Lookback window</div></div>
         </section>
+        {rep.currencyNotice ? <p class="notice">{rep.currencyNotice}</p> : null}
         {rows.length === 0 ? (
           <Empty>No conversions in this date range.</Empty>
         ) : (
           <>
             <section class="card">
               <h2>{`Revenue by ${label.toLowerCase()} — ${MODEL_LABELS[model]}`}</h2>
-              <BarChart title={`Revenue credited by ${label.toLowerCase()}, ${MODEL_LABELS[model]} model`} rows={rows.slice(0, 12).map((row) => ({ label: row.key, value: row.revenue[model] ?? 0 }))} format={(v) => money0(v)} />
+              <BarChart title={`Revenue credited by ${label.toLowerCase()}, ${MODEL_LABELS[model]} model`} rows={rows.slice(0, 12).map((row) => ({ label: row.key, value: row.revenue[model] ?? 0 }))} format={(v) => money0(v, cur)} />
             </section>
             <section class="card">
               <h2>All models side by side</h2>
@@ -97,7 +101,7 @@ export async function attributionPage(c: Context<DashEnv>) {
                       <tr>
                         <th scope="row">{row.key}</th>
                         {rep.models.map((m) => (
-                          <td class="num">{money0(row.revenue[m] ?? 0)}</td>
+                          <td class="num">{money0(row.revenue[m] ?? 0, cur)}</td>
                         ))}
                       </tr>
                     ))}
@@ -161,7 +165,7 @@ export async function explainPage(c: Context<DashEnv>) {
   return frame(
     <>
       <section class="kpis" aria-label="Order">
-        <div class="card kpi"><div class="v">{money(rep.order.value, rep.order.currency)}</div><div class="l">Order value</div></div>
+        <div class="card kpi"><div class="v">{money(rep.order.value, rep.order.currency ?? null)}</div><div class="l">Order value</div></div>
         <div class="card kpi"><div class="v">{rep.order.salesChannel}</div><div class="l">Sales channel</div></div>
         <div class="card kpi"><div class="v">{dayIn(Date.parse(rep.order.time), tz)}</div><div class="l">Date</div></div>
         <div class="card kpi"><div class="v">{rep.path.length}</div><div class="l">Touchpoints in the lookback</div></div>
@@ -194,7 +198,7 @@ export async function explainPage(c: Context<DashEnv>) {
                   </td>
                   <td>{t.campaign}</td>
                   {rep.models.map((m) => (
-                    <td class="num">{money(t.credits[m] ?? 0, rep.order.currency)}</td>
+                    <td class="num">{money(t.credits[m] ?? 0, rep.order.currency ?? null)}</td>
                   ))}
                 </tr>
               ))}

@@ -11,6 +11,7 @@ import { Empty, Layout, NotWired, siteQuery } from '../layout';
 import { computeOverview, topSeries } from '../overview-data';
 import { dayIn, nextDay, siteTimeZone } from '../../reports/zone';
 import { channelLabel, dayLabel, int, money0, parseRange, RangeForm, type Range } from '../range';
+import { displayCurrency, mixedCurrencyNotice } from '../../reports/currencies';
 
 /**
  * Why the overview has nothing to show: a site that never received an event learns how to start;
@@ -62,7 +63,9 @@ export async function overviewPage(c: Context<DashEnv>) {
   if (!journeys) return c.html(frame(<NotWired what="The overview (stitched persons, store.journeys)" />));
   const o = await computeOverview(journeys(p.site.id, { from: range.from, to: range.to, lookbackMs: 0 }), range, siteClassifier(p.site.settings));
   const x = o.days.map(dayLabel);
-  const cur = (v: number) => money0(v, o.currency);
+  // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither.
+  const cur = (v: number) => money0(v, o.totals.orders ? displayCurrency(o.currencies, o.withoutCurrency) : o.currency);
+  const notice = mixedCurrencyNotice(o.currencies, o.withoutCurrency);
   return c.html(
     frame(
       <>
@@ -73,9 +76,7 @@ export async function overviewPage(c: Context<DashEnv>) {
           <div class="card kpi"><div class="v">{cur(o.totals.revenue)}</div><div class="l">Revenue</div></div>
         </section>
         {o.totals.sessions + o.totals.orders === 0 ? await emptyState(p.store, p.site, range) : null}
-        {o.currencies.length > 1 ? (
-          <p class="notice">{`Orders in this range are in ${o.currencies.join(', ')}: revenue adds their amounts as they are, without conversion.`}</p>
-        ) : null}
+        {notice ? <p class="notice">{notice}</p> : null}
         <div class="grid two">
           <section class="card">
             <h2>Visitors per day</h2>

@@ -14,6 +14,7 @@ import type { Store } from '../../store/types';
 import type { DashEnv } from '../index';
 import { Layout, NotWired } from '../layout';
 import { money } from '../range';
+import { currencyTally, displayCurrency } from '../../reports/currencies';
 
 /** Lookup fields of the form, in display order: query name, identifier kind, label. */
 export const LOOKUPS: [string, IdentifierKind, string][] = [
@@ -95,7 +96,7 @@ export function timeline(events: StoredEvent[], orders: StoredOrder[]): Timeline
     items.push({
       ts: o.ts,
       channel: ch,
-      title: `Order ${o.orderId}: ${money(o.revenue, o.currency ?? 'EUR')}${o.status !== 'completed' ? ` (${o.status})` : ''}`,
+      title: `Order ${o.orderId}: ${money(o.revenue, o.currency ?? null)}${o.status !== 'completed' ? ` (${o.status})` : ''}`,
       detail: [o.location ? `at ${o.location}` : '', products].filter(Boolean).join(' — '),
     });
   }
@@ -165,13 +166,16 @@ export async function personPage(c: Context<DashEnv>) {
   const items = timeline(events, orders);
   const kinds = new Map<string, number>();
   for (const i of person.identifiers) kinds.set(i.kind, (kinds.get(i.kind) ?? 0) + 1);
-  const revenue = orders.filter((o) => o.status === 'completed').reduce((a, o) => a + o.revenue, 0);
+  const completed = orders.filter((o) => o.status === 'completed');
+  const revenue = completed.reduce((a, o) => a + o.revenue, 0);
+  const tally = currencyTally();
+  for (const o of completed) tally.add(o);
   const tz = siteTimeZone(p.site.settings);
   return frame(
     <>
       <section class="kpis" aria-label="Person">
         <div class="card kpi"><div class="v">{orders.length}</div><div class="l">Orders, all channels</div></div>
-        <div class="card kpi"><div class="v">{money(revenue, orders[0]?.currency ?? 'EUR')}</div><div class="l">Revenue</div></div>
+        <div class="card kpi"><div class="v">{money(revenue, completed.length ? displayCurrency(tally.currencies(), tally.withoutCurrency()) : null)}</div><div class="l">Revenue</div></div>
         <div class="card kpi"><div class="v">{items[0] ? dayIn(items[0].ts, tz) : '–'}</div><div class="l">First seen</div></div>
         <div class="card kpi"><div class="v">{person.identifiers.length}</div><div class="l">Linked identifiers</div></div>
       </section>

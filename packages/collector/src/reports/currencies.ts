@@ -1,0 +1,64 @@
+/**
+ * Currencies of the orders a report adds up. Revenue sums amounts as they are (no exchange
+ * rates), so every view that shows a sum of several currencies — or of amounts with and
+ * without one — says so with the same sentence, and prints a currency sign only when there is
+ * exactly one currency.
+ */
+
+/** Counts order currencies; goal conversions (channel `goal`) are not orders and are skipped. */
+export interface CurrencyTally {
+  add(c: { currency?: string | null; channel?: string }): void;
+  /** Every currency seen, most frequent first (ties by code). */
+  currencies(): string[];
+  /** Orders that carried no currency. */
+  withoutCurrency(): number;
+}
+
+/**
+ * @example
+ * const t = currencyTally();
+ * for (const c of conversions) t.add(c);
+ * mixedCurrencyNotice(t.currencies(), t.withoutCurrency());
+ */
+export function currencyTally(): CurrencyTally {
+  const counts = new Map<string, number>();
+  let without = 0;
+  return {
+    add(c) {
+      if (c.channel === 'goal') return;
+      if (c.currency) counts.set(c.currency, (counts.get(c.currency) ?? 0) + 1);
+      else without++;
+    },
+    currencies: () => [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c),
+    withoutCurrency: () => without,
+  };
+}
+
+/**
+ * The warning for a sum over several currencies (or over amounts with and without one), or null
+ * when every order has the same currency.
+ *
+ * @example
+ * mixedCurrencyNotice(['CHF', 'EUR']) // 'Orders in this range are in CHF, EUR: revenue adds their amounts as they are, without conversion.'
+ */
+export function mixedCurrencyNotice(currencies: readonly string[], withoutCurrency = 0): string | null {
+  const none = withoutCurrency ? `${withoutCurrency} without a currency` : '';
+  if (currencies.length > 1) {
+    return `Orders in this range are in ${currencies.join(', ')}${none ? ` (and ${none})` : ''}: revenue adds their amounts as they are, without conversion.`;
+  }
+  if (currencies.length === 1 && none) {
+    return `Orders in this range are in ${currencies[0]} and ${none}: revenue adds their amounts as they are, without conversion.`;
+  }
+  return null;
+}
+
+/**
+ * The currency to print sums in: the only one there is, else none (a sign would claim a
+ * currency the sum is not in).
+ *
+ * @example
+ * displayCurrency(['USD'], 0) // 'USD'; displayCurrency(['USD', 'EUR'], 0) // null
+ */
+export function displayCurrency(currencies: readonly string[], withoutCurrency = 0): string | null {
+  return currencies.length === 1 && !withoutCurrency ? currencies[0] : null;
+}
