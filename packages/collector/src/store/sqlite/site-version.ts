@@ -5,7 +5,9 @@ import type { Db } from './db';
  * (`PRAGMA data_version`). The pragma costs ~3 µs (measured on the 2-core VM with
  * better-sqlite3; a `/v1/track` request costs ~130 CPU-µs), so asking on every request would add
  * ~2 %; once per 250 ms costs nothing measurable and bounds how long a key rotated or a site
- * removed by the CLI (another process) keeps working in a running collector.
+ * removed by the CLI (another process) keeps working in a running collector. Measured on the
+ * ingest path: a write-key cache hit went from ~0.24–0.30 µs to ~0.33–0.40 µs (the version
+ * check with its clock read), ~0.07 % of a `/v1/track` request.
  */
 export const DATA_VERSION_CHECK_MS = 250;
 
