@@ -95,7 +95,7 @@ test('site update --cookieless on|off sets settings.cookieless (what ingest chec
   };
   const on = capture();
   expect(await main(['site', 'update', '--cookieless', 'ON', '--db', db], on)).toBe(0);
-  expect(on.stdout).toEqual([`Site "Shop" (${id}): time zone Europe/Berlin, default country none, cookieless on`]);
+  expect(on.stdout).toEqual([`Site "Shop" (${id}): time zone Europe/Berlin, default country none, cookieless on`, "  channel rules: none (the default channel table only)"]);
   expect(await settings()).toMatchObject({ cookieless: true, timezone: 'Europe/Berlin' });
   const j = capture();
   await main(['site', 'list', '--json', '--db', db], j);
