@@ -49,7 +49,11 @@ export const idbQueue: QueueFactory = (name, caps) => {
     },
     // A key is [messageId, bytes]: [id] < [id, bytes] < [id, []], so one range per event, no key lookup.
     remove: (ids) => write((s) => ids.forEach((id) => s.delete(IDBKeyRange.bound([id], [id, []])))),
-    clear: () => write((s) => s.clear()),
+    // Opening creates the database: a withdrawal on a first visit must leave nothing behind.
+    // Without `databases()` (Firefox < 126) clearing an empty new database beats keeping events.
+    async clear() {
+      if ((await indexedDB.databases?.())?.some((d) => d.name == name) ?? 1) await write((s) => s.clear());
+    },
     get: (key) => read((s) => s.get(key)),
     set: (key, value) => write((s) => (value === undefined ? s.delete(key) : s.put(value, key))),
   };

@@ -482,6 +482,85 @@ describe('createTracker: consent', () => {
   });
 });
 
+describe('createTracker: consent denied erases, and creates nothing', () => {
+  const deviceEmpty = () => {
+    expect(document.cookie).not.toContain('ot_');
+    expect(localStorage.length).toBe(0);
+  };
+  const dbExists = async (writeKey: string) => (await indexedDB.databases()).some((d) => d.name == 'omnitrail-' + writeKey);
+  /** A granted visit that stored an ID, a user, a session and an unsent event (the collector is down). */
+  const earlierVisit = async (writeKey: string) => {
+    mockFetch(() => new Response('{}', { status: 503 }));
+    const t = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, flushDelay: 60_000, plugins: plugins() });
+    t.identify('cust-1');
+    await t.flush();
+    expect(document.cookie).toContain('ot_id=');
+    expect(localStorage.getItem('ot_uid')).toBe('cust-1');
+    vi.unstubAllGlobals();
+  };
+  /** What the next granted visit finds: its restored ID and the queue's leftovers. */
+  const nextVisit = async (writeKey: string) => {
+    const calls = mockFetch();
+    const t = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue });
+    await t.flush();
+    await t._core!._ready;
+    return { leftovers: sent(calls), t };
+  };
+
+  for (const [how, start] of [
+    ['data-consent="denied" / consent: denied', (writeKey: string) => createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, consent: 'denied', plugins: plugins() })],
+    ['Global Privacy Control', (writeKey: string) => createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, plugins: plugins() })],
+    ['consent("denied") called on a page that started denied', (writeKey: string) => {
+      const t = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, consent: 'denied', plugins: plugins() });
+      document.cookie = 'ot_id=0192f3a4-5b6c-7d8e-9f01-23456789abcd;path=/;domain=shop.example'; // written by another tab meanwhile
+      localStorage.setItem('ot_uid', 'cust-2');
+      t.consent('denied');
+      return t;
+    }],
+  ] as const) {
+    it(`denied at start-up (${how}) erases what an earlier visit stored`, async () => {
+      const writeKey = key();
+      await earlierVisit(writeKey);
+      const gpc = how.startsWith('Global');
+      if (gpc) Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+      try {
+        start(writeKey);
+      } finally {
+        if (gpc) delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
+      }
+      deviceEmpty();
+      const { leftovers, t } = await nextVisit(writeKey);
+      expect(leftovers).toEqual([]);
+      expect(t.anonymousId()).not.toBe('0192f3a4-5b6c-7d8e-9f01-23456789abcd');
+    });
+  }
+
+  it('denying with nothing stored creates nothing: no IndexedDB database, no probe cookie', async () => {
+    const cookies: string[] = [];
+    let proto = document;
+    while (!Object.getOwnPropertyDescriptor(proto, 'cookie')) proto = Object.getPrototypeOf(proto);
+    const desc = Object.getOwnPropertyDescriptor(proto, 'cookie')!;
+    Object.defineProperty(proto, 'cookie', { ...desc, set(v: string) { cookies.push(v); desc.set!.call(this, v); } });
+    try {
+      const pending = key();
+      const t = createTracker({ writeKey: pending, endpoint: ENDPOINT, queue: idbQueue, consent: 'pending', plugins: plugins() });
+      t.track('held');
+      t.consent('denied');
+      t.consent('denied');
+      const denied = key();
+      createTracker({ writeKey: denied, endpoint: ENDPOINT, queue: idbQueue, consent: 'denied', plugins: plugins() }).consent('denied');
+      await t.flush();
+      await new Promise((r) => setTimeout(r, 0));
+      expect(cookies).toEqual([]);
+      expect(await dbExists(pending)).toBe(false);
+      expect(await dbExists(denied)).toBe(false);
+      deviceEmpty();
+    } finally {
+      Object.defineProperty(proto, 'cookie', desc);
+    }
+  });
+});
+
 describe('createTracker: robustness', () => {
   it('throws a clear error on misuse at init', () => {
     expect(() => createTracker(undefined as unknown as TrackerOptions)).toThrow('[omnitrail] writeKey and an absolute endpoint URL are required');

@@ -257,8 +257,25 @@ export function createTracker(o: TrackerOptions): Tracker {
     c._forget?.();
   };
 
+  /**
+   * `denied`: erases everything this tracker stored on the device (ID, user, session, queue),
+   * creating nothing where nothing was stored (no probe cookie, no IndexedDB database).
+   */
+  const erase = () => {
+    buf = [];
+    // The domain the ID was written with, `cookieDomain` included; probed only when there is a cookie to delete.
+    if (readCookie(ID_KEY)) writeCookie(ID_KEY, '', domain());
+    ls(ID_KEY, null);
+    ls(USER_KEY, null);
+    // Events and the ID copy alike.
+    q.clear().catch(() => {});
+    forget();
+  };
+
   for (const p of o.plugins || []) p(c);
+  // Denied from the start (GPC, or a consent manager's answer on each page): what an earlier visit stored goes.
   if (granted()) restore();
+  else if (state == 'denied') erase();
   // Back online: retry now, after any attempt still in flight, whatever the backoff said.
   addEventListener('online', () => {
     fails = 0;
@@ -299,22 +316,14 @@ export function createTracker(o: TrackerOptions): Tracker {
       }
     }),
     consent: safe((s: ConsentState) => {
-      if (s == state) return;
-      state = s;
-      if (s == 'granted') {
-        restore();
-        enqueue(buf);
-        flush();
-      } else if (s == 'denied') {
-        // Withdrawal erases everything this tracker stored on the device, queue included.
-        buf = [];
-        // The same domain the ID was (or would have been) written with, `cookieDomain` included.
-        writeCookie(ID_KEY, '', domain());
-        ls(ID_KEY, null);
-        ls(USER_KEY, null);
-        // Events and the ID copy alike.
-        q.clear().catch(() => {});
-        forget();
+      // `denied` erases again even when already denied: consent managers repeat it on every page.
+      if (s != state || s == 'denied') {
+        state = s;
+        if (granted()) {
+          restore();
+          enqueue(buf);
+          flush();
+        } else if (s == 'denied') erase();
       }
     }),
     flush,
