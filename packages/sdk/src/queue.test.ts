@@ -104,6 +104,14 @@ describe('IndexedDB queue', () => {
     expect(await q.get('k')).toBe('v');
   });
 
+  it('a value IndexedDB cannot clone fails only its own add: the queue stays persistent', async () => {
+    const n = name();
+    const q = idbQueue(n, caps);
+    await expect(q.add([{ ...ev('fn'), properties: { f() {} } } as unknown as WireEvent])).rejects.toThrow();
+    await q.add([ev('later')]);
+    expect((await idbQueue(n, caps).read(1e6)).map((e) => e.event)).toEqual(['later']);
+  });
+
   it('falls back to memory when opening the database fails (private mode, quota)', async () => {
     vi.stubGlobal('indexedDB', {
       open() {

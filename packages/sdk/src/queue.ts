@@ -57,14 +57,16 @@ export const idbQueue: QueueFactory = (name, caps) => {
     get: (key) => read((s) => s.get(key)),
     set: (key, value) => write((s) => (value === undefined ? s.delete(key) : s.put(value, key))),
   };
-  // Any IndexedDB failure switches this page to memory for good; what was stored stays for the next visit.
+  // Any IndexedDB failure switches this page to memory for good; what was stored stays for the next
+  // visit. Not a value IndexedDB cannot clone (a function, a Proxy): that is the caller's error alone.
   for (const k in idb) {
     const f = idb[k as keyof Queue] as Method;
     (idb as unknown as Record<string, Method>)[k] = async (...a) => {
       if (!broken)
         try {
           return await f(...a);
-        } catch {
+        } catch (e) {
+          if ((e as Error).name == 'DataCloneError') throw e;
           broken = true;
         }
       return (memory[k as keyof Queue] as Method)(...a);

@@ -582,6 +582,44 @@ describe('createTracker: robustness', () => {
     await expect(t.flush()).resolves.toBeUndefined();
   });
 
+  it('an unserialisable property drops only its event: the IndexedDB queue stays persistent, nothing throws later', async () => {
+    const writeKey = key();
+    const calls = mockFetch(() => new Response('{}', { status: 503 }));
+    const t = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, flushDelay: 60_000, plugins: plugins() });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const errors: unknown[] = [];
+    const onError = (e: ErrorEvent) => errors.push(e.error ?? e.message);
+    addEventListener('error', onError);
+    try {
+      t.track('a');
+      // A function and a Proxy cannot be cloned into IndexedDB; JSON drops the one and reads through the other.
+      t.track('fn', { f() {}, p: new Proxy({ x: 1 }, {}) });
+      t.track('circular', circular);
+      t.track('big', { n: BigInt(1) });
+      t.track('b');
+      await t.flush();
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      dispatchEvent(new Event('visibilitychange'));
+      dispatchEvent(new Event('pagehide'));
+      t.track('c');
+      await t.flush();
+    } finally {
+      delete (document as { visibilityState?: string }).visibilityState;
+      removeEventListener('error', onError);
+    }
+    expect(errors).toEqual([]);
+    const beaconed = calls.filter((c) => c.init.keepalive).flatMap((c) => c.body.batch.map((e) => e.event));
+    expect(beaconed).toContain('b');
+    // The next page finds every serialisable event in IndexedDB (the queue never fell back to memory).
+    vi.unstubAllGlobals();
+    const next = mockFetch();
+    await createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue }).flush();
+    const evs = sent(next);
+    expect(evs.map((e) => e.event)).toEqual(['a', 'fn', 'b', 'c']);
+    expect(evs[1].properties).toEqual({ p: { x: 1 } });
+  });
+
   it('caps the memory queue by count and bytes, dropping the oldest', async () => {
     const calls = mockFetch();
     const t = make({ maxEvents: 3 });

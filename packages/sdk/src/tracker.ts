@@ -119,7 +119,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     const url = location.href;
     if (url != here.url) here = { url, path: location.pathname, search: location.search };
     const om: Record<string, unknown> = { v: 1, consent: state };
-    const e = {
+    let e = {
       type,
       messageId: uuidv7(),
       timestamp: new Date().toISOString(),
@@ -141,6 +141,11 @@ export function createTracker(o: TrackerOptions): Tracker {
       e.userId ||= uid;
     }
     c._enrich?.(e, om);
+    // From here on the event is plain JSON: a Proxy or function value cannot fail an IndexedDB
+    // clone, nor a circular one a queue or beacon later. A value JSON refuses (circular, BigInt)
+    // throws here, before anything was queued: `safe` drops the event.
+    const json = JSON.stringify(e);
+    e = JSON.parse(json);
     // Cookieless events are never written to the device: one attempt, no queue.
     if (denied) c._post([e], true);
     else {
