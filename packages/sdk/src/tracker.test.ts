@@ -620,6 +620,17 @@ describe('createTracker: robustness', () => {
     expect(evs[1].properties).toEqual({ p: { x: 1 } });
   });
 
+  it('refuses an event over the collector\'s 32 KB limit instead of letting it evict the queue', async () => {
+    const calls = mockFetch();
+    const t = make({ maxBytes: 100_000 });
+    t.track('a');
+    t.track('huge', { pad: 'x'.repeat(120_000) });
+    t.track('over', { pad: 'x'.repeat(33_000) });
+    t.track('b', { pad: 'x'.repeat(30_000) });
+    await t.flush();
+    expect(sent(calls).map((e) => e.event)).toEqual(['a', 'b']);
+  });
+
   it('caps the memory queue by count and bytes, dropping the oldest', async () => {
     const calls = mockFetch();
     const t = make({ maxEvents: 3 });

@@ -13,6 +13,8 @@ import { VERSION } from './version';
 const MAX_BATCH = 128_000;
 /** Ms before a request without an answer counts as failed (Safari < 16 has no `AbortSignal.timeout`: no limit there). */
 const REQUEST_TIMEOUT = 30_000;
+/** The collector's per-event limit (its LIMITS.maxEventBytes), counted in characters of JSON. */
+const MAX_EVENT = 32_768;
 const USER_KEY = 'ot_uid';
 const VALID_ID = /^[\w-]{8,100}$/;
 
@@ -145,6 +147,11 @@ export function createTracker(o: TrackerOptions): Tracker {
     // clone, nor a circular one a queue or beacon later. A value JSON refuses (circular, BigInt)
     // throws here, before anything was queued: `safe` drops the event.
     const json = JSON.stringify(e);
+    // The collector refuses events over 32 KB; queued, one would also evict others (byte cap).
+    if (json.length > MAX_EVENT) {
+      if (DEBUG_BUILD) dbg('dropped an event over 32 KB', json.length);
+      return;
+    }
     e = JSON.parse(json);
     // Cookieless events are never written to the device: one attempt, no queue.
     if (denied) c._post([e], true);
