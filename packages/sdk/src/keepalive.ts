@@ -27,8 +27,11 @@ export const keepalive = (): Plugin => (c) => {
     // Each event is beaconed once (taken out of `mine`); without an ack it stays in the queue.
     // Newest first: the last events made are the ones the queue may not have written yet when the
     // page dies (IndexedDB takes ms per 50 events); older ones wait in the queue for the next visit.
+    // One that does not fit is skipped, not the end: the smaller ones after it still go.
     for (const e of [...mine.values()].reverse()) {
-      if ((bytes += JSON.stringify(e).length) > MAX_BEACON) break;
+      const n = JSON.stringify(e).length;
+      if (bytes + n > MAX_BEACON) continue;
+      bytes += n;
       mine.delete(e.messageId);
       evs.push(e);
     }

@@ -156,6 +156,20 @@ describe('keepalive() under its 60 KB cap', () => {
   });
 });
 
+describe('keepalive() and an event that does not fit', () => {
+  it('skips it and still beacons the older events that fit', async () => {
+    const calls = mockFetch(() => new Response('{}', { status: 503 }));
+    const t = make([keepalive()]);
+    t.track('small');
+    t.track('big1', { pad: 'x'.repeat(31_000) });
+    t.track('big2', { pad: 'y'.repeat(31_000) });
+    await Promise.resolve();
+    dispatchEvent(new Event('pagehide'));
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0].body.batch.map((e) => e.event)).toEqual(['big2', 'small']);
+  });
+});
+
 describe('idRefresh()', () => {
   const refreshes = (calls: ReturnType<typeof mockFetch>) => calls.filter((c) => c.url.includes('/v1/id'));
 
