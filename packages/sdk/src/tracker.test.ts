@@ -140,6 +140,23 @@ describe('createTracker: requests', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it('never retries sooner than the backoff whatever Retry-After says (0, a past date, garbage, too large)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    for (const value of ['0', '-5', 'soon', 'Wed, 21 Oct 2015 07:28:00 GMT', '', 'Infinity', '1e12']) {
+      const calls = mockFetch(() => new Response('{}', { status: 503, headers: { 'Retry-After': value } }));
+      const t = make();
+      t.track('x');
+      await t.flush();
+      // Backoff with the shortest jitter: 0.5 s, 1 s, 2 s, 4 s → retries at 0.5, 1.5 and 3.5 s.
+      await vi.advanceTimersByTimeAsync(5_000);
+      if (value == 'Infinity' || value == '1e12') expect(calls.length, value).toBe(1);
+      else expect(calls.length, value).toBe(4);
+      t.consent('pending'); // stops this tracker's retries
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('abandons a request that never answers after 30 s (so it cannot hold the cross-tab lock) and retries it', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     vi.spyOn(Math, 'random').mockReturnValue(0.999999);

@@ -205,12 +205,15 @@ export function createTracker(o: TrackerOptions): Tracker {
         } else {
           if (!s || s == 408 || s == 429 || s > 499) {
             const after = r && r.headers.get('retry-after');
-            const ms = after
-              ? +after * 1000 || Date.parse(after) - Date.now()
-              : Math.min(15e4, 500 * 2 ** fails) * (1 + Math.random()); // 1 s × 2^fails (≤ 5 min) × jitter 0.5–1
-            fails++;
+            // 1 s × 2^fails (≤ 5 min) × jitter 0.5–1. Retry-After (seconds or a date) may only lengthen
+            // it: "0", a past date or garbage (NaN) must not make a retry storm, nor a huge value
+            // overflow setTimeout (beyond 2^31 ms it fires at once).
+            const ms = Math.min(
+              2e9,
+              Math.max(Math.min(15e4, 500 * 2 ** fails++) * (1 + Math.random()), (after && (+after * 1000 || Date.parse(after) - Date.now())) || 0),
+            );
             clearTimeout(timer);
-            timer = setTimeout(flush, Math.max(ms, 100));
+            timer = setTimeout(flush, ms);
             if (DEBUG_BUILD) dbg('retry in', ms | 0, 'ms');
           }
           // 401/403/404: wrong key or endpoint. Keep the events (the caps bound them) for a fixed config.
