@@ -11,14 +11,23 @@ const MAX_AGE = 34560000;
  * would throw on a malformed `%`). `document.cookie` is `a=1; b=2`, so after a leading `; ` every
  * cookie starts with `; name=`; the first wins, as with a `(?:^|; )name=` match.
  */
-export const readCookie = (name: string): string | undefined =>
-  ('; ' + document.cookie).split('; ' + name + '=')[1]?.split(';')[0];
+export const readCookie = (name: string): string | undefined => {
+  try {
+    return ('; ' + document.cookie).split('; ' + name + '=')[1]?.split(';')[0];
+  } catch {
+    // A sandboxed iframe without allow-same-origin throws SecurityError on `document.cookie`.
+  }
+};
 
 /** Writes (or with an empty value, deletes: Max-Age ≤ 0 expires it, RFC 6265 §5.2.2) a first-party cookie valid for the whole site. */
 export const writeCookie = (name: string, value: string, domain: string): void => {
-  document.cookie =
-    name + '=' + value + ';path=/;samesite=lax;max-age=' + (value ? MAX_AGE : -1) +
-    (domain ? ';domain=' + domain : '') + (location.protocol == 'https:' ? ';secure' : '');
+  try {
+    document.cookie =
+      name + '=' + value + ';path=/;samesite=lax;max-age=' + (value ? MAX_AGE : -1) +
+      (domain ? ';domain=' + domain : '') + (location.protocol == 'https:' ? ';secure' : '');
+  } catch {
+    // As above.
+  }
 };
 
 /**

@@ -648,6 +648,33 @@ describe('createTracker: robustness', () => {
     expect(sent(calls).map((e) => e.event)).toEqual(['a', 'b']);
   });
 
+  it('works where document.cookie and localStorage throw (a sandboxed iframe without allow-same-origin)', async () => {
+    const calls = mockFetch();
+    let proto = document;
+    while (!Object.getOwnPropertyDescriptor(proto, 'cookie')) proto = Object.getPrototypeOf(proto);
+    const desc = Object.getOwnPropertyDescriptor(proto, 'cookie')!;
+    const denied = () => {
+      throw new DOMException('The document is sandboxed and lacks the allow-same-origin flag.', 'SecurityError');
+    };
+    Object.defineProperty(proto, 'cookie', { configurable: true, get: denied, set: denied });
+    vi.stubGlobal('localStorage', undefined);
+    Object.defineProperty(window, 'localStorage', { configurable: true, get: denied });
+    try {
+      const t = make({ queue: idbQueue });
+      t.page();
+      t.identify('u1');
+      t.reset();
+      t.consent('denied');
+      t.consent('granted');
+      t.track('x');
+      await t.flush();
+      expect(sent(calls).map((e) => e.type)).toEqual(['track']);
+    } finally {
+      Object.defineProperty(proto, 'cookie', desc);
+      delete (window as { localStorage?: Storage }).localStorage;
+    }
+  });
+
   it('caps the memory queue by count and bytes, dropping the oldest', async () => {
     const calls = mockFetch();
     const t = make({ maxEvents: 3 });
