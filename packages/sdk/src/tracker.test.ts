@@ -418,6 +418,56 @@ describe('createTracker: consent', () => {
     ]);
   });
 
+  it('identify() under pending is kept on grant, for this page and the next', async () => {
+    const calls = mockFetch();
+    const writeKey = key();
+    const t = createTracker({ writeKey, endpoint: ENDPOINT, consent: 'pending', plugins: plugins() });
+    t.identify('user-9');
+    t.consent('granted');
+    t.track('after');
+    await t.flush();
+    expect(sent(calls).map((e) => e.userId)).toEqual(['user-9', 'user-9']);
+    const next = createTracker({ writeKey, endpoint: ENDPOINT, plugins: plugins() });
+    next.track('next page');
+    await next.flush();
+    expect(sent(calls).at(-1)!.userId).toBe('user-9');
+    expect(sent(calls).at(-1)!.anonymousId).toBe(t.anonymousId());
+  });
+
+  it('reset() and identify() under pending are not undone on grant: the new visitor never gets the stored ID or user', async () => {
+    const calls = mockFetch();
+    const writeKey = key();
+    const earlier = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, plugins: plugins() });
+    earlier.identify('u1');
+    await earlier.flush();
+    const old = earlier.anonymousId();
+    const t = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, consent: 'pending', plugins: plugins() });
+    t.reset();
+    t.identify('u2');
+    t.consent('granted');
+    t.track('after');
+    await t.flush();
+    const evs = sent(calls).slice(1);
+    expect(evs.map((e) => [e.type, e.userId])).toEqual([
+      ['identify', 'u2'],
+      ['track', 'u2'],
+    ]);
+    for (const e of evs) expect(e.anonymousId).not.toBe(old);
+    expect(t.anonymousId()).not.toBe(old);
+    expect(localStorage.getItem('ot_uid')).toBe('u2');
+    const next = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, plugins: plugins() });
+    await next._core!._ready;
+    expect(next.anonymousId()).toBe(t.anonymousId());
+    // reset() alone under pending: no user at all after the grant.
+    const alone = createTracker({ writeKey, endpoint: ENDPOINT, queue: idbQueue, consent: 'pending', plugins: plugins() });
+    alone.reset();
+    alone.consent('granted');
+    alone.track('anon');
+    await alone.flush();
+    expect(sent(calls).at(-1)!.userId).toBeUndefined();
+    expect(localStorage.getItem('ot_uid')).toBeNull();
+  });
+
   it('pending then denied: held events are dropped, nothing stored', async () => {
     const calls = mockFetch();
     const t = make({ consent: 'pending' });

@@ -91,10 +91,15 @@ export function createTracker(o: TrackerOptions): Tracker {
     }
   };
 
+  /** Set by identify() (1) or reset() (2) before consent was granted: then the identity in memory wins over the stored one. */
+  let who = 0;
+
   /** Restores the ID from whichever copy survived (cookie, localStorage, IndexedDB) and heals the others. */
   const restore = () => {
-    const found = adopt(readCookie(ID_KEY)) || adopt(ls(ID_KEY));
-    uid = ls(USER_KEY) || uid;
+    // After a reset() the stored ID and user belong to the previous visitor: they are replaced, not adopted.
+    const found = who > 1 || adopt(readCookie(ID_KEY)) || adopt(ls(ID_KEY));
+    if (who) ls(USER_KEY, uid || null);
+    else uid = ls(USER_KEY) || uid;
     saveId();
     // Read IndexedDB before writing it: cookie and localStorage may have been cleared while it kept the ID.
     c._ready = q
@@ -316,6 +321,7 @@ export function createTracker(o: TrackerOptions): Tracker {
       if (userId) {
         uid = String(userId);
         if (granted()) ls(USER_KEY, uid);
+        else who ||= 1;
       }
       emit('identify', { userId: uid, traits: { ...traits } }, opts);
     }),
@@ -328,7 +334,7 @@ export function createTracker(o: TrackerOptions): Tracker {
       if (granted()) {
         ls(USER_KEY, null);
         saveId(1);
-      }
+      } else who = 2;
     }),
     consent: safe((s: ConsentState) => {
       // `denied` erases again even when already denied: consent managers repeat it on every page.
