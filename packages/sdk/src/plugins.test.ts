@@ -106,6 +106,41 @@ describe('sessions()', () => {
   });
 });
 
+describe('sessions() and consent asked on every page', () => {
+  it('events held under pending join the stored session on grant (no phantom session without its campaign)', async () => {
+    const calls = mockFetch();
+    const writeKey = key();
+    const landing = createTracker({ writeKey, endpoint: ENDPOINT, plugins: [sessions()] });
+    landing.page();
+    await landing.flush();
+    const [first] = sent(calls);
+    visit('https://www.shop.example/products/2');
+    const next = createTracker({ writeKey, endpoint: ENDPOINT, consent: 'pending', plugins: [sessions(), idRefresh(true)] });
+    next.page();
+    next.track('held');
+    next.consent('granted');
+    next.track('after');
+    await next.flush();
+    const later = sent(calls).slice(1);
+    expect(later.map((e) => [e.type, e.context!.omnitrail!.sessionId, e.context!.omnitrail!.sessionStart])).toEqual([
+      ['page', first.context!.omnitrail!.sessionId, undefined],
+      ['track', first.context!.omnitrail!.sessionId, undefined],
+      ['track', first.context!.omnitrail!.sessionId, undefined],
+    ]);
+    // No session start in this page: idRefresh (listed after sessions) asks for nothing.
+    expect(calls.filter((c) => c.url.includes('/v1/id'))).toHaveLength(0);
+  });
+
+  it('idRefresh() listed before sessions() still sees the session start', async () => {
+    const calls = mockFetch();
+    const t = make([idRefresh(true), sessions()]);
+    t.page();
+    t.track('same session');
+    await t.flush();
+    await vi.waitFor(() => expect(calls.filter((c) => c.url.includes('/v1/id'))).toHaveLength(1));
+  });
+});
+
 describe('scanToken()', () => {
   it('captures the token once, strips it from the URL, never on a cookieless event', async () => {
     const calls = mockFetch();

@@ -28,14 +28,20 @@ export const sessions =
     c._enrich = after(c._enrich, (e, om) => {
       // Parsed once per query string: URLSearchParams costs µs per event.
       if (search != location.search) found = campaignOf((search = location.search));
-      const [campaign, clickIds, key] = found;
+      const [campaign, clickIds] = found;
       e.context!.campaign ??= campaign;
-      if (om.cookieless) return;
+      if (clickIds && !om.cookieless) om.clickIds = clickIds;
+    });
+    // The session is given when an event is consented (queued), not when it is made: events held
+    // under `pending` join the stored session on grant instead of starting one of their own.
+    // First in the chain (`after(mine, previous)`), so idRefresh() sees sessionStart whatever the plugin order.
+    c._pushed = after((e) => {
+      const om = e.context!.omnitrail!;
+      const key = found[2];
       const now = Date.now();
       // localStorage costs tens of µs per call in Chromium: sync at most every 5 s, and on every change.
-      const due = () => c._granted() && now - synced > 5000;
       try {
-        if (due()) s = JSON.parse(ls(SESSION_KEY)!) || s;
+        if (now - synced > 5000) s = JSON.parse(ls(SESSION_KEY)!) || s;
       } catch {
         // A damaged value starts a new session.
       }
@@ -44,10 +50,9 @@ export const sessions =
         synced = 0;
         om.sessionStart = true;
       } else s[1] = now;
-      if (due()) ls(SESSION_KEY, JSON.stringify(s)), (synced = now);
+      if (now - synced > 5000) ls(SESSION_KEY, JSON.stringify(s)), (synced = now);
       om.sessionId = s[0];
-      if (clickIds) om.clickIds = clickIds;
-    });
+    }, c._pushed);
     c._forget = after(c._forget, () => {
       s = undefined;
       ls(SESSION_KEY, null);
