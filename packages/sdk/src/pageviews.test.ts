@@ -16,15 +16,21 @@ afterEach(() => {
 it('records the landing page and every SPA navigation, once per URL, with the previous page as referrer', async () => {
   const calls = mockFetch();
   const t = createTracker({ writeKey: key(), endpoint: 'https://t.shop.example', flushDelay: 60_000 });
+  const page = vi.spyOn(t, 'page');
   stop = trackPageviews(t);
+  // Page views are recorded a task later (hashchange and popstate are async too): wait for each.
+  const views = (n: number) => vi.waitFor(() => expect(page).toHaveBeenCalledTimes(n));
   history.pushState({}, '', '/products');
   history.replaceState({ scroll: 1 }, '', '/products'); // state only, same URL: not a page view
+  await views(2);
   history.replaceState({}, '', '/products?sort=price');
+  await views(3);
   location.hash = '#reviews';
-  await new Promise((r) => setTimeout(r, 10)); // hashchange is async
+  await views(4);
   history.pushState({}, '', '/cart');
+  await views(5);
   history.back();
-  await new Promise((r) => setTimeout(r, 10)); // popstate is async
+  await views(6);
   await t.flush();
   const pages = sent(calls).filter((e) => e.type === 'page');
   expect(pages.map((e) => `${e.context!.page!.path}${e.context!.page!.search}`)).toEqual([
@@ -50,4 +56,25 @@ it('restores history and stops on the returned function', async () => {
   history.pushState({}, '', '/after');
   await t.flush();
   expect(sent(calls).filter((e) => e.type === 'page')).toHaveLength(1);
+});
+
+it('records an SPA page view with the title the router sets after pushState, and a same-task redirect once', async () => {
+  const calls = mockFetch();
+  const t = createTracker({ writeKey: key(), endpoint: 'https://t.shop.example', flushDelay: 60_000 });
+  document.title = 'Home';
+  stop = trackPageviews(t);
+  history.pushState({}, '', '/cart');
+  document.title = 'Cart'; // routers set the title after the URL
+  await new Promise((r) => setTimeout(r));
+  history.pushState({}, '', '/login');
+  history.replaceState({}, '', '/account'); // a redirect within the same task
+  document.title = 'Account';
+  await new Promise((r) => setTimeout(r));
+  await t.flush();
+  const pages = sent(calls).filter((e) => e.type === 'page');
+  expect(pages.map((e) => [e.context!.page!.path, e.context!.page!.title])).toEqual([
+    ['/', 'Home'],
+    ['/cart', 'Cart'],
+    ['/account', 'Account'],
+  ]);
 });

@@ -3,7 +3,9 @@ import type { Tracker } from './types';
 /**
  * Records a page view now and on every SPA navigation: `history.pushState` / `replaceState`,
  * `popstate` and hash changes. A URL that did not change (a router storing state) is not a
- * new page. Returns a function that stops tracking and restores `history`.
+ * new page. The view is recorded a task later, so it has the title the router sets after
+ * `pushState`; a URL replaced within that task (a redirect) counts only once, as the final one.
+ * Returns a function that stops tracking and restores `history`.
  *
  * @example
  * const ot = createTracker({ writeKey, endpoint });
@@ -12,9 +14,10 @@ import type { Tracker } from './types';
 export function trackPageviews(tracker: Tracker): () => void {
   let last = location.href;
   const check = () => {
-    if (location.href != last) {
-      last = location.href;
-      tracker.page();
+    const url = location.href;
+    if (url != last) {
+      last = url;
+      setTimeout(() => location.href == url && tracker.page());
     }
   };
   const h = history;
