@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { boot } from './boot';
 import { memoryQueue } from './memory-queue';
-import { key, mockFetch, resetKeys, sent, visit } from './test-helpers';
+import { key, mockFetch, resetKeys, sent, visit, wipeDevice } from './test-helpers';
 import type { Tracker } from './types';
 
 type Win = { omnitrail?: ((...a: unknown[]) => unknown) & { q?: unknown[][] } & Partial<Tracker> };
@@ -83,4 +83,21 @@ it('turns vitals off with data-vitals="false" and cookieless on with data-cookie
 it('a missing write key is a clear error', () => {
   scriptTag({});
   expect(() => boot(memoryQueue)).toThrow('[omnitrail] writeKey and an absolute endpoint URL are required');
+});
+
+it('a data-consent that is not a consent state is reported once and starts pending (never granted)', async () => {
+  const calls = mockFetch();
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  wipeDevice();
+  scriptTag({ 'data-write-key': key(), 'data-consent': 'yes' });
+  boot(memoryQueue);
+  expect(error).toHaveBeenCalledTimes(1);
+  expect(error.mock.calls[0]).toEqual(['[omnitrail] consent must be granted, pending or denied', 'yes']);
+  await w.omnitrail!.flush!();
+  expect(calls).toHaveLength(0);
+  expect(document.cookie).not.toContain('ot_id');
+  w.omnitrail!('consent', 'granted');
+  await w.omnitrail!.flush!();
+  expect(sent(calls).map((e) => e.type)).toEqual(['page']);
+  error.mockRestore();
 });

@@ -5,7 +5,7 @@ import { keepalive } from './keepalive';
 import { trackPageviews } from './pageviews';
 import { scanToken } from './scan-token';
 import { sessions } from './sessions';
-import { createTracker } from './tracker';
+import { BAD_CONSENT, CONSENT_STATES, createTracker } from './tracker';
 import type { HandoffResponse, QueueFactory, Tracker } from './types';
 
 /** The pre-load stub of the snippet: a function whose calls wait in `q`. */
@@ -21,7 +21,8 @@ type ScriptApi = Tracker & { handoffCode(): Promise<HandoffResponse> };
  * `window.omnitrail` both as `omnitrail('track', …)` and `omnitrail.track(…)`.
  *
  * Attributes: `data-write-key` (required), `data-endpoint` (default: the script's origin),
- * `data-consent` (`granted` | `pending` | `denied`), `data-cookieless`, `data-auto-page="false"`,
+ * `data-consent` (`granted` | `pending` | `denied`; any other value is reported with `console.error`
+ * and starts `pending`), `data-cookieless`, `data-auto-page="false"`,
  * `data-vitals="false"`, `data-debug`.
  *
  * @example
@@ -32,10 +33,17 @@ export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
   const s = (document.currentScript || document.querySelector('script[data-write-key]')) as HTMLScriptElement | null;
   const d = s ? s.dataset : {};
   const on = (v?: string) => v != null && v != 'false';
+  let consent = d.consent;
+  // A mistyped (or empty: an unfilled template) data-consent may have meant "denied": start
+  // `pending` (nothing stored or sent) until consent() decides.
+  if (consent != null && !CONSENT_STATES.includes(consent)) {
+    console.error(BAD_CONSENT, consent);
+    consent = 'pending';
+  }
   const t = createTracker({
     writeKey: d.writeKey!,
     endpoint: d.endpoint || (s && s.src ? new URL(s.src).origin : ''),
-    consent: d.consent as ConsentState | undefined,
+    consent: consent as ConsentState | undefined,
     cookieless: on(d.cookieless),
     debug: on(d.debug),
     queue,

@@ -468,6 +468,21 @@ describe('createTracker: consent', () => {
     expect(localStorage.getItem('ot_uid')).toBeNull();
   });
 
+  it('consent() ignores values that are not a consent state', async () => {
+    const calls = mockFetch();
+    const t = make({ consent: 'pending' });
+    t.track('held');
+    for (const bad of [false, 'rejected', 'Granted', 'yes', undefined]) t.consent(bad as never);
+    await t.flush();
+    expect(calls).toHaveLength(0);
+    const g = make();
+    t.consent('granted');
+    for (const bad of [false, 'rejected', 'Denied']) g.consent(bad as never);
+    g.track('still granted');
+    await g.flush();
+    expect(sent(calls).map((e) => e.event)).toContain('still granted');
+  });
+
   it('pending then denied: held events are dropped, nothing stored', async () => {
     const calls = mockFetch();
     const t = make({ consent: 'pending' });
@@ -633,6 +648,10 @@ describe('createTracker: robustness', () => {
     expect(() => createTracker(undefined as unknown as TrackerOptions)).toThrow('[omnitrail] writeKey and an absolute endpoint URL are required');
     expect(() => createTracker({ writeKey: '', endpoint: ENDPOINT })).toThrow(/writeKey/);
     expect(() => createTracker({ writeKey: 'k', endpoint: '/relative' })).toThrow(/endpoint/);
+    for (const consent of [false, '', 'rejected', 'Granted', 'yes'])
+      expect(() => createTracker({ writeKey: 'k', endpoint: ENDPOINT, consent: consent as never })).toThrow(
+        '[omnitrail] consent must be granted, pending or denied',
+      );
   });
 
   it('never throws into the host page after init', async () => {

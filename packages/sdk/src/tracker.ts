@@ -17,6 +17,10 @@ const REQUEST_TIMEOUT = 30_000;
 const MAX_EVENT = 32_768;
 const USER_KEY = 'ot_uid';
 const VALID_ID = /^[\w-]{8,100}$/;
+/** The consent states: anything else (`false`, `'Granted'`, `'rejected'`) is a mistake, never silently `pending`. */
+export const CONSENT_STATES: unknown[] = ['granted', 'pending', 'denied'];
+/** Thrown by createTracker, logged by the script tag. */
+export const BAD_CONSENT = '[omnitrail] consent must be granted, pending or denied';
 
 /**
  * Creates a tracker. Misconfiguration throws here, once; afterwards no method ever throws into
@@ -44,6 +48,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     // Reported below, with the write key, in one message.
   }
   if (!writeKey || typeof writeKey != 'string' || !base) throw Error('[omnitrail] writeKey and an absolute endpoint URL are required');
+  if (o.consent != null && !CONSENT_STATES.includes(o.consent)) throw Error(BAD_CONSENT);
   const dbg = (...a: unknown[]) => o.debug && console.log('[omnitrail]', ...a);
   const nav = navigator;
   const name = 'omnitrail-' + writeKey;
@@ -337,8 +342,9 @@ export function createTracker(o: TrackerOptions): Tracker {
       } else who = 2;
     }),
     consent: safe((s: ConsentState) => {
+      if (DEBUG_BUILD && !CONSENT_STATES.includes(s)) dbg('ignored an unknown consent state', s);
       // `denied` erases again even when already denied: consent managers repeat it on every page.
-      if (s != state || s == 'denied') {
+      if (CONSENT_STATES.includes(s) && (s != state || s == 'denied')) {
         state = s;
         if (granted()) {
           restore();
