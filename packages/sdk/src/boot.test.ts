@@ -80,9 +80,15 @@ it('turns vitals off with data-vitals="false" and cookieless on with data-cookie
   expect(vitals).toHaveBeenCalledTimes(1);
 });
 
-it('a missing write key is a clear error', () => {
+it('a missing write key is a clear console error, not an exception in the page; the stub stays', () => {
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  snippetStub();
+  const stub = w.omnitrail;
   scriptTag({});
-  expect(() => boot(memoryQueue)).toThrow('[omnitrail] writeKey and an absolute endpoint URL are required');
+  expect(() => boot(memoryQueue)).not.toThrow();
+  expect(String(error.mock.calls[0][0])).toContain('[omnitrail] writeKey and an absolute endpoint URL are required');
+  expect(w.omnitrail).toBe(stub);
+  error.mockRestore();
 });
 
 it('a data-consent that is not a consent state is reported once and starts pending (never granted)', async () => {

@@ -40,15 +40,21 @@ export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
     console.error(BAD_CONSENT, consent);
     consent = 'pending';
   }
-  const t = createTracker({
-    writeKey: d.writeKey!,
-    endpoint: d.endpoint || (s && s.src ? new URL(s.src).origin : ''),
-    consent: consent as ConsentState | undefined,
-    cookieless: on(d.cookieless),
-    debug: on(d.debug),
-    queue,
-    plugins: [sessions(), keepalive(), idRefresh(), scanToken()],
-  }) as ScriptApi;
+  let t: ScriptApi;
+  try {
+    t = createTracker({
+      writeKey: d.writeKey!,
+      endpoint: d.endpoint || (s && s.src ? new URL(s.src).origin : ''),
+      consent: consent as ConsentState | undefined,
+      cookieless: on(d.cookieless),
+      debug: on(d.debug),
+      queue,
+      plugins: [sessions(), keepalive(), idRefresh(), scanToken()],
+    }) as ScriptApi;
+  } catch (e) {
+    // No data-write-key (or endpoint): a script tag must not throw into the page. The snippet's stub stays.
+    return console.error(e);
+  }
   t.handoffCode = () => handoffCode(t);
   // The snippet's stub keeps an array of `arguments` objects.
   const queued = w.omnitrail?.q || [];
