@@ -156,6 +156,20 @@ describe('scanToken()', () => {
   });
 });
 
+describe('scanToken() and the other query parameters', () => {
+  it('cuts out only the ot_scan pair: the rest of the URL keeps its exact encoding', () => {
+    for (const [from, to] of [
+      ['/l?a=1&flag&q=caf%C3%A9+x%20y&ot_scan=T#top', '/l?a=1&flag&q=caf%C3%A9+x%20y#top'],
+      ['/l?ot_scan=T&b=%2F', '/l?b=%2F'],
+      ['/l?ot_scan=T', '/l'],
+    ]) {
+      visit('https://www.shop.example' + from);
+      make([scanToken()]);
+      expect(location.href).toBe('https://www.shop.example' + to);
+    }
+  });
+});
+
 describe('keepalive()', () => {
   it('beacons each unacknowledged event once with keepalive, and none after consent is withdrawn', async () => {
     const calls = mockFetch(() => new Response('{}', { status: 503 }));

@@ -10,13 +10,13 @@ import type { Plugin } from './types';
  * createTracker({ writeKey, endpoint, plugins: [sessions(), scanToken()] });
  */
 export const scanToken = (): Plugin => (c) => {
-  const u = new URL(location.href);
-  const p = u.searchParams;
-  let token = p.get('ot_scan');
+  const { pathname, search, hash } = location;
+  let token = new URLSearchParams(search).get('ot_scan');
   if (token)
     try {
-      p.delete('ot_scan');
-      history.replaceState(history.state, '', u.href);
+      // Only the ot_scan pair is cut out of the raw query: URLSearchParams would re-encode the
+      // others (`flag` → `flag=`, `%20` → `+`), which the site's own code may read verbatim.
+      history.replaceState(history.state, '', pathname + search.replace(/[?&]ot_scan=[^&]*/g, '').replace(/^&/, '?') + hash);
     } catch {
       // No history API (sandboxed frame): the token still goes out, the URL just keeps it.
     }
