@@ -2,7 +2,7 @@
 // `buildOptions` block of its package.json (the vuejs/core pattern):
 //   entries:  { name: "src/file.ts" } → ESM files in dist/ (shared code split into chunks)
 //   external: extra module ids left as imports besides `dependencies` ("node:*" matches every builtin)
-//   iife:     [{ input, file }] → minified, self-contained script-tag builds
+//   iife:     [{ input, file, debug? }] → minified, self-contained script-tag builds (`debug`: keeps the `__DEBUG__` messages)
 // `ONLY=sdk rollup -c` builds one package.
 import { readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,7 +80,11 @@ for (const name of readdirSync(join(root, 'packages'))) {
   for (const b of opts.iife ?? []) {
     configs.push({
       input: join(dir, b.input),
-      plugins: [ts(dir), nodeResolve({ browser: true }), terser(terserOptions)],
+      plugins: [
+        ts(dir),
+        nodeResolve({ browser: true }),
+        terser(b.debug ? { ...terserOptions, compress: { ...terserOptions.compress, global_defs: { __DEBUG__: true } } } : terserOptions),
+      ],
       output: { file: join(dir, 'dist', b.file), format: 'iife' },
     });
   }

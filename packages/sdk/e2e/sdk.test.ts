@@ -251,3 +251,28 @@ it('a same-site collector re-sets the ID cookie from the server (POST /v1/id, Sa
   expect(cookie?.httpOnly).toBe(false);
   await ctx.close();
 });
+
+/** A page of its own at `path` on the test origin, the SDK files served beside it. */
+async function customPage(html: (collector: string, writeKey: string, url: URL) => string) {
+  const ctx = await newContext();
+  // Registered after servePages: Playwright tries the newest route first.
+  await ctx.route('http://localhost:4173/custom.html*', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: html(env.collector, env.writeKey, new URL(route.request().url())) }),
+  );
+  return ctx;
+}
+
+const tag = (collector: string, writeKey: string, file: string, attrs = '') =>
+  `<script src="/dist/${file}" data-write-key="${writeKey}" data-endpoint="${collector}" ${attrs}></script>`;
+
+it('omnitrail.debug.js logs with data-debug (the .min.js builds carry no messages)', async () => {
+  const ctx = await customPage((collector, writeKey) => `<!doctype html><title>debug</title>${tag(collector, writeKey, 'omnitrail.debug.js', 'data-debug')}`);
+  const page = await ctx.newPage();
+  const logs: string[] = [];
+  page.on('console', (m) => logs.push(m.text()));
+  await page.goto('http://localhost:4173/custom.html');
+  await waitReady(page, 'script');
+  await page.evaluate(() => (window as unknown as { omnitrail: { flush(): Promise<void> } }).omnitrail.flush());
+  await eventually(() => expect(logs.some((l) => l.startsWith('[omnitrail] sent'))).toBe(true));
+  await ctx.close();
+});

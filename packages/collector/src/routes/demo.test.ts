@@ -50,6 +50,16 @@ describe('demo shop and SDK assets', () => {
     }
   });
 
+  it('serves the three script-tag builds, the debug one included, and nothing else from the SDK folder', async () => {
+    const app = createCollector({ store, rateLimit: false, assets: { sdk: async (name) => new TextEncoder().encode('// ' + name) } });
+    for (const name of ['omnitrail.min.js', 'omnitrail.vitals.min.js', 'omnitrail.debug.js']) {
+      const res = await app.request('/sdk/' + name);
+      expect(res.status, name).toBe(200);
+      expect(await res.text()).toBe('// ' + name);
+    }
+    for (const name of ['index.js', 'omnitrail.vitals.debug.js', 'omnitrail.js']) expect((await app.request('/sdk/' + name)).status, name).toBe(404);
+  });
+
   it('without asset sources (edge deployments) both paths are 404', async () => {
     const app = createCollector({ store, rateLimit: false });
     expect((await app.request('/sdk/omnitrail.min.js')).status).toBe(404);

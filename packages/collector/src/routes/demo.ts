@@ -1,7 +1,8 @@
 /**
  * Static assets the collector serves so the first run works out of the box:
- * - `/sdk/omnitrail.min.js` (and `omnitrail.vitals.min.js`): the SDK's script-tag builds, so the
- *   snippet `<script src="https://<collector>/sdk/omnitrail.min.js" data-write-key=…>` works.
+ * - `/sdk/omnitrail.min.js` (and `omnitrail.vitals.min.js`, and `omnitrail.debug.js` whose
+ *   `data-debug` logs): the SDK's script-tag builds, so the snippet
+ *   `<script src="https://<collector>/sdk/omnitrail.min.js" data-write-key=…>` works.
  * - `/demo/…`: the demo shop (`examples/shop-script-tag/site`), with the write key of the site
  *   marked `settings.demo` filled in.
  * Files come from an injected {@link AssetSources} (the Node adapter reads them from disk), so
@@ -54,7 +55,7 @@ export function demoRoutes(sources: AssetSources = {}): Hono<AppEnv> {
 
   app.get('/sdk/:file', async (c) => {
     const name = c.req.param('file');
-    if (!sources.sdk || !/^omnitrail(\.vitals)?\.min\.js$/.test(name)) return c.notFound();
+    if (!sources.sdk || !/^omnitrail\.(vitals\.min|min|debug)\.js$/.test(name)) return c.notFound();
     const body = await sources.sdk(name);
     if (!body) return c.text('The SDK is not built yet: run `pnpm build`.', 404);
     return c.body(body as Uint8Array<ArrayBuffer>, 200, {
