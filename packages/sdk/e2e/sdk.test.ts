@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, call, eventually, open, profileDir, rows, servePages, startEnv, startProxy, trackMany, waitReady, type Env, type PageKind } from './harness';
 
 let env: Env;
@@ -265,6 +267,25 @@ async function customPage(html: (collector: string, writeKey: string, url: URL) 
 const tag = (collector: string, writeKey: string, file: string, attrs = '') =>
   `<script src="/dist/${file}" data-write-key="${writeKey}" data-endpoint="${collector}" ${attrs}></script>`;
 
+it('script tag in a sandboxed iframe without allow-same-origin: no exception, the API is there', async () => {
+  // Inline: Playwright's routing does not see the requests of an opaque-origin frame.
+  const sdk = readFileSync(fileURLToPath(new URL('../dist/omnitrail.min.js', import.meta.url)), 'utf8');
+  const ctx = await customPage((collector, writeKey) => {
+    const inner = `<script>window.errors=[];addEventListener('error',(e)=>errors.push(e.message))</script>` +
+      `<script data-write-key="${writeKey}" data-endpoint="${collector}">${sdk}</script>`;
+    return `<!doctype html><title>outer</title><iframe sandbox="allow-scripts" srcdoc="${inner.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"></iframe>`;
+  });
+  const page = await ctx.newPage();
+  await page.goto('http://localhost:4173/custom.html');
+  const frame = page.frames()[1];
+  await frame.waitForFunction(() => typeof (window as { omnitrail?: { flush?: unknown } }).omnitrail?.flush === 'function');
+  // document.cookie throws SecurityError in this frame: the SDK must have swallowed it.
+  expect(await frame.evaluate(() => { try { return document.cookie; } catch (e) { return (e as Error).name; } })).toBe('SecurityError');
+  await frame.evaluate(() => (window as unknown as { omnitrail: (...a: unknown[]) => unknown }).omnitrail('track', 'sandboxed'));
+  expect(await frame.evaluate(() => (window as unknown as { errors: string[] }).errors)).toEqual([]);
+  await ctx.close();
+});
+
 it('omnitrail.debug.js logs with data-debug (the .min.js builds carry no messages)', async () => {
   const ctx = await customPage((collector, writeKey) => `<!doctype html><title>debug</title>${tag(collector, writeKey, 'omnitrail.debug.js', 'data-debug')}`);
   const page = await ctx.newPage();
@@ -274,5 +295,52 @@ it('omnitrail.debug.js logs with data-debug (the .min.js builds carry no message
   await waitReady(page, 'script');
   await page.evaluate(() => (window as unknown as { omnitrail: { flush(): Promise<void> } }).omnitrail.flush());
   await eventually(() => expect(logs.some((l) => l.startsWith('[omnitrail] sent'))).toBe(true));
+  await ctx.close();
+});
+
+it('denied on the next page erases what a granted visit stored, and a first-visit denial creates no database', async () => {
+  const ctx = await customPage(
+    (collector, writeKey, url) =>
+      `<!doctype html><title>consent</title>${tag(collector, writeKey, 'omnitrail.min.js', `data-auto-page="false" data-consent="${url.searchParams.get('consent') || 'granted'}"`)}`,
+  );
+  const page = await ctx.newPage();
+  const state = () =>
+    page.evaluate(async () => ({
+      cookie: document.cookie,
+      ls: Object.keys(localStorage).filter((k) => k.startsWith('ot_')),
+      dbs: (await indexedDB.databases()).map((d) => d.name),
+    }));
+  // First visit, denied from the start: nothing at all on the device, not even an empty database.
+  await page.goto('http://localhost:4173/custom.html?consent=denied');
+  await waitReady(page, 'script');
+  await page.evaluate(() => (window as unknown as { omnitrail: (...a: unknown[]) => unknown }).omnitrail('consent', 'denied'));
+  await page.waitForTimeout(300); // lets any IndexedDB request reach the browser (a wrong SDK would create the database meanwhile)
+  expect(await state()).toEqual({ cookie: '', ls: [], dbs: [] });
+  // A granted visit stores the ID, the user and a queue…
+  await page.goto('http://localhost:4173/custom.html');
+  await waitReady(page, 'script');
+  await page.evaluate(() => (window as unknown as { omnitrail: (...a: unknown[]) => unknown }).omnitrail('identify', 'u1'));
+  await eventually(async () => expect((await state()).dbs).toEqual([`omnitrail-${env.writeKey}`]));
+  expect((await state()).cookie).toContain('ot_id=');
+  // …and the next page, denied from the start, erases it.
+  await page.goto('http://localhost:4173/custom.html?consent=denied');
+  await waitReady(page, 'script');
+  await eventually(async () => {
+    const s = await state();
+    expect([s.cookie, s.ls]).toEqual(['', []]);
+  });
+  const left = await page.evaluate(
+    (name) =>
+      new Promise<number>((resolve) => {
+        const req = indexedDB.open(name);
+        req.onsuccess = () => {
+          const db = req.result;
+          const n = db.transaction('q').objectStore('q').count();
+          n.onsuccess = () => resolve(n.result);
+        };
+      }),
+    `omnitrail-${env.writeKey}`,
+  );
+  expect(left).toBe(0);
   await ctx.close();
 });
