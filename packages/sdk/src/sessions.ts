@@ -25,6 +25,16 @@ export const sessions =
     let synced = 0;
     let search: string | undefined;
     let found: ReturnType<typeof campaignOf>;
+    const load = (v?: string | null) => {
+      try {
+        s = JSON.parse(v!) || s;
+      } catch {
+        // A damaged value starts a new session.
+      }
+    };
+    // Another tab changed the session (or its reset() removed it): follow at once, so both tabs
+    // keep one session and neither writes back the one a reset ended.
+    addEventListener('storage', (e) => e.key == SESSION_KEY && ((s = undefined), load(e.newValue)));
     c._enrich = after(c._enrich, (e, om) => {
       // Parsed once per query string: URLSearchParams costs µs per event.
       if (search != location.search) found = campaignOf((search = location.search));
@@ -40,11 +50,7 @@ export const sessions =
       const key = found[2];
       const now = Date.now();
       // localStorage costs tens of µs per call in Chromium: sync at most every 5 s, and on every change.
-      try {
-        if (now - synced > 5000) s = JSON.parse(ls(SESSION_KEY)!) || s;
-      } catch {
-        // A damaged value starts a new session.
-      }
+      if (now - synced > 5000) load(ls(SESSION_KEY));
       if (!s || now - s[1] > timeout || (key && key != s[2])) {
         s = [uuidv7(), now, key];
         synced = 0;

@@ -323,6 +323,38 @@ describe('createTracker: identity and sessions', () => {
     expect(s[0]).toMatch(UUID7);
   });
 
+  it("another tab's reset() reaches this tab: its new ID, no user, and one new session for both", async () => {
+    const calls = mockFetch();
+    const writeKey = key();
+    const tab = () => createTracker({ writeKey, endpoint: ENDPOINT, flushDelay: 60_000, plugins: [sessions()] });
+    const a = tab();
+    a.identify('alice');
+    const b = tab();
+    b.track('before');
+    /** What the browser does in the other tabs after a localStorage write. */
+    const storageEvents = (...keys: string[]) => {
+      for (const k of keys) dispatchEvent(new StorageEvent('storage', { key: k, newValue: localStorage.getItem(k), storageArea: localStorage }));
+    };
+    a.reset();
+    storageEvents('ot_ses', 'ot_uid', 'ot_id');
+    b.track('after');
+    storageEvents('ot_ses'); // b's new session reaches a
+    a.track('a, after');
+    await b.flush();
+    await a.flush();
+    const by = (name: string) => sent(calls).find((e) => (e.event ?? e.type) == name)!;
+    const [identify, before, after, aAfter] = ['identify', 'before', 'after', 'a, after'].map(by);
+    const sid = (e: WireEvent) => e.context!.omnitrail!.sessionId;
+    expect(before.userId).toBe('alice');
+    expect(after.anonymousId).toBe(a.anonymousId());
+    expect(after.anonymousId).not.toBe(identify.anonymousId);
+    expect(after.userId).toBeUndefined();
+    expect(sid(after)).not.toBe(sid(before));
+    expect(after.context!.omnitrail!.sessionStart).toBe(true);
+    expect(aAfter.anonymousId).toBe(after.anonymousId);
+    expect(sid(aAfter)).toBe(sid(after));
+  });
+
   it('identify() keeps the userId on later events and across page loads; reset() forgets it and rotates the ID', async () => {
     const calls = mockFetch();
     const writeKey = key();

@@ -301,6 +301,11 @@ export function createTracker(o: TrackerOptions): Tracker {
   // Denied from the start (GPC, or a consent manager's answer on each page): what an earlier visit stored goes.
   if (granted()) restore();
   else if (state == 'denied') erase();
+  // Another tab's reset() gave the browser a new ID (localStorage changes reach the other tabs as
+  // `storage` events): follow it with its user, so this tab does not mix two visitors' identities.
+  addEventListener('storage', (e) => {
+    if (granted() && e.key == ID_KEY && adopt(e.newValue)) uid = ls(USER_KEY) || undefined;
+  });
   // Back online: retry now, after any attempt still in flight, whatever the backoff said.
   addEventListener('online', () => {
     fails = 0;
