@@ -1,4 +1,5 @@
 import type { ConsentState } from '@omnitrail/schema';
+import { DEBUG_BUILD } from './debug';
 import { handoffCode } from './handoff';
 import { idRefresh } from './id-refresh';
 import { keepalive } from './keepalive';
@@ -47,7 +48,8 @@ export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
       endpoint: d.endpoint || (s && s.src ? new URL(s.src).origin : ''),
       consent: consent as ConsentState | undefined,
       cookieless: on(d.cookieless),
-      debug: on(d.debug),
+      // Only the debug build (omnitrail.debug.js) has messages to log.
+      debug: DEBUG_BUILD && on(d.debug),
       queue,
       plugins: [sessions(), keepalive(), idRefresh(), scanToken()],
     }) as ScriptApi;
