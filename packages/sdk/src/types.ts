@@ -38,7 +38,7 @@ export interface TrackerOptions {
   writeKey: string;
   /** Collector base URL, e.g. `https://t.shop.com`. */
   endpoint: string;
-  /** Initial consent; default `granted`. Global Privacy Control turns the default into `denied`. */
+  /** Initial consent; default `granted`. Global Privacy Control turns the default into `denied`. Any other value throws. */
   consent?: ConsentState;
   /** Ignore `navigator.globalPrivacyControl` (only if your legal basis allows it). */
   ignoreGpc?: boolean;
@@ -118,7 +118,7 @@ export interface Tracker {
   order(order: OrderCompletedProperties, options?: EventOptions): void;
   /** Logout on a shared device: forget the user, start a new anonymous ID and session. */
   reset(): void;
-  /** Change consent: `granted` persists, `denied` erases everything on the device. */
+  /** Change consent: `granted` persists, `denied` erases everything on the device (again on every call); other values are ignored. */
   consent(state: ConsentState): void;
   /** Send queued events now; resolves when the attempt ends (sent, or deferred for retry). */
   flush(): Promise<void>;
