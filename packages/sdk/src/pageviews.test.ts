@@ -18,7 +18,7 @@ it('records the landing page and every SPA navigation, once per URL, with the pr
   const t = createTracker({ writeKey: key(), endpoint: 'https://t.shop.example', flushDelay: 60_000 });
   const page = vi.spyOn(t, 'page');
   stop = trackPageviews(t);
-  // Page views are recorded a task later (hashchange and popstate are async too): wait for each.
+  // Page views are recorded 100 ms later (hashchange and popstate are async too): wait for each.
   const views = (n: number) => vi.waitFor(() => expect(page).toHaveBeenCalledTimes(n));
   history.pushState({}, '', '/products');
   history.replaceState({ scroll: 1 }, '', '/products'); // state only, same URL: not a page view
@@ -58,23 +58,29 @@ it('restores history and stops on the returned function', async () => {
   expect(sent(calls).filter((e) => e.type === 'page')).toHaveLength(1);
 });
 
-it('records an SPA page view with the title the router sets after pushState, and a same-task redirect once', async () => {
+it('records an SPA page view with the title the router sets after pushState (same task or a later one), and a redirect once', async () => {
   const calls = mockFetch();
   const t = createTracker({ writeKey: key(), endpoint: 'https://t.shop.example', flushDelay: 60_000 });
+  const page = vi.spyOn(t, 'page');
+  const views = (n: number) => vi.waitFor(() => expect(page).toHaveBeenCalledTimes(n));
   document.title = 'Home';
   stop = trackPageviews(t);
   history.pushState({}, '', '/cart');
-  document.title = 'Cart'; // routers set the title after the URL
-  await new Promise((r) => setTimeout(r));
+  document.title = 'Cart'; // in the same task
+  await views(2);
+  history.pushState({}, '', '/products/1');
+  setTimeout(() => (document.title = 'Product 1')); // in a later task
+  await views(3);
   history.pushState({}, '', '/login');
-  history.replaceState({}, '', '/account'); // a redirect within the same task
+  history.replaceState({}, '', '/account'); // a redirect
   document.title = 'Account';
-  await new Promise((r) => setTimeout(r));
+  await views(4);
   await t.flush();
   const pages = sent(calls).filter((e) => e.type === 'page');
   expect(pages.map((e) => [e.context!.page!.path, e.context!.page!.title])).toEqual([
     ['/', 'Home'],
     ['/cart', 'Cart'],
+    ['/products/1', 'Product 1'],
     ['/account', 'Account'],
   ]);
 });
