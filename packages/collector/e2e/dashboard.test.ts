@@ -228,6 +228,10 @@ describe('first-run experience in Chromium', () => {
           for (const svg of document.querySelectorAll('svg[role=img]')) if (!svg.querySelector('title')?.textContent) problems.push('chart without title');
           for (const img of document.querySelectorAll('img')) if (!img.getAttribute('alt')) problems.push(`img without alt ${img.src}`);
           if (!document.documentElement.lang) problems.push('no lang');
+          // A checkbox keeps its own size beside its label (the text-field rule once drew it as a wide box).
+          for (const cb of document.querySelectorAll<HTMLInputElement>('input[type=checkbox]')) {
+            if (cb.getBoundingClientRect().width > 32) problems.push(`checkbox ${cb.name} drawn ${Math.round(cb.getBoundingClientRect().width)} px wide`);
+          }
           // WCAG 1.4.3 contrast of every visible HTML text against its nearest opaque background.
           const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
           const lum = ([r, g, b]: number[]) => {

@@ -64,6 +64,7 @@ label{font-weight:600;font-size:14px;display:block}
 p.hint{margin:0}
 input,select,textarea{font:inherit;padding:8px 10px;border:1px solid #8a949e;border-radius:6px;background:#fff;color:var(--fg);width:100%;min-height:40px}
 form.inline input,form.inline select{width:auto;max-width:100%}
+input[type=checkbox]{width:20px;height:20px;min-height:0;padding:0;margin:0 8px 0 0;vertical-align:-4px;accent-color:var(--accent)}
 form.inline .field{max-width:100%;min-width:0}
 button,.button{font:inherit;display:inline-block;padding:9px 16px;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:var(--accent-fg);cursor:pointer;text-decoration:none;min-height:40px}
 button.secondary,.button.secondary{background:#fff;color:var(--accent)}
