@@ -18,6 +18,7 @@ import { handoffRoutes } from './routes/handoff';
 import { personsRoutes } from './routes/persons';
 import { profilesRoutes } from './routes/profiles';
 import { reportsRoutes } from './routes/reports';
+import { webhooksRoutes } from './routes/webhooks';
 import type { HandoffOptions, QrOptions } from './qr/options';
 
 /** Options of {@link createCollector}. Other domains add their own optional fields here. */
@@ -133,6 +134,7 @@ export function createCollector(options: CollectorOptions): Hono<AppEnv> {
   app.route('/', personsRoutes(deps));
   app.route('/', profilesRoutes(deps));
   app.route('/', reportsRoutes(deps));
+  app.route('/', webhooksRoutes(deps));
   app.route('/', demoRoutes(options.assets));
   if (options.dashboard !== false) {
     app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp, publicUrl: options.publicUrl }));

@@ -6,11 +6,14 @@ test('edge entry exports', async () => {
   expect(Object.keys(mod).sort()).toMatchInlineSnapshot(`
     [
       "LIMITS",
+      "WEBHOOK_EVENT_TYPES",
       "createCollector",
       "createMetrics",
       "renderMetrics",
       "requireSecretKey",
       "resolveWriteKey",
+      "startWebhookDeliverer",
+      "webhookBackoff",
       "writeKeyOf",
     ]
   `);

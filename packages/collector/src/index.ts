@@ -6,3 +6,6 @@ export { createMetrics, renderMetrics, type Metrics } from './ingest/metrics';
 export { LIMITS } from './ingest/limits';
 export type { RateSpec } from './ingest/rate-limit';
 export type * from './store/types';
+export { WEBHOOK_EVENT_TYPES } from './store/webhooks';
+export type * from './store/webhooks';
+export { startWebhookDeliverer, webhookBackoff, type WebhookDelivererOptions } from './webhooks/deliverer';

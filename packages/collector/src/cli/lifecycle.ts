@@ -1,6 +1,7 @@
 import { dedupRescanNotice, startServer, type RunningServer, type StartServerOptions } from '../node/server';
 import type { SqliteStore } from '../store/sqlite/index';
 import { startRetentionJob } from '../privacy/retention-job';
+import { startWebhookDeliverer } from '../webhooks/deliverer';
 import { CliError, type CliIo } from './io';
 
 /**
@@ -23,7 +24,7 @@ export async function listen(opts: StartServerOptions & { store?: undefined }, n
 }
 
 /**
- * Keep a started collector running with its hourly retention job until SIGTERM or SIGINT, then
+ * Keep a started collector running with its hourly retention job and the webhook deliverer until SIGTERM or SIGINT, then
  * drain in-flight requests, close the database and resolve with the exit code. A second signal
  * exits at once. Signal handlers are removed afterwards (tests run this in-process).
  *
@@ -35,6 +36,10 @@ export async function runUntilSignal(srv: RunningServer, io: CliIo): Promise<num
   const stopRetention = startRetentionJob(srv.store, {
     onRun: (r) => r.deleted > 0 && io.out(`omnitrail: retention removed ${r.deleted} old events of site ${r.siteId}`),
   });
+  // Webhooks: order changes to the shops' CRM/ERP endpoints, polled every second.
+  const stopWebhooks = startWebhookDeliverer(srv.store, {
+    onError: (e) => io.err(`omnitrail: webhook delivery failed: ${e instanceof Error ? e.message : String(e)}`),
+  });
   let detach = () => {};
   const code = await new Promise<number>((resolve) => {
     let stopping = false;
@@ -45,7 +50,7 @@ export async function runUntilSignal(srv: RunningServer, io: CliIo): Promise<num
       }
       stopping = true;
       io.out(`omnitrail: ${signal}: draining in-flight requests and closing the database…`);
-      stopRetention()
+      Promise.all([stopRetention(), stopWebhooks()])
         .then(() => srv.close())
         .then(
           () => {

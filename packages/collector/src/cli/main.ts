@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   export: () => import('./export'),
   retention: () => import('./retention'),
   keys: () => import('./keys'),
+  webhook: () => import('./webhook'),
   demo: () => import('./demo'),
 };
 

@@ -1,4 +1,5 @@
 import type { Store } from '../store/types';
+import { startIntervalJob } from '../jobs/interval';
 
 /** Options of {@link startRetentionJob}. */
 export interface RetentionJobOptions {
@@ -22,34 +23,18 @@ export interface RetentionJobOptions {
  * await stop();
  */
 export function startRetentionJob(store: Store, opts: RetentionJobOptions = {}): () => Promise<void> {
-  const interval = opts.intervalMs ?? 3_600_000;
-  const onError = opts.onError ?? ((e: unknown) => console.error('omnitrail: retention job failed', e));
-  let running: Promise<void> | null = null;
-  let stopped = false;
-
-  const pass = async () => {
-    for (const site of await store.listSites()) {
-      if (stopped) return;
-      const r = await store.runRetention(site.id);
-      opts.onRun?.({ siteId: site.id, deleted: r.deleted });
-    }
-  };
-  const tick = () => {
-    if (running || stopped) return;
-    running = pass()
-      .catch(onError)
-      .finally(() => {
-        running = null;
-      });
-  };
-  const first = setTimeout(tick, opts.firstRunMs ?? 60_000);
-  const timer = setInterval(tick, interval);
-  first.unref?.();
-  timer.unref?.();
-  return async () => {
-    stopped = true;
-    clearTimeout(first);
-    clearInterval(timer);
-    await running;
-  };
+  return startIntervalJob(
+    async (stopped) => {
+      for (const site of await store.listSites()) {
+        if (stopped()) return;
+        const r = await store.runRetention(site.id);
+        opts.onRun?.({ siteId: site.id, deleted: r.deleted });
+      }
+    },
+    {
+      intervalMs: opts.intervalMs ?? 3_600_000,
+      firstRunMs: opts.firstRunMs ?? 60_000,
+      onError: opts.onError ?? ((e: unknown) => console.error('omnitrail: retention job failed', e)),
+    },
+  );
 }

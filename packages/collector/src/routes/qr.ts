@@ -14,24 +14,13 @@ import { createScanHandler } from '../qr/scan';
 import { scanUrl, validateTargetUrl } from '../qr/url';
 import type { QrCampaign, QrCode } from '../store/qr';
 import { requireSecretKey, type AppEnv } from './auth';
+import { jsonBody } from './json-body';
 
 /** Most recipients per upload: each links identities (~2 ms here), so bigger mailings go in several uploads or through the CLI. */
 export const MAX_RECIPIENTS_PER_REQUEST = 10_000;
 
 function withUrl(campaign: QrCampaign, code: QrCode) {
   return { ...code, url: scanUrl(campaign.baseUrl, code.code) };
-}
-
-async function jsonBody(c: Context): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (!text) return {};
-  try {
-    const v = JSON.parse(text);
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v;
-  } catch {
-    /* fall through */
-  }
-  throw new HTTPException(400, { message: 'Request body must be a JSON object' });
 }
 
 /**

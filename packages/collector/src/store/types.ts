@@ -6,6 +6,7 @@ import type { IdentityStore } from './identity';
 import type { KeyStore } from './keys';
 import type { PrivacyStore } from './privacy';
 import type { ReportsStore } from './reports';
+import type { WebhookStore } from './webhooks';
 
 export type * from './core';
 
@@ -16,4 +17,4 @@ export type * from './core';
  *
  * Each domain owns its part of the interface in its own file and is intersected here.
  */
-export type Store = CoreStore & DashboardStore & QrStore & IdentityStore & KeyStore & PrivacyStore & OrdersStore & ReportsStore;
+export type Store = CoreStore & DashboardStore & QrStore & IdentityStore & KeyStore & PrivacyStore & OrdersStore & ReportsStore & WebhookStore;

@@ -14,6 +14,7 @@ import { identityDeriver } from './identity';
 import { identityStore } from './identity-read';
 import { ordersDeriver, ordersStore } from './orders';
 import { reportsStore } from './reports';
+import { webhooksStore } from './webhooks';
 import { touchFieldsDeriver } from './touch-fields';
 import { createStitcher, type StitcherOptions } from './stitcher';
 
@@ -172,6 +173,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Sq
     ...identityStore(ctx),
     ...ordersStore(ctx),
     ...reportsStore(ctx),
+    ...webhooksStore(ctx),
     // Domain modules spread here, one line each: ...qrStore(ctx), ...ordersStore(ctx), …
 
     async migrate() {

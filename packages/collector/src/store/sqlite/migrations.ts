@@ -12,6 +12,7 @@ import { erasedMessagesSql } from './dedup';
 import { vitalsSamplesSql } from './vitals-samples';
 import { trackRowsSql } from './track-rows';
 import { identifyPiiIndexSql } from './person-scope';
+import { webhooksMigrationSql } from './webhooks';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -108,6 +109,7 @@ export const migrations: Migration[] = [
   { version: 15, name: 'track rows: named track events for funnels and goals, derived by the reader', up: trackRowsSql },
   { version: 16, name: 'privacy: identify events by hashed e-mail / phone, for erasure of unstitched events', up: identifyPiiIndexSql },
   { version: 17, name: 'privacy: tombstones of erased messageIds (dedup stays permanent)', up: erasedMessagesSql },
+  { version: 18, name: 'webhooks: endpoints and the outbox of order changes', up: webhooksMigrationSql },
 ];
 
 /**

@@ -8,6 +8,7 @@ import type { OrderRecord, OrdersStore, OrderWriteResult, StoredOrder } from '..
 import type { Deriver, SqliteContext } from './context';
 import type { Db } from './db';
 import { identityBatch, recordIdentifierSet, type IdentityBatch } from './identity';
+import { enqueueWebhookMessage } from './webhooks';
 
 /**
  * Orders keyed by (site, order_id) with every record that shaped them.
@@ -144,7 +145,10 @@ export function writeOrderRecord(db: Db, siteId: string, rec: OrderRecord, conse
   const records = before ? (s.records.all(siteId, rec.orderId) as string[]).map((j) => JSON.parse(j) as OrderRecord) : [rec];
   const cols = mergedColumns(mergeOrderRecords(records));
   const changed = !before || (Object.keys(cols) as (keyof typeof cols)[]).some((k) => before[k] !== cols[k]);
-  if (changed) s.upsert.run({ site_id: siteId, order_id: rec.orderId, now: rec.receivedAt, ...cols });
+  if (changed) {
+    s.upsert.run({ site_id: siteId, order_id: rec.orderId, now: rec.receivedAt, ...cols });
+    enqueueWebhookMessage(db, siteId, before ? 'order.updated' : 'order.created', rec.orderId, rec.receivedAt);
+  }
 
   // Web records are linked by the identity deriver of their event (rule `web-order`);
   // server records are linked here, in the same transaction as the record.

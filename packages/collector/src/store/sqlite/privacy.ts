@@ -8,6 +8,7 @@ import { rowToEvent } from './core';
 import { tombstoneSync } from './dedup';
 import { eraseIdentifiersSync } from './identity';
 import { resolvePerson, type Member, type Ownership } from './person-scope';
+import { forgetWebhookMessages } from './webhooks';
 
 /** Migration: the audit log (no personal data) and the suppression list (hashed anonymous IDs). */
 export const privacyMigrationSql = `
@@ -116,6 +117,8 @@ function eraseSync(db: Db, siteId: string, id: Identifier, suppress: boolean): E
        WHERE site_id = ? AND order_id = ?`,
     ).run(anonId, bookkeepingProducts(row.products), Date.now(), siteId, oid);
     db.prepare('DELETE FROM order_records WHERE site_id = ? AND order_id = ?').run(siteId, oid);
+    // Undelivered webhook messages name the order ID, an identifier of the person.
+    forgetWebhookMessages(db, siteId, [oid]);
     counts.ordersAnonymised++;
   }
 

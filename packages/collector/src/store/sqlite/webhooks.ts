@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import type { DueWebhook, WebhookEventType, WebhookInfo, WebhookMessage, WebhookStore } from '../webhooks';
+import type { SqliteContext } from './context';
+import type { Db } from './db';
+
+/**
+ * Migration 18: webhook endpoints and the outbox of changes they are told of.
+ *
+ * The outbox is a transactional outbox: an order write adds its row in the same transaction
+ * (only while the site has a webhook), and `seq` (AUTOINCREMENT, never reused) follows commit
+ * order, which a timestamp cursor would not (a request received earlier can commit later).
+ * Each webhook's `cursor` is the last seq it got a 2xx for (or skipped); rows every webhook of
+ * the site has passed are deleted. Secrets are kept in clear: signing needs them (as with every
+ * webhook sender); they give no access to the collector.
+ */
+export const webhooksMigrationSql = `
+CREATE TABLE webhooks (
+  id              TEXT PRIMARY KEY,
+  site_id         TEXT NOT NULL,
+  url             TEXT NOT NULL,
+  secret          TEXT NOT NULL,
+  events          TEXT NOT NULL,        -- JSON array of event types
+  cursor          INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  failures        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  last_attempt_at INTEGER,
+  last_status     INTEGER,
+  last_error      TEXT,
+  last_success_at INTEGER
+);
+CREATE INDEX webhooks_site ON webhooks (site_id);
+CREATE TABLE webhook_outbox (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  site_id TEXT NOT NULL,
+  type    TEXT NOT NULL,
+  ref     TEXT NOT NULL,
+  at      INTEGER NOT NULL
+);
+CREATE INDEX webhook_outbox_site ON webhook_outbox (site_id, seq);
+CREATE INDEX webhook_outbox_ref ON webhook_outbox (site_id, ref);
+`;
+
+interface WebhookRow {
+  id: string;
+  site_id: string;
+  url: string;
+  secret: string;
+  events: string;
+  cursor: number;
+  created_at: number;
+  failures: number;
+  next_attempt_at: number | null;
+  last_attempt_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  last_success_at: number | null;
+}
+
+const stmtCache = new WeakMap<Db, ReturnType<typeof prepare>>();
+
+function prepare(db: Db) {
+  // The message filter: this webhook's event types, from its JSON list.
+  const subscribed = 'site_id = @site AND seq > @cursor AND type IN (SELECT value FROM json_each(@events))';
+  return {
+    enqueue: db.prepare(
+      `INSERT INTO webhook_outbox (site_id, type, ref, at) SELECT @site, @type, @ref, @at
+       WHERE EXISTS (SELECT 1 FROM webhooks WHERE site_id = @site)`,
+    ),
+    next: db.prepare(`SELECT seq, type, ref, at FROM webhook_outbox WHERE ${subscribed} ORDER BY seq LIMIT 1`),
+    pending: db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE ${subscribed}`).pluck(),
+    due: db.prepare('SELECT * FROM webhooks WHERE next_attempt_at IS NULL OR next_attempt_at <= ? ORDER BY created_at, id'),
+    one: db.prepare('SELECT * FROM webhooks WHERE site_id = ? AND id = ?'),
+    bySite: db.prepare('SELECT * FROM webhooks WHERE site_id = ? ORDER BY created_at, id'),
+    all: db.prepare('SELECT * FROM webhooks ORDER BY created_at, id'),
+    // Rows every webhook of the site has passed; all of them once the site has none left.
+    prune: db.prepare(
+      `DELETE FROM webhook_outbox WHERE site_id = @site
+       AND seq <= COALESCE((SELECT MIN(cursor) FROM webhooks WHERE site_id = @site), 9223372036854775807)`,
+    ),
+  };
+}
+
+function stmts(db: Db) {
+  let s = stmtCache.get(db);
+  if (!s) stmtCache.set(db, (s = prepare(db)));
+  return s;
+}
+
+/**
+ * Inside an order write's transaction: note that `type` happened to order `ref`, for the site's
+ * webhooks. Costs one indexed lookup when the site has none (and writes nothing).
+ *
+ * @example
+ * enqueueWebhookMessage(db, siteId, 'order.created', rec.orderId, rec.receivedAt);
+ */
+export function enqueueWebhookMessage(db: Db, siteId: string, type: WebhookEventType, ref: string, at: number): void {
+  stmts(db).enqueue.run({ site: siteId, type, ref, at });
+}
+
+/**
+ * Inside an erasure's transaction: drop the undelivered messages about these records (order IDs),
+ * so no identifier of the erased person waits in the outbox.
+ */
+export function forgetWebhookMessages(db: Db, siteId: string, refs: Iterable<string>): void {
+  const del = db.prepare('DELETE FROM webhook_outbox WHERE site_id = ? AND ref = ?');
+  for (const ref of refs) del.run(siteId, ref);
+}
+
+function nextMessage(db: Db, r: WebhookRow): WebhookMessage | null {
+  return (stmts(db).next.get({ site: r.site_id, cursor: r.cursor, events: r.events }) as WebhookMessage | undefined) ?? null;
+}
+
+function info(db: Db, r: WebhookRow): WebhookInfo {
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    url: r.url,
+    events: JSON.parse(r.events),
+    createdAt: r.created_at,
+    pending: stmts(db).pending.get({ site: r.site_id, cursor: r.cursor, events: r.events }) as number,
+    failures: r.failures,
+    nextAttemptAt: r.failures > 0 ? r.next_attempt_at : null,
+    lastAttempt: r.last_attempt_at === null ? null : { at: r.last_attempt_at, status: r.last_status ?? 0, error: r.last_error },
+    lastSuccessAt: r.last_success_at,
+  };
+}
+
+/**
+ * The webhook part of the SQLite store (`...webhooksStore(ctx)` in index.ts).
+ *
+ * @example
+ * const { webhook, secret } = await store.createWebhook(site.id, { url: 'https://crm.example/hooks', events: ['order.created'] });
+ */
+export function webhooksStore(ctx: SqliteContext): WebhookStore {
+  const { db } = ctx;
+  return {
+    async createWebhook(siteId, { url, events }) {
+      const id = 'wh_' + randomBytes(12).toString('base64url');
+      const secret = 'whsec_' + randomBytes(32).toString('base64');
+      const now = Date.now();
+      await ctx.commit((tx) => {
+        // From now on: the largest seq ever given (AUTOINCREMENT keeps it after deletes).
+        const last = (tx.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'webhook_outbox'").pluck().get() as number | undefined) ?? 0;
+        tx.prepare('INSERT INTO webhooks (id, site_id, url, secret, events, cursor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+          id, siteId, url, secret, JSON.stringify(events), last, now,
+        );
+      });
+      return { webhook: info(db, stmts(db).one.get(siteId, id) as WebhookRow), secret };
+    },
+    async listWebhooks(siteId) {
+      const rows = (siteId === undefined ? stmts(db).all.all() : stmts(db).bySite.all(siteId)) as WebhookRow[];
+      return rows.map((r) => info(db, r));
+    },
+    async webhookSecret(siteId, id) {
+      return (stmts(db).one.get(siteId, id) as WebhookRow | undefined)?.secret ?? null;
+    },
+    async deleteWebhook(siteId, id) {
+      return ctx.commit((tx) => {
+        const gone = tx.prepare('DELETE FROM webhooks WHERE site_id = ? AND id = ?').run(siteId, id).changes > 0;
+        if (gone) stmts(tx).prune.run({ site: siteId });
+        return gone;
+      });
+    },
+    async dueWebhooks(now) {
+      const out: DueWebhook[] = [];
+      for (const r of stmts(db).due.all(now) as WebhookRow[]) {
+        const message = nextMessage(db, r);
+        if (message) out.push({ id: r.id, siteId: r.site_id, url: r.url, secret: r.secret, failures: r.failures, message });
+      }
+      return out;
+    },
+    async recordWebhookAttempt(id, seq, a) {
+      await ctx.commit((tx) => {
+        const r = tx.prepare('SELECT site_id, cursor FROM webhooks WHERE id = ?').get(id) as { site_id: string; cursor: number } | undefined;
+        // Removed meanwhile, or the message was skipped by an operator during the attempt.
+        if (!r || r.cursor >= seq) return;
+        if (a.skipped) {
+          tx.prepare('UPDATE webhooks SET cursor = ? WHERE id = ?').run(seq, id);
+          stmts(tx).prune.run({ site: r.site_id });
+        } else if (a.ok) {
+          tx.prepare(
+            `UPDATE webhooks SET cursor = ?, failures = 0, next_attempt_at = NULL, last_attempt_at = ?, last_status = ?,
+             last_error = NULL, last_success_at = ? WHERE id = ?`,
+          ).run(seq, a.at, a.status, a.at, id);
+          stmts(tx).prune.run({ site: r.site_id });
+        } else {
+          tx.prepare(
+            `UPDATE webhooks SET failures = failures + 1, next_attempt_at = ?, last_attempt_at = ?, last_status = ?, last_error = ?
+             WHERE id = ?`,
+          ).run(a.nextAttemptAt ?? a.at, a.at, a.status, a.error, id);
+        }
+      });
+    },
+    async skipWebhookMessage(siteId, id) {
+      return ctx.commit((tx) => {
+        const r = stmts(tx).one.get(siteId, id) as WebhookRow | undefined;
+        const head = r && nextMessage(tx, r);
+        if (!head) return null;
+        tx.prepare('UPDATE webhooks SET cursor = ?, failures = 0, next_attempt_at = NULL WHERE id = ?').run(head.seq, id);
+        stmts(tx).prune.run({ site: siteId });
+        return head.seq;
+      });
+    },
+  };
+}

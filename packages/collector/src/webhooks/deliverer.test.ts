@@ -1,0 +1,230 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { withCollector, type CollectorFixture } from '../test-utils/harness';
+import { receiver } from '../test-utils/webhook-receiver';
+import { openSqliteStore } from '../store/sqlite/index';
+import { startWebhookDeliverer, webhookBackoff } from './deliverer';
+
+const T = Date.UTC(2026, 2, 1, 10);
+const iso = (t: number) => new Date(t).toISOString();
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0)) await s();
+});
+
+/** Fast polling and immediate retries, so tests wait milliseconds, not the production schedule. */
+function deliver(store: CollectorFixture['store'], opts: Parameters<typeof startWebhookDeliverer>[1] = {}) {
+  const stop = startWebhookDeliverer(store, { pollMs: 10, backoff: () => 0, ...opts });
+  stops.push(stop);
+  return stop;
+}
+
+async function addWebhook(fx: CollectorFixture, url: string, events?: string[]) {
+  const res = await fx.post('/v1/webhooks', { url, ...(events ? { events } : {}) }, { auth: 'secret' });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { webhook: { id: string }; secret: string };
+}
+
+const order = (id: string, extra: Record<string, unknown> = {}) => ({ order_id: id, channel: 'store', revenue: 50, currency: 'EUR', timestamp: iso(T), ...extra });
+
+describe('webhook delivery', () => {
+  it('orders from every channel reach the endpoint once each, signed (Standard Webhooks), in commit order', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver();
+      try {
+        const { webhook, secret } = await addWebhook(fx, rx.url);
+        expect((await fx.post('/v1/orders', order('S-1', { userId: 'U-1', email: 'jane@shop.example' }), { auth: 'secret' })).status).toBe(200);
+        const web = { type: 'track', event: 'Order Completed', userId: 'U-2', anonymousId: 'a-2', messageId: 'web-1', timestamp: iso(T), properties: { order_id: 'W-1', revenue: 20, currency: 'EUR' } };
+        expect((await fx.post('/v1/track', web)).status).toBe(200);
+        expect((await fx.post('/v1/orders', { order_id: 'S-1', status: 'refunded', timestamp: iso(T + 3_600_000) }, { auth: 'secret' })).status).toBe(200);
+        // A resend changes nothing: no message.
+        expect((await fx.post('/v1/orders', order('S-1', { userId: 'U-1', email: 'jane@shop.example' }), { auth: 'secret' })).status).toBe(200);
+
+        deliver(fx.store);
+        await rx.until(3);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(rx.got).toHaveLength(3);
+        const wh = new Webhook(secret);
+        const bodies = rx.got.map((g) => wh.verify(g.body, g.headers as Record<string, string>) as { type: string; data: { order: { orderId: string; status: string; revenue: number; sources: string[] }; person: { userIds: string[] } | null } });
+        // Bodies hold the order as it is when sent (the refund was committed before delivery
+        // began); `type` says what happened, and each change has its own message.
+        expect(bodies.map((b) => [b.type, b.data.order.orderId, b.data.order.status])).toEqual([
+          ['order.created', 'S-1', 'refunded'],
+          ['order.created', 'W-1', 'completed'],
+          ['order.updated', 'S-1', 'refunded'],
+        ]);
+        expect(bodies[1].data.order.sources).toEqual(['web']);
+        expect(bodies[1].data.person?.userIds).toEqual(['U-2']);
+        expect(bodies[2].data.person?.userIds).toEqual(['U-1']);
+        // Only hashed contact data leaves the collector.
+        expect(rx.got.map((g) => g.body).join('')).not.toContain('jane@shop.example');
+        expect(new Set(rx.got.map((g) => g.headers['webhook-id'])).size).toBe(3);
+        // A forged or altered body fails verification.
+        expect(() => wh.verify(rx.got[0].body.replace('S-1', 'S-2'), rx.got[0].headers as Record<string, string>)).toThrow();
+
+        const [info] = (await (await fx.get('/v1/webhooks')).json()).webhooks;
+        expect(info).toMatchObject({ id: webhook.id, pending: 0, failures: 0, lastAttempt: { status: 200, error: null } });
+        expect(info.lastSuccessAt).toEqual(expect.any(Number));
+        expect(info).not.toHaveProperty('secret');
+        // Delivered rows leave the outbox.
+        expect(fx.store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get()).toBe(0);
+      } finally {
+        await rx.close();
+      }
+    }));
+
+  it('a failing endpoint is retried until it answers 2xx: nothing lost, nothing overtakes, the same webhook-id each time', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver([500, 503]);
+      try {
+        const { secret } = await addWebhook(fx, rx.url);
+        await fx.post('/v1/orders', { orders: [order('A-1'), order('A-2')] }, { auth: 'secret' });
+        const attempts: { ok: boolean; error: string | null }[] = [];
+        const failures: number[] = [];
+        deliver(fx.store, { onAttempt: (a) => attempts.push(a), backoff: (n) => (failures.push(n), 0) });
+        await rx.until(4);
+        const ids = rx.got.map((g) => g.headers['webhook-id']);
+        const orders = rx.got.map((g) => JSON.parse(g.body).data.order.orderId);
+        expect(orders).toEqual(['A-1', 'A-1', 'A-1', 'A-2']);
+        expect(ids[0]).toBe(ids[1]);
+        expect(ids[1]).toBe(ids[2]);
+        expect(ids[3]).not.toBe(ids[0]);
+        expect(rx.got.map((g) => g.status)).toEqual([500, 503, 200, 200]);
+        // The backoff hears the count of failures in a row; the receiver's answer is kept as the error.
+        expect(failures).toEqual([1, 2]);
+        expect(attempts[1]).toMatchObject({ ok: false, error: 'HTTP 503: nope 503' });
+        for (const g of rx.got) expect(() => new Webhook(secret).verify(g.body, g.headers as Record<string, string>)).not.toThrow();
+      } finally {
+        await rx.close();
+      }
+    }));
+
+  it('no answer (connection refused) and redirects are failures with a reason; the webhook lists them and when it tries next', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver([302], { location: 'https://elsewhere.example/' });
+      const gone = await receiver();
+      await gone.close();
+      try {
+        await addWebhook(fx, rx.url);
+        await addWebhook(fx, gone.url);
+        await fx.post('/v1/orders', order('R-1'), { auth: 'secret' });
+        const t0 = Date.now();
+        deliver(fx.store, { backoff: () => 60_000 });
+        let list: { url: string; failures: number; nextAttemptAt: number | null; lastAttempt: { status: number; error: string } | null; pending: number }[] = [];
+        for (let i = 0; i < 500; i++) {
+          list = (await (await fx.get('/v1/webhooks')).json()).webhooks;
+          if (list.every((w) => w.failures > 0)) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        const [redirected, refused] = list;
+        expect(redirected).toMatchObject({ failures: 1, pending: 1, lastAttempt: { status: 302 } });
+        expect(redirected.lastAttempt!.error).toContain('redirect to https://elsewhere.example/ not followed');
+        expect(refused).toMatchObject({ failures: 1, pending: 1, lastAttempt: { status: 0, error: 'ECONNREFUSED' } });
+        expect(refused.nextAttemptAt).toBeGreaterThanOrEqual(t0 + 60_000);
+        // Not retried before its time.
+        expect(rx.got).toHaveLength(1);
+      } finally {
+        await rx.close();
+      }
+    }));
+
+  it('skip gives up on a message the receiver keeps refusing, and the next one goes out', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver([400, 400, 400]);
+      try {
+        const { webhook } = await addWebhook(fx, rx.url);
+        await fx.post('/v1/orders', { orders: [order('P-1'), order('P-2')] }, { auth: 'secret' });
+        deliver(fx.store, { backoff: () => 20 });
+        await rx.until(2);
+        const res = await fx.post(`/v1/webhooks/${webhook.id}/skip`, {}, { auth: 'secret' });
+        expect(await res.json()).toEqual({ skipped: expect.any(Number) });
+        for (let i = 0; i < 500 && !rx.got.some((g) => JSON.parse(g.body).data.order.orderId === 'P-2' && g.status === 200); i++) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        const p2 = rx.got.filter((g) => JSON.parse(g.body).data.order.orderId === 'P-2');
+        expect(p2.at(-1)?.status).toBe(200);
+      } finally {
+        await rx.close();
+      }
+    }));
+
+  it('an erasure before delivery leaves nothing to send and nothing in the outbox', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver();
+      try {
+        await addWebhook(fx, rx.url);
+        await fx.post('/v1/orders', order('E-1', { email: 'erase.me@shop.example' }), { auth: 'secret' });
+        expect(fx.store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get()).toBe(1);
+        const del = await fx.fetch('/v1/persons?email=erase.me@shop.example', { method: 'DELETE', headers: { authorization: fx.secretAuth } });
+        expect(del.status).toBe(200);
+        expect(fx.store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get()).toBe(0);
+        await fx.post('/v1/orders', order('E-2'), { auth: 'secret' });
+        deliver(fx.store);
+        await rx.until(1);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(rx.got.map((g) => JSON.parse(g.body).data.order.orderId)).toEqual(['E-2']);
+      } finally {
+        await rx.close();
+      }
+    }));
+
+  it('without a webhook no outbox row is written; a new webhook hears only what is committed after it', () =>
+    withCollector(async (fx) => {
+      await fx.post('/v1/orders', order('N-1'), { auth: 'secret' });
+      expect(fx.store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get()).toBe(0);
+      const rx = await receiver();
+      try {
+        await addWebhook(fx, rx.url, ['order.updated']);
+        await fx.post('/v1/orders', order('N-2'), { auth: 'secret' });
+        await fx.post('/v1/orders', { order_id: 'N-1', status: 'cancelled', timestamp: iso(T + 1000) }, { auth: 'secret' });
+        deliver(fx.store);
+        await rx.until(1);
+        await new Promise((r) => setTimeout(r, 100));
+        // Subscribed to updates only: N-2's creation is not sent.
+        expect(rx.got.map((g) => [JSON.parse(g.body).type, JSON.parse(g.body).data.order.orderId])).toEqual([['order.updated', 'N-1']]);
+      } finally {
+        await rx.close();
+      }
+    }));
+
+  it('the cursor survives a restart: what was delivered is not sent again', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver();
+      try {
+        await addWebhook(fx, rx.url);
+        await fx.post('/v1/orders', order('K-1'), { auth: 'secret' });
+        const stop = deliver(fx.store);
+        await rx.until(1);
+        await stop();
+        await fx.store.close();
+        const again = openSqliteStore(fx.dbPath, { flushMs: 1 });
+        try {
+          await again.putOrders(fx.site.id, [
+            { orderId: 'K-2', source: 'server', ref: 'r2', channel: 'store', location: null, ts: T, revenue: 5, currency: 'EUR', status: 'completed', coupon: null, products: [], identifiers: [], qrCode: null, receivedAt: Date.now() },
+          ]);
+          deliver(again);
+          await rx.until(2);
+          await new Promise((r) => setTimeout(r, 100));
+          expect(rx.got.map((g) => JSON.parse(g.body).data.order.orderId)).toEqual(['K-1', 'K-2']);
+        } finally {
+          await stops.pop()!();
+          await again.close();
+        }
+      } finally {
+        await rx.close();
+      }
+    }));
+});
+
+describe('webhookBackoff', () => {
+  it('grows from 5 s to 8 h, ±20 %, and stays at 8 h', () => {
+    for (let i = 0; i < 50; i++) {
+      expect(webhookBackoff(1)).toBeGreaterThanOrEqual(4_000);
+      expect(webhookBackoff(1)).toBeLessThanOrEqual(6_000);
+      expect(webhookBackoff(3)).toBeGreaterThanOrEqual(96_000);
+      expect(webhookBackoff(3)).toBeLessThanOrEqual(144_000);
+      expect(webhookBackoff(40)).toBeGreaterThanOrEqual(0.8 * 28_800_000);
+      expect(webhookBackoff(40)).toBeLessThanOrEqual(1.2 * 28_800_000);
+    }
+  });
+});
