@@ -69,6 +69,8 @@ export interface WebhookStore {
   deleteWebhook(siteId: string, id: string): Promise<boolean>;
   /** Webhooks whose retry time has come (`nextAttemptAt` ≤ now), each with its next message. */
   dueWebhooks(now: number): Promise<DueWebhook[]>;
+  /** The webhook's messages after `afterSeq` (its subscribed types, commit order), at most `limit`. */
+  webhookMessages(id: string, afterSeq: number, limit: number): Promise<WebhookMessage[]>;
   /**
    * Record one attempt at `seq`: success moves the cursor past it, failure schedules the next try.
    * `skipped`: nothing was sent (the order was erased since); only the cursor moves.

@@ -14,7 +14,7 @@ import type { WebhookMessage } from '../store/webhooks';
 export async function webhookBody(store: Store, siteId: string, msg: WebhookMessage): Promise<string | null> {
   const order = await store.getOrder(siteId, msg.ref);
   if (!order) return null;
-  const person = await store.personOf(siteId, { kind: 'order', value: order.orderId });
+  const person = await store.personOf(siteId, { kind: 'order', value: order.orderId }, { links: false });
   return JSON.stringify({
     type: msg.type,
     timestamp: new Date(msg.at).toISOString(),

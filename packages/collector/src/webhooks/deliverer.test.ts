@@ -8,6 +8,11 @@ import { startWebhookDeliverer, webhookBackoff } from './deliverer';
 const T = Date.UTC(2026, 2, 1, 10);
 const iso = (t: number) => new Date(t).toISOString();
 const stops: (() => Promise<void>)[] = [];
+/** Stops the test's deliverers (before its store closes) and its receiver. */
+async function cleanup(rx: { close(): Promise<void> }) {
+  for (const s of stops.splice(0)) await s();
+  await rx.close();
+}
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
 });
@@ -69,7 +74,7 @@ describe('webhook delivery', () => {
         // Delivered rows leave the outbox.
         expect(fx.store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get()).toBe(0);
       } finally {
-        await rx.close();
+        await cleanup(rx);
       }
     }));
 
@@ -95,7 +100,7 @@ describe('webhook delivery', () => {
         expect(attempts[1]).toMatchObject({ ok: false, error: 'HTTP 503: nope 503' });
         for (const g of rx.got) expect(() => new Webhook(secret).verify(g.body, g.headers as Record<string, string>)).not.toThrow();
       } finally {
-        await rx.close();
+        await cleanup(rx);
       }
     }));
 
@@ -124,7 +129,7 @@ describe('webhook delivery', () => {
         // Not retried before its time.
         expect(rx.got).toHaveLength(1);
       } finally {
-        await rx.close();
+        await cleanup(rx);
       }
     }));
 
@@ -144,7 +149,7 @@ describe('webhook delivery', () => {
         const p2 = rx.got.filter((g) => JSON.parse(g.body).data.order.orderId === 'P-2');
         expect(p2.at(-1)?.status).toBe(200);
       } finally {
-        await rx.close();
+        await cleanup(rx);
       }
     }));
 
@@ -164,7 +169,7 @@ describe('webhook delivery', () => {
         await new Promise((r) => setTimeout(r, 100));
         expect(rx.got.map((g) => JSON.parse(g.body).data.order.orderId)).toEqual(['E-2']);
       } finally {
-        await rx.close();
+        await cleanup(rx);
       }
     }));
 
@@ -183,7 +188,7 @@ describe('webhook delivery', () => {
         // Subscribed to updates only: N-2's creation is not sent.
         expect(rx.got.map((g) => [JSON.parse(g.body).type, JSON.parse(g.body).data.order.orderId])).toEqual([['order.updated', 'N-1']]);
       } finally {
-        await rx.close();
+        await cleanup(rx);
       }
     }));
 
@@ -211,7 +216,7 @@ describe('webhook delivery', () => {
           await again.close();
         }
       } finally {
-        await rx.close();
+        await cleanup(rx);
       }
     }));
 });

@@ -53,38 +53,56 @@ export function startWebhookDeliverer(store: Store, opts: WebhookDelivererOption
   const shutdown = new AbortController();
   let stopped = false;
 
-  // One message of one webhook; true when the cursor moved (so there may be more right away).
-  const deliver = async (w: DueWebhook): Promise<boolean> => {
-    const msg = w.message;
-    const body = await webhookBody(store, w.siteId, msg);
-    if (stopped) return false;
-    if (body === null) {
-      await store.recordWebhookAttempt(w.id, msg.seq, { at: now(), status: 0, error: null, ok: true, skipped: true });
-      return true;
+  // Sends one webhook's messages in order until it is caught up, fails, or the deliverer stops;
+  // true when its cursor moved. A success's cursor update is committed while the next message is
+  // already on its way (the group committer merges them): a crash in between only repeats a
+  // message, which at-least-once allows. A failure waits for those commits, then is recorded.
+  const drain = async (w: DueWebhook): Promise<boolean> => {
+    const commits: Promise<void>[] = [];
+    let page = [w.message];
+    let failures = w.failures;
+    let moved = false;
+    try {
+      while (page.length > 0) {
+        for (const msg of page) {
+          if (stopped) return moved;
+          const body = await webhookBody(store, w.siteId, msg);
+          if (body === null) {
+            commits.push(store.recordWebhookAttempt(w.id, msg.seq, { at: now(), status: 0, error: null, ok: true, skipped: true }));
+            moved = true;
+            continue;
+          }
+          const r = await sendWebhook(w.url, w.secret, `msg_${msg.seq}`, body, { timeoutMs: opts.timeoutMs, fetch: opts.fetch, signal: shutdown.signal, now });
+          // Cut short by stop(): not the receiver's fault; sent again after the restart.
+          if (!r.ok && shutdown.signal.aborted) return moved;
+          opts.onAttempt?.({ ...r, webhookId: w.id, seq: msg.seq });
+          const at = now();
+          if (!r.ok) {
+            await Promise.all(commits.splice(0));
+            await store.recordWebhookAttempt(w.id, msg.seq, { ...r, at, nextAttemptAt: at + backoff(failures + 1) });
+            return moved;
+          }
+          commits.push(store.recordWebhookAttempt(w.id, msg.seq, { ...r, at }));
+          failures = 0;
+          moved = true;
+        }
+        await Promise.all(commits.splice(0));
+        page = await store.webhookMessages(w.id, page[page.length - 1].seq, 100);
+      }
+      return moved;
+    } finally {
+      await Promise.all(commits);
     }
-    const r = await sendWebhook(w.url, w.secret, `msg_${msg.seq}`, body, {
-      timeoutMs: opts.timeoutMs,
-      fetch: opts.fetch,
-      signal: shutdown.signal,
-      now,
-    });
-    // Stopping: the store may be closing; the message is sent again after the restart.
-    if (stopped) return false;
-    opts.onAttempt?.({ ...r, webhookId: w.id, seq: msg.seq });
-    const at = now();
-    await store.recordWebhookAttempt(w.id, msg.seq, { ...r, at, nextAttemptAt: r.ok ? undefined : at + backoff(w.failures + 1) });
-    return r.ok;
   };
 
   const stop = startIntervalJob(
     async () => {
-      // Each round sends the next message of every due webhook, in parallel; rounds repeat while
-      // any moved on, so a backlog drains without waiting for the next tick.
+      // Every due webhook drains in parallel; one more round picks up what was committed meanwhile.
       for (;;) {
         if (stopped) return;
         const due = await store.dueWebhooks(now());
         if (due.length === 0) return;
-        const moved = await Promise.all(due.map((w) => deliver(w).catch((e) => (onError(e), false))));
+        const moved = await Promise.all(due.map((w) => drain(w).catch((e) => (onError(e), false))));
         if (!moved.some(Boolean)) return;
       }
     },

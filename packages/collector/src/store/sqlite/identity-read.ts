@@ -155,14 +155,14 @@ export function identityStore(ctx: SqliteContext): IdentityStore {
   }
 
   return {
-    async personOf(siteId, id): Promise<PersonIdentity | null> {
+    async personOf(siteId, id, opts = {}): Promise<PersonIdentity | null> {
       await ctx.stitched();
       const members = lookup(siteId, id);
       if (!members) return null;
       return {
         personId: personIdOf(siteId, members.map((m) => identifierKey(asId(m)))),
         identifiers: members.map(asId),
-        links: linksOf(db, members),
+        links: opts.links === false ? [] : linksOf(db, members),
       };
     },
 

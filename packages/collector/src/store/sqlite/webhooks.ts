@@ -67,7 +67,8 @@ function prepare(db: Db) {
       `INSERT INTO webhook_outbox (site_id, type, ref, at) SELECT @site, @type, @ref, @at
        WHERE EXISTS (SELECT 1 FROM webhooks WHERE site_id = @site)`,
     ),
-    next: db.prepare(`SELECT seq, type, ref, at FROM webhook_outbox WHERE ${subscribed} ORDER BY seq LIMIT 1`),
+    next: db.prepare(`SELECT seq, type, ref, at FROM webhook_outbox WHERE ${subscribed} ORDER BY seq LIMIT @limit`),
+    events: db.prepare('SELECT site_id, events FROM webhooks WHERE id = ?'),
     pending: db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE ${subscribed}`).pluck(),
     due: db.prepare('SELECT * FROM webhooks WHERE next_attempt_at IS NULL OR next_attempt_at <= ? ORDER BY created_at, id'),
     one: db.prepare('SELECT * FROM webhooks WHERE site_id = ? AND id = ?'),
@@ -108,7 +109,7 @@ export function forgetWebhookMessages(db: Db, siteId: string, refs: Iterable<str
 }
 
 function nextMessage(db: Db, r: WebhookRow): WebhookMessage | null {
-  return (stmts(db).next.get({ site: r.site_id, cursor: r.cursor, events: r.events }) as WebhookMessage | undefined) ?? null;
+  return (stmts(db).next.get({ site: r.site_id, cursor: r.cursor, events: r.events, limit: 1 }) as WebhookMessage | undefined) ?? null;
 }
 
 function info(db: Db, r: WebhookRow): WebhookInfo {
@@ -169,6 +170,11 @@ export function webhooksStore(ctx: SqliteContext): WebhookStore {
         if (message) out.push({ id: r.id, siteId: r.site_id, url: r.url, secret: r.secret, failures: r.failures, message });
       }
       return out;
+    },
+    async webhookMessages(id, afterSeq, limit) {
+      const w = stmts(db).events.get(id) as { site_id: string; events: string } | undefined;
+      if (!w) return [];
+      return stmts(db).next.all({ site: w.site_id, cursor: afterSeq, events: w.events, limit }) as WebhookMessage[];
     },
     async recordWebhookAttempt(id, seq, a) {
       await ctx.commit((tx) => {
