@@ -7,7 +7,7 @@ import { sendWebhook } from '../webhooks/send';
 import { CliError, type CliIo } from './io';
 import { openForSite } from './store';
 
-export const summary = 'Add, list, test and remove webhooks (signed POSTs of new and changed orders to your CRM/ERP)';
+export const summary = 'Add, list, test and remove webhooks (signed POSTs of orders and offline touchpoints to your CRM/ERP)';
 
 const HELP = `Usage: omnitrail webhook add --url <https://…> [--events <type,…>] [--site <id>] [--db <file>] [--json]
        omnitrail webhook list [--site <id>] [--db <file>] [--json]
@@ -16,8 +16,9 @@ const HELP = `Usage: omnitrail webhook add --url <https://…> [--events <type,�
        omnitrail webhook remove <id> [--site <id>] [--db <file>]
 
 add     Registers an endpoint and prints its id and signing secret (shown only this once).
-        It hears of orders committed from now on, from every channel (web, store, phone,
-        imports): --events ${WEBHOOK_EVENT_TYPES.join(', ')} (default both). A running
+        It hears of what is committed from now on: orders from every channel (web, store,
+        phone, imports) and offline touchpoints; --events picks some of
+        ${WEBHOOK_EVENT_TYPES.join(', ')} (default all). A running
         collector ("omnitrail serve"/"start") on the same database delivers them: one message
         at a time per webhook, in commit order, signed the Standard Webhooks way (headers
         webhook-id, webhook-timestamp, webhook-signature), retried after 5 s, 30 s, 2 min …

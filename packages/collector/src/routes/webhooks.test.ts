@@ -19,7 +19,7 @@ describe('/v1/webhooks', () => {
       [{ url: 'http://crm.example/h' }, /must use https/],
       [{ url: 'ftp://crm.example/h' }, /must use https/],
       [{ url: 'https://user:pw@crm.example/h' }, /user name or password/],
-      [{ url: 'https://crm.example/h', events: ['order.deleted'] }, /unknown webhook event type "order.deleted"; known: order.created, order.updated/],
+      [{ url: 'https://crm.example/h', events: ['order.deleted'] }, /unknown webhook event type "order.deleted"; known: order.created, order.updated, touchpoint.created/],
       [{ url: 'https://crm.example/h', events: [] }, /events must be a list/],
     ];
     for (const [body, message] of cases) {

@@ -1,7 +1,13 @@
-/** What a webhook can subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['order.created', 'order.updated'] as const;
+import type { StoredEvent } from './core';
 
-/** A webhook event type (`order.created`: a new order from any channel; `order.updated`: its status, value, products or identifiers changed). */
+/** What a webhook can subscribe to. */
+export const WEBHOOK_EVENT_TYPES = ['order.created', 'order.updated', 'touchpoint.created'] as const;
+
+/**
+ * A webhook event type: `order.created` (a new order from any channel), `order.updated` (its
+ * status, value, products or identifiers changed), `touchpoint.created` (an offline touchpoint:
+ * store visit, phone call, consultation, appointment).
+ */
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A registered webhook endpoint, as listed (never its secret). */
@@ -34,7 +40,7 @@ export interface WebhookMessage {
   /** Position in the site's outbox: increasing in commit order, so it is also the message's stable ID. */
   seq: number;
   type: WebhookEventType;
-  /** The order ID for order events. */
+  /** The order ID for order events; the event's row ID for touchpoints. */
   ref: string;
   /** When the change was committed (ms since epoch). */
   at: number;
@@ -52,7 +58,7 @@ export interface DueWebhook {
 }
 
 /**
- * Webhooks: per-site HTTP endpoints told of new and changed orders, in commit order, at least
+ * Webhooks: per-site HTTP endpoints told of new and changed orders and of offline touchpoints, in commit order, at least
  * once. Order writes add a row to the site's outbox in their own transaction (only while the
  * site has a webhook), so a change is never announced before it is durable and never missed;
  * each webhook keeps a cursor into that outbox. Bodies are built at send time from the current
@@ -69,6 +75,8 @@ export interface WebhookStore {
   deleteWebhook(siteId: string, id: string): Promise<boolean>;
   /** Webhooks whose retry time has come (`nextAttemptAt` ≤ now), each with its next message. */
   dueWebhooks(now: number): Promise<DueWebhook[]>;
+  /** The stored `Offline Touchpoint` event a `touchpoint.created` message refers to, or null once erased. */
+  webhookTouchpoint(siteId: string, ref: string): Promise<StoredEvent | null>;
   /** The webhook's messages after `afterSeq` (its subscribed types, commit order), at most `limit`. */
   webhookMessages(id: string, afterSeq: number, limit: number): Promise<WebhookMessage[]>;
   /**

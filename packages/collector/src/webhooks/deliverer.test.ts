@@ -78,6 +78,32 @@ describe('webhook delivery', () => {
       }
     }));
 
+  it('an offline touchpoint (store visit, call) reaches the endpoint with its person; an erased one is not sent', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver();
+      try {
+        const { secret } = await addWebhook(fx, rx.url);
+        // The customer is known by loyalty card from an earlier order with their customer ID.
+        await fx.post('/v1/orders', order('T-0', { userId: 'U-7', loyaltyId: 'L-7' }), { auth: 'secret' });
+        const tp = { type: 'store_visit', loyaltyId: 'L-7', timestamp: iso(T + 60_000), location: 'berlin-mitte', note: 'tried the blue shoes', staff: 'S12' };
+        expect((await fx.post('/v1/touchpoints', tp, { auth: 'secret' })).status).toBe(200);
+        await fx.post('/v1/touchpoints', { type: 'phone_call', email: 'gone@shop.example', timestamp: iso(T + 120_000) }, { auth: 'secret' });
+        await fx.fetch('/v1/persons?email=gone@shop.example', { method: 'DELETE', headers: { authorization: fx.secretAuth } });
+        deliver(fx.store);
+        await rx.until(2);
+        await new Promise((r) => setTimeout(r, 150));
+        expect(rx.got).toHaveLength(2);
+        const body = new Webhook(secret).verify(rx.got[1].body, rx.got[1].headers as Record<string, string>) as { type: string; data: { touchpoint: Record<string, unknown>; person: { userIds: string[] } } };
+        expect(body.type).toBe('touchpoint.created');
+        expect(body.data.touchpoint).toMatchObject({ touchpoint_type: 'store_visit', location: 'berlin-mitte', note: 'tried the blue shoes', staff: 'S12', timestamp: iso(T + 60_000) });
+        expect(body.data.person.userIds).toEqual(['U-7']);
+        expect(rx.got.map((g) => g.body).join('')).not.toContain('gone@shop.example');
+        expect(fx.store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get()).toBe(0);
+      } finally {
+        await cleanup(rx);
+      }
+    }));
+
   it('a failing endpoint is retried until it answers 2xx: nothing lost, nothing overtakes, the same webhook-id each time', () =>
     withCollector(async (fx) => {
       const rx = await receiver([500, 503]);

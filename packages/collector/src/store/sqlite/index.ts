@@ -14,7 +14,7 @@ import { identityDeriver } from './identity';
 import { identityStore } from './identity-read';
 import { ordersDeriver, ordersStore } from './orders';
 import { reportsStore } from './reports';
-import { webhooksStore } from './webhooks';
+import { webhookTouchpointDeriver, webhooksStore } from './webhooks';
 import { touchFieldsDeriver } from './touch-fields';
 import { createStitcher, type StitcherOptions } from './stitcher';
 
@@ -31,7 +31,7 @@ export { EVENT_COLUMNS, rowToEvent, eventsOfId, hashSecret, type EventRow } from
  * Derivers run for every newly inserted event, inside its transaction, in this order.
  * Each domain adds its function here (one line), e.g. `qrScanDeriver, ordersDeriver`.
  */
-const derivers: readonly Deriver[] = [qrScanDeriver, ordersDeriver, touchFieldsDeriver];
+const derivers: readonly Deriver[] = [qrScanDeriver, ordersDeriver, touchFieldsDeriver, webhookTouchpointDeriver];
 
 /**
  * Derivers run by the background pass (`stitcher.ts`) shortly after the events committed, many

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DueWebhook, WebhookEventType, WebhookInfo, WebhookMessage, WebhookStore } from '../webhooks';
-import type { SqliteContext } from './context';
+import { OFFLINE_TOUCHPOINT } from '../../orders/touchpoint';
+import type { Deriver, SqliteContext } from './context';
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
 
 /**
@@ -104,9 +106,19 @@ export function enqueueWebhookMessage(db: Db, siteId: string, type: WebhookEvent
  * so no identifier of the erased person waits in the outbox.
  */
 export function forgetWebhookMessages(db: Db, siteId: string, refs: Iterable<string>): void {
-  const del = db.prepare('DELETE FROM webhook_outbox WHERE site_id = ? AND ref = ?');
+  // Order messages only: a touchpoint's ref is a row ID, which an order ID may spell too.
+  const del = db.prepare("DELETE FROM webhook_outbox WHERE site_id = ? AND ref = ? AND type LIKE 'order.%'");
   for (const ref of refs) del.run(siteId, ref);
 }
+
+/**
+ * Deriver: an `Offline Touchpoint` event (store visit, phone call …) becomes a
+ * `touchpoint.created` message for the site's webhooks, in the event's transaction. Its ref is
+ * the event's row ID, which says nothing about the person; erasing the event empties the message.
+ */
+export const webhookTouchpointDeriver: Deriver = (db, ev, rowid) => {
+  if (ev.event === OFFLINE_TOUCHPOINT && ev.type === 'track') enqueueWebhookMessage(db, ev.siteId, 'touchpoint.created', String(rowid), ev.receivedAt);
+};
 
 function nextMessage(db: Db, r: WebhookRow): WebhookMessage | null {
   return (stmts(db).next.get({ site: r.site_id, cursor: r.cursor, events: r.events, limit: 1 }) as WebhookMessage | undefined) ?? null;
@@ -170,6 +182,10 @@ export function webhooksStore(ctx: SqliteContext): WebhookStore {
         if (message) out.push({ id: r.id, siteId: r.site_id, url: r.url, secret: r.secret, failures: r.failures, message });
       }
       return out;
+    },
+    async webhookTouchpoint(siteId, ref) {
+      const row = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ? AND site_id = ?`).get(Number(ref), siteId) as EventRow | undefined;
+      return row ? rowToEvent(row) : null;
     },
     async webhookMessages(id, afterSeq, limit) {
       const w = stmts(db).events.get(id) as { site_id: string; events: string } | undefined;
