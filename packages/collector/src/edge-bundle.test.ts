@@ -25,9 +25,9 @@ function transpile(): Plugin {
   };
 }
 
-// ua-parser-js 1.x is a dependency-free UMD script (no require/import at all); it stays an
-// import because rollup cannot read UMD without the commonjs plugin. Checked below.
-const UMD_EXTERNAL = ['ua-parser-js'];
+// ua-parser-js 1.x and ipaddr.js 2.x are dependency-free UMD scripts (no require/import at all);
+// they stay imports because rollup cannot read UMD without the commonjs plugin. Checked below.
+const UMD_EXTERNAL = ['ipaddr.js', 'ua-parser-js'];
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 test('the edge entry (src/index.ts) bundles for a Worker without any node:* module or SQLite driver', async () => {
@@ -59,12 +59,15 @@ test('the edge entry (src/index.ts) bundles for a Worker without any node:* modu
   // Third-party code was bundled (so its imports were checked too), e.g. hono's core.
   expect(modules.some((id) => id.includes('/hono/dist/hono-base.js'))).toBe(true);
 
-  // The only import left over is the UMD user-agent parser: no builtin, no driver, no node server.
-  expect([...externals]).toEqual(['ua-parser-js']);
+  // The only imports left over are the UMD scripts (user-agent parser, IP ranges): no builtin, no
+  // driver, no node server.
+  expect([...externals].sort()).toEqual(UMD_EXTERNAL);
   const req = createRequire(entry);
-  const umd = readFileSync(req.resolve('ua-parser-js'), 'utf8');
-  expect(umd).not.toMatch(/\brequire\s*\(/);
-  expect(umd).not.toMatch(/\bfrom\s+['"]/);
+  for (const name of UMD_EXTERNAL) {
+    const umd = readFileSync(req.resolve(name), 'utf8');
+    expect(umd, name).not.toMatch(/\brequire\s*\(/);
+    expect(umd, name).not.toMatch(/\bfrom\s+['"]/);
+  }
 }, 60_000);
 
 test('the test really catches a Node import (sanity check of the detector)', async () => {

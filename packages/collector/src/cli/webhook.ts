@@ -22,7 +22,8 @@ add     Registers an endpoint and prints its id and signing secret (shown only t
         collector ("omnitrail serve"/"start") on the same database delivers them: one message
         at a time per webhook, in commit order, signed the Standard Webhooks way (headers
         webhook-id, webhook-timestamp, webhook-signature), retried after 5 s, 30 s, 2 min …
-        up to every 8 h until a 2xx. https is required except for localhost receivers.
+        up to every 8 h until a 2xx. https is required except for a localhost receiver; unlike
+        the API (any site's secret key), the CLI accepts receivers on private networks.
         --json prints {"webhook":{…},"secret":"whsec_…"}.
 list    Each webhook with its delivery state: pending messages, failures in a row, last error.
 test    Sends a signed "webhook.test" message now and prints the receiver's answer.
@@ -74,7 +75,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (sub === 'add') {
     if (!values.url) throw new CliError('--url is required: the https endpoint to POST to');
     try {
-      url = checkWebhookUrl(values.url);
+      url = checkWebhookUrl(values.url, { allowLocal: true });
       events = checkWebhookEvents(values.events);
     } catch (e) {
       throw new CliError((e as Error).message);

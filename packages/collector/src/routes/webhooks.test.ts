@@ -30,8 +30,15 @@ describe('/v1/webhooks', () => {
     const broken = await fx.fetch('/v1/webhooks', { method: 'POST', headers: { authorization: fx.secretAuth, 'content-type': 'application/json' }, body: '{"url":' });
     expect(broken.status).toBe(400);
     expect(await fx.store.listWebhooks()).toEqual([]);
-    // Plain http is fine for a receiver on this machine.
-    expect((await fx.post('/v1/webhooks', { url: 'http://localhost:9999/h' }, { auth: 'secret' })).status).toBe(201);
+    // A site's key cannot point the collector at the operator's machine or network (SSRF).
+    for (const url of ['http://localhost:9999/h', 'https://localhost/h', 'https://shop.localhost/h', 'https://127.0.0.1/h', 'https://2130706433/h', 'https://10.1.2.3/h',
+      'https://192.168.0.10/h', 'https://169.254.169.254/latest/meta-data', 'https://100.64.0.1/h', 'https://[::1]/h', 'https://[::ffff:127.0.0.1]/h', 'https://[fd00::1]/h', 'https://crm.internal/h']) {
+      const r = await fx.post('/v1/webhooks', { url }, { auth: 'secret' });
+      expect(r.status, url).toBe(400);
+      expect((await r.json()).message, url).toMatch(/this machine or a private network/);
+    }
+    expect(await fx.store.listWebhooks()).toEqual([]);
+    expect((await fx.post('/v1/webhooks', { url: 'https://93.184.216.34/h' }, { auth: 'secret' })).status).toBe(201);
   });
 
   eachTransport('create shows the secret once; list never shows it; delete; another site cannot see or touch it', async (fx) => {
@@ -62,7 +69,8 @@ describe('/v1/webhooks', () => {
   eachTransport('test sends a signed webhook.test message now and reports the answer', async (fx) => {
     const rx = await receiver([200, 500]);
     try {
-      const { webhook, secret } = await (await fx.post('/v1/webhooks', { url: rx.url }, { auth: 'secret' })).json();
+      // A receiver on 127.0.0.1 is the operator's to register (CLI); the API then tests it.
+      const { webhook, secret } = await fx.store.createWebhook(fx.site.id, { url: rx.url, events: ['order.created'] });
       const ok = await fx.post(`/v1/webhooks/${webhook.id}/test`, {}, { auth: 'secret' });
       expect(await ok.json()).toEqual({ ok: true, status: 200, error: null });
       const body = new Webhook(secret).verify(rx.got[0].body, rx.got[0].headers as Record<string, string>);

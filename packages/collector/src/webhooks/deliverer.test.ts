@@ -4,6 +4,8 @@ import { withCollector, type CollectorFixture } from '../test-utils/harness';
 import { receiver } from '../test-utils/webhook-receiver';
 import { openSqliteStore } from '../store/sqlite/index';
 import { startWebhookDeliverer, webhookBackoff } from './deliverer';
+import { checkWebhookUrl } from './options';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../store/webhooks';
 
 const T = Date.UTC(2026, 2, 1, 10);
 const iso = (t: number) => new Date(t).toISOString();
@@ -24,10 +26,9 @@ function deliver(store: CollectorFixture['store'], opts: Parameters<typeof start
   return stop;
 }
 
-async function addWebhook(fx: CollectorFixture, url: string, events?: string[]) {
-  const res = await fx.post('/v1/webhooks', { url, ...(events ? { events } : {}) }, { auth: 'secret' });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { webhook: { id: string }; secret: string };
+/** A webhook to a receiver on 127.0.0.1, registered as the operator's CLI would (the API refuses local targets). */
+async function addWebhook(fx: CollectorFixture, url: string, events: WebhookEventType[] = [...WEBHOOK_EVENT_TYPES]) {
+  return fx.store.createWebhook(fx.site.id, { url: checkWebhookUrl(url, { allowLocal: true }), events });
 }
 
 const order = (id: string, extra: Record<string, unknown> = {}) => ({ order_id: id, channel: 'store', revenue: 50, currency: 'EUR', timestamp: iso(T), ...extra });

@@ -1,15 +1,38 @@
+import ipaddr from 'ipaddr.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../store/webhooks';
+
+/** Host names that name this machine or a private network, never a public receiver. */
+const LOCAL_NAMES = /(^|\.)(localhost|local|internal|home\.arpa|localdomain)$/i;
+
+/**
+ * True when `host` (a URL's hostname) is an IP address outside the public unicast space
+ * (loopback, private, link-local — cloud metadata at 169.254.169.254 —, CGNAT, unique-local,
+ * IPv4-mapped forms of those …) or a local-only name. ipaddr.js classifies the ranges.
+ */
+function isLocalHost(host: string): boolean {
+  if (LOCAL_NAMES.test(host)) return true;
+  if (!ipaddr.isValid(host)) return false;
+  let addr = ipaddr.parse(host);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  return addr.range() !== 'unicast';
+}
 
 /**
  * Checks a webhook endpoint URL and returns it normalised, or throws an Error that says what is
- * wrong. HTTPS is required, except for loopback hosts (a receiver on the same machine, tests):
- * the body carries customer IDs and hashed contact data, which must not cross a network in
- * clear. Credentials in the URL are refused (they would be listed back in clear).
+ * wrong. HTTPS is required: the body carries customer IDs and hashed contact data, which must
+ * not cross a network in clear. Credentials in the URL are refused (they would be listed back in
+ * clear).
+ *
+ * Receivers on this machine or a private network (`localhost`, 10.x, 192.168.x, 169.254.x, fd…)
+ * are refused unless `allowLocal`: the API is open to every site's secret key, and such a URL
+ * would let a site make the collector POST into the operator's network and read the answer back
+ * from the webhook's last error (SSRF). The CLI, run by the operator, allows them (and plain http
+ * for loopback). A public name that resolves to a private address is not caught here.
  *
  * @example
  * checkWebhookUrl('https://crm.example/hooks/omnitrail'); // 'https://crm.example/hooks/omnitrail'
  */
-export function checkWebhookUrl(input: string): string {
+export function checkWebhookUrl(input: string, opts: { allowLocal?: boolean } = {}): string {
   let u: URL;
   try {
     u = new URL(input);
@@ -18,9 +41,13 @@ export function checkWebhookUrl(input: string): string {
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`webhook URL must use https (got ${u.protocol})`);
   const host = u.hostname.replace(/^\[|\]$/g, '');
-  const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  if (u.protocol === 'http:' && !loopback) {
-    throw new Error('webhook URL must use https (plain http is accepted only for localhost / 127.0.0.1 receivers)');
+  const local = isLocalHost(host);
+  if (local && !opts.allowLocal) {
+    throw new Error(`webhook URL points to this machine or a private network (${host}); only the operator can register such a receiver, with "omnitrail webhook add"`);
+  }
+  const loopback = host === 'localhost' || (ipaddr.isValid(host) && ipaddr.parse(host).range() === 'loopback');
+  if (u.protocol === 'http:' && !(opts.allowLocal && loopback)) {
+    throw new Error('webhook URL must use https (plain http is accepted only for a localhost receiver added with the CLI)');
   }
   if (u.username || u.password) throw new Error('webhook URL must not contain a user name or password; authenticate the body by its signature');
   if (u.hash) throw new Error('webhook URL must not contain a #fragment');
