@@ -18,6 +18,7 @@ export const NAV: { path: string; label: string; group: string }[] = [
   { path: '/person', label: 'Person lookup', group: 'People' },
   { path: '/record', label: 'Record offline sale', group: 'Staff' },
   { path: '/import', label: 'Import CSV', group: 'Staff' },
+  { path: '/webhooks', label: 'Webhooks', group: 'Admin' },
   { path: '/settings', label: 'Settings', group: 'Admin' },
 ];
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
 import { withCollector, type CollectorFixture } from '../test-utils/harness';
+import { receiver } from '../test-utils/webhook-receiver';
 
 const XSS_CAMPAIGN = '<img src=x onerror=alert(1)>';
 const XSS_PRODUCT = '<script>alert("p")</script>';
@@ -22,8 +24,8 @@ function browser(fx: CollectorFixture) {
     async get(path: string) {
       return take(await fx.fetch(path, { headers: { cookie: cookie() }, redirect: 'manual' }));
     },
-    async post(path: string, form: Record<string, string> | FormData) {
-      const body = form instanceof FormData ? form : new URLSearchParams(form);
+    async post(path: string, form: Record<string, string> | FormData | URLSearchParams) {
+      const body = form instanceof FormData || form instanceof URLSearchParams ? form : new URLSearchParams(form);
       const headers: Record<string, string> = { cookie: cookie(), origin: new URL(fx.url).origin };
       return take(await fx.fetch(path, { method: 'POST', headers, body, redirect: 'manual' }));
     },
@@ -355,6 +357,52 @@ describe('dashboard pages on real data', () => {
       const explained = await (await b.get(`/dashboard/explain?site=${fx.site.id}&order=N-1`)).text();
       expect(explained).toContain('20.00');
       expect(explained).not.toContain('€');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
+  it('webhooks: a site session adds one (secret shown once), cannot aim at a private network, tests and removes it; forms need the CSRF token', async () => {
+    await withCollector(async (fx) => {
+      const { b, csrf } = await login(fx);
+      const url = `/dashboard/webhooks?site=${fx.site.id}`;
+      expect(await (await b.get(url)).text()).toContain('No webhooks yet.');
+      expect((await b.post(url, { url: 'https://crm.example/h', events: 'order.created' })).status).toBe(403);
+
+      const local = await b.post(url, { _csrf: csrf, url: 'https://10.0.0.7/h', events: 'order.created' });
+      expect(local.status).toBe(400);
+      const localHtml = await local.text();
+      expect(localHtml).toContain('Webhook not added: webhook URL points to this machine or a private network (10.0.0.7)');
+      // The form keeps what was typed.
+      expect(localHtml).toContain('value="https://10.0.0.7/h"');
+      expect((await b.post(url, { _csrf: csrf, url: 'https://crm.example/h' })).status).toBe(400);
+
+      const form = new URLSearchParams({ _csrf: csrf, url: 'https://crm.example/h' });
+      form.append('events', 'order.created');
+      form.append('events', 'touchpoint.created');
+      const res = await b.post(url, form);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      const secret = /whsec_[A-Za-z0-9+/=]+/.exec(html)?.[0];
+      expect(secret).toBeTruthy();
+      expect(await fx.store.listWebhooks(fx.site.id)).toMatchObject([{ url: 'https://crm.example/h', events: ['order.created', 'touchpoint.created'] }]);
+      const listed = await (await b.get(url)).text();
+      expect(listed).toContain('https://crm.example/h');
+      expect(listed).toContain('No message sent yet.');
+      expect(listed).not.toContain(secret!);
+
+      // A receiver on this machine, registered by the operator: the page's Test button reaches it.
+      const rx = await receiver();
+      try {
+        const { webhook, secret: local2 } = await fx.store.createWebhook(fx.site.id, { url: rx.url, events: ['order.created'] });
+        const tested = await (await b.post(`/dashboard/webhooks/${webhook.id}/test?site=${fx.site.id}`, { _csrf: csrf })).text();
+        expect(tested).toContain(`Test message delivered to ${rx.url} (HTTP 200).`);
+        expect(new Webhook(local2).verify(rx.got[0].body, rx.got[0].headers as Record<string, string>)).toMatchObject({ type: 'webhook.test' });
+        const removed = await (await b.post(`/dashboard/webhooks/${webhook.id}/remove?site=${fx.site.id}`, { _csrf: csrf })).text();
+        expect(removed).toContain('removed');
+        expect((await fx.store.listWebhooks(fx.site.id)).map((w) => w.url)).toEqual(['https://crm.example/h']);
+        expect((await b.post(`/dashboard/webhooks/${webhook.id}/remove?site=${fx.site.id}`, { _csrf: csrf })).status).toBe(404);
+      } finally {
+        await rx.close();
+      }
     }, { origins: [ORIGIN], rateLimit: false });
   });
 });

@@ -83,6 +83,8 @@ progress{width:100%;height:18px}
 .progress-step:not(:last-of-type){display:none}
 pre.snippet{background:#0f1a2e;color:#e8eef8;padding:12px;border-radius:8px;overflow-x:auto;font-size:13px;white-space:pre}
 .path{font-size:14px}
+.break{overflow-wrap:anywhere}
+.hook{border-top:1px solid var(--line);padding:10px 0}.hook h3{font-size:15px;margin:0 0 4px}.hook p{margin:0 0 6px}
 .path .arrow{color:var(--muted);margin:0 4px}
 @media (max-width:600px){figure.chart:not(.bars) svg text{font-size:22px}figure.chart:not(.bars) svg text.odd{display:none}}
 @media (min-width:700px){.kpis{grid-template-columns:repeat(4,minmax(0,1fr))}.grid.two{grid-template-columns:1fr 1fr}}

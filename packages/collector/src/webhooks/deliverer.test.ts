@@ -151,7 +151,7 @@ describe('webhook delivery', () => {
         const [redirected, refused] = list;
         expect(redirected).toMatchObject({ failures: 1, pending: 1, lastAttempt: { status: 302 } });
         expect(redirected.lastAttempt!.error).toContain('redirect to https://elsewhere.example/ not followed');
-        expect(refused).toMatchObject({ failures: 1, pending: 1, lastAttempt: { status: 0, error: 'ECONNREFUSED' } });
+        expect(refused).toMatchObject({ failures: 1, pending: 1, lastAttempt: { status: 0, error: 'connection refused (ECONNREFUSED)' } });
         expect(refused.nextAttemptAt).toBeGreaterThanOrEqual(t0 + 60_000);
         // Not retried before its time.
         expect(rx.got).toHaveLength(1);

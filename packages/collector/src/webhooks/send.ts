@@ -1,5 +1,22 @@
 import { webhookHeaders } from './sign';
 
+/** What the usual network failures mean, for the webhook's last error (CLI, dashboard, API). */
+const NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'connection closed',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed TLS certificate in chain',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not verifiable',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate is for another host',
+};
+
 /** What one POST to a webhook endpoint gave: `status` 0 when no HTTP response came back. */
 export interface WebhookAttempt {
   ok: boolean;
@@ -51,6 +68,8 @@ export async function sendWebhook(url: string, secret: string, msgId: string, bo
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     if (err.name === 'TimeoutError') return { ok: false, status: 0, error: `no response within ${timeoutMs} ms` };
-    return { ok: false, status: 0, error: err.cause?.code ?? err.cause?.message ?? err.message };
+    const code = err.cause?.code;
+    const plain = code && NETWORK_ERRORS[code];
+    return { ok: false, status: 0, error: plain ? `${plain} (${code})` : (code ?? err.cause?.message ?? err.message) };
   }
 }

@@ -15,6 +15,7 @@ import { registerQrPages } from './qr-routes';
 import { registerRecordPages } from './record';
 import { registerImportPages } from './import';
 import { registerSettingsPages } from './settings';
+import { registerWebhookPages } from './webhooks';
 
 /**
  * Register every page on the dashboard sub-app.
@@ -35,4 +36,5 @@ export function registerPages(app: Hono<DashEnv>, opts: { publicUrl?: string } =
   registerRecordPages(app);
   registerImportPages(app);
   registerSettingsPages(app);
+  registerWebhookPages(app);
 }
