@@ -4,6 +4,7 @@ import { main } from './main';
 import type { CliIo } from './io';
 import { tempDbPath } from '../test-utils/harness';
 import { openSqliteStore } from '../store/sqlite/index';
+import { withCollector } from '../test-utils/harness';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -105,6 +106,49 @@ test('site update --cookieless on|off sets settings.cookieless (what ingest chec
   expect(off.stdout[0]).toMatch(/cookieless off$/);
   expect(await settings()).toMatchObject({ cookieless: false, timezone: 'Europe/Berlin' });
 });
+
+test('site update --origin replaces the allowed origins of a running collector\'s site; keys and data stay', () =>
+  withCollector(
+    async (fx) => {
+      const send = (origin: string, messageId: string) =>
+        fetch(`${fx.url}/v1/track?writeKey=${fx.writeKey}`, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'text/plain' },
+          body: JSON.stringify({ event: 'Signup', anonymousId: 'a1', messageId }),
+        });
+      const refused = await send('https://www.shop.example', 'm1');
+      expect(refused.status).toBe(403);
+      // The refusal names the command that fixes it (not "site create", which makes a new site with new keys).
+      expect((await refused.json()).message).toContain('omnitrail site update --origin');
+
+      const io = capture();
+      const argv = ['site', 'update', '--origin', 'https://shop.example', '--origin', 'https://WWW.shop.example/', '--json', '--db', fx.dbPath];
+      expect(await main(argv, io)).toBe(0);
+      expect(io.stderr).toEqual([]);
+      expect(JSON.parse(io.stdout.join(''))).toMatchObject({ id: fx.site.id, origins: ['https://shop.example', 'https://www.shop.example'] });
+
+      // The running collector drops its cached site once it sees the other connection's commit.
+      let res = await send('https://www.shop.example', 'm2');
+      for (const until = Date.now() + 10_000; res.status === 403 && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 50));
+        res = await send('https://www.shop.example', 'm2');
+      }
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://www.shop.example');
+      expect((await send('https://shop.example', 'm3')).status).toBe(200);
+      const site = (await fx.store.getSite(fx.site.id))!;
+      expect(site).toMatchObject({ writeKey: fx.writeKey, origins: ['https://shop.example', 'https://www.shop.example'] });
+      expect(await fx.store.siteBySecretKey(fx.secretKey)).toMatchObject({ id: fx.site.id });
+      expect(await fx.store.countEvents(fx.site.id)).toBe(2);
+
+      // A value that is not an origin changes nothing.
+      const bad = capture();
+      expect(await main(['site', 'update', '--origin', 'www.shop.example', '--db', fx.dbPath], bad)).toBe(2);
+      expect(bad.stderr.join('')).toMatch(/is not an origin like https:\/\/shop.example/);
+      expect((await fx.store.getSite(fx.site.id))!.origins).toEqual(['https://shop.example', 'https://www.shop.example']);
+    },
+    { transport: 'http' },
+  ));
 
 test.each([
   [['site', 'update', '--cookieless', 'yes'], /--cookieless "yes" must be "on" or "off"/],

@@ -11,7 +11,7 @@ export const summary = 'Create, update and list sites (keys, allowed origins, ti
 
 const HELP = `Usage:
   omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--json] [--db <file>]
-  omnitrail site update [--site <id>] [--timezone <IANA>] [--default-country <CC>] [--cookieless on|off] [--channel-rules <file.json>|none] [--json] [--db <file>]
+  omnitrail site update [--site <id>] [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--cookieless on|off] [--channel-rules <file.json>|none] [--json] [--db <file>]
   omnitrail site list [--json] [--db <file>]
 
 create  Prints the site id, the public write key and the secret key. The secret key is stored
@@ -21,18 +21,31 @@ create  Prints the site id, the public write key and the secret key. The secret 
         --timezone is the reporting time zone, e.g. Europe/Berlin (default UTC): where the
         shop's days begin and end in reports and the dashboard. --default-country (e.g. DE) is
         where phone numbers written without their +code are read (imports, orders, lookups).
-update  Changes a site's time zone, default country, cookieless mode and/or custom channel rules
-        (--site: default the only site). --cookieless on accepts the SDK's cookieless page views
+update  Changes a site's allowed origins, time zone, default country, cookieless mode and/or
+        custom channel rules (--site: default the only site); keys and data stay. --origin
+        (repeatable) replaces the whole list of origins, e.g. to add www. beside the bare domain
+        or to narrow the "*" of the first site. --cookieless on accepts the SDK's cookieless page views
         (consent denied, no ID: a daily visitor hash, counted, never stitched; PRIVACY.md); off
         refuses them. --channel-rules reads a JSON array of rules (the language of
         docs/attribution-models.md), checked before the default channel table; it is validated
         first and refused with the failing rule's path; "none" clears the rules. Reports and a
-        running collector use them from the next request. --json prints the site's settings.
+        running collector use the changes within 0.25 s. --json prints the site's settings.
 list    Prints every site (never secret keys). --json prints a JSON array.
 
 Options:
   --db <file>   SQLite database file (env OMNITRAIL_DB, default ./omnitrail.db)
   -h, --help    Show this help`;
+
+/** `--origin` values, normalised and deduplicated; a value that is not an origin is a usage error. */
+function parseOrigins(raw: string[]): string[] {
+  const origins: string[] = [];
+  for (const o of raw) {
+    const n = normaliseOrigin(o.trim());
+    if (!n) throw new CliError(`--origin "${o}" is not an origin like https://shop.example (or "*")`);
+    if (!origins.includes(n)) origins.push(n);
+  }
+  return origins;
+}
 
 /**
  * `omnitrail site create|update|list`.
@@ -78,12 +91,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (cookieless === null) throw new CliError(`--cookieless "${values.cookieless}" must be "on" or "off"`);
   if (cookieless !== undefined && action !== 'update') throw new CliError('--cookieless belongs to "site update"');
   const settings = { ...(timezone ? { timezone } : {}), ...(country ? { defaultCountry: country } : {}), ...(cookieless !== undefined ? { cookieless } : {}) };
+  const origins = values.origin === undefined ? undefined : parseOrigins(values.origin);
 
   if (action === 'update') {
-    if (values.name || values.origin) throw new CliError('--name and --origin belong to "site create"');
+    if (values.name) throw new CliError('--name belongs to "site create"');
     const rulesFile = values['channel-rules'];
-    if (!timezone && !country && cookieless === undefined && rulesFile === undefined) {
-      throw new CliError('nothing to update: give --timezone <IANA>, --default-country <CC>, --cookieless on|off and/or --channel-rules <file.json>|none');
+    if (!origins && !timezone && !country && cookieless === undefined && rulesFile === undefined) {
+      throw new CliError('nothing to update: give --origin <url> …, --timezone <IANA>, --default-country <CC>, --cookieless on|off and/or --channel-rules <file.json>|none');
     }
     // Validated before the database is opened: a bad file changes nothing.
     const rules = rulesFile === undefined ? undefined : readChannelRulesFile(rulesFile);
@@ -93,12 +107,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       const next: Record<string, unknown> = { ...site.settings, ...settings };
       if (rules === null) delete next.channelRules;
       else if (rules) next.channelRules = rules;
+      if (origins) await store.updateSiteOrigins(site.id, origins);
       await store.updateSiteSettings(site.id, next);
       if (values.json) {
         io.out(
           JSON.stringify({
             id: site.id,
             name: site.name,
+            origins: origins ?? site.origins,
             timezone: siteTimeZone(next),
             defaultCountry: siteCountry(next) ?? null,
             cookieless: next.cookieless === true,
@@ -107,6 +123,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         );
       } else {
         io.out(`Site "${site.name}" (${site.id}): time zone ${siteTimeZone(next)}, default country ${siteCountry(next) ?? 'none'}, cookieless ${next.cookieless === true ? 'on' : 'off'}`);
+        if (origins) io.out(`  origins: ${origins.join(' ')}`);
         io.out(`  channel rules: ${describeChannelRules(next)}`);
       }
     } finally {
@@ -120,14 +137,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const name = values.name?.trim();
     if (!name) throw new CliError('--name is required');
     if (name.length > 200) throw new CliError('--name is longer than 200 characters');
-    const raw = values.origin ?? [];
-    if (raw.length === 0) throw new CliError('at least one --origin is required (e.g. --origin https://shop.example, or --origin "*")');
-    const origins: string[] = [];
-    for (const o of raw) {
-      const n = normaliseOrigin(o.trim());
-      if (!n) throw new CliError(`--origin "${o}" is not an origin like https://shop.example (or "*")`);
-      if (!origins.includes(n)) origins.push(n);
-    }
+    if (!origins) throw new CliError('at least one --origin is required (e.g. --origin https://shop.example, or --origin "*")');
     const store = openSqliteStore(dbPath);
     try {
       const { site, secretKey } = await store.createSite({ name, origins, settings });

@@ -56,7 +56,7 @@ export function applyIngestCors(c: Context, site: Site): void {
   if (!origin) return;
   if (!originAllowed(site, origin)) {
     throw new HTTPException(403, {
-      message: `Origin ${origin} is not allowed for this site; add it with "omnitrail site create --origin" or in the site settings`,
+      message: `Origin ${origin} is not allowed for this site; add it with "omnitrail site update --origin <url> …" (the full list)`,
     });
   }
   c.header('Access-Control-Allow-Origin', origin);

@@ -75,6 +75,12 @@ export interface CoreStore {
   siteBySecretKey(secretKey: string): Promise<Site | null>;
   updateSiteSettings(siteId: string, settings: Record<string, unknown>): Promise<void>;
   /**
+   * Replaces the origins a site accepts browser events from (CORS; `*` = any), e.g. when a shop
+   * adds a domain or narrows the first site's `*`: the keys and data stay. Origins are stored as
+   * given: callers normalise them (`normaliseOrigin`).
+   */
+  updateSiteOrigins(siteId: string, origins: string[]): Promise<void>;
+  /**
    * Optional: a number that changes when sites or keys may have changed (rotated, revoked,
    * settings updated, a site removed) — at once for changes through this store, and within a
    * short interval for changes by another process on the same database. Caches of key lookups

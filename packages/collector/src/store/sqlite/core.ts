@@ -338,6 +338,16 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
       for (const [k, v] of writeKeyCache) if (v.site.id === siteId) writeKeyCache.delete(k);
     },
 
+    async updateSiteOrigins(siteId, origins) {
+      await ctx.commit((d) => {
+        const info = d.prepare('UPDATE sites SET origins = ? WHERE id = ?').run(JSON.stringify(origins), siteId);
+        if (info.changes === 0) throw new Error(`unknown site ${siteId}`);
+        // A collector on this file drops its cached site (and its old origins) within 0.25 s.
+        sitesChanged(d);
+      });
+      for (const [k, v] of writeKeyCache) if (v.site.id === siteId) writeKeyCache.delete(k);
+    },
+
     appendEvents(events) {
       if (events.length === 0) return Promise.resolve([]);
       return ctx.commit(() => appendSync(events), events.length).then(({ out, maxId, fresh }) => {
