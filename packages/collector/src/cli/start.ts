@@ -14,9 +14,10 @@ export const summary = 'First run: collector + dashboard + demo shop with a seed
 
 const HELP = `Usage: omnitrail start [options]
 
-Start the collector with its dashboard and the demo shop. On first run it creates a demo
-site filled with a generated, clearly-labelled demo dataset (remove it with
-"omnitrail demo remove") and an admin password for the dashboard (printed once).
+Start the collector with its dashboard and the demo shop. Whenever the database holds no demo
+site (the first run, and again after "omnitrail demo remove") it creates one filled with a
+generated, clearly-labelled demo dataset: after removing it, start with --no-demo. On the first
+run it also creates an admin password for the dashboard (printed once).
 
 Options:
   --port <n>            Port (env PORT, default 8787; 0 = any free port)
@@ -128,7 +129,8 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
     if (keys) {
       io.out(`  Keys        write key ${keys.writeKey}${keys.secretKey ? `   secret key ${keys.secretKey} (shown once; also logs into the dashboard)` : ''}`);
     }
-    if (demo) io.out(`\n  The demo site holds generated data. Remove it with: ${cliName()} demo remove${dbPath !== './omnitrail.db' ? ` --db ${dbPath}` : ''}`);
+    // `start` seeds whenever no demo site exists: say how to keep it away once removed.
+    if (demo) io.out(`\n  The demo site holds generated data. Remove it with: ${cliName()} demo remove${dbPath !== './omnitrail.db' ? ` --db ${dbPath}` : ''} (then start with --no-demo)`);
     io.out('\nStop with Ctrl+C.');
   } catch (e) {
     await srv.close();
