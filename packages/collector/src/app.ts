@@ -58,7 +58,8 @@ export interface CollectorOptions {
   assets?: AssetSources;
   /**
    * Public URL of this collector (e.g. `https://t.shop.example`), printed into QR codes as
-   * `<publicUrl>/q/<code>`. Default: the origin of the admin request that creates the campaign.
+   * `<publicUrl>/q/<code>`. Default: the origin of the admin request that creates the campaign
+   * (https when a TLS-terminating proxy says `X-Forwarded-Proto: https`: `qr/request-origin.ts`).
    */
   publicUrl?: string;
   /** QR scan endpoint options (scan-token life, per-IP scan limit). */

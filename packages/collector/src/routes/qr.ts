@@ -10,6 +10,7 @@ import { codesCsv, codesSheet } from '../qr/export';
 import { parseRecipientsCsv, parseRecipientsJson } from '../qr/recipients';
 import { canRenderPng, parseRenderOptions, renderPng, renderSvg } from '../qr/render';
 import { friendlyPage, pageLanguage } from '../qr/pages';
+import { requestOrigin } from '../qr/request-origin';
 import { createScanHandler } from '../qr/scan';
 import { scanUrl, validateTargetUrl } from '../qr/url';
 import type { QrCampaign, QrCode } from '../store/qr';
@@ -67,7 +68,7 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
 
   app.post('/v1/qr/campaigns', smallBody, async (c) => {
     const site = c.get('site');
-    const base = options.publicUrl ?? new URL(c.req.url).origin;
+    const base = options.publicUrl ?? requestOrigin(c);
     const input = parseNewCampaign(await jsonBody(c), site.origins, base);
     return c.json(await store.createQrCampaign(site.id, input), 201);
   });

@@ -13,6 +13,7 @@ import { QrInputError } from '../../qr/errors';
 import { codesCsv, codesSheet } from '../../qr/export';
 import { parseRecipientsCsv } from '../../qr/recipients';
 import { canRenderPng, parseRenderOptions, renderPng, renderSvg } from '../../qr/render';
+import { requestOrigin } from '../../qr/request-origin';
 import { scanUrl } from '../../qr/url';
 import { dayStart, nextDay, siteTimeZone } from '../../reports/zone';
 import type { DashEnv } from '../index';
@@ -55,7 +56,7 @@ export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string }
       const input = parseNewCampaign(
         { name: text(b.name), targetUrl: text(b.targetUrl), fallbackUrl: text(b.fallbackUrl) || null, utm, startsAt: formDay(text(b.startsAt), tz), endsAt: formDay(text(b.endsAt), tz, true) },
         p.site.origins,
-        opts.publicUrl ?? new URL(c.req.url).origin,
+        opts.publicUrl ?? requestOrigin(c),
       );
       const k = await p.store.createQrCampaign(p.site.id, input);
       await p.store.createSharedQrCodes(p.site.id, k.id, { count: 1, label: 'main' });
