@@ -93,4 +93,22 @@ describe('omnitrail qr', () => {
     expect(readFileSync(out, 'utf8').trim().split('\r\n')).toEqual(merge);
     expect((await run('mailing', join(dir, 'missing.csv'), '--campaign', campaign.id)).err.join('\n')).toMatch(/cannot read/);
   });
+
+  test('mailing: spreadsheet headers map themselves; unused columns are named once, without a "(null)" recipient', async () => {
+    const { db, dir } = await setup();
+    const run = async (...args: string[]) => {
+      const c = capture();
+      const code = await main(['qr', ...args, '--db', db], c.io);
+      return { code, ...c };
+    };
+    const campaign = JSON.parse((await run('campaign', 'create', '--name', 'Letter', '--target', 'https://shop.example/', '--base-url', 'https://t.shop.example', '--json')).out[0]);
+    const list = join(dir, 'export.csv');
+    writeFileSync(list, 'Recipient Ref;Customer ID;E-Mail;Phone Number;Name;Street\nR-1;C-1;a@example.com;030 1234567;Jane;Main St 1\n');
+    const res = await run('mailing', list, '--campaign', campaign.id, '--default-country', 'DE', '--out', join(dir, 'merge.csv'));
+    expect(res.code).toBe(0);
+    const warning = res.err.find((l) => l.includes('ignored'))!;
+    expect(warning).toMatch(/^.*export\.csv:1: warning: columns "Name", "Street" ignored/);
+    expect(res.err.join('\n')).not.toContain('null');
+    expect(res.err.join('\n')).toMatch(/1 new code\(s\), 0 already existed, 0 row\(s\) rejected/);
+  });
 });

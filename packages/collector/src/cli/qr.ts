@@ -195,7 +195,8 @@ async function dispatch(store: SqliteStore, pos: string[], v: Values, io: CliIo)
       }
       const parsed = json !== undefined ? await parseRecipientsJson(json, opts) : await parseRecipientsCsv(text, opts);
       for (const p of parsed.rejected) io.err(`${file}:${p.line}: rejected${p.ref ? ` (${p.ref})` : ''}: ${p.reason}`);
-      for (const p of parsed.warnings) io.err(`${file}:${p.line}: warning (${p.ref}): ${p.reason}`);
+      // A warning about the header (unused columns) belongs to no recipient: no "(null)".
+      for (const p of parsed.warnings) io.err(`${file}:${p.line}: warning${p.ref ? ` (${p.ref})` : ''}: ${p.reason}`);
       const res = await store.createPersonalQrCodes(site.id, c.id, parsed.recipients);
       io.err(`${res.created} new code(s), ${res.existing} already existed, ${parsed.rejected.length} row(s) rejected`);
       await emit(io, v.out, codesCsv(c, res.codes, true), 'mail-merge CSV');
