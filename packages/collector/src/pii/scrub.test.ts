@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { contactKeyKind, keyMayBePii, mayHoldPii, pseudonymousId, scrubString, scrubValue, stringMayBePii } from './scrub';
+import { contactKeyKind, keyMayBePii, mayHoldPii, pseudonymousId, redactAddresses, scrubString, scrubValue, stringMayBePii } from './scrub';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -104,5 +104,51 @@ describe('pre-checks', () => {
     expect(stringMayBePii('/thanks?phone=%2B49')).toBe(true);
     expect(stringMayBePii('/thanks?a=jane%40x.org')).toBe(true);
     expect(stringMayBePii('/thanks?order=1')).toBe(false);
+  });
+});
+
+describe('addresses in free text (redactAddresses)', () => {
+  // The single regex this scan replaced: the reference for what counts as an address. It backtracks
+  // quadratically, so it only ever sees the short strings below.
+  const REFERENCE = /[^\s@"'<>()[\],;:/?#&=%]+(?:@|%40)[^\s@"'<>()[\],;:/?#&=%]+\.[a-z]{2,}/gi;
+
+  it('redacts exactly what the reference regex matched, on 20 000 random strings', () => {
+    // Deterministic PRNG (mulberry32): the same strings on every run.
+    let seed = 0x5eed;
+    const rnd = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pieces = ['a', 'B', 'z', '1', '.', '.', '@', '@', '%40', '%', '4', '0', '-', ' ', '/', '?', '=', '&', 'co', 'org', '\u00a0', 'ü'];
+    for (let i = 0; i < 20_000; i++) {
+      let s = '';
+      const n = 1 + Math.floor(rnd() * 14);
+      for (let j = 0; j < n; j++) s += pieces[Math.floor(rnd() * pieces.length)];
+      expect(redactAddresses(s), JSON.stringify(s)).toBe(s.replace(REFERENCE, 'redacted'));
+    }
+  });
+
+  it.each([
+    ['call back leak@example.org before 5', 'call back redacted before 5'],
+    ['/account/jane%40example.org/orders', '/account/redacted/orders'],
+    ['a@b.cc1@d.com', 'redactedredacted'],
+    ['x.com.d@y', 'x.com.d@y'],
+  ])('%j → %j', (input, want) => {
+    expect(redactAddresses(input)).toBe(want);
+  });
+
+  it('takes linear time on the inputs that made the old regex quadratic (200 000 characters each)', async () => {
+    // Each of these took minutes with the old regex; a test timeout is what catches a regression.
+    const n = 200_000;
+    // Compared as booleans: a failure message with 200 000 characters helps nobody.
+    const same = (got: string, want: string) => expect(got === want, `${got.slice(0, 40)}… (${got.length} characters)`).toBe(true);
+    same(redactAddresses(`${'a'.repeat(n)}@`), `${'a'.repeat(n)}@`);
+    same(redactAddresses(`a@${'b'.repeat(n)}`), `a@${'b'.repeat(n)}`);
+    same(redactAddresses(`a@${'b.'.repeat(n / 2)}`), `a@${'b.'.repeat(n / 2)}`);
+    same(redactAddresses(`a@${'b.'.repeat(n / 2)}co`), 'redacted');
+    same(redactAddresses('a%40'.repeat(n / 4)), 'a%40'.repeat(n / 4));
+    same(await scrubString(`note ${'x'.repeat(n)}@`), `note ${'x'.repeat(n)}@`);
   });
 });

@@ -42,8 +42,14 @@ const HASHED_KEY = /(?:sha256|hash)$/i;
 const KEY_HINT = /mail|phone|mobile|tel|fax|msisdn|cell|whatsapp/i;
 /** A query or fragment parameter whose key names an e-mail or phone (rule 3). */
 const QUERY_PARAM = /([?#&;])([^=&#;?]*)=([^&#;]*)/g;
-/** An e-mail address inside a longer string, `@` possibly percent-encoded (rule 2). */
-const EMAIL_IN_TEXT = /[^\s@"'<>()[\],;:/?#&=%]+(?:@|%40)[^\s@"'<>()[\],;:/?#&=%]+\.[a-z]{2,}/gi;
+/**
+ * A run of characters an e-mail address in free text can be made of (rule 2). An address is a run,
+ * then `@` or `%40`, then a run ending in `.<2+ letters>`; `%` ends a run so the encoded `@` can
+ * follow it. Found by {@link redactAddresses} from these runs, not by one regex over the whole
+ * string: `run(@|%40)run\.[a-z]{2,}` backtracks quadratically (a 32 KB event of `aaa…@` held the
+ * event loop for 1.3 s, and the write key that can send one is public).
+ */
+const ADDRESS_RUN = /[^\s@"'<>()[\],;:/?#&=%]+/g;
 const DIGITS = /\d/g;
 // normaliseEmail's test is deliberately loose (pii/index.ts); a whole value must also not look like
 // a URL or query (`https://x/?to=a@b.co`), which rule 3 handles parameter by parameter.
@@ -187,7 +193,64 @@ export async function scrubString(s: string): Promise<string> {
       return m;
     });
   }
-  return out.replace(EMAIL_IN_TEXT, 'redacted');
+  return redactAddresses(out);
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * Where an address's domain ends inside the run `s[from, to)`: after the letters that follow the
+ * last `.` with at least one character before it and two letters after it; -1 when there is none.
+ * (What the greedy `[^…]+\.[a-z]{2,}` of the old single regex matched.)
+ */
+function domainEnd(s: string, from: number, to: number): number {
+  for (let dot = to - 3; dot > from; dot--) {
+    if (s.charCodeAt(dot) === 46 && isAsciiLetter(s.charCodeAt(dot + 1)) && isAsciiLetter(s.charCodeAt(dot + 2))) {
+      let end = dot + 3;
+      while (end < to && isAsciiLetter(s.charCodeAt(end))) end++;
+      return end;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Every e-mail address in free text (`local@domain.tld`, `@` possibly `%40`) replaced by
+ * `redacted`, leftmost first, the next one searched after the end of the previous one. Linear in
+ * the length of the string: each character is looked at a bounded number of times.
+ *
+ * @example
+ * redactAddresses('call jane@example.org or /u/joe%40example.com') // 'call redacted or /u/redacted'
+ */
+export function redactAddresses(s: string): string {
+  if (!hasAtSign(s)) return s;
+  let out = '';
+  let copied = 0; // s[0, copied) is in `out`
+  let prevStart = -1;
+  let prevEnd = -1;
+  for (const m of s.matchAll(ADDRESS_RUN)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    // A local part (what is left of the previous run after the last address) + separator + this run.
+    const localStart = Math.max(prevStart, copied);
+    const localEnd = prevEnd;
+    prevStart = start;
+    prevEnd = end;
+    if (localEnd < 0 || localStart >= localEnd) continue;
+    // `%` ends a run, so in `jane%40example.org` this run is `40example.org`.
+    const sep = s.slice(localEnd, start);
+    const domainFrom = sep === '@' ? start : sep === '%' && s.startsWith('40', start) ? start + 2 : -1;
+    if (domainFrom < 0) continue;
+    const stop = domainEnd(s, domainFrom, end);
+    if (stop < 0) continue;
+    out += `${s.slice(copied, localStart)}redacted`;
+    copied = stop;
+    // The rest of this run, if any, can be the local part of the next address.
+    prevStart = stop;
+  }
+  return copied === 0 ? s : out + s.slice(copied);
 }
 
 function isContactValue(kind: 'email' | 'phone', v: unknown): boolean {
