@@ -233,7 +233,8 @@ export async function checkLoginNonce(c: Context, secret: string, submitted: str
 /**
  * Counts failed logins per client in memory and refuses after `max` failures within
  * `windowMs`, so a password cannot be guessed at network speed. (PBKDF2 already makes
- * each guess cost ~0.3 s of CPU.)
+ * each guess cost ~0.3 s of CPU.) The login route calls `fail` before it checks a password and
+ * `succeed` after a right one, so guesses still being checked count too.
  */
 export class LoginLimiter {
   private failures = new Map<string, number[]>();

@@ -196,6 +196,17 @@ describe('login and sessions', () => {
     expect(locked.status).toBe(429);
   });
 
+  it('concurrent wrong logins cannot get more guesses than the limit', async () => {
+    app = makeApp(new LoginLimiter(3, 60_000));
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    const nonce = hidden(await (await get('/dashboard/login', jar)).text(), '_login');
+    // All posted at once: each waits for its PBKDF2 check while the others arrive.
+    const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => post('/dashboard/login', jar, { _login: nonce, password: `guess ${i} wrong` }).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(9);
+  });
+
   it('logout ends the session', async () => {
     await setAdminPassword(store, 'admin password 1', 1000);
     const jar = new Jar();

@@ -151,6 +151,10 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
     if (wait > 0) return again(`Too many failed logins. Try again in ${Math.ceil(wait / 60000)} minute(s).`, 429);
     const secret = typeof body.password === 'string' ? body.password : '';
     if (!secret) return again('Enter the admin password or a site secret key.', 400);
+    // Count the attempt before the slow check (PBKDF2 runs off the main thread): counted only after
+    // it, a burst of concurrent guesses all passed blockedFor() and 40 parallel posts got 19 guesses
+    // past a limit of 10. A success clears the count again.
+    limiter.fail(client);
     let scope: Session['scope'] | null = null;
     if (auth.passwordHash && (await verifyPassword(secret, auth.passwordHash))) scope = 'admin';
     else {
@@ -158,7 +162,6 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
       if (site) scope = { siteId: site.id, keyHash: await secretKeyHash(secret) };
     }
     if (!scope) {
-      limiter.fail(client);
       return again('That is neither the admin password nor a site secret key.', 401);
     }
     limiter.succeed(client);
