@@ -216,6 +216,40 @@ describe('login and sessions', () => {
     expect(out.status).toBe(303);
     expect((await get('/dashboard', jar)).status).toBe(303);
   });
+
+  it('logout ends the session on the server: a copy of the cookie no longer opens the dashboard', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    await login(jar, 'admin password 1');
+    const copy = new Jar();
+    copy.cookies = new Map(jar.cookies);
+    const other = new Jar();
+    await login(other, 'admin password 1');
+    const token = hidden(await (await get('/dashboard', jar)).text(), '_csrf');
+    expect((await post('/dashboard/logout', jar, { _csrf: token })).status).toBe(303);
+
+    const replay = await get('/dashboard', copy);
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('location')).toMatch(/^\/dashboard\/login/);
+    // The dead cookie is dropped.
+    expect(copy.cookies.has('ot_session')).toBe(false);
+    // Another session of the same admin is not affected.
+    expect((await get('/dashboard', other)).status).toBe(200);
+  });
+
+  it('the login page of an ended session is the login form, not a redirect to the dashboard', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const jar = new Jar();
+    await login(jar, 'admin password 1');
+    const session = jar.cookies.get('ot_session')!;
+    const token = hidden(await (await get('/dashboard', jar)).text(), '_csrf');
+    await post('/dashboard/logout', jar, { _csrf: token });
+    const copy = new Jar();
+    copy.cookies.set('ot_session', session);
+    const page = await get('/dashboard/login', copy);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('name="_login"');
+  });
 });
 
 describe('CSRF', () => {

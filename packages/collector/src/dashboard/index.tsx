@@ -9,6 +9,7 @@ import type { Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { HTTPException } from 'hono/http-exception';
+import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../routes/auth';
 import type { Site, Store } from '../store/types';
 import type { DashboardAuth, DashboardStore } from '../store/dashboard';
@@ -22,6 +23,7 @@ import {
   readSession,
   safeEqual,
   secretKeyHash,
+  SESSION_COOKIE,
   startSession,
   verifyPassword,
   type Session,
@@ -61,6 +63,20 @@ function dashStore(c: Context<DashEnv>): Store & DashboardStore {
     throw new HTTPException(501, { message: 'This store does not implement the dashboard settings (DashboardStore).' });
   }
   return s as Store & DashboardStore;
+}
+
+/**
+ * The session of this request if it still opens the dashboard: signed and not expired, not ended
+ * by logout, and — for a secret-key session — its key still opens its site (rotated with no
+ * overlap left, revoked or the site removed end it). One primary-key lookup each, no cache, so a
+ * logout or a key rotation by the CLI in another process counts from the next request on.
+ */
+async function activeSession(c: Context, store: DashboardStore & Pick<Store, 'secretKeyActive'>, auth: DashboardAuth): Promise<Session | null> {
+  const session = await readSession(c, auth.cookieSecret);
+  if (!session) return null;
+  if (await store.dashboardSessionEnded(session.sid)) return null;
+  if (session.scope !== 'admin' && !(await store.secretKeyActive(session.scope.siteId, session.scope.keyHash))) return null;
+  return session;
 }
 
 /**
@@ -127,7 +143,7 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
   app.get('/login', async (c) => {
     const store = dashStore(c);
     const auth = await ensureDashboardAuth(store);
-    if (await readSession(c, auth.cookieSecret)) return c.redirect('/dashboard', 303);
+    if (await activeSession(c, store, auth)) return c.redirect('/dashboard', 303);
     const nonce = await issueLoginNonce(c, auth.cookieSecret);
     const next = c.req.query('next');
     return c.html(<LoginPage nonce={nonce} hasPassword={!!auth.passwordHash} next={next} />);
@@ -174,15 +190,10 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
   app.use('*', async (c, next) => {
     const store = dashStore(c);
     const auth = await ensureDashboardAuth(store);
-    let session = await readSession(c, auth.cookieSecret);
-    // A secret-key session ends when its key stops opening the site (rotated with no overlap left,
-    // revoked, or the site removed): one primary-key lookup per request, no cache, so a rotation
-    // by the CLI in another process counts from the next request on.
-    if (session && session.scope !== 'admin' && !(await store.secretKeyActive(session.scope.siteId, session.scope.keyHash))) {
-      endSession(c);
-      session = null;
-    }
+    const session = await activeSession(c, store, auth);
     if (!session) {
+      // Drop a cookie that no longer opens anything (ended, expired, its key rotated out).
+      if (getCookie(c, SESSION_COOKIE) !== undefined) endSession(c);
       if (c.req.method === 'GET') {
         const url = new URL(c.req.url);
         return c.redirect(`/dashboard/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
@@ -212,7 +223,11 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
     await next();
   });
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
+    // The cookie is signed, not stored: deleting it in this browser leaves any copy of it valid for
+    // the rest of its 12 hours, so the session id is recorded as ended until then.
+    const { store, session } = c.get('page');
+    await store.endDashboardSession(session.sid, session.exp);
     endSession(c);
     return c.redirect('/dashboard/login', 303);
   });

@@ -18,6 +18,14 @@ export interface DashboardStore {
   /** Replace the dashboard's auth settings (durable when the promise resolves). */
   setDashboardAuth(auth: DashboardAuth): Promise<void>;
   /**
+   * Remember that the session `sid` was ended (logout) until `expiresAt`, its own expiry, so its
+   * signed cookie no longer opens the dashboard even if a copy of it survives. Forgets the ended
+   * sessions that have expired anyway (durable when the promise resolves).
+   */
+  endDashboardSession(sid: string, expiresAt: number, now?: number): Promise<void>;
+  /** True when the session `sid` was ended by {@link DashboardStore.endDashboardSession}. */
+  dashboardSessionEnded(sid: string): Promise<boolean>;
+  /**
    * Delete a site and every row of every domain that belongs to it (events, orders, identity
    * graph, QR campaigns, …) in one transaction. Used by `omnitrail demo remove`.
    * Returns the number of rows deleted per table.

@@ -56,6 +56,18 @@ CREATE TABLE dashboard_auth (
 `;
 
 /**
+ * Migration: dashboard sessions ended by logout, each kept until its cookie would have expired
+ * (session cookies are signed, not stored, so ending one needs this list). A few rows at most:
+ * expired ones are deleted whenever a session ends.
+ */
+export const endedSessionsSql = `
+CREATE TABLE dashboard_ended_sessions (
+  sid        TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/**
  * SQLite implementation of {@link DashboardStore}; spread into the store in `index.ts`.
  *
  * @example
@@ -63,6 +75,7 @@ CREATE TABLE dashboard_auth (
  */
 export function dashboardStore(ctx: SqliteContext): DashboardStore {
   const get = ctx.db.prepare('SELECT password_hash, cookie_secret, updated_at FROM dashboard_auth WHERE id = 1');
+  const ended = ctx.db.prepare('SELECT 1 FROM dashboard_ended_sessions WHERE sid = ?').pluck();
   return {
     async getDashboardAuth() {
       const r = get.get() as { password_hash: string | null; cookie_secret: string; updated_at: number } | undefined;
@@ -75,6 +88,15 @@ export function dashboardStore(ctx: SqliteContext): DashboardStore {
            ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash, cookie_secret = excluded.cookie_secret, updated_at = excluded.updated_at`,
         ).run(auth.passwordHash, auth.cookieSecret, auth.updatedAt);
       });
+    },
+    endDashboardSession(sid: string, expiresAt: number, now = Date.now()) {
+      return ctx.commit((db) => {
+        db.prepare('DELETE FROM dashboard_ended_sessions WHERE expires_at <= ?').run(now);
+        db.prepare('INSERT OR REPLACE INTO dashboard_ended_sessions (sid, expires_at) VALUES (?, ?)').run(sid, expiresAt);
+      });
+    },
+    async dashboardSessionEnded(sid: string) {
+      return ended.get(sid) !== undefined;
     },
     removeSite(siteId: string) {
       return ctx.commit((db) => removeSiteRows(db, siteId));

@@ -1,6 +1,6 @@
 import type { Db } from './db';
 import { qrMigrationSql } from './qr';
-import { dashboardSql } from './dashboard';
+import { dashboardSql, endedSessionsSql } from './dashboard';
 import { capRefusalsSql, identityLinksByNewerSql, identityMigrationSql } from './identity';
 import { ordersMigrationSql } from './orders';
 import { keysMigrationSql } from './keys';
@@ -110,6 +110,7 @@ export const migrations: Migration[] = [
   { version: 16, name: 'privacy: identify events by hashed e-mail / phone, for erasure of unstitched events', up: identifyPiiIndexSql },
   { version: 17, name: 'privacy: tombstones of erased messageIds (dedup stays permanent)', up: erasedMessagesSql },
   { version: 18, name: 'webhooks: endpoints and the outbox of order changes', up: webhooksMigrationSql },
+  { version: 19, name: 'dashboard: sessions ended by logout', up: endedSessionsSql },
 ];
 
 /**
