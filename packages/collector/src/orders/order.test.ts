@@ -197,6 +197,24 @@ describe('normaliseTouchpoint', () => {
   });
 });
 
+describe('normaliseTouchpoint: extra properties follow ingest\'s key rules', () => {
+  const opts = { siteId: 's1', now: NOW };
+  it.each([
+    ['{"type":"store_visit","loyaltyId":"L1","properties":{"__proto__":{"isAdmin":true}}}', 'properties.__proto__: forbidden key'],
+    ['{"type":"store_visit","loyaltyId":"L1","properties":{"a":{"constructor":{"prototype":{"x":1}}}}}', 'properties.a.constructor: forbidden key'],
+    ['{"type":"store_visit","loyaltyId":"L1","properties":{"prototype":1}}', 'properties.prototype: forbidden key'],
+  ])('refuses %s', async (json, reason) => {
+    // JSON.parse makes `__proto__` an own key, as a request body does.
+    const r = await normaliseTouchpoint(JSON.parse(json), opts);
+    expect(r).toMatchObject({ ok: false, reason });
+  });
+
+  it('keeps ordinary extra properties', async () => {
+    const r = await normaliseTouchpoint({ type: 'store_visit', loyaltyId: 'L1', properties: { basket: { items: 2 }, proto: 'x' } }, opts);
+    expect(r.ok && r.event.properties).toMatchObject({ basket: { items: 2 }, proto: 'x' });
+  });
+});
+
 describe('createPiiMemo', () => {
   it('hashes exactly like hashPii, sharing one digest per distinct value, and stays bounded', async () => {
     const { createPiiMemo } = await import('./identifiers');

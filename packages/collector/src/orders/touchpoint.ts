@@ -1,6 +1,7 @@
 import type { TouchpointInput, TouchpointType } from '@omnitrail/schema';
 import { sha256Hex } from '../pii/index';
 import { scrubValue } from '../pii/scrub';
+import { checkJsonValue } from '../ingest/validate';
 import { offlineIdentifiers, type OfflineIdentifierFields } from '../stitch/derive';
 import type { StoredEvent } from '../store/core';
 import { collectIdentifiers } from './identifiers';
@@ -92,6 +93,10 @@ export async function normaliseTouchpoint(
     }
     const extra = t.properties;
     if (!isBlank(extra) && (typeof extra !== 'object' || Array.isArray(extra))) throw new FieldError('properties must be an object');
+    // Stored as sent, so held to ingest's rules: no `__proto__` / `constructor` / `prototype` key
+    // at any depth (a reader that merges them would pollute prototypes), bounded depth, no lone surrogates.
+    const bad = isBlank(extra) ? null : checkJsonValue(extra);
+    if (bad !== null) throw new FieldError(`properties${bad}`);
     const given: OfflineTouchpointProperties = {
       ...((extra as Record<string, unknown>) ?? {}),
       touchpoint_type: type,
