@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite/index';
 import type { AppEnv } from '../routes/auth';
-import { dashboardRoutes } from './index';
+import { dashboardRoutes, LOGIN_BODY_MAX_BYTES } from './index';
 import { hashPassword, LoginLimiter, setAdminPassword, verifyPassword } from './auth';
 
 const ORIGIN = 'http://localhost';
@@ -194,6 +194,16 @@ describe('login and sessions', () => {
     for (let i = 0; i < 3; i++) expect((await login(jar, 'nope nope')).status).toBe(401);
     const locked = await login(jar, 'admin password 1');
     expect(locked.status).toBe(429);
+  });
+
+  it('refuses an oversized login post with 413 before parsing it (no session needed to send one)', async () => {
+    const jar = new Jar();
+    const nonce = hidden(await (await get('/dashboard/login', jar)).text(), '_login');
+    const res = await post('/dashboard/login', jar, { _login: nonce, password: 'x'.repeat(LOGIN_BODY_MAX_BYTES) });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toContain('larger than 16 KB');
+    // A normal-sized wrong login still gets the ordinary answer.
+    expect((await post('/dashboard/login', jar, { _login: nonce, password: 'x'.repeat(200) })).status).toBe(401);
   });
 
   it('concurrent wrong logins cannot get more guesses than the limit', async () => {
