@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, DEFAULT_CHANNEL_RULES, createClassifier, hostOf, touchFields } from './channels';
 import type { Touch } from './journey';
-import { RuleError, parseChannelRules } from './rules';
+import { REGEX_INPUT_MAX, RuleError, parseChannelRules, regexInput } from './rules';
 import { inSourceCategory, sourceKeys } from './sources';
 
 const session = (p: Partial<Touch>): Touch => ({ ts: 0, kind: 'session', messageId: 'm', pageHost: 'shop.example', ...p });
@@ -169,5 +169,27 @@ describe('custom rules', () => {
   ])('rejects invalid rules %#', (json, msg) => {
     expect(() => parseChannelRules(json)).toThrow(RuleError);
     expect(() => parseChannelRules(json)).toThrow(msg);
+  });
+});
+
+describe('regex rules on hostile values (sent by anyone with the write key)', () => {
+  it('read line breaks as spaces: a medium with a line break is still "cpc"', () => {
+    const c = createClassifier();
+    expect(c(utm('google', 'cpc\nx')).channel).toBe('Paid Search');
+    expect(c(utm('newsletter', 'x\r\nshopping', 'spring')).channel).toBe(c(utm('newsletter', 'x shopping', 'spring')).channel);
+  });
+
+  it('read at most REGEX_INPUT_MAX characters', () => {
+    expect(regexInput('a'.repeat(REGEX_INPUT_MAX + 50))).toHaveLength(REGEX_INPUT_MAX);
+    expect(regexInput('a\u2028b\u2029c')).toBe('a b c');
+  });
+
+  it('classify 300 000-character values with line breaks in linear time (they took minutes)', () => {
+    // Every default regex rule sees these: a test timeout is what catches a regression.
+    const c = createClassifier();
+    const long = (unit: string) => `${unit.repeat(300_000 / unit.length)}\nx`;
+    expect(c(utm('someblog', long('cp'), long(' shop'))).channel).toBe('Paid Shopping');
+    expect(c(utm('someblog', long('video'))).channel).toBe('Organic Video');
+    expect(c(utm(long('cp'), long('paid'), long('shopping'))).channel).toBe('Paid Shopping');
   });
 });
