@@ -16,6 +16,21 @@ const TEXT_DE: typeof TEXT = {
 };
 
 /**
+ * Headers of the collector's standalone HTML pages outside the dashboard (the friendly pages of
+ * `/q/<code>`, the API's printable sheet): no script, no plugin, no form, inline styles only,
+ * never framed (clickjacking), no MIME sniffing, no referrer.
+ *
+ * @example
+ * return c.html(friendlyPage('ended'), 410, STANDALONE_PAGE_HEADERS);
+ */
+export const STANDALONE_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/**
  * Language of the friendly page from `Accept-Language`: German when preferred, else English.
  *
  * @example

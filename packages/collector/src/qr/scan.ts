@@ -7,7 +7,7 @@ import type { StoredEvent } from '../store/types';
 import type { ResolvedQrCode } from '../store/qr';
 import { isCodeString, normaliseCode } from './alphabet';
 import { codeState } from './campaign';
-import { friendlyPage, pageLanguage } from './pages';
+import { friendlyPage, pageLanguage, STANDALONE_PAGE_HEADERS } from './pages';
 import { createScanToken, DEFAULT_SCAN_TOKEN_TTL_MS } from './token';
 import { buildRedirectUrl } from './url';
 
@@ -97,14 +97,14 @@ export function createScanHandler(deps: CollectorDeps) {
     const code = normaliseCode(c.req.param('code') ?? '');
     const resolved = isCodeString(code, 4, 32) ? await store.resolveQrCode(code) : null;
     const lang = pageLanguage(c.req.header('accept-language'));
-    if (!resolved) return c.html(friendlyPage('unknown', lang), 404);
+    if (!resolved) return c.html(friendlyPage('unknown', lang), 404, STANDALONE_PAGE_HEADERS);
 
     const now = deps.now();
     const { campaign } = resolved;
     const state = codeState(resolved.code, campaign, now);
     if (state !== 'active') {
       if (campaign.fallbackUrl) return redirect(c, campaign.fallbackUrl);
-      return c.html(friendlyPage(state, lang), state === 'not-started' ? 404 : 410);
+      return c.html(friendlyPage(state, lang), state === 'not-started' ? 404 : 410, STANDALONE_PAGE_HEADERS);
     }
 
     const target = resolved.code.targetUrl ?? campaign.targetUrl;

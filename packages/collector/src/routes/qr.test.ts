@@ -142,6 +142,28 @@ describe('QR scan endpoint', () => {
     expect(committedScans(fx)).toHaveLength(0);
   });
 
+  eachTransport('its HTML pages and the printable sheet forbid scripts and framing', async (fx) => {
+    const c = await campaign(fx, { endsAt: new Date(Date.now() + 3600_000).toISOString() });
+    await sharedCode(fx, c);
+    const pages = [await scan(fx, '/q/ZZZZZZZZ'), await scan(fx, '/q/a/b'), await fx.get(`/v1/qr/campaigns/${c.id}/sheet`)];
+    for (const res of pages) {
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toMatch(/script-src|unsafe-eval/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+    expect(pages[2].headers.get('cache-control')).toContain('no-store');
+    // The disabled campaign's page too.
+    await fx.fetch(`/v1/qr/campaigns/${c.id}`, { method: 'PATCH', headers: { authorization: fx.secretAuth, 'content-type': 'application/json' }, body: '{"disabled":true}' });
+    const code = (await (await fx.get(`/v1/qr/campaigns/${c.id}/codes`)).json()).codes[0].code;
+    const off = await scan(fx, `/q/${code}`);
+    expect(off.status).toBe(410);
+    expect(off.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
   test('when storage cannot write, the visitor still reaches the target (no token) and the error is logged', () => {
     const logged: unknown[] = [];
     return withCollector(

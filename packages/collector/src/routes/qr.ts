@@ -9,7 +9,7 @@ import { QrInputError, QrNotFoundError } from '../qr/errors';
 import { codesCsv, codesSheet } from '../qr/export';
 import { parseRecipientsCsv, parseRecipientsJson } from '../qr/recipients';
 import { canRenderPng, parseRenderOptions, renderPng, renderSvg } from '../qr/render';
-import { friendlyPage, pageLanguage } from '../qr/pages';
+import { friendlyPage, pageLanguage, STANDALONE_PAGE_HEADERS } from '../qr/pages';
 import { requestOrigin } from '../qr/request-origin';
 import { createScanHandler } from '../qr/scan';
 import { scanUrl, validateTargetUrl } from '../qr/url';
@@ -47,7 +47,7 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
   const scan = createScanHandler(deps);
   app.get('/q/:code', scan);
   // Anything else under /q/ (extra path segments, empty code) is a mangled scan: the human page, never the JSON 404.
-  const mangled = (c: Context) => c.html(friendlyPage('unknown', pageLanguage(c.req.header('accept-language'))), 404, { 'Cache-Control': 'no-store' });
+  const mangled = (c: Context) => c.html(friendlyPage('unknown', pageLanguage(c.req.header('accept-language'))), 404, { ...STANDALONE_PAGE_HEADERS, 'Cache-Control': 'no-store' });
   app.get('/q/*', mangled);
   app.get('/q', mangled);
 
@@ -154,7 +154,8 @@ export function qrRoutes(deps: CollectorDeps): Hono<AppEnv> {
     const limit = c.req.query('limit') ? Number(c.req.query('limit')) : 200;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new QrInputError('limit must be an integer from 1 to 1000');
     const codes = await store.listQrCodes(campaign.siteId, campaign.id, { after: c.req.query('after'), limit });
-    return c.html(await codesSheet(campaign, codes, render));
+    // Recipient refs (often names) in an HTML page: same lock-down as the friendly pages, never cached.
+    return c.html(await codesSheet(campaign, codes, render), 200, { ...STANDALONE_PAGE_HEADERS, 'Cache-Control': 'private, no-store' });
   });
 
   async function codeOf(c: Context<AppEnv>, raw: string): Promise<{ code: QrCode; campaign: QrCampaign }> {
