@@ -61,6 +61,9 @@ export async function ropo(journeys: AsyncIterable<PersonJourney> | Iterable<Per
     const { paths } = personPaths(j, classify, { from: p.from, to: p.to, lookbackMs: p.lookbackMs });
     for (const path of paths) {
       const c = path.conversion;
+      // Goal conversions (a sign-up) are not orders: counted here they would be "offline orders"
+      // worth 1 each, since their channel is not an online sales channel.
+      if (c.channel === 'goal') continue;
       const touches = path.touches.filter((t) => t.rule !== 'implicit');
       const value = c.value;
       if (ONLINE_SALES.has(c.channel)) {
