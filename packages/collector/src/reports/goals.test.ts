@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withCollector, type CollectorFixture } from '../test-utils/harness';
+import type { JourneysReport } from './journeys';
 import type { RopoReport } from './ropo';
 
 const T0 = Date.UTC(2026, 2, 10, 12);
@@ -19,7 +20,7 @@ async function seed(fx: CollectorFixture) {
   expect((await fx.post('/v1/orders', { order_id: 'S-1', channel: 'store', revenue: 50, currency: 'EUR', loyaltyId: 'L-1', timestamp: iso(T0 + 3000) }, { auth: 'secret' })).status).toBe(200);
 }
 
-describe('goal conversions in the ROPO report', () => {
+describe('goal conversions in the ROPO and journeys reports', () => {
   it('ROPO counts orders only: a goal is not an offline order', () =>
     withCollector(async (fx) => {
       await seed(fx);
@@ -29,4 +30,11 @@ describe('goal conversions in the ROPO report', () => {
       expect(r.bySalesChannel.map((s) => s.salesChannel)).toEqual(['store']);
     }, { origins: [ORIGIN], rateLimit: false }));
 
+  it('journeys count a goal as a conversion but add no revenue for it', () =>
+    withCollector(async (fx) => {
+      await seed(fx);
+      const r = (await (await fx.get(`/v1/reports/journeys?${Q}`)).json()) as JourneysReport;
+      expect(r.conversions).toBe(3);
+      expect(r.rows.reduce((s, x) => s + x.revenue, 0)).toBe(130);
+    }, { origins: [ORIGIN], rateLimit: false }));
 });

@@ -4,6 +4,7 @@
  */
 import { createClassifier } from '../attribution/channels';
 import type { PersonJourney } from '../attribution/journey';
+import { revenueOf } from '../attribution/engine';
 import { personPaths } from '../attribution/paths';
 import { journeyQuery } from './attribution';
 import { reportSpan, type ReportParams, type ReportSpan } from './params';
@@ -51,7 +52,8 @@ export async function journeys(stream: AsyncIterable<PersonJourney> | Iterable<P
   };
   for await (const j of stream as AsyncIterable<PersonJourney>) {
     const pp = personPaths(j, classify, { from: p.from, to: p.to, lookbackMs: p.lookbackMs, directOnlyIfNothingElse: p.directOnlyIfNothingElse });
-    for (const path of pp.paths) add(path.touches.map((t) => t.channel), true, path.conversion.value);
+    // Goal conversions count as conversions but bring no revenue, as in the attribution report.
+    for (const path of pp.paths) add(path.touches.map((t) => t.channel), true, revenueOf(path.conversion));
     if (pp.nonConverting.length) add(pp.nonConverting, false, 0);
   }
   const rows = [...acc.entries()]
