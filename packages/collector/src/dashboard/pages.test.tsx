@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { withCollector, type CollectorFixture } from '../test-utils/harness';
 import { receiver } from '../test-utils/webhook-receiver';
+import { scanThenOrders } from '../test-utils/qr-orders';
 
 const XSS_CAMPAIGN = '<img src=x onerror=alert(1)>';
 const XSS_PRODUCT = '<script>alert("p")</script>';
@@ -404,5 +405,22 @@ describe('dashboard pages on real data', () => {
         await rx.close();
       }
     }, { origins: [ORIGIN], rateLimit: false });
+  });
+
+  it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
+    await withCollector(async (fx) => {
+      await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);
+      const { b } = await login(fx);
+      const pages = ['/dashboard/ropo', '/dashboard/qr', '/dashboard/journeys'];
+      for (const path of pages) {
+        const html = await (await b.get(`${path}?site=${fx.site.id}`)).text();
+        expect({ path, usd: /US\$\d/.test(html), eur: html.includes('€'), notice: html.includes('without conversion') }).toEqual({ path, usd: true, eur: false, notice: false });
+      }
+      await scanThenOrders(fx, [{ order_id: 'E1', revenue: 70, currency: 'EUR' }]);
+      for (const path of pages) {
+        const html = await (await b.get(`${path}?site=${fx.site.id}`)).text();
+        expect({ path, notice: html.includes('Orders in this range are in EUR, USD: revenue adds their amounts as they are, without conversion.'), sign: /€|US\$/.test(html) }).toEqual({ path, notice: true, sign: false });
+      }
+    }, { origins: [ORIGIN], rateLimit: false, now: () => Date.now() - 3600_000 });
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { withCollector } from '../test-utils/harness';
+import { scanThenOrders } from '../test-utils/qr-orders';
 import { formatReport } from './format';
-import { displayCurrency, mixedCurrencyNotice } from './currencies';
+import { displayCurrency, mixedCurrencyNotice, type ReportCurrencies } from './currencies';
 import type { AttributionReport } from './attribution';
 
 const T0 = Date.UTC(2026, 2, 10, 12);
@@ -36,4 +37,33 @@ describe('currencies of a sum', () => {
       expect(one.currencyNotice).toBeUndefined();
       expect(formatReport(one)).toContain('Revenue credited (USD)');
     }));
+});
+
+describe('currencies of the ROPO, QR and journeys reports', () => {
+  const HOUR_AGO = { now: () => Date.now() - 3600_000 };
+
+  it('list the currencies of the orders they add up, and warn when they are mixed (API and CLI text)', () =>
+    withCollector(async (fx) => {
+      const q = await scanThenOrders(fx, [
+        { order_id: 'E1', revenue: 100, currency: 'EUR' },
+        { order_id: 'U1', revenue: 30, currency: 'USD' },
+        { order_id: 'N1', revenue: 5 },
+      ]);
+      const notice = 'Orders in this range are in EUR, USD (and 1 without a currency): revenue adds their amounts as they are, without conversion.';
+      for (const name of ['ropo', 'qr', 'journeys']) {
+        const r = (await (await fx.get(`/v1/reports/${name}?${q}`)).json()) as ReportCurrencies & Parameters<typeof formatReport>[0];
+        expect({ name, currencies: r.currencies, without: r.ordersWithoutCurrency, notice: r.currencyNotice }).toEqual({ name, currencies: ['EUR', 'USD'], without: 1, notice });
+        expect(formatReport(r)).toContain(`Note: ${notice}`);
+      }
+    }, HOUR_AGO));
+
+  it('name the one currency there is, without a notice', () =>
+    withCollector(async (fx) => {
+      const q = await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);
+      for (const name of ['ropo', 'qr', 'journeys']) {
+        const r = (await (await fx.get(`/v1/reports/${name}?${q}`)).json()) as ReportCurrencies & Parameters<typeof formatReport>[0];
+        expect({ name, currencies: r.currencies, notice: r.currencyNotice }).toEqual({ name, currencies: ['USD'], notice: undefined });
+        expect(formatReport(r)).toContain('Revenue (USD)');
+      }
+    }, HOUR_AGO));
 });

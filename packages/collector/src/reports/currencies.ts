@@ -62,3 +62,27 @@ export function mixedCurrencyNotice(currencies: readonly string[], withoutCurren
 export function displayCurrency(currencies: readonly string[], withoutCurrency = 0): string | null {
   return currencies.length === 1 && !withoutCurrency ? currencies[0] : null;
 }
+
+/** The currency fields every report that adds up order revenue carries (API, CLI and dashboard). */
+export interface ReportCurrencies {
+  /** Currencies of the orders the report adds up, most frequent first: revenue adds their amounts unconverted. */
+  currencies: string[];
+  /** Those orders without a currency. */
+  ordersWithoutCurrency: number;
+  /** Present when revenue adds several currencies (or amounts with and without one): say so beside any sum. */
+  currencyNotice?: string;
+}
+
+/**
+ * A report's currency fields from the tally of the orders it added up.
+ *
+ * @example
+ * const t = currencyTally(); t.add({ currency: 'EUR' }); t.add({ currency: 'USD' });
+ * reportCurrencies(t) // { currencies: ['EUR', 'USD'], ordersWithoutCurrency: 0, currencyNotice: 'Orders in this range are in EUR, USD: …' }
+ */
+export function reportCurrencies(t: CurrencyTally): ReportCurrencies {
+  const currencies = t.currencies();
+  const ordersWithoutCurrency = t.withoutCurrency();
+  const notice = mixedCurrencyNotice(currencies, ordersWithoutCurrency);
+  return notice ? { currencies, ordersWithoutCurrency, currencyNotice: notice } : { currencies, ordersWithoutCurrency };
+}

@@ -5,6 +5,7 @@ import { MODEL_LABELS, type ModelName } from '../attribution/models';
 import type { AttributionReport } from './attribution';
 import type { ChannelsReport } from './channels';
 import type { ExplainReport } from './explain';
+import type { ReportCurrencies } from './currencies';
 import type { ReportSpan } from './params';
 import type { FunnelReport } from './funnel';
 import type { JourneysReport } from './journeys';
@@ -35,6 +36,11 @@ export function table(head: string[], rows: Cell[][]): string {
 const pct = (x: number | null) => (x == null ? '–' : `${(x * 100).toFixed(1)} %`);
 /** The range's first and last day in the site's reporting time zone (`to` is exclusive). */
 const range = (r: ReportSpan) => `${dayIn(Date.parse(r.from), r.timeZone)} – ${dayIn(Date.parse(r.to) - 1, r.timeZone)}`;
+
+/** The mixed-currency warning as a line of its own, when the report has one. */
+const note = (r: ReportCurrencies) => (r.currencyNotice ? [`Note: ${r.currencyNotice}`] : []);
+/** ` (USD)` after a revenue heading when every order had that one currency, else nothing. */
+const unit = (r: ReportCurrencies) => (r.currencies.length === 1 && !r.ordersWithoutCurrency ? ` (${r.currencies[0]})` : '');
 
 function attribution(r: AttributionReport): string {
   const labels = r.models.map((m) => MODEL_LABELS[m]);
@@ -72,14 +78,15 @@ function ropo(r: RopoReport): string {
   const n = r.onlineOrders;
   return [
     `ROPO, ${range(r)} · lookback ${r.lookbackDays} d`,
+    ...note(r),
     `Offline orders with an online touch before: ${f.withOnlineTouch} of ${f.orders} (${pct(f.share)}), revenue ${f.revenueWithOnlineTouch.toFixed(2)} of ${f.revenue.toFixed(2)}; median ${f.medianDaysFromFirstOnlineTouch ?? '–'} days from first online touch`,
     `Online orders with an offline touch before: ${n.withOfflineTouch} of ${n.orders} (${pct(n.share)}), revenue ${n.revenueWithOfflineTouch.toFixed(2)} of ${n.revenue.toFixed(2)}`,
     '',
-    table(['Sales channel', 'Orders', 'Revenue', 'With online touch', 'Share', 'Median days'], r.bySalesChannel.map((s) => [s.salesChannel, s.orders, s.revenue, s.withOnlineTouch, pct(s.share), s.medianDaysFromFirstOnlineTouch])),
+    table(['Sales channel', 'Orders', `Revenue${unit(r)}`, 'With online touch', 'Share', 'Median days'], r.bySalesChannel.map((s) => [s.salesChannel, s.orders, s.revenue, s.withOnlineTouch, pct(s.share), s.medianDaysFromFirstOnlineTouch])),
     '',
-    table(['Online channel before offline order', 'Offline orders', 'Revenue'], r.byOnlineChannel.map((s) => [s.channel, s.offlineOrders, s.revenue])),
+    table(['Online channel before offline order', 'Offline orders', `Revenue${unit(r)}`], r.byOnlineChannel.map((s) => [s.channel, s.offlineOrders, s.revenue])),
     '',
-    table(['Offline channel before online order', 'Online orders', 'Revenue'], r.byOfflineChannel.map((s) => [s.channel, s.onlineOrders, s.revenue])),
+    table(['Offline channel before online order', 'Online orders', `Revenue${unit(r)}`], r.byOfflineChannel.map((s) => [s.channel, s.onlineOrders, s.revenue])),
   ].join('\n');
 }
 
@@ -93,16 +100,18 @@ function funnel(r: FunnelReport): string {
 function journeys(r: JourneysReport): string {
   return [
     `Channel paths, ${range(r)} · ${r.paths} paths, ${r.conversions} converting`,
+    ...note(r),
     '',
-    table(['Path', 'Journeys', 'Conversions', 'Rate', 'Revenue'], r.rows.map((x) => [x.path.join(' → '), x.journeys, x.conversions, pct(x.conversionRate), x.revenue])),
+    table(['Path', 'Journeys', 'Conversions', 'Rate', `Revenue${unit(r)}`], r.rows.map((x) => [x.path.join(' → '), x.journeys, x.conversions, pct(x.conversionRate), x.revenue])),
   ].join('\n');
 }
 
 function qr(r: QrReport): string {
-  const head = ['Scans', 'Scanners', 'Visits', 'Orders online', 'Orders offline', 'Revenue', `Credited (${MODEL_LABELS[r.model as ModelName]})`];
+  const head = ['Scans', 'Scanners', 'Visits', 'Orders online', 'Orders offline', `Revenue${unit(r)}`, `Credited (${MODEL_LABELS[r.model as ModelName]})${unit(r)}`];
   const nums = (x: QrRow) => [x.scans, x.uniqueScanners, x.visits, x.ordersOnline, x.ordersOffline, x.revenue, x.attributedRevenue];
   return [
     `QR codes, ${range(r)} · orders within ${r.lookbackDays} d after a scan`,
+    ...note(r),
     '',
     table(['Campaign', 'Mailing', ...head], r.campaigns.map((c) => [c.campaignName, c.personalised ? 'yes' : 'no', ...nums(c)])),
     '',

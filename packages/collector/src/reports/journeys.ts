@@ -9,8 +9,9 @@ import { personPaths } from '../attribution/paths';
 import { journeyQuery } from './attribution';
 import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
+import { currencyTally, reportCurrencies, type ReportCurrencies } from './currencies';
 
-export interface JourneysReport extends ReportSpan {
+export interface JourneysReport extends ReportSpan, ReportCurrencies {
   report: 'journeys';
   siteId: string;
   /** All paths counted (converting + non-converting). */
@@ -38,6 +39,8 @@ export async function journeys(stream: AsyncIterable<PersonJourney> | Iterable<P
   const acc = new Map<string, { journeys: number; conversions: number; revenue: number }>();
   let paths = 0;
   let conversions = 0;
+  // Currencies of every counted order, not only of the rows shown (`limit`): the total is over all paths.
+  const tally = currencyTally();
   const add = (chs: string[], converted: boolean, value: number) => {
     const key = collapse(chs).join('\u0001');
     let e = acc.get(key);
@@ -53,7 +56,10 @@ export async function journeys(stream: AsyncIterable<PersonJourney> | Iterable<P
   for await (const j of stream as AsyncIterable<PersonJourney>) {
     const pp = personPaths(j, classify, { from: p.from, to: p.to, lookbackMs: p.lookbackMs, directOnlyIfNothingElse: p.directOnlyIfNothingElse });
     // Goal conversions count as conversions but bring no revenue, as in the attribution report.
-    for (const path of pp.paths) add(path.touches.map((t) => t.channel), true, revenueOf(path.conversion));
+    for (const path of pp.paths) {
+      tally.add(path.conversion);
+      add(path.touches.map((t) => t.channel), true, revenueOf(path.conversion));
+    }
     if (pp.nonConverting.length) add(pp.nonConverting, false, 0);
   }
   const rows = [...acc.entries()]
@@ -66,7 +72,7 @@ export async function journeys(stream: AsyncIterable<PersonJourney> | Iterable<P
     }))
     .sort((a, b) => b.journeys - a.journeys || b.conversions - a.conversions || (a.path.join('>') < b.path.join('>') ? -1 : 1))
     .slice(0, p.limit);
-  return { report: 'journeys', siteId: site.id, ...reportSpan(p), paths, conversions, rows };
+  return { report: 'journeys', siteId: site.id, ...reportSpan(p), ...reportCurrencies(tally), paths, conversions, rows };
 }
 
 /** Run the journeys report for a site. */

@@ -12,6 +12,7 @@ import { engineOptions, journeyQuery } from './attribution';
 import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import { ONLINE_SALES } from './ropo';
 import type { ReportSite, ReportSource } from './source';
+import { currencyTally, reportCurrencies, type ReportCurrencies } from './currencies';
 
 /** A landing session this soon after a scan is the scan's visit (the redirect lands at once; allow slow phones). */
 export const VISIT_WINDOW_MS = 60 * 60 * 1000;
@@ -28,7 +29,7 @@ export interface QrRow {
   attributedRevenue: number;
 }
 
-export interface QrReport extends ReportSpan {
+export interface QrReport extends ReportSpan, ReportCurrencies {
   report: 'qr';
   siteId: string;
   model: ModelName;
@@ -49,12 +50,15 @@ export async function qr(stream: AsyncIterable<PersonJourney> | Iterable<PersonJ
   const byCode = new Map<string, ReturnType<typeof empty> & { campaignId: string; personalised: boolean }>();
   const byCampaign = new Map<string, ReturnType<typeof empty> & { campaignName: string; personalised: boolean }>();
 
+  // Currencies of the orders after a scan: the orders every revenue column of the report adds up.
+  const tally = currencyTally();
   const onPerson = (pp: PersonPaths, j: PersonJourney) => {
     const scans = pp.touchesInRange.filter((t) => t.kind === 'qr' && t.qr);
     if (scans.length === 0) return;
     const sessions = pp.touchesInRange.filter((t) => t.kind === 'session');
     // Orders only: goal conversions bring no revenue (engine.ts, revenueOf).
     const orders = j.conversions.filter((c) => c.channel !== 'goal' && converts(c) && c.ts >= p.from && c.ts < p.to);
+    for (const o of orders) if (scans.some((s) => s.ts <= o.ts && o.ts - s.ts <= p.lookbackMs)) tally.add(o);
     const groups: [Map<string, ReturnType<typeof empty>>, (q: NonNullable<(typeof scans)[number]['qr']>) => string, (q: NonNullable<(typeof scans)[number]['qr']>) => ReturnType<typeof empty>][] = [
       [byCode, (q) => q.code, (q) => ({ ...empty(), campaignId: q.campaignId, personalised: q.personalised })],
       [byCampaign, (q) => q.campaignId, (q) => ({ ...empty(), campaignName: q.campaignName ?? q.campaignId, personalised: q.personalised })],
@@ -106,6 +110,7 @@ export async function qr(stream: AsyncIterable<PersonJourney> | Iterable<PersonJ
     ...reportSpan(p),
     model: p.model,
     lookbackDays: p.lookbackMs / 864e5,
+    ...reportCurrencies(tally),
     campaigns: sorted(byCampaign).map(([campaignId, r]) => {
       const { campaignName, personalised, ...rest } = finish(r);
       return { campaignId, campaignName, personalised, ...rest };

@@ -9,6 +9,7 @@ import { personPaths } from '../attribution/paths';
 import { journeyQuery } from './attribution';
 import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
+import { currencyTally, reportCurrencies, type ReportCurrencies } from './currencies';
 
 /** Touch kinds that happen online (the handoff code is issued on the website). */
 const ONLINE_TOUCH = new Set(['session', 'email', 'handoff']);
@@ -17,7 +18,7 @@ const OFFLINE_TOUCH = new Set(['offline', 'qr']);
 /** Sales channels that are online; every other non-goal channel (store, phone, b2b, …) is offline. */
 export const ONLINE_SALES = new Set(['web', 'app', 'marketplace']);
 
-export interface RopoReport extends ReportSpan {
+export interface RopoReport extends ReportSpan, ReportCurrencies {
   report: 'ropo';
   siteId: string;
   lookbackDays: number;
@@ -57,6 +58,7 @@ export async function ropo(journeys: AsyncIterable<PersonJourney> | Iterable<Per
   const sales = new Map<string, { orders: number; revenue: number; withOnlineTouch: number; days: number[] }>();
   const byOnline = new Map<string, { offlineOrders: number; revenue: number }>();
   const byOffline = new Map<string, { onlineOrders: number; revenue: number }>();
+  const tally = currencyTally();
   for await (const j of journeys as AsyncIterable<PersonJourney>) {
     const { paths } = personPaths(j, classify, { from: p.from, to: p.to, lookbackMs: p.lookbackMs });
     for (const path of paths) {
@@ -64,6 +66,7 @@ export async function ropo(journeys: AsyncIterable<PersonJourney> | Iterable<Per
       // Goal conversions (a sign-up) are not orders: counted here they would be "offline orders"
       // worth 1 each, since their channel is not an online sales channel.
       if (c.channel === 'goal') continue;
+      tally.add(c);
       const touches = path.touches.filter((t) => t.rule !== 'implicit');
       const value = c.value;
       if (ONLINE_SALES.has(c.channel)) {
@@ -115,6 +118,7 @@ export async function ropo(journeys: AsyncIterable<PersonJourney> | Iterable<Per
     siteId: site.id,
     ...reportSpan(p),
     lookbackDays: p.lookbackMs / 864e5,
+    ...reportCurrencies(tally),
     offlineOrders: { ...off, revenue: r2(off.revenue), revenueWithOnlineTouch: r2(off.revenueWithOnlineTouch), share: off.orders ? r4(off.withOnlineTouch / off.orders) : 0, medianDaysFromFirstOnlineTouch: med(days) },
     onlineOrders: { ...on, revenue: r2(on.revenue), revenueWithOfflineTouch: r2(on.revenueWithOfflineTouch), share: on.orders ? r4(on.withOfflineTouch / on.orders) : 0 },
     bySalesChannel: byKey(sales).map(([salesChannel, s]) => ({

@@ -1,6 +1,7 @@
 /** Top journeys: the most frequent channel paths and their conversion rates. */
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
+import { displayCurrency } from '../../reports/currencies';
 import { journeysReport } from '../../reports/journeys';
 import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
@@ -39,10 +40,13 @@ export async function journeysPage(c: Context<DashEnv>) {
   if (!r.src) return c.html(frame(<NotWired what="The journeys report (store.journeys)" />));
   if (!r.params) return c.html(frame(<p class="error">{r.error}</p>), 400);
   const rep = await journeysReport(r.src, r.site!, r.params);
+  // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither.
+  const cur = displayCurrency(rep.currencies, rep.ordersWithoutCurrency);
   return c.html(
     frame(
       <section class="card">
         <h2>{`Most frequent channel paths (${int(rep.paths)} journeys, ${int(rep.conversions)} conversions)`}</h2>
+        {rep.currencyNotice ? <p class="notice">{rep.currencyNotice}</p> : null}
         {rep.rows.length === 0 ? (
           <Empty />
         ) : (
@@ -66,7 +70,7 @@ export async function journeysPage(c: Context<DashEnv>) {
                     <td class="num">{int(row.journeys)}</td>
                     <td class="num">{int(row.conversions)}</td>
                     <td class="num">{pct(row.conversionRate)}</td>
-                    <td class="num">{money0(row.revenue)}</td>
+                    <td class="num">{money0(row.revenue, cur)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -12,6 +12,7 @@ import type { QrCampaign } from '../../store/qr';
 import type { DashEnv } from '../index';
 import { Empty, Layout } from '../layout';
 import { dayIn, siteTimeZone } from '../../reports/zone';
+import { displayCurrency } from '../../reports/currencies';
 import { int, money0, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
 
@@ -29,7 +30,8 @@ export function siteQ(c: Context<DashEnv>): string {
   return s ? `site=${encodeURIComponent(s.id)}` : '';
 }
 
-function Figures(props: { row?: QrRow }) {
+/** A code's or campaign's figures; `currency`: the one currency of the report's orders, else null (no sign). */
+function Figures(props: { row?: QrRow; currency: string | null }) {
   const r = props.row;
   return (
     <>
@@ -37,7 +39,7 @@ function Figures(props: { row?: QrRow }) {
       <td class="num">{int(r?.uniqueScanners ?? 0)}</td>
       <td class="num">{int(r?.visits ?? 0)}</td>
       <td class="num">{`${int(r?.ordersOnline ?? 0)} / ${int(r?.ordersOffline ?? 0)}`}</td>
-      <td class="num">{money0(r?.revenue ?? 0)}</td>
+      <td class="num">{money0(r?.revenue ?? 0, props.currency)}</td>
     </>
   );
 }
@@ -116,10 +118,13 @@ export async function listPage(c: Context<DashEnv>, error?: string) {
   const campaigns = await p.store.listQrCampaigns(p.site.id);
   const rep = r.src && r.params ? await qrReport(r.src, r.site!, r.params) : null;
   const fig = new Map(rep?.campaigns.map((x) => [x.campaignId, x]) ?? []);
+  // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither.
+  const cur = rep ? displayCurrency(rep.currencies, rep.ordersWithoutCurrency) : null;
   return frame(
     <>
       <section class="card">
         <h2>Campaigns</h2>
+        {rep?.currencyNotice ? <p class="notice">{rep.currencyNotice}</p> : null}
         {campaigns.length === 0 ? (
           <p class="muted">No QR campaign yet. Create one below.</p>
         ) : (
@@ -141,7 +146,7 @@ export async function listPage(c: Context<DashEnv>, error?: string) {
                     </th>
                     <td>{k.disabled ? 'disabled' : codeState({ disabled: false }, k, Date.now()).replace('-', ' ')}</td>
                     <td class="num">{int(k.codes ?? 0)}</td>
-                    <Figures row={fig.get(k.id)} />
+                    <Figures row={fig.get(k.id)} currency={cur} />
                   </tr>
                 ))}
               </tbody>
@@ -173,6 +178,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
   const r = reportCtx(c);
   const rep = r.src && r.params ? await qrReport(r.src, r.site!, r.params) : null;
   const fig = new Map(rep?.codes.filter((x) => x.campaignId === k.id).map((x) => [x.code, x]) ?? []);
+  const cur = rep ? displayCurrency(rep.currencies, rep.ordersWithoutCurrency) : null;
   const q = siteQ(c);
   const tz = siteTimeZone(p.site.settings);
   const base = `/dashboard/qr/${encodeURIComponent(k.id)}`;
@@ -226,6 +232,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
       </div>
       <section class="card">
         <h2>{`Codes (${codes.length}${codes.length === 200 ? '+' : ''})`}</h2>
+        {rep?.currencyNotice ? <p class="notice">{rep.currencyNotice}</p> : null}
         <div class="table-wrap">
           <table>
             <thead>
@@ -247,7 +254,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
                     <a href={`/dashboard/qr-codes/${encodeURIComponent(code.code)}.svg?${q}&download=1`}>SVG</a>{' '}
                     <a href={`/dashboard/qr-codes/${encodeURIComponent(code.code)}.png?${q}&download=1`}>PNG</a>
                   </td>
-                  <Figures row={fig.get(code.code)} />
+                  <Figures row={fig.get(code.code)} currency={cur} />
                 </tr>
               ))}
             </tbody>

@@ -1,6 +1,7 @@
 /** ROPO: research online, purchase offline — and the reverse. */
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
+import { displayCurrency } from '../../reports/currencies';
 import { ropoReport } from '../../reports/ropo';
 import { BarChart } from '../charts';
 import type { DashEnv } from '../index';
@@ -25,12 +26,15 @@ export async function ropoPage(c: Context<DashEnv>) {
   const off = rep.offlineOrders;
   const on = rep.onlineOrders;
   const days = off.medianDaysFromFirstOnlineTouch;
+  // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither.
+  const cur = displayCurrency(rep.currencies, rep.ordersWithoutCurrency);
   return c.html(
     frame(
       <>
+        {rep.currencyNotice ? <p class="notice">{rep.currencyNotice}</p> : null}
         <section class="kpis" aria-label="ROPO figures">
           <div class="card kpi"><div class="v">{pct(off.share)}</div><div class="l">{`of ${int(off.orders)} store/phone orders had an online touch before`}</div></div>
-          <div class="card kpi"><div class="v">{money0(off.revenueWithOnlineTouch)}</div><div class="l">offline revenue researched online</div></div>
+          <div class="card kpi"><div class="v">{money0(off.revenueWithOnlineTouch, cur)}</div><div class="l">offline revenue researched online</div></div>
           <div class="card kpi"><div class="v">{days === null ? '–' : `${days.toFixed(1)} d`}</div><div class="l">median days from first online touch to offline order</div></div>
           <div class="card kpi"><div class="v">{pct(on.share)}</div><div class="l">{`of ${int(on.orders)} online orders had an offline touch before`}</div></div>
         </section>
