@@ -266,4 +266,24 @@ describe('first-run experience in Chromium', () => {
     await login.screenshot({ path: join(SHOTS, 'login-375.png') });
     await login.close();
   });
+
+  it('long names without spaces wrap instead of widening the page', async () => {
+    const long = 'Sommerschlussverkaufsflyer'.repeat(7);
+    const { site } = await srv.store.createSite({ name: `Filiale ${long}`, origins: ['https://long.example'] });
+    await admin.setViewportSize({ width: 1280, height: 900 });
+    await admin.goto(`${base}/dashboard/qr?site=${site.id}`);
+    await admin.getByLabel('Campaign name').fill(long);
+    await admin.getByLabel(/Landing page/).fill('https://long.example/');
+    await admin.getByRole('button', { name: 'Create campaign' }).click();
+    await expect.poll(() => admin.getByRole('status').textContent()).toContain('Campaign created');
+    const campaign = new URL(admin.url()).pathname;
+    for (const width of [1280, 375]) {
+      await admin.setViewportSize({ width, height: 900 });
+      for (const path of [`${campaign}?site=${site.id}`, `/dashboard/qr?site=${site.id}`, `/dashboard/settings?site=${site.id}`]) {
+        await admin.goto(`${base}${path}`);
+        const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${path} at ${width}px overflows by ${overflow}px`).toBeLessThanOrEqual(0);
+      }
+    }
+  });
 });

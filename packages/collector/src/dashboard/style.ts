@@ -28,6 +28,8 @@ nav.side .group{display:none}
 main{padding:16px;max-width:1200px;min-width:0}
 h1{font-size:22px;margin:4px 0 12px}
 h2{font-size:17px;margin:0 0 8px}
+/* Names come from users (sites, campaigns, recipients): a long one without spaces wraps instead of widening the page. */
+h1,h2,h3,p,li,legend,.top span,th a{overflow-wrap:anywhere}
 .demo-banner{background:#fff4ce;color:#5c4300;border-bottom:1px solid #e8d48b;padding:8px 16px;font-size:14px}
 .grid{display:grid;gap:12px;grid-template-columns:1fr}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px;min-width:0}
