@@ -98,9 +98,17 @@ export async function computeOverview(
   return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currency: byCount[0] ?? 'EUR', currencies: byCount, withoutCurrency: currencies.withoutCurrency() };
 }
 
-/** Series sorted by total, largest first, the tail folded into "Other" so legends stay readable. */
-export function topSeries(m: Map<string, number[]>, keep = 6): { name: string; values: number[] }[] {
-  const all = [...m.entries()].map(([name, values]) => ({ name, values, sum: values.reduce((a, b) => a + b, 0) })).sort((a, b) => b.sum - a.sum || a.name.localeCompare(b.name));
+/**
+ * Series sorted by total, largest first, the tail folded into "Other" so legends stay readable.
+ * `rankBy` ranks by another map's totals instead: two charts of the same keys (orders and revenue
+ * by sales channel) then give each key the same place, so the same colour.
+ *
+ * @example
+ * topSeries(o.revenueByChannel, 6, o.ordersByChannel) // Store keeps the colour it has in the orders chart
+ */
+export function topSeries(m: Map<string, number[]>, keep = 6, rankBy: Map<string, number[]> = m): { name: string; values: number[] }[] {
+  const total = (v: number[] | undefined) => (v ?? []).reduce((a, b) => a + b, 0);
+  const all = [...m.entries()].map(([name, values]) => ({ name, values, sum: total(rankBy.get(name)) })).sort((a, b) => b.sum - a.sum || a.name.localeCompare(b.name));
   if (all.length <= keep) return all.map(({ name, values }) => ({ name, values }));
   const head = all.slice(0, keep - 1);
   const other = all.slice(keep - 1).reduce((acc, s) => acc.map((v, i) => v + s.values[i]), new Array<number>(all[0].values.length).fill(0));

@@ -407,6 +407,23 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('the overview gives a sales channel the same colour in the orders and the revenue chart', async () => {
+    await withCollector(async (fx) => {
+      const t = new Date(Date.now() - 3600_000).toISOString();
+      // Phone leads by orders (2 against 1), store by revenue (500 against 20).
+      const orders = [
+        { order_id: 'P1', channel: 'phone', revenue: 10, currency: 'EUR', loyaltyId: 'L-1', timestamp: t },
+        { order_id: 'P2', channel: 'phone', revenue: 10, currency: 'EUR', loyaltyId: 'L-2', timestamp: t },
+        { order_id: 'S1', channel: 'store', revenue: 500, currency: 'EUR', loyaltyId: 'L-3', timestamp: t },
+      ];
+      expect((await fx.post('/v1/orders', { orders }, { auth: 'secret' })).status).toBe(200);
+      const { b } = await login(fx);
+      const html = await (await b.get(`/dashboard?site=${fx.site.id}`)).text();
+      expect(html).toContain('Orders per day by sales channel, stacked by Phone, Store.');
+      expect(html).toContain('Revenue per day by sales channel, stacked by Phone, Store.');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

@@ -92,7 +92,8 @@ export async function overviewPage(c: Context<DashEnv>) {
           </section>
           <section class="card">
             <h2>Revenue by sales channel</h2>
-            <StackedBars title="Revenue per day by sales channel" x={x} series={topSeries(o.revenueByChannel).map((x) => ({ ...x, name: channelLabel(x.name) }))} format={cur} />
+            {/* Ranked like the orders chart: a sales channel keeps its colour across both. */}
+            <StackedBars title="Revenue per day by sales channel" x={x} series={topSeries(o.revenueByChannel, 6, o.ordersByChannel).map((x) => ({ ...x, name: channelLabel(x.name) }))} format={cur} />
           </section>
         </div>
         <p class="muted">
