@@ -19,8 +19,6 @@ export interface Overview {
   ordersByChannel: Map<string, number[]>;
   revenueByChannel: Map<string, number[]>;
   totals: { visitors: number; sessions: number; orders: number; revenue: number; qrScans: number; offlineTouches: number };
-  /** The most frequent currency of the orders (EUR when none has one). */
-  currency: string;
   /** Every currency of the range's orders, most frequent first: revenue adds their amounts unconverted. */
   currencies: string[];
   /** Orders of the range without a currency. */
@@ -95,7 +93,7 @@ export async function computeOverview(
     }
   }
   const byCount = currencies.currencies();
-  return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currency: byCount[0] ?? 'EUR', currencies: byCount, withoutCurrency: currencies.withoutCurrency() };
+  return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currencies: byCount, withoutCurrency: currencies.withoutCurrency() };
 }
 
 /**

@@ -346,6 +346,9 @@ describe('dashboard pages on real data', () => {
       expect((await post({ order_id: 'U-1', revenue: 30, currency: 'USD', loyaltyId: 'L-1' })).status).toBe(200);
       const { b } = await login(fx);
       const usd = await (await b.get(`/dashboard/attribution?site=${fx.site.id}`)).text();
+      // A range without orders shows no currency sign at all (it used to show €0 for a dollar shop).
+      const empty = await (await b.get(`/dashboard?site=${fx.site.id}&from=2020-01-01&to=2020-01-02`)).text();
+      expect(empty).toContain('<div class="v">0</div><div class="l">Revenue</div>');
       expect(usd).toContain('US$30');
       expect(usd).not.toContain('€');
       expect(usd).not.toContain('without conversion');

@@ -63,8 +63,9 @@ export async function overviewPage(c: Context<DashEnv>) {
   if (!journeys) return c.html(frame(<NotWired what="The overview (stitched persons, store.journeys)" />));
   const o = await computeOverview(journeys(p.site.id, { from: range.from, to: range.to, lookbackMs: 0 }), range, siteClassifier(p.site.settings));
   const x = o.days.map(dayLabel);
-  // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither.
-  const cur = (v: number) => money0(v, o.totals.orders ? displayCurrency(o.currencies, o.withoutCurrency) : o.currency);
+  // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither,
+  // and a range without orders has none to show (a € there would be wrong for a dollar shop).
+  const cur = (v: number) => money0(v, displayCurrency(o.currencies, o.withoutCurrency));
   const notice = mixedCurrencyNotice(o.currencies, o.withoutCurrency);
   return c.html(
     frame(
