@@ -427,6 +427,37 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('a campaign with more codes than a page shows them all: code pages and one printable sheet per 1000 codes', async () => {
+    await withCollector(async (fx) => {
+      const { id } = (await (await fx.post('/v1/qr/campaigns', { name: 'Big mailing', targetUrl: `${ORIGIN}/` }, { auth: 'secret' })).json()) as { id: string };
+      for (const count of [1000, 205]) expect((await fx.post(`/v1/qr/campaigns/${id}/codes`, { count }, { auth: 'secret' })).status).toBe(201);
+      const all = (await fx.store.listQrCodes(fx.site.id, id, { limit: 5000 })).map((k) => k.code);
+      expect(all).toHaveLength(1205);
+      const { b } = await login(fx);
+      const base = `/dashboard/qr/${id}?site=${fx.site.id}`;
+      const shown = (html: string) => [...html.matchAll(/<th scope="row"><code>(\w+)<\/code><\/th>/g)].map((m) => m[1]);
+      let html = await (await b.get(base)).text();
+      expect(html).toContain('Codes (1,205)');
+      expect(html).toContain('Codes 1–200 of 1,205');
+      expect(shown(html)).toEqual(all.slice(0, 200));
+      // Follow "Next" to the last page.
+      const seen: string[] = [];
+      for (let i = 0; ; i++) {
+        seen.push(...shown(html));
+        const next = html.match(/href="([^"]+)">Next 200 codes</);
+        if (!next) break;
+        html = await (await b.get(next[1].replace(/&amp;/g, '&'))).text();
+      }
+      expect(seen).toEqual(all);
+      expect(html).toContain('Codes 1,201–1,205 of 1,205');
+      // Two sheets: codes 1–1000 and 1001–1205.
+      expect(html).toContain('Printable sheet, codes 1,001–1,205');
+      const sheet = await (await b.get(`/dashboard/qr/${id}/sheet?site=${fx.site.id}&part=2`)).text();
+      expect([...sheet.matchAll(/<b>(\w+)<\/b>/g)].map((m) => m[1])).toEqual(all.slice(1000));
+      expect(sheet).toContain('QR codes 1001–1205 of 1205');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

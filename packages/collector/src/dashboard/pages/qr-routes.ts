@@ -18,7 +18,7 @@ import { scanUrl } from '../../qr/url';
 import { dayStart, nextDay, siteTimeZone } from '../../reports/zone';
 import type { DashEnv } from '../index';
 import { validDay } from '../range';
-import { campaignOr404, campaignPage, listPage, siteQ } from './qr';
+import { campaignOr404, campaignPage, listPage, SHEET_PAGE, siteQ } from './qr';
 
 function text(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
@@ -103,8 +103,20 @@ export function registerQrPages(app: Hono<DashEnv>, opts: { publicUrl?: string }
     const p = c.get('page');
     const k = await campaignOr404(c);
     if (!k || !p.site) return c.notFound();
-    const codes = await p.store.listQrCodes(p.site.id, k.id, { limit: 1000 });
-    const html = await codesSheet(k, codes, parseRenderOptions({ size: '180' }));
+    // Part N of a campaign with more than SHEET_PAGE codes (the campaign page links every part):
+    // walk the keyset to its first code, listing codes only, which is cheap next to rendering.
+    const part = Math.max(1, Math.floor(Number(c.req.query('part')) || 1));
+    let after: string | null = null;
+    for (let i = 1; i < part; i++) {
+      const skip = await p.store.listQrCodes(p.site.id, k.id, { after, limit: SHEET_PAGE });
+      if (skip.length < SHEET_PAGE) return c.notFound();
+      after = skip[skip.length - 1].code;
+    }
+    const codes = await p.store.listQrCodes(p.site.id, k.id, { after, limit: SHEET_PAGE });
+    const total = k.codes ?? codes.length;
+    const first = (part - 1) * SHEET_PAGE + 1;
+    const title = total > SHEET_PAGE ? `${k.name} — QR codes ${first}–${first + codes.length - 1} of ${total}` : undefined;
+    const html = await codesSheet(k, codes, { ...parseRenderOptions({ size: '180' }), title });
     // The sheet is a standalone print page with its own inline styles; still no scripts.
     c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'");
     return c.html(html);

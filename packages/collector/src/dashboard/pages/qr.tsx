@@ -24,6 +24,11 @@ const DONE: Record<string, string> = {
   enabled: 'Campaign enabled.',
 };
 
+/** Codes per page of a campaign's code table. */
+export const CODES_PAGE = 200;
+/** Codes per printable sheet: more would make one page of hundreds of inline SVGs too heavy to render. */
+export const SHEET_PAGE = 1000;
+
 /** The `site=` query of the page's site (empty without one). */
 export function siteQ(c: Context<DashEnv>): string {
   const s = c.get('page').site;
@@ -174,7 +179,12 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
   const p = c.get('page');
   const k = await campaignOr404(c);
   if (!k || !p.site) return c.html(<Layout title="QR campaign" active="/qr" site={p.site} sites={p.sites} csrf={p.csrf}><p class="error">No such campaign in this site.</p></Layout>, 404);
-  const codes = await p.store.listQrCodes(p.site.id, k.id, { limit: 200 });
+  // A mailing has thousands of codes: pages of CODES_PAGE, by keyset (`after` = the last code shown).
+  const after = c.req.query('after') || null;
+  const skipped = Math.max(0, Math.floor(Number(c.req.query('n')) || 0));
+  const page = await p.store.listQrCodes(p.site.id, k.id, { after, limit: CODES_PAGE + 1 });
+  const codes = page.slice(0, CODES_PAGE);
+  const total = k.codes ?? codes.length;
   const r = reportCtx(c);
   const rep = r.src && r.params ? await qrReport(r.src, r.site!, r.params) : null;
   const fig = new Map(rep?.codes.filter((x) => x.campaignId === k.id).map((x) => [x.code, x]) ?? []);
@@ -183,6 +193,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
   const tz = siteTimeZone(p.site.settings);
   const base = `/dashboard/qr/${encodeURIComponent(k.id)}`;
   const first = codes[0];
+  const sheets = Math.max(1, Math.ceil(total / SHEET_PAGE));
   return c.html(
     <Layout title={`QR campaign: ${k.name}`} active="/qr" site={p.site} sites={p.sites} csrf={p.csrf}>
       <p>
@@ -209,7 +220,13 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
           </dl>
           <div class="actions">
             <a class="button secondary" href={`${base}/codes.csv?${q}`}>Download CSV (mail merge)</a>
-            <a class="button secondary" href={`${base}/sheet?${q}`}>Printable sheet</a>
+            {sheets === 1 ? (
+              <a class="button secondary" href={`${base}/sheet?${q}`}>Printable sheet</a>
+            ) : (
+              Array.from({ length: sheets }, (_, i) => (
+                <a class="button secondary" href={`${base}/sheet?${q}&part=${i + 1}`}>{`Printable sheet, codes ${int(i * SHEET_PAGE + 1)}–${int(Math.min(total, (i + 1) * SHEET_PAGE))}`}</a>
+              ))
+            )}
           </div>
           <form method="post" action={`${base}/${k.disabled ? 'enable' : 'disable'}?${q}`} class="inline">
             <input type="hidden" name="_csrf" value={p.csrf} />
@@ -231,7 +248,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
         </section>
       </div>
       <section class="card">
-        <h2>{`Codes (${codes.length}${codes.length === 200 ? '+' : ''})`}</h2>
+        <h2>{`Codes (${int(total)})`}</h2>
         {rep?.currencyNotice ? <p class="notice">{rep.currencyNotice}</p> : null}
         <div class="table-wrap">
           <table>
@@ -260,6 +277,14 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
             </tbody>
           </table>
         </div>
+        {codes.length === 0 ? <p class="muted">No codes yet. Add shared codes or a personalised mailing below.</p> : null}
+        {after || page.length > CODES_PAGE ? (
+          <nav class="actions" aria-label="Code pages">
+            <span class="muted">{`Codes ${int(skipped + 1)}–${int(skipped + codes.length)} of ${int(total)}`}</span>
+            {after ? <a href={`${base}?${q}`}>First codes</a> : null}
+            {page.length > CODES_PAGE ? <a href={`${base}?${q}&after=${encodeURIComponent(codes[codes.length - 1].code)}&n=${skipped + CODES_PAGE}`}>{`Next ${CODES_PAGE} codes`}</a> : null}
+          </nav>
+        ) : null}
       </section>
       <div class="grid two">
         <section class="card">
