@@ -458,6 +458,22 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it("a campaign's page keeps the list's date range, shows it and has its own range form", async () => {
+    await withCollector(async (fx) => {
+      await scanThenOrders(fx, [{ order_id: 'E1', revenue: 70, currency: 'EUR' }]);
+      const { b } = await login(fx);
+      const scans = (html: string) => Number(html.match(/<code>\w+<\/code><\/th><td>shared<\/td><td><\/td><td>.*?<\/td><td class="num">(\d+)<\/td>/)![1]);
+      const list = await (await b.get(`/dashboard/qr?site=${fx.site.id}&from=2020-01-01&to=2020-01-31`)).text();
+      const link = list.match(/href="(\/dashboard\/qr\/cmp_\w+\?[^"]+)"/)![1].replace(/&amp;/g, '&');
+      expect(link).toContain('from=2020-01-01&to=2020-01-31');
+      const old = await (await b.get(link)).text();
+      expect(old).toContain('name="from" value="2020-01-01"');
+      expect(scans(old)).toBe(0);
+      const now = await (await b.get(link.replace(/&from=.*$/, ''))).text();
+      expect(scans(now)).toBe(1);
+    }, { origins: [ORIGIN], rateLimit: false, now: () => Date.now() - 3600_000 });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

@@ -123,6 +123,8 @@ export async function listPage(c: Context<DashEnv>, error?: string) {
   const campaigns = await p.store.listQrCampaigns(p.site.id);
   const rep = r.src && r.params ? await qrReport(r.src, r.site!, r.params) : null;
   const fig = new Map(rep?.campaigns.map((x) => [x.campaignId, x]) ?? []);
+  // The campaign page shows its codes' figures for the same days.
+  const rangeQ = `from=${r.range.fromStr}&to=${r.range.toStr}`;
   // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither.
   const cur = rep ? displayCurrency(rep.currencies, rep.ordersWithoutCurrency) : null;
   return frame(
@@ -147,7 +149,7 @@ export async function listPage(c: Context<DashEnv>, error?: string) {
                 {campaigns.map((k) => (
                   <tr>
                     <th scope="row">
-                      <a href={`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}`}>{k.name}</a>
+                      <a href={`/dashboard/qr/${encodeURIComponent(k.id)}?${siteQ(c)}&${rangeQ}`}>{k.name}</a>
                     </th>
                     <td>{k.disabled ? 'disabled' : codeState({ disabled: false }, k, Date.now()).replace('-', ' ')}</td>
                     <td class="num">{int(k.codes ?? 0)}</td>
@@ -190,6 +192,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
   const fig = new Map(rep?.codes.filter((x) => x.campaignId === k.id).map((x) => [x.code, x]) ?? []);
   const cur = rep ? displayCurrency(rep.currencies, rep.ordersWithoutCurrency) : null;
   const q = siteQ(c);
+  const rangeQ = `from=${r.range.fromStr}&to=${r.range.toStr}`;
   const tz = siteTimeZone(p.site.settings);
   const base = `/dashboard/qr/${encodeURIComponent(k.id)}`;
   const first = codes[0];
@@ -197,7 +200,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
   return c.html(
     <Layout title={`QR campaign: ${k.name}`} active="/qr" site={p.site} sites={p.sites} csrf={p.csrf}>
       <p>
-        <a href={`/dashboard/qr?${q}`}>← All campaigns</a>
+        <a href={`/dashboard/qr?${q}&${rangeQ}`}>← All campaigns</a>
       </p>
       {error ? <p class="error" role="alert">{error}</p> : null}
       {c.req.query('done') && DONE[c.req.query('done')!] ? <p class="success" role="status">{DONE[c.req.query('done')!]}</p> : null}
@@ -247,6 +250,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
           )}
         </section>
       </div>
+      <RangeForm action={base} range={r.range} site={p.site} />
       <section class="card">
         <h2>{`Codes (${int(total)})`}</h2>
         {rep?.currencyNotice ? <p class="notice">{rep.currencyNotice}</p> : null}
@@ -278,11 +282,12 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
           </table>
         </div>
         {codes.length === 0 ? <p class="muted">No codes yet. Add shared codes or a personalised mailing below.</p> : null}
+        <p class="muted">{`Figures for the date range above; orders and revenue are by scanners after their scan (lookback ${rep?.lookbackDays ?? 30} days).`}</p>
         {after || page.length > CODES_PAGE ? (
           <nav class="actions" aria-label="Code pages">
             <span class="muted">{`Codes ${int(skipped + 1)}–${int(skipped + codes.length)} of ${int(total)}`}</span>
-            {after ? <a href={`${base}?${q}`}>First codes</a> : null}
-            {page.length > CODES_PAGE ? <a href={`${base}?${q}&after=${encodeURIComponent(codes[codes.length - 1].code)}&n=${skipped + CODES_PAGE}`}>{`Next ${CODES_PAGE} codes`}</a> : null}
+            {after ? <a href={`${base}?${q}&${rangeQ}`}>First codes</a> : null}
+            {page.length > CODES_PAGE ? <a href={`${base}?${q}&${rangeQ}&after=${encodeURIComponent(codes[codes.length - 1].code)}&n=${skipped + CODES_PAGE}`}>{`Next ${CODES_PAGE} codes`}</a> : null}
           </nav>
         ) : null}
       </section>
