@@ -22,7 +22,7 @@ describe('computeOverview', () => {
         ],
         conversions: [
           { id: 'o1', ts: from + DAY + 10, value: 100, currency: 'EUR', channel: 'store', status: 'completed' },
-          { id: 'o2', ts: from + 2 * DAY, value: 50, currency: 'EUR', channel: 'web', status: 'refunded' }, // not counted
+          { id: 'o2', ts: from + 2 * DAY, value: 0, currency: 'EUR', channel: 'web', status: 'refunded' }, // fully refunded: not counted
         ],
       },
       { personId: 'p2', touches: [{ ts: from + 2 * DAY + 1, kind: 'session', messageId: 'c', referrer: 'https://news.example/' }], conversions: [{ id: 'o3', ts: from + 2 * DAY + 2, value: 20, channel: 'web', status: 'completed' }] },

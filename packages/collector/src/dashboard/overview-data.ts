@@ -5,6 +5,7 @@
  */
 import type { PersonJourney } from '../attribution/journey';
 import type { Classifier } from '../attribution/channels';
+import { converts } from '../attribution/paths';
 import { currencyTally } from '../reports/currencies';
 
 
@@ -15,7 +16,7 @@ export interface Overview {
   visitors: number[];
   /** Web sessions per day, per marketing channel of the session's source. */
   sessionsByChannel: Map<string, number[]>;
-  /** Orders per day per sales channel (web, store, phone, …); refunded/cancelled excluded. */
+  /** Orders per day per sales channel (web, store, phone, …); cancelled and fully refunded excluded, partly refunded ones with what remains. */
   ordersByChannel: Map<string, number[]>;
   revenueByChannel: Map<string, number[]>;
   totals: { visitors: number; sessions: number; orders: number; revenue: number; qrScans: number; offlineTouches: number };
@@ -83,7 +84,8 @@ export async function computeOverview(
     for (const i of seenDays) visitors[i]++;
     if (seenDays.size) totals.visitors++;
     for (const c of p.conversions) {
-      if (c.ts < from || c.ts >= to || c.status !== 'completed' || c.channel === 'goal') continue;
+      // A partly refunded order counts with what remains, as in every report (paths.ts, converts).
+      if (c.ts < from || c.ts >= to || !converts(c) || c.channel === 'goal') continue;
       const i = dayIndex(starts, c.ts);
       bump(ordersByChannel, c.channel, i, n, 1);
       bump(revenueByChannel, c.channel, i, n, c.value);

@@ -474,6 +474,25 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false, now: () => Date.now() - 3600_000 });
   });
 
+  it('the overview counts a partly refunded order with what remains, as the reports do', async () => {
+    await withCollector(async (fx) => {
+      const at = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
+      const orders = [
+        { order_id: 'R1', channel: 'store', revenue: 100, currency: 'EUR', loyaltyId: 'L-1', timestamp: at(3) },
+        { order_id: 'R1', channel: 'store', status: 'refunded', revenue: 60, currency: 'EUR', loyaltyId: 'L-1', timestamp: at(2) },
+        { order_id: 'R2', channel: 'store', revenue: 40, currency: 'EUR', loyaltyId: 'L-2', timestamp: at(3) },
+        { order_id: 'R2', channel: 'store', status: 'refunded', currency: 'EUR', loyaltyId: 'L-2', timestamp: at(2) },
+      ];
+      expect((await fx.post('/v1/orders', { orders }, { auth: 'secret' })).status).toBe(200);
+      const { b } = await login(fx);
+      const html = await (await b.get(`/dashboard?site=${fx.site.id}`)).text();
+      const kpi = (label: string) => html.match(new RegExp(`<div class="v">([^<]*)</div><div class="l">${label}</div>`))![1];
+      expect([kpi('Orders, all channels'), kpi('Revenue')]).toEqual(['1', '€60']);
+      const attribution = await (await b.get(`/dashboard/attribution?site=${fx.site.id}`)).text();
+      expect(attribution).toContain('<div class="v">€60</div><div class="l">Revenue</div>');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);
