@@ -490,6 +490,9 @@ describe('dashboard pages on real data', () => {
       expect([kpi('Orders, all channels'), kpi('Revenue')]).toEqual(['1', '€60']);
       const attribution = await (await b.get(`/dashboard/attribution?site=${fx.site.id}`)).text();
       expect(attribution).toContain('<div class="v">€60</div><div class="l">Revenue</div>');
+      // The person's page too: R1 keeps 60, the fully refunded R2 nothing.
+      const person = await (await b.get(`/dashboard/person?site=${fx.site.id}&kind=loyaltyId&value=L-1`)).text();
+      expect(person).toContain('<div class="v">€60.00</div><div class="l">Revenue</div>');
     }, { origins: [ORIGIN], rateLimit: false });
   });
 

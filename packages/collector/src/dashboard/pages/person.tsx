@@ -14,6 +14,7 @@ import type { Store } from '../../store/types';
 import type { DashEnv } from '../index';
 import { Layout, NotWired } from '../layout';
 import { money } from '../range';
+import { converts } from '../../attribution/paths';
 import { currencyTally, displayCurrency } from '../../reports/currencies';
 
 /** Lookup fields of the form, in display order: query name, identifier kind, label. */
@@ -166,7 +167,8 @@ export async function personPage(c: Context<DashEnv>) {
   const items = timeline(events, orders);
   const kinds = new Map<string, number>();
   for (const i of person.identifiers) kinds.set(i.kind, (kinds.get(i.kind) ?? 0) + 1);
-  const completed = orders.filter((o) => o.status === 'completed');
+  // Orders that count, by the reports' rule: a partly refunded order with what remains.
+  const completed = orders.filter((o) => converts({ id: o.orderId, ts: o.ts, value: o.revenue, channel: o.channel, status: o.status }));
   const revenue = completed.reduce((a, o) => a + o.revenue, 0);
   const tally = currencyTally();
   for (const o of completed) tally.add(o);
