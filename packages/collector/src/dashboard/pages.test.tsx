@@ -496,6 +496,25 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it("explains an order older than the default 30 days in its own range; a miss names the site's days", async () => {
+    await withCollector(async (fx) => {
+      const old = Date.now() - 60 * 86_400_000;
+      const order = { order_id: 'OLD-1', channel: 'store', revenue: 25, currency: 'EUR', loyaltyId: 'L-1', timestamp: new Date(old).toISOString() };
+      expect((await fx.post('/v1/orders', order, { auth: 'secret' })).status).toBe(200);
+      const { b } = await login(fx);
+      const res = await b.get(`/dashboard/explain?site=${fx.site.id}&order=OLD-1`);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain('Path and credits');
+      const day = new Date(old).toISOString().slice(0, 10);
+      expect(html).toContain(`name="to" value="${day}"`);
+      // An explicit range that misses it says so in days, not UTC instants.
+      const miss = await b.get(`/dashboard/explain?site=${fx.site.id}&order=OLD-1&from=2020-01-01&to=2020-01-31`);
+      expect(miss.status).toBe(404);
+      expect(await miss.text()).toContain('order OLD-1 not found in the date range 2020-01-01 – 2020-01-31 (UTC)');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

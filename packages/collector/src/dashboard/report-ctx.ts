@@ -34,7 +34,8 @@ export function siteRules(site: Site): ChannelRule[] {
 export function reportSource(store: Store): ReportSource | null {
   const s = store as unknown as Partial<ReportSource>;
   if (typeof s.journeys !== 'function' || typeof s.webVitals !== 'function') return null;
-  return { journeys: s.journeys.bind(store), webVitals: s.webVitals.bind(store) };
+  // getOrder lets an explanation without a range find an order of any date (explain.ts).
+  return { journeys: s.journeys.bind(store), webVitals: s.webVitals.bind(store), ...(typeof s.getOrder === 'function' ? { getOrder: s.getOrder.bind(store) } : {}) };
 }
 
 /** Everything a report page needs; `error` is a parameter problem to show next to the form. */

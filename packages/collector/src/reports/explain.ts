@@ -10,7 +10,7 @@ import { converts } from '../attribution/paths';
 import { engineOptions, journeyQuery } from './attribution';
 import { ReportParamError, type ReportParams } from './params';
 import type { ReportSite, ReportSource } from './source';
-import { dayIn, dayStart, nextDay } from './zone';
+import { dayIn, dayStart, nextDay, timeIn } from './zone';
 
 export interface ExplainReport {
   report: 'explain';
@@ -74,8 +74,10 @@ export async function explainReport(src: ReportSource, site: ReportSite, p: Repo
   const o = res.orders.find((x) => x.path.conversion.id === p.order);
   if (!o) {
     if (seen && !converts(seen)) throw new ExplainNotFound(`order ${p.order} is ${seen.status}: cancelled and fully refunded orders earn no credit`);
-    if (seen) throw new ExplainNotFound(`order ${p.order} (${new Date(seen.ts).toISOString()}) is outside the date range; pass from/to around it`);
-    throw new ExplainNotFound(`order ${p.order} not found in the date range ${new Date(p.from).toISOString()} – ${new Date(p.to).toISOString()}`);
+    // Days and times in the site's zone, as the range was asked for (not UTC instants).
+    const days = `${dayIn(p.from, p.timeZone)} – ${dayIn(p.to - 1, p.timeZone)} (${p.timeZone})`;
+    if (seen) throw new ExplainNotFound(`order ${p.order} (${timeIn(seen.ts, p.timeZone)}) is outside the date range ${days}; pass from/to around it`);
+    throw new ExplainNotFound(`order ${p.order} not found in the date range ${days}`);
   }
   const c = o.path.conversion;
   const byChannel: Partial<Record<ModelName, Record<string, number>>> = {};

@@ -4,11 +4,11 @@ import type { Child } from 'hono/jsx';
 import { MODEL_LABELS, MODELS, type ModelName } from '../../attribution/models';
 import { attributionReport } from '../../reports/attribution';
 import { explainReport, ExplainNotFound } from '../../reports/explain';
-import { dayIn, timeIn } from '../../reports/zone';
+import { dayIn, nextDay, timeIn } from '../../reports/zone';
 import { BarChart } from '../charts';
 import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
-import { int, money, money0, RangeForm } from '../range';
+import { int, money, money0, parseRange, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
 import { displayCurrency } from '../../reports/currencies';
 
@@ -133,13 +133,18 @@ export async function explainPage(c: Context<DashEnv>) {
   const p = c.get('page');
   const order = (c.req.query('order') ?? '').trim();
   const r = reportCtx(c, { order });
+  // Without from/to (the attribution page's "Explain one order" form, a person's order) the
+  // order is explained in its own range, as the API does: an order older than the default 30
+  // days is found, and the form then shows that range.
+  const asked = Boolean(c.req.query('from') || c.req.query('to'));
+  let shown = r.range;
   const frame = (body: Child, status: 200 | 400 | 404 = 200) =>
     c.html(
       <Layout title={`Order ${order || '?'}`} active="/attribution" site={p.site} sites={p.sites} csrf={p.csrf}>
         <p>
           <a href={`/dashboard/attribution?site=${encodeURIComponent(p.site?.id ?? '')}`}>← Attribution</a>
         </p>
-        <RangeForm action="/dashboard/explain" range={r.range} site={p.site}>
+        <RangeForm action="/dashboard/explain" range={shown} site={p.site}>
           <div class="field">
             <label for="order">Order ID</label>
             <input id="order" name="order" value={order} required />
@@ -153,7 +158,7 @@ export async function explainPage(c: Context<DashEnv>) {
   if (!order) return frame(<p class="error">Enter an order ID.</p>, 400);
   if (!r.params) return frame(<p class="error">{r.error}</p>, 400);
   // Markov learns from every path of the range, so the range matters (default: last 30 days).
-  const params = { ...r.params, order };
+  const params = { ...r.params, order, ...(asked ? {} : { defaultRange: true as const }) };
   let rep;
   try {
     rep = await explainReport(r.src, r.site!, params);
@@ -162,6 +167,11 @@ export async function explainPage(c: Context<DashEnv>) {
     throw e;
   }
   const tz = r.range.tz;
+  if (!asked) {
+    // explainReport's own range: the lookback before the order's day through that day.
+    const day = dayIn(Date.parse(rep.order.time), tz);
+    shown = parseRange({ from: nextDay(day, -Math.ceil(rep.lookbackDays)), to: day }, Date.now(), tz);
+  }
   return frame(
     <>
       <section class="kpis" aria-label="Order">
