@@ -515,6 +515,21 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('web vitals says when it shows only the pages with the most samples', async () => {
+    await withCollector(async (fx) => {
+      const t = new Date(Date.now() - 3600_000).toISOString();
+      const batch = Array.from({ length: 35 }, (_, i) => ({
+        type: 'track', event: 'Web Vitals', messageId: `v${i}`, anonymousId: `a${i}`, timestamp: t,
+        properties: { metric: 'LCP', value: 1000 + i, rating: 'good', id: `v${i}` },
+        context: { omnitrail: { v: 1, consent: 'granted' }, page: { url: `${ORIGIN}/p${i}`, path: `/p${i}` } },
+      }));
+      expect(await (await fx.post('/v1/batch', { batch }, { headers: { origin: ORIGIN } })).json()).toMatchObject({ accepted: 35, rejected: [] });
+      const { b } = await login(fx);
+      const html = await (await b.get(`/dashboard/vitals?site=${fx.site.id}`)).text();
+      expect(html).toContain('Showing the 29 pages with the most samples of 35');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

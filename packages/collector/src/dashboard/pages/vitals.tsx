@@ -7,6 +7,9 @@ import { Empty, Layout, NotWired } from '../layout';
 import { int, pct, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
 
+/** Rows shown: "*" (all pages) and the pages with the most samples; a shop with thousands of paths would make an unreadable page. */
+const ROWS = 30;
+
 const RATING_LABEL = { good: 'good', 'needs-improvement': 'needs improvement', poor: 'poor' } as const;
 const RATING_CLASS = { good: 'good', 'needs-improvement': 'ni', poor: 'poor' } as const;
 
@@ -36,6 +39,9 @@ export async function vitalsPage(c: Context<DashEnv>) {
         <section class="card">
           <h2>75th percentile per page</h2>
           <p class="muted">Thresholds from web.dev: rating of the p75 value; shares are of all samples. "*" is all pages together.</p>
+          {rep.rows.length > ROWS ? (
+            <p class="notice">{`Showing the ${ROWS - 1} pages with the most samples of ${int(rep.rows.length - 1)}; the API (/v1/reports/vitals) and "omnitrail report vitals" list every page.`}</p>
+          ) : null}
           <div class="table-wrap">
             <table>
               <thead>
@@ -47,7 +53,7 @@ export async function vitalsPage(c: Context<DashEnv>) {
                 </tr>
               </thead>
               <tbody>
-                {rep.rows.slice(0, 30).map((row) => (
+                {rep.rows.slice(0, ROWS).map((row) => (
                   <tr>
                     <th scope="row">{row.path}</th>
                     {VITALS.map((v) => {
