@@ -530,6 +530,25 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it("a heavy user's timeline says it shows only the latest events and does not claim their first visit", async () => {
+    await withCollector(async (fx) => {
+      const start = Date.now() - 30 * 86_400_000;
+      for (let b = 0; b < 5; b++) {
+        const batch = Array.from({ length: 420 }, (_, i) => {
+          const n = b * 420 + i;
+          return { type: 'track', event: 'Web Vitals', messageId: `h${n}`, anonymousId: 'heavy', timestamp: new Date(start + n * 600_000).toISOString(), properties: { metric: 'LCP', value: 900, id: `v${n}` }, context: { omnitrail: { v: 1, consent: 'granted' }, page: { url: `${ORIGIN}/`, path: '/' } } };
+        });
+        expect(await (await fx.post('/v1/batch', { batch }, { headers: { origin: ORIGIN } })).json()).toMatchObject({ accepted: 420, rejected: [] });
+      }
+      const { b } = await login(fx);
+      const html = await (await b.get(`/dashboard/person?site=${fx.site.id}&kind=anonymousId&value=heavy`)).text();
+      expect(html).toContain('Showing the latest 2,000 events');
+      const first = html.match(/<div class="v">([^<]*)<\/div><div class="l">First seen/)![1];
+      expect(first).toMatch(/^before \d{4}-\d{2}-\d{2}$/);
+      expect(first).not.toContain(new Date(start).toISOString().slice(0, 10));
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

@@ -13,7 +13,7 @@ import type { StoredOrder } from '../../store/orders';
 import type { Store } from '../../store/types';
 import type { DashEnv } from '../index';
 import { Layout, NotWired } from '../layout';
-import { money } from '../range';
+import { int, money } from '../range';
 import { converts } from '../../attribution/paths';
 import { currencyTally, displayCurrency } from '../../reports/currencies';
 
@@ -120,6 +120,9 @@ async function lookupIdentifier(q: Record<string, string>, defaultCountry: strin
   return { id: null, label: '' };
 }
 
+/** Events a timeline shows at most: the person's newest ones. */
+const EVENTS_SHOWN = 2000;
+
 /** GET /dashboard/person?email=… | phone | loyaltyId | userId | orderId | handoffCode | anonymousId */
 export async function personPage(c: Context<DashEnv>) {
   const p = c.get('page');
@@ -161,7 +164,10 @@ export async function personPage(c: Context<DashEnv>) {
   if (!id) return frame(<p class="muted">Look a customer up by e-mail, phone, loyalty card, customer ID, order ID, handoff code or browser ID.</p>);
   const person = await store.personOf(p.site.id, id);
   if (!person) return frame(<p class="notice">{`Nobody with that ${label.toLowerCase()} in this site.`}</p>, 404);
-  const events = await store.personEvents(p.site.id, id, { limit: 2000 });
+  const events = await store.personEvents(p.site.id, id, { limit: EVENTS_SHOWN });
+  // The store returns the newest EVENTS_SHOWN events (web vitals included): a heavy user's
+  // older events are cut off, so the page must not claim it shows their first visit.
+  const truncated = events.length >= EVENTS_SHOWN;
   const orderIds = [...new Set([...person.identifiers.filter((i) => i.kind === 'order').map((i) => i.value), ...events.filter((e) => e.event === 'Order Completed').map((e) => str(e.properties?.order_id))])].filter(Boolean);
   const orders = typeof store.ordersByIds === 'function' ? await store.ordersByIds(p.site.id, orderIds) : [];
   const items = timeline(events, orders);
@@ -173,17 +179,20 @@ export async function personPage(c: Context<DashEnv>) {
   const tally = currencyTally();
   for (const o of completed) tally.add(o);
   const tz = siteTimeZone(p.site.settings);
+  // Events the timeline does not draw (web vitals) still say when the person was seen.
+  const firstSeen = Math.min(items[0]?.ts ?? Infinity, events[0]?.timestamp ?? Infinity);
   return frame(
     <>
       <section class="kpis" aria-label="Person">
         <div class="card kpi"><div class="v">{orders.length}</div><div class="l">Orders, all channels</div></div>
         <div class="card kpi"><div class="v">{money(revenue, completed.length ? displayCurrency(tally.currencies(), tally.withoutCurrency()) : null)}</div><div class="l">Revenue</div></div>
-        <div class="card kpi"><div class="v">{items[0] ? dayIn(items[0].ts, tz) : '–'}</div><div class="l">First seen</div></div>
+        <div class="card kpi"><div class="v">{Number.isFinite(firstSeen) ? `${truncated && firstSeen >= events[0].timestamp ? 'before ' : ''}${dayIn(firstSeen, tz)}` : '–'}</div><div class="l">First seen</div></div>
         <div class="card kpi"><div class="v">{person.identifiers.length}</div><div class="l">Linked identifiers</div></div>
       </section>
       <div class="grid two">
         <section class="card">
           <h2>Timeline</h2>
+          {truncated ? <p class="notice">{`Showing the latest ${int(EVENTS_SHOWN)} events (since ${dayIn(events[0].timestamp, tz)}); older events are not shown. The export (GET /v1/persons/export) holds them all.`}</p> : null}
           <ol class="timeline" aria-label="Timeline, oldest first">
             {items.map((it) => (
               <li>
