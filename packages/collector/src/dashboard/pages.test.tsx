@@ -549,6 +549,14 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('a range longer than 401 days is cut, and the form says so', async () => {
+    await withCollector(async (fx) => {
+      const { b } = await login(fx);
+      const html = await (await b.get(`/dashboard/journeys?site=${fx.site.id}&from=2020-01-01&to=2026-03-01`)).text();
+      expect(html).toContain('A range covers at most 401 days: this one starts on 2025-01-25, not 2020-01-01.');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

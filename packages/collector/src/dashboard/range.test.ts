@@ -21,5 +21,8 @@ describe('parseRange', () => {
     expect(parseRange({ from: '2026-03-10', to: '2026-03-01' }, NOW)).toMatchObject({ fromStr: '2026-03-01', toStr: '2026-03-10' });
     const long = parseRange({ from: '2020-01-01', to: '2026-03-01' }, NOW);
     expect((long.to - long.from) / DAY).toBe(401);
+    // The form says the range was cut (it once silently started 401 days back).
+    expect(long.capped).toBe('2020-01-01');
+    expect(parseRange({ from: '2026-01-01', to: '2026-03-01' }, NOW).capped).toBeUndefined();
   });
 });

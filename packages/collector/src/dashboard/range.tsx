@@ -21,6 +21,8 @@ export interface Range {
   starts: number[];
   /** The site's reporting time zone (`settings.timezone`, default UTC). */
   tz: string;
+  /** Set when the asked range was cut to the longest one allowed: the form says so. */
+  capped?: string;
 }
 
 /**
@@ -46,11 +48,15 @@ export function parseRange(q: Record<string, string | undefined>, now = Date.now
   let toStr = validDay(q.to) ?? dayIn(now, tz);
   let fromStr = validDay(q.from) ?? nextDay(toStr, -29);
   if (fromStr > toStr) [fromStr, toStr] = [toStr, fromStr];
-  if (Date.parse(toStr) - Date.parse(fromStr) > 400 * DAY) fromStr = nextDay(toStr, -400);
+  let capped: string | undefined;
+  if (Date.parse(toStr) - Date.parse(fromStr) > 400 * DAY) {
+    capped = fromStr;
+    fromStr = nextDay(toStr, -400);
+  }
   const days: string[] = [];
   for (let d = fromStr; d <= toStr; d = nextDay(d)) days.push(d);
   const starts = [...days, nextDay(toStr)].map((d) => dayStart(d, tz));
-  return { from: starts[0], to: starts[starts.length - 1], fromStr, toStr, days, starts, tz };
+  return { from: starts[0], to: starts[starts.length - 1], fromStr, toStr, days, starts, tz, ...(capped ? { capped } : {}) };
 }
 
 /**
@@ -152,6 +158,9 @@ export function RangeForm(props: { action: string; range: Range; site: Site | nu
       {props.children}
       <button type="submit">Apply</button>
       <p class="hint">{`Days in ${props.range.tz}`}</p>
+      {props.range.capped ? (
+        <p class="notice" role="status">{`A range covers at most 401 days: this one starts on ${props.range.fromStr}, not ${props.range.capped}.`}</p>
+      ) : null}
     </form>
   );
 }
