@@ -557,6 +557,17 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it("the offline sale form proposes the shop's own currency, not always EUR", async () => {
+    await withCollector(async (fx) => {
+      const { b } = await login(fx);
+      const cur = async () => (await (await b.get(`/dashboard/record?site=${fx.site.id}`)).text()).match(/id="o-cur" name="currency" value="(\w+)"/)![1];
+      expect(await cur()).toBe('EUR'); // no orders yet
+      const t = new Date(Date.now() - 3600_000).toISOString();
+      expect((await fx.post('/v1/orders', { order_id: 'U1', channel: 'store', revenue: 30, currency: 'USD', loyaltyId: 'L-1', timestamp: t }, { auth: 'secret' })).status).toBe(200);
+      expect(await cur()).toBe('USD');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

@@ -11,6 +11,8 @@ import { parseAmount } from '../../orders/parse';
 import { siteCountry } from '../../pii/index';
 import type { DashEnv } from '../index';
 import { Layout } from '../layout';
+import { currencyTally } from '../../reports/currencies';
+import type { Store } from '../../store/types';
 
 /** How staff can identify a customer: form value, OrderInput/TouchpointInput field, label, person-lookup field. */
 export const IDENTIFY_BY: [string, string, string, string][] = [
@@ -59,8 +61,20 @@ function IdentifyFields(props: { prefix: string; values: Record<string, string> 
 
 type Outcome = { kind: 'order' | 'touchpoint'; ok: boolean; message: string; lookup?: string };
 
-function page(c: Context<DashEnv>, outcome: Outcome | null, values: Record<string, string>, status: 200 | 400 = 200) {
+/**
+ * The currency staff most likely take: the most frequent one of the site's orders of the last
+ * 90 days (EUR for a site without any). A fixed EUR made a dollar shop's staff record euro
+ * orders unless they noticed the field, mixing currencies in every sum.
+ */
+export async function shopCurrency(store: Store, siteId: string, now = Date.now()): Promise<string> {
+  const tally = currencyTally();
+  for (const o of await store.listOrders(siteId, { from: now - 90 * 86_400_000, limit: 500 })) tally.add(o);
+  return tally.currencies()[0] ?? 'EUR';
+}
+
+async function page(c: Context<DashEnv>, outcome: Outcome | null, values: Record<string, string>, status: 200 | 400 = 200) {
   const p = c.get('page');
+  const currency = p.site ? await shopCurrency(p.store, p.site.id) : 'EUR';
   const q = p.site ? `?site=${encodeURIComponent(p.site.id)}` : '';
   const vals = (k: 'order' | 'touchpoint') => (outcome?.kind === k && !outcome.ok ? values : {});
   const Result = (props: { k: 'order' | 'touchpoint' }): Child =>
@@ -107,7 +121,7 @@ function page(c: Context<DashEnv>, outcome: Outcome | null, values: Record<strin
             </div>
             <div class="field">
               <label for="o-cur">Currency</label>
-              <input id="o-cur" name="currency" value={o.currency || 'EUR'} maxlength={3} />
+              <input id="o-cur" name="currency" value={o.currency || currency} maxlength={3} />
             </div>
             <div class="field">
               <label for="o-prod">
@@ -191,7 +205,7 @@ export function registerRecordPages(app: Hono<DashEnv>): void {
       order_id: values.order_id,
       channel: values.channel === 'phone' ? 'phone' : 'store',
       revenue,
-      currency: values.currency.toUpperCase() || 'EUR',
+      currency: values.currency.toUpperCase() || (await shopCurrency(p.store, p.site.id)),
       [who.field]: who.value,
     };
     if (values.location) input.location = values.location;
