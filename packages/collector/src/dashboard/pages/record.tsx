@@ -68,7 +68,7 @@ type Outcome = { kind: 'order' | 'touchpoint'; ok: boolean; message: string; loo
  */
 export async function shopCurrency(store: Store, siteId: string, now = Date.now()): Promise<string> {
   const tally = currencyTally();
-  for (const o of await store.listOrders(siteId, { from: now - 90 * 86_400_000, limit: 500 })) tally.add(o);
+  for (const o of await store.listOrders(siteId, { from: now - 90 * 86_400_000, limit: 200 })) tally.add(o);
   return tally.currencies()[0] ?? 'EUR';
 }
 
