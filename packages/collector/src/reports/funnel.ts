@@ -94,7 +94,13 @@ export async function funnel(journeys: AsyncIterable<PersonJourney> | Iterable<P
     let events = j.events ?? [];
     if (wantsOrders) {
       // Orders of any channel complete an `Order Completed` step; a web order that is also an
-      // event appears twice at the same time, which cannot change the deepest step.
+      // event appears twice at the same time, which cannot change the deepest step. A web
+      // order cancelled or fully refunded since is no order any more: its `Order Completed`
+      // event (at the order's time) no longer completes the step, as a cancelled store
+      // order never did.
+      const gone = new Set(j.conversions.filter((c) => c.channel !== 'goal' && !converts(c)).map((c) => c.ts));
+      for (const c of j.conversions) if (converts(c)) gone.delete(c.ts);
+      if (gone.size) events = events.filter((e) => e.name !== ORDER || !gone.has(e.ts));
       const orders = j.conversions.filter(converts).map((c) => ({ name: ORDER, ts: c.ts }));
       if (orders.length) events = [...events, ...orders];
     }
