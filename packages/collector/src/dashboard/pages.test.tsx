@@ -493,6 +493,11 @@ describe('dashboard pages on real data', () => {
       // The person's page too: R1 keeps 60, the fully refunded R2 nothing.
       const person = await (await b.get(`/dashboard/person?site=${fx.site.id}&kind=loyaltyId&value=L-1`)).text();
       expect(person).toContain('<div class="v">€60.00</div><div class="l">Revenue</div>');
+      // A second currency: no sign on the sum, and the page says why.
+      expect((await fx.post('/v1/orders', { order_id: 'R3', channel: 'store', revenue: 5, currency: 'USD', loyaltyId: 'L-1', timestamp: at(1) }, { auth: 'secret' })).status).toBe(200);
+      const mixed = await (await b.get(`/dashboard/person?site=${fx.site.id}&kind=loyaltyId&value=L-1`)).text();
+      expect(mixed).toContain('<div class="v">65.00</div><div class="l">Revenue</div>');
+      expect(mixed).toContain("This person&#39;s orders are in EUR, USD: revenue adds their amounts as they are, without conversion.");
     }, { origins: [ORIGIN], rateLimit: false });
   });
 

@@ -36,18 +36,18 @@ export function currencyTally(): CurrencyTally {
 
 /**
  * The warning for a sum over several currencies (or over amounts with and without one), or null
- * when every order has the same currency.
+ * when every order has the same currency. `subject` names the orders (default: the range's).
  *
  * @example
  * mixedCurrencyNotice(['CHF', 'EUR']) // 'Orders in this range are in CHF, EUR: revenue adds their amounts as they are, without conversion.'
  */
-export function mixedCurrencyNotice(currencies: readonly string[], withoutCurrency = 0): string | null {
+export function mixedCurrencyNotice(currencies: readonly string[], withoutCurrency = 0, subject = 'Orders in this range'): string | null {
   const none = withoutCurrency ? `${withoutCurrency} without a currency` : '';
   if (currencies.length > 1) {
-    return `Orders in this range are in ${currencies.join(', ')}${none ? ` (and ${none})` : ''}: revenue adds their amounts as they are, without conversion.`;
+    return `${subject} are in ${currencies.join(', ')}${none ? ` (and ${none})` : ''}: revenue adds their amounts as they are, without conversion.`;
   }
   if (currencies.length === 1 && none) {
-    return `Orders in this range are in ${currencies[0]} and ${none}: revenue adds their amounts as they are, without conversion.`;
+    return `${subject} are in ${currencies[0]} and ${none}: revenue adds their amounts as they are, without conversion.`;
   }
   return null;
 }

@@ -15,7 +15,7 @@ import type { DashEnv } from '../index';
 import { Layout, NotWired } from '../layout';
 import { int, money } from '../range';
 import { converts } from '../../attribution/paths';
-import { currencyTally, displayCurrency } from '../../reports/currencies';
+import { currencyTally, displayCurrency, mixedCurrencyNotice } from '../../reports/currencies';
 
 /** Lookup fields of the form, in display order: query name, identifier kind, label. */
 export const LOOKUPS: [string, IdentifierKind, string][] = [
@@ -180,6 +180,8 @@ export async function personPage(c: Context<DashEnv>) {
   for (const o of completed) tally.add(o);
   const tz = siteTimeZone(p.site.settings);
   // Events the timeline does not draw (web vitals) still say when the person was seen.
+  // The revenue above adds amounts as they are: say so when they are not all in one currency.
+  const notice = mixedCurrencyNotice(tally.currencies(), tally.withoutCurrency(), "This person's orders");
   const firstSeen = Math.min(items[0]?.ts ?? Infinity, events[0]?.timestamp ?? Infinity);
   return frame(
     <>
@@ -189,6 +191,7 @@ export async function personPage(c: Context<DashEnv>) {
         <div class="card kpi"><div class="v">{Number.isFinite(firstSeen) ? `${truncated && firstSeen >= events[0].timestamp ? 'before ' : ''}${dayIn(firstSeen, tz)}` : '–'}</div><div class="l">First seen</div></div>
         <div class="card kpi"><div class="v">{person.identifiers.length}</div><div class="l">Linked identifiers</div></div>
       </section>
+      {notice ? <p class="notice">{notice}</p> : null}
       <div class="grid two">
         <section class="card">
           <h2>Timeline</h2>
