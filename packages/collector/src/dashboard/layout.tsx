@@ -157,6 +157,20 @@ export function NotWired(props: { what: string }) {
 }
 
 /**
+ * The page of a dashboard without any site yet: how to create one.
+ *
+ * @example
+ * if (!p.site) return c.html(<Layout …><NoSite /></Layout>);
+ */
+export function NoSite() {
+  return (
+    <p class="notice">
+      No site yet. Create one with <code>omnitrail site create --name … --origin …</code>; its forms and reports appear here.
+    </p>
+  );
+}
+
+/**
  * Empty state for a report with no data in the range.
  *
  * @example

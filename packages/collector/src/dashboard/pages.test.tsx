@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { withCollector, type CollectorFixture } from '../test-utils/harness';
 import { receiver } from '../test-utils/webhook-receiver';
 import { scanThenOrders } from '../test-utils/qr-orders';
+import { setAdminPassword } from './auth';
 
 const XSS_CAMPAIGN = '<img src=x onerror=alert(1)>';
 const XSS_PRODUCT = '<script>alert("p")</script>';
@@ -570,6 +571,20 @@ describe('dashboard pages on real data', () => {
       const t = new Date(Date.now() - 3600_000).toISOString();
       expect((await fx.post('/v1/orders', { order_id: 'U1', channel: 'store', revenue: 30, currency: 'USD', loyaltyId: 'L-1', timestamp: t }, { auth: 'secret' })).status).toBe(200);
       expect(await cur()).toBe('USD');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
+  it('without any site, the staff forms say how to create one instead of taking input they must refuse', async () => {
+    await withCollector(async (fx) => {
+      await setAdminPassword(fx.store, 'admin-pass-1234', 1000);
+      await fx.store.removeSite(fx.site.id);
+      const b = browser(fx);
+      const page = await b.get('/dashboard/login');
+      expect((await b.post('/dashboard/login', { _login: hidden(await page.text(), '_login'), password: 'admin-pass-1234' })).status).toBe(303);
+      for (const path of ['/dashboard/record', '/dashboard/import']) {
+        const html = await (await b.get(path)).text();
+        expect({ path, hint: html.includes('No site yet. Create one with'), form: html.includes('type="submit">Record order') || html.includes('enctype="multipart/form-data"') }).toEqual({ path, hint: true, form: false });
+      }
     }, { origins: [ORIGIN], rateLimit: false });
   });
 

@@ -10,7 +10,7 @@ import { decodeCsv } from '../../orders/csv-encoding';
 import { FIELDS, OrderGrouper, parseMappings, resolveColumns, rowToFields, sniffDelimiter, type ImportKind } from '../../cli/import-rows';
 import { siteCountry } from '../../pii/index';
 import type { DashEnv } from '../index';
-import { Document, Layout } from '../layout';
+import { Document, Layout, NoSite } from '../layout';
 import { int } from '../range';
 
 const BATCH = 500;
@@ -19,6 +19,8 @@ const MAX_BYTES = 50 * 1024 * 1024;
 function form(c: Context<DashEnv>, error?: string) {
   const p = c.get('page');
   const q = p.site ? `?site=${encodeURIComponent(p.site.id)}` : '';
+  // Without a site an upload could only be refused after the file was sent: say so up front.
+  if (!p.site) return c.html(<Layout title="Import CSV" active="/import" site={p.site} sites={p.sites} csrf={p.csrf}><NoSite /></Layout>, error ? 400 : 200);
   return c.html(
     <Layout title="Import CSV" active="/import" site={p.site} sites={p.sites} csrf={p.csrf}>
       {error ? <p class="error" role="alert">{error}</p> : null}

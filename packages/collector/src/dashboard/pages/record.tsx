@@ -10,7 +10,7 @@ import { applyOrders, applyTouchpoints } from '../../orders/apply';
 import { parseAmount } from '../../orders/parse';
 import { siteCountry } from '../../pii/index';
 import type { DashEnv } from '../index';
-import { Layout } from '../layout';
+import { Layout, NoSite } from '../layout';
 import { currencyTally } from '../../reports/currencies';
 import type { Store } from '../../store/types';
 
@@ -91,6 +91,8 @@ async function page(c: Context<DashEnv>, outcome: Outcome | null, values: Record
     ) : null;
   const o = vals('order');
   const t = vals('touchpoint');
+  // Without a site a sale typed in could only be refused on submit: say so up front.
+  if (!p.site) return c.html(<Layout title="Record offline sale" active="/record" site={p.site} sites={p.sites} csrf={p.csrf}><NoSite /></Layout>, status);
   return c.html(
     <Layout title="Record offline sale" active="/record" site={p.site} sites={p.sites} csrf={p.csrf}>
       <div class="grid two">
