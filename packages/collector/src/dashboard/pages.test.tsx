@@ -588,6 +588,23 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('attribution by campaign with thousands of campaigns shows the top rows and says so', async () => {
+    await withCollector(async (fx) => {
+      const t0 = Date.now() - 86_400_000;
+      const batch = Array.from({ length: 250 }, (_, n) => [
+        { type: 'page', messageId: `p${n}`, anonymousId: `a${n}`, timestamp: new Date(t0 + n * 1000).toISOString(), context: { omnitrail: { v: 1, consent: 'granted', sessionId: `s${n}`, sessionStart: true }, page: { url: `${ORIGIN}/`, path: '/' }, campaign: { source: 'ads', medium: 'cpc', name: `camp-${n}` } } },
+        { type: 'track', event: 'Order Completed', messageId: `o${n}`, anonymousId: `a${n}`, timestamp: new Date(t0 + n * 1000 + 500).toISOString(), properties: { order_id: `O-${n}`, revenue: n + 1, currency: 'EUR' }, context: { omnitrail: { v: 1, consent: 'granted', sessionId: `s${n}` }, page: { url: `${ORIGIN}/`, path: '/' } } },
+      ]).flat();
+      expect(await (await fx.post('/v1/batch', { batch }, { headers: { origin: ORIGIN } })).json()).toMatchObject({ accepted: 500, rejected: [] });
+      const { b } = await login(fx);
+      const html = await (await b.get(`/dashboard/attribution?site=${fx.site.id}&dimension=campaign&model=linear`)).text();
+      expect(html).toContain('Showing the 200 campaigns with the most revenue under Linear of 250');
+      const table = html.slice(html.indexOf('All models side by side'));
+      expect(table).toContain('<th scope="row">camp-249</th>'); // the largest
+      expect(table).not.toContain('<th scope="row">camp-0</th>'); // the smallest is cut
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

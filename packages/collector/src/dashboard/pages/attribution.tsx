@@ -17,6 +17,13 @@ const DIMENSIONS = [
   ['campaign', 'Campaign'],
   ['source', 'Source'],
 ] as const;
+const DIMENSION_PLURAL: Record<string, string> = { channel: 'channels', campaign: 'campaigns', source: 'sources' };
+
+/**
+ * Rows of the models table: a shop with ten thousand campaigns made a 2 MB page that took
+ * seconds to render and could not be read; the API and the CLI keep every row.
+ */
+const TABLE_ROWS = 200;
 
 function modelOf(v: string | undefined): ModelName {
   return (MODELS as readonly string[]).includes(v ?? '') ? (v as ModelName) : 'markov';
@@ -84,6 +91,9 @@ export async function attributionPage(c: Context<DashEnv>) {
             <section class="card">
               <h2>All models side by side</h2>
               <p class="muted">Revenue credited to each {label.toLowerCase()} under every model; each order's credits sum to its value under every model.</p>
+              {rows.length > TABLE_ROWS ? (
+                <p class="notice">{`Showing the ${int(TABLE_ROWS)} ${DIMENSION_PLURAL[dimension]} with the most revenue under ${MODEL_LABELS[model]} of ${int(rows.length)}; the API (/v1/reports/attribution) and "omnitrail report attribution" list them all.`}</p>
+              ) : null}
               <div class="table-wrap">
                 <table>
                   <thead>
@@ -97,7 +107,7 @@ export async function attributionPage(c: Context<DashEnv>) {
                     </tr>
                   </thead>
                   <tbody>
-                    {rows.map((row) => (
+                    {rows.slice(0, TABLE_ROWS).map((row) => (
                       <tr>
                         <th scope="row">{row.key}</th>
                         {rep.models.map((m) => (
