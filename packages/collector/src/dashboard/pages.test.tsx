@@ -605,6 +605,16 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('an offline-only site with an empty range is told there is no data in the range, not that it has received nothing', async () => {
+    await withCollector(async (fx) => {
+      expect((await fx.post('/v1/orders', { order_id: 'S1', channel: 'store', revenue: 30, currency: 'EUR', loyaltyId: 'L-1', timestamp: new Date(Date.now() - 3600_000).toISOString() }, { auth: 'secret' })).status).toBe(200);
+      const { b } = await login(fx);
+      const html = await (await b.get(`/dashboard?site=${fx.site.id}&from=2020-01-01&to=2020-01-31`)).text();
+      expect(html).toContain('No orders in this date range. This site has offline orders but no web events yet');
+      expect(html).not.toContain('Offline orders and touchpoints come in through');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('ROPO, QR and journeys show the one currency of their orders (no € for USD) and warn when currencies are mixed', async () => {
     await withCollector(async (fx) => {
       await scanThenOrders(fx, [{ order_id: 'U1', revenue: 30, currency: 'USD' }]);

@@ -20,6 +20,15 @@ import { displayCurrency, mixedCurrencyNotice } from '../../reports/currencies';
 async function emptyState(store: Store, site: Site, range: Range): Promise<Child> {
   const latest = await store.latestEventAt(site.id);
   const q = siteQuery(site);
+  if (latest === null && (await store.countOrders(site.id)) > 0) {
+    // Offline orders (API, import, staff form) are no events: such a site has data, only none in this range.
+    return (
+      <Empty>
+        No orders in this date range. This site has offline orders but no web events yet: to track its website, paste the snippet from{' '}
+        <a href={`/dashboard/settings${q}`}>Settings</a> into its pages.
+      </Empty>
+    );
+  }
   if (latest === null) {
     return (
       <Empty>
