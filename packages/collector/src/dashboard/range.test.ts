@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRange } from './range';
+import { parseRange, pct } from './range';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 2, 15, 13);
@@ -24,5 +24,12 @@ describe('parseRange', () => {
     // The form says the range was cut (it once silently started 401 days back).
     expect(long.capped).toBe('2020-01-01');
     expect(parseRange({ from: '2026-01-01', to: '2026-03-01' }, NOW).capped).toBeUndefined();
+  });
+
+  it('pct rounds a report share half up: 0.5395 is 54.0 %, not 53.9 %', () => {
+    expect(pct(0.5395)).toBe('54.0 %');
+    expect(pct(0.1234)).toBe('12.3 %');
+    expect(pct(1)).toBe('100.0 %');
+    expect(pct(0)).toBe('0.0 %');
   });
 });

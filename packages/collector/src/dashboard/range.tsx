@@ -134,7 +134,9 @@ export function int(v: number): string {
  * pct(0.1234) // '12.3 %'
  */
 export function pct(v: number): string {
-  return `${(v * 100).toFixed(1)} %`;
+  // Reports round shares to 4 decimals; toFixed on v × 100 then rounds 0.5395 (53.95 %) down to
+  // 53.9, since 53.95 is 53.9499… in binary. Rounding the thousandths as integers gives 54.0.
+  return `${(Math.round(v * 1000) / 10).toFixed(1)} %`;
 }
 
 /**
