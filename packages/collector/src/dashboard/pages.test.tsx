@@ -77,7 +77,7 @@ describe('dashboard pages on real data', () => {
         '/dashboard': ['Orders, all channels', '€150'],
         '/dashboard/attribution': ['All models side by side', 'Email'],
         '/dashboard/attribution?dimension=campaign&model=linear': ['&lt;img src=x onerror=alert(1)&gt;'],
-        '/dashboard/ropo': ['store/phone orders'],
+        '/dashboard/ropo': ['of 1 store orders had an online touch before'],
         '/dashboard/funnel': ['Persons per step', 'Checkout Started'],
         '/dashboard/journeys': ['Most frequent channel paths'],
         '/dashboard/vitals': ['No web vitals'],
@@ -612,6 +612,20 @@ describe('dashboard pages on real data', () => {
       const html = await (await b.get(`/dashboard?site=${fx.site.id}&from=2020-01-01&to=2020-01-31`)).text();
       expect(html).toContain('No orders in this date range. This site has offline orders but no web events yet');
       expect(html).not.toContain('Offline orders and touchpoints come in through');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
+  it('ROPO names the offline sales channels it counts (b2b too, not always "store/phone")', async () => {
+    await withCollector(async (fx) => {
+      const t = new Date(Date.now() - 3600_000).toISOString();
+      const orders = [
+        { order_id: 'B1', channel: 'b2b', revenue: 900, currency: 'EUR', loyaltyId: 'L-1', timestamp: t },
+        { order_id: 'S1', channel: 'store', revenue: 90, currency: 'EUR', loyaltyId: 'L-2', timestamp: t },
+      ];
+      expect((await fx.post('/v1/orders', { orders }, { auth: 'secret' })).status).toBe(200);
+      const { b } = await login(fx);
+      const html = await (await b.get(`/dashboard/ropo?site=${fx.site.id}`)).text();
+      expect(html).toContain('of 2 b2b/store orders had an online touch before');
     }, { origins: [ORIGIN], rateLimit: false });
   });
 

@@ -26,6 +26,8 @@ export async function ropoPage(c: Context<DashEnv>) {
   const off = rep.offlineOrders;
   const on = rep.onlineOrders;
   const days = off.medianDaysFromFirstOnlineTouch;
+  // The sales channels counted as offline, as they are (a b2b or marketplace-free shop has others than store and phone).
+  const offlineLabel = rep.bySalesChannel.length ? rep.bySalesChannel.map((s) => s.salesChannel).join('/') : 'offline';
   // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither.
   const cur = displayCurrency(rep.currencies, rep.ordersWithoutCurrency);
   return c.html(
@@ -33,7 +35,7 @@ export async function ropoPage(c: Context<DashEnv>) {
       <>
         {rep.currencyNotice ? <p class="notice">{rep.currencyNotice}</p> : null}
         <section class="kpis" aria-label="ROPO figures">
-          <div class="card kpi"><div class="v">{pct(off.share)}</div><div class="l">{`of ${int(off.orders)} store/phone orders had an online touch before`}</div></div>
+          <div class="card kpi"><div class="v">{pct(off.share)}</div><div class="l">{`of ${int(off.orders)} ${offlineLabel} orders had an online touch before`}</div></div>
           <div class="card kpi"><div class="v">{money0(off.revenueWithOnlineTouch, cur)}</div><div class="l">offline revenue researched online</div></div>
           <div class="card kpi"><div class="v">{days === null ? '–' : `${days.toFixed(1)} d`}</div><div class="l">median days from first online touch to offline order</div></div>
           <div class="card kpi"><div class="v">{pct(on.share)}</div><div class="l">{`of ${int(on.orders)} online orders had an offline touch before`}</div></div>
