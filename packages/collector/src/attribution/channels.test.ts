@@ -16,7 +16,6 @@ const GOLDEN: [string, Touch, string][] = [
   ['consultation → Store', { ts: 0, kind: 'offline', messageId: 'o', offline: { type: 'consultation' } }, 'Store'],
   ['appointment → Store', { ts: 0, kind: 'offline', messageId: 'o', offline: { type: 'appointment' } }, 'Store'],
   ['custom offline touch → Offline Other', { ts: 0, kind: 'offline', messageId: 'o', offline: { type: 'custom' } }, 'Offline Other'],
-  ['handoff code issued → Handoff', { ts: 0, kind: 'handoff', messageId: 'h' }, 'Handoff'],
   ['utm_medium=direct_mail → Direct Mail', utm('letter-2024', 'direct_mail'), 'Direct Mail'],
   ['utm_medium=qr (QR redirect landing) → Print/QR', utm('flyer', 'qr', 'spring'), 'Print/QR'],
   ['utm_medium=print → Print/QR', utm('magazine', 'print'), 'Print/QR'],

@@ -6,19 +6,19 @@
  * revision with Cross-network, Paid Other, Paid/Organic Shopping/Video, Audio, SMS and
  * Mobile Push Notifications, current since 2023/2024) — same rule order and the same
  * regular expressions. In front of it sit Omnitrail's offline channels (Print/QR, Direct
- * Mail, Store, Phone) and the handoff touch, and in front of everything the site's own
- * custom rules.
+ * Mail, Store, Phone), and in front of everything the site's own custom rules. (Version 2
+ * dropped the Handoff channel: issuing a handoff code is identity evidence, not a touch.)
  */
 import { defaultUtm } from '../qr/url';
 import type { Touch } from './journey';
 import { compileCondition, type ChannelRule, type CompiledCondition, type TouchFields } from './rules';
 
 /** Bump when a default rule changes: reports state which table produced them. */
-export const CHANNEL_RULES_VERSION = 'omnitrail-1 (GA4 default channel group, 2024 revision)';
+export const CHANNEL_RULES_VERSION = 'omnitrail-2 (GA4 default channel group, 2024 revision)';
 
 /** Default channel names, in rule order. */
 export const CHANNELS = [
-  'Direct Mail', 'Print/QR', 'Phone', 'Store', 'Offline Other', 'Handoff',
+  'Direct Mail', 'Print/QR', 'Phone', 'Store', 'Offline Other',
   'Direct', 'Cross-network', 'Paid Shopping', 'Paid Search', 'Paid Social', 'Paid Video', 'Display',
   'Paid Other', 'Organic Shopping', 'Organic Social', 'Organic Video', 'Organic Search', 'Referral',
   'Email', 'Affiliates', 'Audio', 'SMS', 'Mobile Push Notifications', 'Unassigned',
@@ -39,7 +39,6 @@ export const DEFAULT_CHANNEL_RULES: readonly ChannelRule[] = [
   { channel: 'Phone', name: 'phone call', when: { kind: 'offline', offlineType: 'phone_call' } },
   { channel: 'Store', name: 'store visit / consultation / appointment', when: { kind: 'offline', offlineType: ['store_visit', 'consultation', 'appointment'] } },
   { channel: 'Offline Other', name: 'custom offline touchpoint', when: { kind: 'offline' } },
-  { channel: 'Handoff', name: 'handoff code issued', when: { kind: 'handoff' } },
   // Landing sessions tagged by our QR redirect or by hand for print and mail media.
   { channel: 'Direct Mail', name: 'utm_medium for mailings', when: { medium: ['direct_mail', 'direct-mail', 'mailing', 'letter', 'postcard'] } },
   { channel: 'Print/QR', name: 'utm_medium for print / QR', when: { medium: ['qr', 'qr_code', 'qrcode', 'print', 'flyer', 'poster', 'offline'] } },

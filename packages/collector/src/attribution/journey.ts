@@ -12,7 +12,10 @@ export type TouchKind =
   | 'qr'
   /** An offline touchpoint recorded by staff: store visit, phone call, consultation, appointment, custom. */
   | 'offline'
-  /** A handoff code was issued to the visitor (the person meant to call or visit). */
+  /**
+   * Not produced since session 16 (handoff codes are identity evidence, not touches; databases of
+   * earlier versions still hold such refs, which readers skip). Kept so channel rules naming it stay valid.
+   */
   | 'handoff'
   /** A click in an email (UTM medium email) recorded as its own touch. */
   | 'email';

@@ -21,14 +21,14 @@ describe('generateJourneys', () => {
     expect(stats.orders / stats.persons).toBeGreaterThan(0.35);
     expect(stats.orders / stats.persons).toBeLessThan(0.7);
     const kinds = new Set(js.flatMap((j) => j.touches.map((t) => t.kind)));
-    expect([...kinds].sort()).toEqual(['handoff', 'offline', 'qr', 'session']);
+    expect([...kinds].sort()).toEqual(['offline', 'qr', 'session']);
     const salesChannels = new Set(js.flatMap((j) => j.conversions.map((c) => c.channel)));
     expect([...salesChannels].sort()).toEqual(['phone', 'store', 'web']);
     const from = Date.UTC(2026, 2, 1);
     const to = Date.UTC(2026, 2, 31);
     const res = await attribute(js, { from, to });
     const channels = new Set(res.orders.flatMap((o) => o.path.touches.map((t) => t.channel)));
-    for (const ch of ['Organic Search', 'Paid Search', 'Direct', 'Email', 'Print/QR', 'Direct Mail', 'Store', 'Phone', 'Handoff', 'Paid Social', 'Display', 'Affiliates', 'Referral']) {
+    for (const ch of ['Organic Search', 'Paid Search', 'Direct', 'Email', 'Print/QR', 'Direct Mail', 'Store', 'Phone', 'Paid Social', 'Display', 'Affiliates', 'Referral']) {
       expect(channels.has(ch), ch).toBe(true);
     }
     for (const o of res.orders) for (const m of MODELS) expect(o.credits[m]!.reduce((a, b) => a + b, 0)).toBe(o.valueMicros);

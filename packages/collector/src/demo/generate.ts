@@ -83,7 +83,6 @@ export function* generateJourneys(opts: GenerateOptions & { withEvents?: boolean
     s.sessions.forEach((x, k) => {
       const j = journeyOf(`d:${x.anon}`);
       j.touches.push({ ts: x.ts, kind: 'session', messageId: `s-${seed}-${i}-${k}`, ...sourceTouch(x.src) });
-      if (x.handoff) j.touches.push({ ts: x.pages[0].ts + MIN, kind: 'handoff', messageId: `h-${x.handoff}` });
       if (opts.withEvents) {
         j.events ??= [];
         for (const p of x.pages) for (const e of p.events) if (e.name !== 'Web Vitals') j.events.push({ name: e.name, ts: p.ts });

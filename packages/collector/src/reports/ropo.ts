@@ -12,7 +12,7 @@ import type { ReportSite, ReportSource } from './source';
 import { currencyTally, reportCurrencies, type ReportCurrencies } from './currencies';
 
 /** Touch kinds that happen online (the handoff code is issued on the website). */
-const ONLINE_TOUCH = new Set(['session', 'email', 'handoff']);
+const ONLINE_TOUCH = new Set(['session', 'email']);
 /** Touch kinds that happen offline (printed QR codes count as offline media). */
 const OFFLINE_TOUCH = new Set(['offline', 'qr']);
 /** Sales channels that are online; every other non-goal channel (store, phone, b2b, …) is offline. */

@@ -171,8 +171,9 @@ export function eventIdentity(ev: StoredEvent): EventIdentity {
     if (ev.event === 'Handoff Code Issued') {
       const code = identifier('handoff', props.code);
       if (code && browser) {
+        // Identity evidence only, not a touch: the code bridges this browser to the store or
+        // phone order that quotes it; the credit belongs to the sessions that brought the visitor.
         sets.push({ ids: [browser, code], rule: 'handoff-issued' });
-        touch = { kind: 'handoff', id: browser };
       }
     } else if (ev.event === 'Offline Touchpoint') {
       const ids = offlineIdentifiers({ userId: ev.userId, anonymousId: ev.anonymousId, ...obj(props.identifiers) });

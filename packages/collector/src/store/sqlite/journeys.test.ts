@@ -145,9 +145,18 @@ describe('store.journeys: chunked, set-based read', () => {
   it('reads the edge-case touches as touchOf reads the full events', async () => {
     const all = (await read(store, siteId, { from: 0, to: NOW + DAY, lookbackMs: 0 })).map((s) => JSON.parse(s) as PersonJourney);
     const edge = all.flatMap((j) => j.touches).filter((t) => t.messageId.startsWith('edge'));
-    // 4 sessions of edge-a, 2 touchpoints, 2 scans, edge-b's session and handoff, edge-u's 2 sessions
-    // (its page view without the SDK's session marker continues the second); no bot session.
-    expect(edge).toHaveLength(12);
+    // 4 sessions of edge-a, 2 touchpoints, 2 scans, edge-b's session (its handoff code is identity
+    // evidence, not a touch), edge-u's 2 sessions (its page view without the SDK's session marker
+    // continues the second); no bot session.
+    expect(edge).toHaveLength(11);
+    expect(edge.some((t) => (t.kind as string) === 'handoff')).toBe(false);
+    // A database of an earlier version holds handoff refs: they are skipped too.
+    const handoff = store.db.prepare("SELECT e.id, e.ts FROM events e WHERE e.event = 'Handoff Code Issued' AND e.site_id = ?").get(siteId) as { id: number; ts: number };
+    const ident = store.db.prepare("SELECT r.ident FROM identity_refs r WHERE r.kind = 'session' LIMIT 1").pluck().get() as number;
+    store.db.prepare("INSERT INTO identity_refs (ident, ts, event_id, kind) VALUES (?, ?, ?, 'handoff')").run(ident, handoff.ts, handoff.id);
+    const again = (await read(store, siteId, { from: 0, to: NOW + DAY, lookbackMs: 0 })).map((s) => JSON.parse(s) as PersonJourney);
+    expect(again.flatMap((j) => j.touches).filter((t) => t.messageId.startsWith('edge'))).toHaveLength(11);
+    store.db.prepare("DELETE FROM identity_refs WHERE kind = 'handoff'").run();
     const u = all.find((j) => j.touches.some((t) => t.messageId === 'edge12'))!;
     expect(u.personId).toBe(personIdOf(siteId, ['anon:\u{10000}']));
     expect(u.touches).toHaveLength(2);

@@ -90,7 +90,7 @@ export function chunkReader(db: Db, siteId: string, range: ChunkRange): ChunkRea
       `SELECT json_group_array(person), json_group_array(kind), json_group_array(event_id), '[' || group_concat(ifnull(touch, 'null'), ',') || ']'
        FROM (SELECT i.person AS person, r.kind AS kind, r.event_id AS event_id, CASE WHEN t.kind = r.kind THEN t.touch END AS touch
              FROM identity_ids i JOIN identity_refs r ON r.ident = i.id LEFT JOIN touch_fields t ON t.event_id = r.event_id
-             WHERE i.site_id = ? AND i.person >= ? AND i.person <= ? AND r.ts >= ? AND r.ts < ?)`,
+             WHERE i.site_id = ? AND i.person >= ? AND i.person <= ? AND r.ts >= ? AND r.ts < ? AND r.kind <> 'handoff')`,
     )
     .raw();
   const hasOrders = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'orders'").get();

@@ -68,7 +68,6 @@ export function touchCandidate(ev: StoredEvent): TouchKind | null {
   if (ev.type === 'track') {
     if (ev.event === 'QR Code Scanned') return 'qr';
     if (ev.event === 'Offline Touchpoint') return 'offline';
-    if (ev.event === 'Handoff Code Issued') return 'handoff';
   }
   if (ev.type !== 'page' && ev.type !== 'track' && ev.type !== 'screen') return null;
   const ot = ev.context.omnitrail as { sessionStart?: unknown } | null | undefined;
