@@ -62,7 +62,10 @@ export type AppendResult = 'inserted' | 'duplicate';
 export interface CoreStore {
   /** Apply pending migrations. Idempotent. */
   migrate(): Promise<void>;
-  /** True when the database answers. */
+  /**
+   * True when the database can take writes durably (what ingest needs), false when it cannot:
+   * gone, read-only, full. `/healthz` answers 503 on false.
+   */
   ping(): Promise<boolean>;
   /** Flush pending group commits and close. */
   close(): Promise<void>;

@@ -262,8 +262,18 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
 
   return {
     async ping() {
+      // A real, durable write through the group committer, not `SELECT 1`: a read answers from
+      // memory even when the file system has gone read-only (ext4 errors=remount-ro) or is full,
+      // while every ingest request fails with 500 — /healthz must then say 503 so a load
+      // balancer stops sending traffic. Rewriting `application_id` with its own value changes
+      // nothing but dirties page 1, so COMMIT appends one WAL frame and the WAL is fsynced; it
+      // shares the transaction of concurrent ingest (one page per probe, no extra fsync).
       try {
-        return db.prepare('SELECT 1').pluck().get() === 1;
+        await ctx.commit((d) => {
+          const id = d.pragma('application_id', { simple: true }) as number;
+          d.pragma(`application_id = ${id | 0}`);
+        });
+        return true;
       } catch {
         return false;
       }
