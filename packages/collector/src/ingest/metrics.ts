@@ -9,7 +9,7 @@ export interface Metrics {
   accepted: number;
   duplicates: number;
   rejected: number;
-  /** Requests refused whole, by HTTP status (400, 401, 403, 413, 429, …). */
+  /** Requests refused whole, by HTTP status (400, 401, 403, 413, 429, …; 500 when storage failed). */
   refused: Map<number, number>;
   /** Commit-wait histogram: cumulative counts per bucket in {@link BUCKETS} order, then +Inf. */
   commitBuckets: number[];

@@ -18,3 +18,16 @@ describe('/healthz', () => {
       expect((await fx.post('/v1/track', ev)).status).toBe(200);
     }, { logError: () => {} }));
 });
+
+describe('/metrics', () => {
+  test('counts an ingest request that failed in storage as refused with status 500', () =>
+    withCollector(async (fx) => {
+      fx.store.db.pragma('query_only = 1');
+      const ev = { type: 'track', event: 'X', anonymousId: 'a', messageId: 'm1' };
+      expect((await fx.post('/v1/track', ev)).status).toBe(500);
+      fx.store.db.pragma('query_only = 0');
+      const text = await (await fx.fetch('/metrics')).text();
+      expect(text).toContain('omnitrail_requests_refused_total{status="500"} 1\n');
+      expect(text).toContain('omnitrail_events_accepted_total 0\n');
+    }, { logError: () => {} }));
+});

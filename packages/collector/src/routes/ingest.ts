@@ -160,7 +160,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
       if (e instanceof HTTPException) {
         metrics.refuse(e.status);
         if (!c.get('site')) exposeEarlyError(c);
-      }
+      } else metrics.refuse(500); // storage failed (disk full, read-only): app.onError answers 500
       throw e;
     }
   }
