@@ -251,3 +251,13 @@ test('context: userAgent and ip are dropped after classification; the batch user
   const r2 = checkEvent({ ...base, context: own }, env());
   expect(r2.ok && r2.event.context).toBe(own); // nothing to drop: no copy
 });
+
+test('context: userAgentData (the user agent as client hints) is dropped, from the event and from the batch', () => {
+  // What analytics.js (@segment/analytics-next) sends with highEntropyValuesClientHints: as
+  // identifying as the user-agent string that PRIVACY.md says is never stored.
+  const hints = { brands: [{ brand: 'Chromium', version: '156' }], mobile: true, platform: 'Android', model: 'Pixel 7', platformVersion: '14.0.0' };
+  const r = checkEvent({ ...base, context: { locale: 'de', userAgentData: hints } }, env());
+  expect(r.ok && r.event.context).toEqual({ locale: 'de' });
+  const r2 = checkEvent({ ...base, context: { locale: 'de' } }, env({ context: { userAgentData: hints, page: { url: 'u' } } }));
+  expect(r2.ok && r2.event.context).toEqual({ page: { url: 'u' }, locale: 'de' });
+});

@@ -185,7 +185,11 @@ function mergeOmnitrail(batch: unknown, own: unknown): unknown {
 }
 
 /**
- * Merge the batch context under the event's own and drop `ip` and `userAgent`. Copies key by key
+ * Merge the batch context under the event's own and drop `ip`, `userAgent` and `userAgentData`.
+ * `userAgentData` is the user agent as client hints (analytics.js sends brands, platform and
+ * mobile, and with `highEntropyValuesClientHints` the model, OS version and full browser
+ * versions): the same fingerprinting surface as the string, which PRIVACY.md says is never
+ * stored. Copies key by key
  * instead of spread + `delete`: `delete` turns an object into a slow dictionary, which would make
  * every later read and the storage's JSON.stringify slower. Returns the event's own object
  * untouched when there is nothing to merge or drop. `omnitrail` (consent, session, …) is merged
@@ -193,10 +197,10 @@ function mergeOmnitrail(batch: unknown, own: unknown): unknown {
  * carries an `omnitrail` object of its own.
  */
 function cleanContext(batch: Record<string, unknown> | null, own: Record<string, unknown> | null): Record<string, unknown> {
-  if (!batch && own && !('ip' in own) && !('userAgent' in own)) return own;
+  if (!batch && own && !('ip' in own) && !('userAgent' in own) && !('userAgentData' in own)) return own;
   const out: Record<string, unknown> = {};
-  if (batch) for (const k in batch) if (k !== 'ip' && k !== 'userAgent' && !(own && k in own)) out[k] = batch[k];
-  if (own) for (const k in own) if (k !== 'ip' && k !== 'userAgent') out[k] = own[k];
+  if (batch) for (const k in batch) if (k !== 'ip' && k !== 'userAgent' && k !== 'userAgentData' && !(own && k in own)) out[k] = batch[k];
+  if (own) for (const k in own) if (k !== 'ip' && k !== 'userAgent' && k !== 'userAgentData') out[k] = own[k];
   if (batch && own && 'omnitrail' in batch && 'omnitrail' in own) out.omnitrail = mergeOmnitrail(batch.omnitrail, own.omnitrail);
   return out;
 }
@@ -204,7 +208,8 @@ function cleanContext(batch: Record<string, unknown> | null, own: Record<string,
 /**
  * Validate one Segment event and turn it into the event the store keeps: type, ids, ISO-8601
  * times (clock-skew corrected and clamped), names, JSON depth, key names, lone surrogates and
- * the 32 KB size limit are checked; `context.ip` is dropped; the user agent is classified.
+ * the 32 KB size limit are checked; `context.ip` is dropped; the user agent is classified and
+ * dropped (`context.userAgent`, `context.userAgentData`).
  * Never throws, whatever `raw` is.
  *
  * Events without `messageId` get a server-made one (Segment does the same); they cannot be
