@@ -231,6 +231,18 @@ describe('timestamps', () => {
     expect(old.ok && old.event.timestamp).toBe(Date.parse('2026-02-01T00:00:00Z'));
   });
 
+  test('originalTimestamp without timestamp (RudderStack, Segment exports) is the event time, skew-corrected', () => {
+    // Queued offline for 2 days on a client whose clock is 1 h fast.
+    const orig = new Date(NOW + 3_600_000 - 2 * 86_400_000).toISOString();
+    const sent = new Date(NOW + 3_600_000).toISOString();
+    const r = checkEvent({ ...base, originalTimestamp: orig, sentAt: sent }, env());
+    expect(r.ok && r.event).toMatchObject({ timestamp: NOW - 2 * 86_400_000, originalTimestamp: orig });
+    // timestamp wins when both are sent; a malformed originalTimestamp is refused like a malformed timestamp.
+    const both = checkEvent({ ...base, timestamp: new Date(NOW - 5_000).toISOString(), originalTimestamp: orig }, env());
+    expect(both.ok && both.event.timestamp).toBe(NOW - 5_000);
+    expect(checkEvent({ ...base, originalTimestamp: 'yesterday' }, env())).toEqual({ ok: false, messageId: 'm1', reason: 'originalTimestamp must be an ISO-8601 date-time string' });
+  });
+
   test('no timestamp: the event happened when received', () => {
     const r = checkEvent(base, env());
     expect(r.ok && r.event).toMatchObject({ timestamp: NOW, originalTimestamp: null });

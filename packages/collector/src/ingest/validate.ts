@@ -287,14 +287,23 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
   if (type === 'identify' || type === 'group') traits = (raw.traits as Record<string, unknown>) ?? {};
   const props = isObject(raw.properties) && (type === 'track' || type === 'page' || type === 'screen') ? raw.properties : null;
 
-  // Times: ISO-8601 only; the event's own sentAt wins over the batch's.
+  // Times: ISO-8601 only; the event's own sentAt wins over the batch's. Without `timestamp`, a
+  // client's `originalTimestamp` is its event time (RudderStack's SDKs send only that and
+  // `sentAt`, and so does an event replayed from a Segment export): without it an event queued
+  // offline for days would be stored as happening when it arrived.
   let ts: number | null = null;
   let originalTimestamp: string | null = null;
-  if (raw.timestamp !== undefined && raw.timestamp !== null) {
-    if (typeof raw.timestamp !== 'string' || Number.isNaN((ts = parseIsoTime(raw.timestamp)))) {
-      return fail('timestamp must be an ISO-8601 date-time string');
+  let tsField: 'timestamp' | 'originalTimestamp' = 'timestamp';
+  let tsRaw = raw.timestamp;
+  if ((tsRaw === undefined || tsRaw === null) && raw.originalTimestamp !== undefined && raw.originalTimestamp !== null) {
+    tsRaw = raw.originalTimestamp;
+    tsField = 'originalTimestamp';
+  }
+  if (tsRaw !== undefined && tsRaw !== null) {
+    if (typeof tsRaw !== 'string' || Number.isNaN((ts = parseIsoTime(tsRaw)))) {
+      return fail(`${tsField} must be an ISO-8601 date-time string`);
     }
-    originalTimestamp = raw.timestamp;
+    originalTimestamp = tsRaw;
   }
   let sentAt = env.sentAt;
   let sentAtRaw = env.sentAtRaw;
