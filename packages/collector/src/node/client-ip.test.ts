@@ -27,3 +27,10 @@ test('with two proxies the second entry from the right', async () => {
 test('trusted but no header: the socket', async () => {
   expect(await ipOf(true, null, '198.51.100.2')).toBe('198.51.100.2');
 });
+
+test('fewer entries than trusted proxies (the CDN was bypassed): the leftmost entry, not the proxy socket', async () => {
+  // Two proxies configured (CDN + nginx), but this request reached nginx directly: nginx wrote
+  // the only entry, the client's address. The socket is nginx itself, shared by every client.
+  expect(await ipOf(2, '203.0.113.5', '127.0.0.1')).toBe('203.0.113.5');
+  expect(await ipOf(3, '203.0.113.5, 10.1.1.1', '127.0.0.1')).toBe('203.0.113.5');
+});

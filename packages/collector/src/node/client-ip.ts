@@ -18,7 +18,8 @@ function unmap(ip: string): string {
  * Build the client-IP function the collector uses for rate limiting. The address comes from the
  * socket; `X-Forwarded-For` is read only when `trustProxy` is set, and then from the right: with
  * N trusted proxies the client is the N-th entry from the end (entries further left were written
- * by the client itself and can be forged). The IP is used transiently and never stored.
+ * by the client itself and can be forged), or the leftmost when the header has fewer than N
+ * entries. The IP is used transiently and never stored.
  *
  * @example
  * createCollector({ store, clientIp: clientIpResolver(1) }); // one proxy (nginx, a load balancer)
@@ -30,7 +31,11 @@ export function clientIpResolver(trustProxy: TrustProxy = false): (c: Context) =
       const xff = c.req.header('x-forwarded-for');
       if (xff) {
         const parts = xff.split(',');
-        const entry = parts[parts.length - hops]?.trim();
+        // Fewer entries than trusted proxies: the request passed fewer of them (e.g. it reached
+        // the inner proxy without the CDN), so every entry was written by a trusted proxy and the
+        // leftmost is the client — as Express's `trust proxy` count does. Falling back to the
+        // socket here would put every such client in the proxy's one rate-limit bucket.
+        const entry = parts[Math.max(0, parts.length - hops)].trim();
         if (entry) return unmap(entry);
       }
     }
