@@ -34,3 +34,11 @@ test('fewer entries than trusted proxies (the CDN was bypassed): the leftmost en
   expect(await ipOf(2, '203.0.113.5', '127.0.0.1')).toBe('203.0.113.5');
   expect(await ipOf(3, '203.0.113.5, 10.1.1.1', '127.0.0.1')).toBe('203.0.113.5');
 });
+
+test('an X-Forwarded-For entry with a source port (Azure) is the address alone', async () => {
+  expect(await ipOf(1, '203.0.113.5:52341')).toBe('203.0.113.5');
+  expect(await ipOf(1, '[2001:db8::7]:52341')).toBe('2001:db8::7');
+  expect(await ipOf(1, '[2001:db8::7]')).toBe('2001:db8::7');
+  expect(await ipOf(1, '2001:db8::7')).toBe('2001:db8::7');
+  expect(await ipOf(1, '::ffff:203.0.113.5')).toBe('203.0.113.5');
+});

@@ -14,6 +14,18 @@ function unmap(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
+// An X-Forwarded-For entry with the client's source port: Azure App Service and Application
+// Gateway write `203.0.113.7:52341` and `[2001:db8::7]:52341`. Keeping the port would make every
+// connection a new client: a fresh rate-limit bucket and, in cookieless mode, a new visitor.
+const V4_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/;
+const V6_BRACKETS = /^\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?$/;
+
+/** The address of one X-Forwarded-For entry, without a source port or IPv6 brackets. */
+function withoutPort(entry: string): string {
+  const m = V4_PORT.exec(entry) ?? V6_BRACKETS.exec(entry);
+  return m ? m[1] : entry;
+}
+
 /**
  * Build the client-IP function the collector uses for rate limiting. The address comes from the
  * socket; `X-Forwarded-For` is read only when `trustProxy` is set, and then from the right: with
@@ -36,7 +48,7 @@ export function clientIpResolver(trustProxy: TrustProxy = false): (c: Context) =
         // leftmost is the client — as Express's `trust proxy` count does. Falling back to the
         // socket here would put every such client in the proxy's one rate-limit bucket.
         const entry = parts[Math.max(0, parts.length - hops)].trim();
-        if (entry) return unmap(entry);
+        if (entry) return unmap(withoutPort(entry));
       }
     }
     const a = socketAddress(c);
