@@ -5,7 +5,7 @@ import { renderMetrics } from '../ingest/metrics';
 
 /**
  * `GET /healthz`: liveness — 200 `{ ok: true }` when the database takes a durable write
- * (`store.ping()`), 503 otherwise (closed, read-only, full: when ingest would fail).
+ * (`store.ping()`), 503 otherwise (closed, read-only, or too full for one page: ingest fails then).
  * `GET /metrics`: Prometheus text (events accepted / duplicate / rejected, refused requests
  * by status, commit-wait and flush latency histograms).
  *

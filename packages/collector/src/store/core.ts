@@ -64,7 +64,7 @@ export interface CoreStore {
   migrate(): Promise<void>;
   /**
    * True when the database can take writes durably (what ingest needs), false when it cannot:
-   * gone, read-only, full. `/healthz` answers 503 on false.
+   * closed, read-only, or too full for one more page. `/healthz` answers 503 on false.
    */
   ping(): Promise<boolean>;
   /** Flush pending group commits and close. */
