@@ -4,7 +4,6 @@ import { withCollector } from '../test-utils/harness';
 describe('/healthz', () => {
   test('is 503 while the database cannot be written (read-only), and 200 again once it can', () =>
     withCollector(async (fx) => {
-      expect((await fx.fetch('/healthz')).status).toBe(200);
       // What a file system remounted read-only looks like to SQLite: reads work, every write
       // fails. Ingest then answers 500, so /healthz must not report the store as healthy.
       fx.store.db.pragma('query_only = 1');
