@@ -243,6 +243,21 @@ describe('timestamps', () => {
     expect(checkEvent({ ...base, originalTimestamp: 'yesterday' }, env())).toEqual({ ok: false, messageId: 'm1', reason: 'originalTimestamp must be an ISO-8601 date-time string' });
   });
 
+  test("an event older than the site's retention is rejected (the hourly purge would delete it right after the 200)", () => {
+    const DAY = 86_400_000;
+    const e = env({ oldest: NOW - 760 * DAY });
+    const old = checkEvent({ ...base, timestamp: new Date(NOW - 800 * DAY).toISOString() }, e);
+    expect(old).toMatchObject({ ok: false, messageId: 'm1', reason: expect.stringMatching(/^timestamp is older than the site's retention \(760 days\)/) });
+    expect(checkEvent({ ...base, timestamp: new Date(NOW - 700 * DAY).toISOString() }, e).ok).toBe(true);
+    // Go's and .NET's zero dates.
+    expect(checkEvent({ ...base, timestamp: '0001-01-01T00:00:00Z' }, e).ok).toBe(false);
+    // A sane timestamp made ancient by an absurd sentAt (a clock fixed between the event and its send).
+    const skewed = checkEvent({ ...base, timestamp: new Date(NOW - 5_000).toISOString(), sentAt: '9999-12-31T23:59:59Z' }, e);
+    expect(skewed).toMatchObject({ ok: false, reason: expect.stringContaining('after clock-skew correction by sentAt') });
+    // Without a retention bound (other callers) any age is kept.
+    expect(checkEvent({ ...base, timestamp: '0001-01-01T00:00:00Z' }, env()).ok).toBe(true);
+  });
+
   test('no timestamp: the event happened when received', () => {
     const r = checkEvent(base, env());
     expect(r.ok && r.event).toMatchObject({ timestamp: NOW, originalTimestamp: null });

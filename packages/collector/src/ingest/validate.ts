@@ -27,6 +27,12 @@ export interface Envelope {
   /** Coarse country of the client, if a resolver is configured. */
   country: string | null;
   /**
+   * Oldest event time (ms) the site keeps: `receivedAt` minus its retention. An older event
+   * (after clock-skew correction) is rejected: the hourly retention purge would delete it right
+   * after acknowledging it. Left out, any age is accepted.
+   */
+  oldest?: number;
+  /**
    * Whether the batch-level `context` may hold an e-mail or phone (`mayHoldPii`), computed once
    * per request; left out, a batch context counts as "may".
    */
@@ -339,6 +345,13 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
   const consent = typeof consentRaw === 'string' && CONSENT.has(consentRaw) ? (consentRaw as ConsentState) : null;
   const cls = uaString ? env.uaOf(uaString) : null;
 
+  const timestamp = correctTimestamp(ts, sentAt, env.receivedAt);
+  if (env.oldest !== undefined && timestamp < env.oldest) {
+    return fail(
+      `${tsField} is older than the site's retention (${Math.round((env.receivedAt - env.oldest) / 86_400_000)} days${sentAt !== null && ts !== null && ts !== timestamp ? ', after clock-skew correction by sentAt' : ''}): it would be deleted at once; raise it with "omnitrail retention set --days"`,
+    );
+  }
+
   const event: StoredEvent = {
     siteId: env.siteId,
     messageId,
@@ -346,7 +359,7 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
     event: name,
     anonymousId,
     userId,
-    timestamp: correctTimestamp(ts, sentAt, env.receivedAt),
+    timestamp,
     originalTimestamp,
     receivedAt: env.receivedAt,
     sentAt: sentAtRaw,

@@ -15,6 +15,7 @@ import { parseIsoTime } from '../ingest/time';
 import { checkJsonValue, type Envelope } from '../ingest/validate';
 import { bodyHints, mayHoldPii, type BodyHints } from '../pii/scrub';
 import { siteCountry } from '../pii/index';
+import { retentionDays } from '../privacy/retention-policy';
 import { createCookieless } from '../privacy/cookieless';
 import { reqHeader } from '../ingest/headers';
 
@@ -146,6 +147,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
         requestUa: reqHeader(c, 'origin') ? (reqHeader(c, 'user-agent') ?? null) : null,
         uaOf,
         country: options.country ? options.country(c, ip) : null,
+        oldest: receivedAt - retentionDays(site.settings) * 86_400_000,
         contextPii,
         bodyHints: hints,
       };

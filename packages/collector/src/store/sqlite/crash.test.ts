@@ -55,6 +55,9 @@ function startServer(db: string): Promise<Server> {
   });
 }
 
+// Event times within the site's retention (ingest rejects older events): one day ago.
+const T0 = Date.now() - 86_400_000;
+
 function batchBody(writeKey: string, worker: number, n: number) {
   return {
     writeKey,
@@ -65,7 +68,7 @@ function batchBody(writeKey: string, worker: number, n: number) {
       messageId: `${worker}-${n}-${i}-${((worker * 7919 + n * 104729 + i * 15485863) % 1e9).toString(36)}`,
       anonymousId: `anon-${worker}-${i % 5}`,
       properties: { worker, n, i },
-      timestamp: new Date(1_700_000_000_000 + n * 1000 + i).toISOString(),
+      timestamp: new Date(T0 + n * 1000 + i).toISOString(),
     })),
   };
 }

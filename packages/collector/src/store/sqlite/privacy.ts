@@ -9,6 +9,7 @@ import { tombstoneSync } from './dedup';
 import { eraseIdentifiersSync } from './identity';
 import { resolvePerson, type Member, type Ownership } from './person-scope';
 import { forgetWebhookMessages } from './webhooks';
+import { retentionDays } from '../../privacy/retention-policy';
 
 /** Migration: the audit log (no personal data) and the suppression list (hashed anonymous IDs). */
 export const privacyMigrationSql = `
@@ -31,8 +32,7 @@ CREATE TABLE privacy_suppressed (
 `;
 
 const DAY = 86_400_000;
-/** Default raw-event retention: 25 months (the CNIL's ceiling for audience-measurement data). */
-export const DEFAULT_RETENTION_DAYS = 760;
+export { DEFAULT_RETENTION_DAYS } from '../../privacy/retention-policy';
 /** Expired handoff codes are kept this long for late imports, then deleted by retention. */
 const HANDOFF_GRACE_DAYS = 30;
 /** Retention batches aim at this duration (ms): short enough not to stall the acks they share a flush with. */
@@ -292,8 +292,7 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
     async runRetention(siteId, opts = {}) {
       const site = db.prepare('SELECT settings FROM sites WHERE id = ?').get(siteId) as { settings: string } | undefined;
       if (!site) throw new Error(`unknown site ${siteId}`);
-      const settings = JSON.parse(site.settings) as { retentionDays?: unknown };
-      const days = opts.retentionDays ?? (typeof settings.retentionDays === 'number' && settings.retentionDays > 0 ? settings.retentionDays : DEFAULT_RETENTION_DAYS);
+      const days = opts.retentionDays ?? retentionDays(JSON.parse(site.settings) as Record<string, unknown>);
       const cutoff = (opts.now ?? Date.now()) - days * DAY;
       await ctx.stitched();
       // Batches share group commits with ingest, so a long batch delays every ack in its flush.
