@@ -288,7 +288,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
         .commit((d) => {
           const id = d.pragma('application_id', { simple: true }) as number;
           d.pragma(`application_id = ${id | 0}`);
-        })
+        }, 0) // weight 0: no event, so omnitrail_flush_events_total does not count health checks
         .then(
           () => true,
           () => false,
