@@ -18,6 +18,11 @@ export interface Envelope {
   sentAtRaw: string | null;
   /** Batch-level `context`, merged under each event's own context. */
   context: Record<string, unknown> | null;
+  /**
+   * UTF-8 bytes of the batch-level `context` as sent. It is copied into every event, so it
+   * counts toward each event's 32 KB: a stored event is never larger than the limit.
+   */
+  contextBytes?: number;
   /** The type the endpoint implies (`/v1/track` → `track`); null for `/v1/batch`. */
   endpointType: EventType | null;
   /** User agent of the HTTP request, only when it came from a browser (see routes/ingest). */
@@ -327,6 +332,15 @@ export function checkEvent(raw: unknown, env: Envelope): Checked {
   if (size.chars > LIMITS.maxEventBytes) return fail(`event is larger than ${LIMITS.maxEventBytes / 1024} KB`);
   if (size.upper > LIMITS.maxEventBytes && utf8Length(JSON.stringify(raw)) > LIMITS.maxEventBytes) {
     return fail(`event is larger than ${LIMITS.maxEventBytes / 1024} KB`);
+  }
+  // Same bracket as above: the lower bound decides alone, the exact size only near the limit.
+  const ctxBytes = env.contextBytes;
+  if (
+    ctxBytes &&
+    size.upper + ctxBytes > LIMITS.maxEventBytes &&
+    (size.chars + ctxBytes > LIMITS.maxEventBytes || utf8Length(JSON.stringify(raw)) + ctxBytes > LIMITS.maxEventBytes)
+  ) {
+    return fail(`event is larger than ${LIMITS.maxEventBytes / 1024} KB with the batch-level context (${Math.ceil(ctxBytes / 1024)} KB) copied into it`);
   }
 
   // context: the batch's context under the event's own. The client IP is never stored; of the

@@ -104,6 +104,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
       let sentAt: number | null = null;
       let sentAtRaw: string | null = null;
       let context: Record<string, unknown> | null = null;
+      let contextBytes = 0;
       let contextPii = false;
       if (endpointType === null) {
         const batch = body.batch;
@@ -128,6 +129,14 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
           if (bad) throw new HTTPException(400, { message: `context${bad}` });
           context = body.context;
           contextPii = mayHoldPii(context);
+          // The batch context is copied into every event it is merged into: without a bound, a
+          // 400 KB context over 2 500 tiny events would store 1 GB from one 500 KB request.
+          contextBytes = new TextEncoder().encode(JSON.stringify(context)).length;
+          if (contextBytes * batch.length > LIMITS.maxBodyBytes) {
+            throw new HTTPException(413, {
+              message: `The batch-level "context" (${Math.ceil(contextBytes / 1024)} KB) copied into ${batch.length} events exceeds ${LIMITS.maxBodyBytes / 1024} KB; send fewer events per batch or put the context in the events`,
+            });
+          }
         }
         raws = batch;
       } else {
@@ -140,6 +149,7 @@ export function ingestRoutes(deps: CollectorDeps): Hono<AppEnv> {
         sentAt,
         sentAtRaw,
         context,
+        contextBytes,
         endpointType,
         // The request's own User-Agent describes the visitor only when a browser sent it (fetch and
         // sendBeacon always send Origin on POST). A server library's UA (analytics-node, curl) would
