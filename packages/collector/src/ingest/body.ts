@@ -55,6 +55,9 @@ export async function readJsonBody(
     if (t === null) return limits.tooLarge();
     text = t;
   } else text = await c.req.text();
+  // A UTF-8 byte order mark (a JSON file saved by Windows Notepad, sent with curl --data-binary @file):
+  // RFC 8259 §8.1 lets parsers ignore it; JSON.parse would refuse it with an invisible "Unexpected token".
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length === 0) throw new HTTPException(400, { message: 'Request body is empty: expected a JSON object' });
   limits.onText?.(text);
   try {
