@@ -4,6 +4,7 @@ import { hashTraits } from '../pii/index';
 import { pseudonymousId, scrubValue } from '../pii/scrub';
 import type { Metrics } from './metrics';
 import { checkEvent, type Envelope } from './validate';
+import { LIMITS } from './limits';
 import { cookielessContext, isCookieless, type CookielessResult } from '../privacy/cookieless';
 
 function hasStandardPii(o: unknown): o is Record<string, unknown> {
@@ -38,6 +39,36 @@ async function scrubEvent(ev: StoredEvent, country: string | undefined): Promise
   ev.context = (await scrubValue(context, country)) as Record<string, unknown>;
 }
 
+/** An event that went through `scrubEvent`, with its index in the request and the messageId it was sent with. */
+interface Scrubbed {
+  ev: StoredEvent;
+  index: number;
+  messageId: string | undefined;
+}
+
+/**
+ * Hashing grows what it replaces (a 6-character `a@b.co` becomes a 71-character `sha256:<hex>`),
+ * so an event under 32 KB as sent could be stored several times larger: one 490 KB request of
+ * e-mail lists stored 3.6 MB, single events 259 KB. Scrubbed events over the limit are moved to
+ * `rejected`. Only events that went through `scrubEvent` are measured (the PII slow path).
+ */
+function dropOversizedAfterScrub(events: StoredEvent[], scrubbed: Scrubbed[], rejected: RejectedEvent[]): void {
+  let dropped: Set<StoredEvent> | null = null;
+  for (const { ev, index, messageId } of scrubbed) {
+    const size = JSON.stringify(ev.properties).length + JSON.stringify(ev.traits).length + JSON.stringify(ev.context).length;
+    if (size > LIMITS.maxEventBytes) {
+      (dropped ??= new Set()).add(ev);
+      const reason = `event is larger than ${LIMITS.maxEventBytes / 1024} KB once its e-mail addresses and phone numbers are hashed`;
+      rejected.push(messageId === undefined ? { index, reason } : { index, messageId, reason });
+    }
+  }
+  if (!dropped) return;
+  const keep = events.filter((e) => !dropped!.has(e));
+  events.length = 0;
+  events.push(...keep);
+  rejected.sort((a, b) => a.index - b.index);
+}
+
 /**
  * Check, enrich and store the events of one request. Invalid events are listed in `rejected`
  * and never block their valid batch-mates; the promise resolves only after the accepted events
@@ -57,6 +88,7 @@ export async function ingestEvents(
   const events: StoredEvent[] = [];
   const rejected: RejectedEvent[] = [];
   let piiWork: Promise<void>[] | null = null;
+  let scrubbed: Scrubbed[] | null = null;
   // A cookieless event must not pick up identifying batch-level context either (traits, device
   // IDs): it is merged under the same allow-list. Made once per request, only when needed.
   let cookielessEnv: Envelope | null = null;
@@ -78,12 +110,19 @@ export async function ingestEvents(
     if (r.ok) {
       const ev = r.event;
       events.push(ev);
-      if (r.pii) (piiWork ??= []).push(scrubEvent(ev, opts.defaultCountry));
+      if (r.pii) {
+        (piiWork ??= []).push(scrubEvent(ev, opts.defaultCountry));
+        const mid = (raw as { messageId?: unknown }).messageId;
+        (scrubbed ??= []).push({ ev, index: i, messageId: typeof mid === 'string' ? mid : undefined });
+      }
     } else {
       rejected.push(r.messageId === undefined ? { index: i, reason: r.reason } : { index: i, messageId: r.messageId, reason: r.reason });
     }
   }
-  if (piiWork) await Promise.all(piiWork);
+  if (piiWork) {
+    await Promise.all(piiWork);
+    dropOversizedAfterScrub(events, scrubbed!, rejected);
+  }
   let accepted = 0;
   let duplicates = 0;
   if (events.length > 0) {
