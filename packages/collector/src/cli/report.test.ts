@@ -63,7 +63,7 @@ describe('omnitrail report', () => {
       expect(await main(['report', 'channels', ...range, '--rules', rules], c.io)).toBe(2); // the invalid file from above
       c = capture();
       expect(await main(['report', 'channels', ...range], c.io)).toBe(0);
-      expect(c.out.join('\n')).toMatch(/default\[11\]\s+Paid Search/);
+      expect(c.out.join('\n')).toMatch(/default\[10\]\s+Paid Search/);
 
       c = capture();
       expect(await main(['report', 'explain', ...range, '--order', 'NOPE'], c.io)).toBe(1);
