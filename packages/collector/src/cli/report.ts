@@ -8,7 +8,7 @@ import { CliError, type CliIo } from './io';
 import { roomForReports } from './report-heap';
 import { openExistingStore, resolveSite } from './store';
 
-export const summary = 'Reports: attribution, explain, ropo, funnel, journeys, qr, vitals, channels (tables or --json)';
+export const summary = 'Reports: attribution, explain, ropo, funnel, journeys, qr, vitals, channels, cookieless (tables or --json)';
 
 const HELP = `Usage:
   omnitrail report <name> [--site <id>] [--from <date>] [--to <date>] [options] [--json] [--db <file>]
@@ -22,6 +22,7 @@ Reports:
   qr           Per QR campaign and code: scans, scanners, visits, orders online/offline, revenue
   vitals       p75 LCP / INP / CLS / FCP / TTFB per page path with good / needs-improvement / poor shares
   channels     The channel rule table in force: the site's custom rules, then the defaults
+  cookieless   Cookieless mode (no consent): page views and daily visitors per day, top paths (--limit)
 
 Options:
   --site <id>            Site id (optional when the database has one site)
@@ -36,7 +37,7 @@ Options:
   --goals <a,b>          Event names that count as conversions (value 1)
   --steps <a,b,c>        Funnel steps (default: Product Viewed,Product Added,Checkout Started,Order Completed)
   --window-days <n>      Funnel window (default 7)
-  --limit <n>            journeys: rows (default 20)
+  --limit <n>            journeys: rows; cookieless: paths (default 20)
   --order <id>           explain: the order id (without --from/--to: its lookback through its day)
   --rules <file.json>    Custom channel rules to try instead of the site's (settings.channelRules),
                          e.g. [{"channel":"Partners","when":{"source":["partner-a","partner-b"]}}]

@@ -4,6 +4,7 @@
 import { MODEL_LABELS, type ModelName } from '../attribution/models';
 import type { AttributionReport } from './attribution';
 import type { ChannelsReport } from './channels';
+import type { CookielessReport } from './cookieless';
 import type { ExplainReport } from './explain';
 import type { ReportCurrencies } from './currencies';
 import type { ReportSpan } from './params';
@@ -139,6 +140,16 @@ function channels(r: ChannelsReport): string {
   ].join('\n');
 }
 
+function cookieless(r: CookielessReport): string {
+  return [
+    `Cookieless (no consent), ${range(r)} · ${r.totals.pageViews} page views · ${r.totals.dailyVisitors} daily visitors`,
+    `Daily visitors: ${r.visitorsAre}.`,
+    '',
+    table(['Day', 'Page views', 'Visitors'], r.days.map((d) => [d.day, d.pageViews, d.visitors])),
+    ...(r.paths.length ? ['', table(['Path', 'Page views'], r.paths.map((x) => [x.path, x.pageViews]))] : []),
+  ].join('\n');
+}
+
 /**
  * Render any report as readable text; days and times in the report's `timeZone` (the site's
  * reporting time zone).
@@ -156,6 +167,7 @@ export function formatReport(r: { report: string }): string {
     case 'qr': return qr(r as QrReport);
     case 'vitals': return vitals(r as VitalsReport);
     case 'channels': return channels(r as ChannelsReport);
+    case 'cookieless': return cookieless(r as CookielessReport);
   }
   return JSON.stringify(r, null, 2);
 }

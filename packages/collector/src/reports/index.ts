@@ -5,6 +5,7 @@
 import { parseChannelRules } from '../attribution/rules';
 import { attributionReport } from './attribution';
 import { channelsReport } from './channels';
+import { cookielessReport } from './cookieless';
 import { explainReport } from './explain';
 import { funnelReport } from './funnel';
 import { journeysReport } from './journeys';
@@ -28,6 +29,7 @@ export const REPORTS = {
   qr: qrReport,
   vitals: vitalsReport,
   channels: channelsReport,
+  cookieless: cookielessReport,
 } as const;
 
 export type ReportName = keyof typeof REPORTS;

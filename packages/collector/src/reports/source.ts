@@ -5,7 +5,7 @@
  */
 import type { PersonJourney } from '../attribution/journey';
 import type { ChannelRule } from '../attribution/rules';
-import type { VitalsSample } from '../store/reports';
+import type { CookielessCounts, VitalsSample } from '../store/reports';
 
 export interface ReportSource {
   /**
@@ -18,6 +18,8 @@ export interface ReportSource {
   getOrder?(siteId: string, orderId: string): Promise<{ ts: number } | null>;
   /** `Web Vitals` track events in [from, to), bots excluded, page by page. */
   webVitals(siteId: string, range: { from: number; to: number }): AsyncIterable<VitalsSample[]>;
+  /** Cookieless page views and visitor hashes per span (`store/sqlite/cookieless-views.ts`); without it the report is all zeros. */
+  cookieless?(siteId: string, spans: readonly (readonly [from: number, to: number])[], topPaths: number): Promise<CookielessCounts>;
 }
 
 /** The site a report runs for: id and its custom channel rules. */

@@ -21,7 +21,8 @@ import { requireSecretKey, type AppEnv } from './auth';
  */
 function reportSource(store: unknown, name: string): ReportSource {
   const s = store as Partial<ReportSource>;
-  if (name === 'channels') return store as ReportSource;
+  // channels reads no data; cookieless reads `cookieless()` and reports zeros for a store without it.
+  if (name === 'channels' || name === 'cookieless') return store as ReportSource;
   const need = name === 'vitals' ? 'webVitals' : 'journeys';
   if (typeof s[need] !== 'function') {
     throw new HTTPException(503, { message: `This store cannot run the ${name} report (no ${need}() read)` });
@@ -31,7 +32,7 @@ function reportSource(store: unknown, name: string): ReportSource {
 
 /**
  * `GET /v1/reports/<name>` (secret key): attribution, explain, ropo, funnel, journeys, qr,
- * vitals, channels (the rule table) as JSON. Query: `from`, `to` (YYYY-MM-DD, ISO-8601 or ms; default the last 30
+ * vitals, channels (the rule table), cookieless (page views and daily visitors of cookieless mode) as JSON. Query: `from`, `to` (YYYY-MM-DD, ISO-8601 or ms; default the last 30
  * days), `model` / `models`, `dimension` (channel|campaign|source), `lookbackDays`,
  * `halfLifeDays`, `directOnlyIfNothingElse`, `goals`, `steps`, `windowDays`, `limit`,
  * `order` (explain; without from/to the range around the order). Bots are excluded and persons stitched by the store's `journeys`.

@@ -18,4 +18,19 @@ export interface VitalsSample {
 export interface ReportsStore {
   /** `Web Vitals` track events of a site with `from ≤ ts < to`, bots excluded, streamed page by page. */
   webVitals(siteId: string, range: { from: number; to: number }): AsyncIterable<VitalsSample[]>;
+  /**
+   * Cookieless page views (consent `denied`, daily visitor hash) of a site: page views and
+   * distinct visitor hashes per `[from, to)` span (one span per day of a report), and the
+   * `topPaths` most viewed paths of the whole range. Bots excluded. Optional: stores without it
+   * show no cookieless figures.
+   */
+  cookieless?(siteId: string, spans: readonly (readonly [from: number, to: number])[], topPaths: number): Promise<CookielessCounts>;
+}
+
+/** What {@link ReportsStore.cookieless} returns. */
+export interface CookielessCounts {
+  /** Per span, in order: page views and distinct visitor hashes (a hash lives one UTC day). */
+  days: { pageViews: number; visitors: number }[];
+  /** Most viewed paths of the whole range, most first. */
+  paths: { path: string; pageViews: number }[];
 }

@@ -48,6 +48,27 @@ async function emptyState(store: Store, site: Site, range: Range): Promise<Child
   );
 }
 
+/**
+ * The cookieless figures of the range (page views, daily visitors: distinct visitor hashes per
+ * day, summed), or null when the site neither has cookieless mode on nor such page views in the
+ * range. Kept apart from the persons above: these visitors denied consent and are never stitched.
+ */
+async function cookielessLine(store: Store, site: Site, range: Range): Promise<Child> {
+  if (typeof store.cookieless !== 'function') return null;
+  const spans = range.days.map((_, i) => [range.starts[i], range.starts[i + 1]] as const);
+  const c = await store.cookieless(site.id, spans, 0);
+  let views = 0;
+  let visitors = 0;
+  for (const d of c.days) (views += d.pageViews), (visitors += d.visitors);
+  if (views === 0 && site.settings.cookieless !== true) return null;
+  return (
+    <p class="muted" data-cookieless="">
+      {`Cookieless (no consent): ${int(views)} page views, ${int(visitors)} daily visitors. Not counted in the visitors above; daily visitors are distinct visitor hashes per day, summed over the days (a hash lasts one day, so they are not people). `}
+      <code>omnitrail report cookieless</code> has them per day and path.
+    </p>
+  );
+}
+
 /** The site's custom channel rules (settings.channelRules), or none when absent/invalid. */
 export function siteClassifier(settings: Record<string, unknown> | undefined) {
   try {
@@ -85,6 +106,7 @@ export async function overviewPage(c: Context<DashEnv>) {
           <div class="card kpi"><div class="v">{int(o.totals.orders)}</div><div class="l">Orders, all channels</div></div>
           <div class="card kpi"><div class="v">{cur(o.totals.revenue)}</div><div class="l">Revenue</div></div>
         </section>
+        {await cookielessLine(p.store, p.site, range)}
         {o.totals.sessions + o.totals.orders === 0 ? await emptyState(p.store, p.site, range) : null}
         {notice ? <p class="notice">{notice}</p> : null}
         <div class="grid two">

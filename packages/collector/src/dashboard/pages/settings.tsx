@@ -91,7 +91,7 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
                 page views of visitors who declined consent (cookieless mode)
               </label>
               <p class="hint" id="cookieless-hint">
-                The tracker then sends page views without any ID when consent is denied; they count as pages and daily visitors (a hash salted per day, kept only in memory) and are never linked to a person. Off: such page views are refused.
+                The tracker then sends page views without any ID when consent is denied; they count as pages and daily visitors (a hash salted per day, kept only in memory) and are never linked to a person. The Overview shows their totals apart from the consented visitors; <code>omnitrail report cookieless</code> and <code>/v1/reports/cookieless</code> give them per day and path. Off: such page views are refused.
               </p>
             </div>
             <button type="submit">Save</button>

@@ -16,6 +16,7 @@ import { ordersDeriver, ordersStore } from './orders';
 import { reportsStore } from './reports';
 import { webhookTouchpointDeriver, webhooksStore } from './webhooks';
 import { touchFieldsDeriver } from './touch-fields';
+import { cookielessViewsDeriver } from './cookieless-views';
 import { createStitcher, type StitcherOptions } from './stitcher';
 
 export type { Deriver, SqliteContext } from './context';
@@ -31,7 +32,7 @@ export { EVENT_COLUMNS, rowToEvent, eventsOfId, hashSecret, type EventRow } from
  * Derivers run for every newly inserted event, inside its transaction, in this order.
  * Each domain adds its function here (one line), e.g. `qrScanDeriver, ordersDeriver`.
  */
-const derivers: readonly Deriver[] = [qrScanDeriver, ordersDeriver, touchFieldsDeriver, webhookTouchpointDeriver];
+const derivers: readonly Deriver[] = [qrScanDeriver, ordersDeriver, touchFieldsDeriver, webhookTouchpointDeriver, cookielessViewsDeriver];
 
 /**
  * Derivers run by the background pass (`stitcher.ts`) shortly after the events committed, many

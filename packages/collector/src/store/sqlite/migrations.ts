@@ -13,6 +13,7 @@ import { vitalsSamplesSql } from './vitals-samples';
 import { trackRowsSql } from './track-rows';
 import { identifyPiiIndexSql } from './person-scope';
 import { webhooksMigrationSql } from './webhooks';
+import { cookielessViewsMigration } from './cookieless-views';
 
 /**
  * One schema step. `version` numbers are unique and increasing; a shipped migration is never
@@ -111,6 +112,7 @@ export const migrations: Migration[] = [
   { version: 17, name: 'privacy: tombstones of erased messageIds (dedup stays permanent)', up: erasedMessagesSql },
   { version: 18, name: 'webhooks: endpoints and the outbox of order changes', up: webhooksMigrationSql },
   { version: 19, name: 'dashboard: sessions ended by logout', up: endedSessionsSql },
+  { version: 20, name: 'cookieless views: page views and daily visitor hashes of cookieless mode, backfilled', up: cookielessViewsMigration },
 ];
 
 /**
