@@ -251,6 +251,30 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('the overview shows cookieless page views and daily visitors apart from the consented visitors, only for a site with cookieless mode or such views', async () => {
+    await withCollector(async (fx) => {
+      await seed(fx);
+      const { b } = await login(fx);
+      const LINE = 'Cookieless (no consent):';
+      // Consented data only, mode off: no cookieless line.
+      expect(await (await b.get('/dashboard')).text()).not.toContain(LINE);
+      // Mode on, nothing received yet: the line says 0 (the shop knows it is on and counting).
+      await fx.store.updateSiteSettings(fx.site.id, { cookieless: true });
+      expect(await (await b.get('/dashboard')).text()).toContain(`${LINE} 0 page views, 0 daily visitors.`);
+      const page = (id: string, path: string) => ({ type: 'page', messageId: id, timestamp: new Date(Date.now() - 1800_000).toISOString(), context: { omnitrail: { v: 1, consent: 'denied', cookieless: true }, page: { path } } });
+      const res = await fx.post('/v1/batch', { batch: [page('ck1', '/'), page('ck2', '/shoes')] }, { headers: { origin: ORIGIN, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36' } });
+      expect(await res.json()).toMatchObject({ accepted: 2, rejected: [] });
+      const html = await (await b.get('/dashboard')).text();
+      expect(html).toContain(`${LINE} 2 page views, 1 daily visitors.`);
+      // Never mixed into the persons: the one consented visitor stays one.
+      expect(html).toContain('<div class="v">1</div><div class="l">Visitors (persons)</div>');
+      // Mode off again: still shown while the range holds such views, gone for a range without them.
+      await fx.store.updateSiteSettings(fx.site.id, { cookieless: false });
+      expect(await (await b.get('/dashboard')).text()).toContain(`${LINE} 2 page views`);
+      expect(await (await b.get('/dashboard?from=2020-01-01&to=2020-01-31')).text()).not.toContain(LINE);
+    }, { origins: [ORIGIN], rateLimit: false, siteCacheMs: 0 });
+  });
+
   it("the site's reporting time zone decides which day an order belongs to, in the dashboard and the reports API", async () => {
     await withCollector(async (fx) => {
       // 23:30 UTC on 14 June 2025 is 01:30 on 15 June in Berlin (CEST).
