@@ -14,6 +14,26 @@ function capture() {
 }
 
 describe('omnitrail report', () => {
+  it('cookieless: page views and daily visitors per day of the site\'s zone, as a table and JSON', () =>
+    withCollector(async (fx) => {
+      await fx.store.updateSiteSettings(fx.site.id, { cookieless: true, timezone: 'America/St_Johns' }); // UTC−03:30 in January
+      const page = (id: string, ts: number, path: string) => ({ type: 'page', messageId: id, timestamp: iso(ts), context: { omnitrail: { v: 1, consent: 'denied', cookieless: true }, page: { path } } });
+      // 03:20 UTC on Jan 6 is Jan 5 23:50 in St. John's; 03:40 UTC is Jan 6 00:10 there.
+      const d6 = Date.UTC(2026, 0, 6, 3, 30);
+      const res = await fx.post('/v1/batch', { batch: [page('c1', d6 - 600_000, '/'), page('c2', d6 + 600_000, '/a'), page('c3', d6 + 700_000, '/a')] }, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0' } });
+      expect(await res.json()).toMatchObject({ accepted: 3, rejected: [] });
+      const args = ['report', 'cookieless', '--from', '2026-01-05', '--to', '2026-01-06', '--db', fx.store.db.name, '--site', fx.site.id];
+      let c = capture();
+      expect(await main(args, c.io)).toBe(0);
+      const text = c.out.join('\n');
+      expect(text).toContain('Cookieless (no consent), 2026-01-05 – 2026-01-06 · 3 page views · 2 daily visitors');
+      expect(text).toMatch(/2026-01-05\s+1\s+1\n2026-01-06\s+2\s+1/);
+      expect(text).toMatch(/\/a\s+2/);
+      c = capture();
+      expect(await main([...args, '--json'], c.io)).toBe(0);
+      expect(JSON.parse(c.out.join('\n'))).toMatchObject({ report: 'cookieless', timeZone: 'America/St_Johns', totals: { pageViews: 3, dailyVisitors: 2 } });
+    }, { siteCacheMs: 0 }));
+
   it('prints readable tables and JSON for a real database; errors go to stderr with non-zero exit', () =>
     withCollector(async (fx) => {
       const ctx = (extra: Record<string, unknown>) => ({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0', page: { url: 'https://shop.example/', path: '/' }, omnitrail: { v: 1, consent: 'granted', sessionStart: true, sessionId: 's1' }, ...extra });
