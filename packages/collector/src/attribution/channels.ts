@@ -16,6 +16,18 @@ import { compileCondition, type ChannelRule, type CompiledCondition, type TouchF
 /** Bump when a default rule changes: reports state which table produced them. */
 export const CHANNEL_RULES_VERSION = 'omnitrail-2 (GA4 default channel group, 2024 revision)';
 
+/**
+ * The rule table a report used, as its header states it: custom rules sit in front of the
+ * default table, so naming only the default version would hide why rows show custom channels.
+ *
+ * @example
+ * channelRulesLabel(2, 'rules.json') // 'rules.json (2) + omnitrail-2 (GA4 default channel group, 2024 revision)'
+ * channelRulesLabel(0)               // 'omnitrail-2 (GA4 default channel group, 2024 revision)'
+ */
+export function channelRulesLabel(customCount: number, source = 'site rules'): string {
+  return customCount > 0 ? `${source} (${customCount}) + ${CHANNEL_RULES_VERSION}` : CHANNEL_RULES_VERSION;
+}
+
 /** Default channel names, in rule order. */
 export const CHANNELS = [
   'Direct Mail', 'Print/QR', 'Phone', 'Store', 'Offline Other',

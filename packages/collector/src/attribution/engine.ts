@@ -4,7 +4,7 @@
  * not — into the Markov chain, then credits every conversion under every model.
  */
 import { MICROS, apportion, fromMicros, toMicros } from './apportion';
-import { CHANNEL_RULES_VERSION, createClassifier } from './channels';
+import { channelRulesLabel, createClassifier } from './channels';
 import type { Conversion, PersonJourney } from './journey';
 import { MarkovChain, fitMarkovCredits } from './markov';
 import {
@@ -29,6 +29,8 @@ export interface AttributionOptions extends PathOptions {
   halfLifeMs?: number;
   /** The site's custom channel rules, evaluated before the defaults. */
   rules?: readonly ChannelRule[];
+  /** Where `rules` came from, for `channelRulesVersion` (default 'site rules'; the CLI names its `--rules` file). */
+  rulesSource?: string;
   /** Sees every person's classified paths (ROPO, journeys and QR reports ride along). */
   onPerson?: (p: PersonPaths, j: PersonJourney) => void;
 }
@@ -60,6 +62,7 @@ export interface AttributionResult {
   markovFitGap: number;
   /** Global Shapley values (coalition enumeration up to 16 channels, the equal closed form above). */
   shapleyValues: Record<string, number> | null;
+  /** The rule table in force: the default version, preceded by the custom rules when there are any. */
   channelRulesVersion: string;
 }
 
@@ -169,7 +172,7 @@ export async function attribute(journeys: AsyncIterable<PersonJourney> | Iterabl
     markovTotals,
     markovFitGap,
     shapleyValues: shapley,
-    channelRulesVersion: CHANNEL_RULES_VERSION,
+    channelRulesVersion: channelRulesLabel(opts.rules?.length ?? 0, opts.rulesSource),
   };
 }
 

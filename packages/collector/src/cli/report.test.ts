@@ -53,6 +53,7 @@ describe('omnitrail report', () => {
       expect(text).toContain('Attribution by channel');
       expect(text).toMatch(/Email\s+80\s+80/);
       expect(text).toContain('Position-based');
+      expect(text).toContain('Channel rules: omnitrail-2 (');
 
       c = capture();
       expect(await main(['report', 'attribution', ...range, '--json', '--model', 'linear', '--dimension', 'campaign'], c.io)).toBe(0);
@@ -65,6 +66,18 @@ describe('omnitrail report', () => {
       c = capture();
       expect(await main(['report', 'attribution', ...range, '--rules', rules, '--json'], c.io)).toBe(0);
       expect(JSON.parse(c.out.join('\n')).rows.map((r: { key: string }) => r.key)).toEqual(['Newsletter']);
+      // The header names the custom rules in front of the default table, not the default table alone.
+      c = capture();
+      expect(await main(['report', 'attribution', ...range, '--rules', rules], c.io)).toBe(0);
+      expect(c.out.join('\n')).toContain('Channel rules: rules.json (1) + omnitrail-2 (');
+      await fx.store.updateSiteSettings(fx.site.id, { ...fx.site.settings, channelRules: [{ channel: 'Letters', when: { source: 'newsletter' } }] });
+      c = capture();
+      expect(await main(['report', 'attribution', ...range], c.io)).toBe(0);
+      expect(c.out.join('\n')).toMatch(/Letters\s+80/);
+      expect(c.out.join('\n')).toContain('Channel rules: site rules (1) + omnitrail-2 (');
+      const api = await fx.get("/v1/reports/attribution?from=2026-01-01&to=2026-01-31");
+      expect((await api.json()).channelRules).toMatch(/^site rules \(1\) \+ omnitrail-2 \(/);
+      await fx.store.updateSiteSettings(fx.site.id, fx.site.settings);
       writeFileSync(rules, JSON.stringify([{ channel: 'X', when: { sauce: 'x' } }]));
       c = capture();
       expect(await main(['report', 'attribution', ...range, '--rules', rules], c.io)).toBe(2);

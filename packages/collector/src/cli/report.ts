@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { basename } from 'node:path';
 import { RuleError, parseChannelRules } from '../attribution/rules';
 import { MODELS } from '../attribution/models';
 import { ExplainNotFound, REPORTS, ReportParamError, formatReport, isReportName, parseReportParams, reportSite, runReport, type ReportSource } from '../reports';
@@ -130,6 +131,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
           throw new CliError(`--rules ${values.rules}: ${(e as Error).message}`);
         }
         rs.rules = parseChannelRules(json);
+        rs.rulesSource = basename(values.rules);
       }
       roomForReports();
       const report = await runReport(name, src as ReportSource, rs, params);

@@ -26,6 +26,7 @@ export interface AttributionReport extends ReportSpan {
   lookbackDays: number;
   halfLifeDays: number;
   directOnlyIfNothingElse: boolean;
+  /** The rule table in force, e.g. 'site rules (2) + omnitrail-2 (…)' when custom rules precede the defaults. */
   channelRules: string;
   /** `conversions` counts orders and goal conversions; `goals` the goal conversions among them, which bring no revenue. */
   totals: { conversions: number; goals: number; revenue: number; persons: number };
@@ -84,6 +85,7 @@ export function engineOptions(p: ReportParams, site: ReportSite, models = p.mode
     directOnlyIfNothingElse: p.directOnlyIfNothingElse,
     models,
     rules: site.rules,
+    rulesSource: site.rulesSource,
   };
 }
 

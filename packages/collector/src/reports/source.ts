@@ -26,4 +26,6 @@ export interface ReportSource {
 export interface ReportSite {
   id: string;
   rules: ChannelRule[];
+  /** Where `rules` came from, as report headers name it (default 'site rules'; the CLI's `--rules` file name). */
+  rulesSource?: string;
 }
