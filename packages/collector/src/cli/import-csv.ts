@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { applyOrders, applyTouchpoints, type OfflineStore, type RecordWarning } from '../orders/apply';
 import { textDecoder, utf8Checker, type CsvEncoding } from '../orders/csv-encoding';
 import { createPiiMemo } from '../orders/identifiers';
+import { isBlank } from '../orders/parse';
 import { OrderGrouper, resolveColumns, rowToFields, sniffDelimiter, type ImportKind } from './import-rows';
 
 /**
@@ -46,6 +47,8 @@ export interface ImportOptions {
   mappings?: Record<string, string>;
   /** Channel for order rows without one. */
   channel?: string;
+  /** ISO 4217 currency for order rows without one (a currency column still wins). */
+  currency?: string;
   delimiter?: string;
   /** `auto` (default): UTF-8 when the whole file is valid UTF-8, else Windows-1252. */
   encoding?: CsvEncoding;
@@ -213,6 +216,8 @@ export async function importCsv(opts: ImportOptions): Promise<ImportSummary> {
     summary.records++;
     if (rec.error) return reject({ line: rec.line, id: rec.input.order_id as string | undefined, reason: rec.error });
     if (opts.channel && rec.input.channel === undefined && opts.kind === 'orders') rec.input.channel = opts.channel;
+    // An empty currency cell counts as none: the till wrote no currency for that row either.
+    if (opts.currency && opts.kind === 'orders' && isBlank(rec.input.currency)) rec.input.currency = opts.currency;
     batch.push(rec.input);
     lines.push(rec.line);
     if (batch.length >= batchSize) {

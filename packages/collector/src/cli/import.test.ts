@@ -153,6 +153,25 @@ describe('omnitrail import orders', () => {
     expect(bad.err[0]).toMatch(/--encoding must be auto, utf8 or windows-1252/);
   });
 
+  it('--currency gives orders whose row has no currency one; a currency cell still wins', async () => {
+    const csv = ['Bestellnr;Datum;Umsatz;Währung', 'B-1;2026-03-01 10:15;10,00;', 'B-2;2026-03-01 10:16;20,00;USD'].join('\n');
+    const { db, file, siteId } = await setup(csv);
+    const c = capture();
+    expect(await run(['orders', file, '--db', db, '--map', 'order_id=Bestellnr', '--map', 'revenue=Umsatz', '--currency', 'eur'], c.io)).toBe(0);
+    // Without a currency column at all, every order gets the default.
+    const bare = join(dirname(db), 'bare.csv');
+    writeFileSync(bare, 'order_id,timestamp,revenue\nB-3,2026-03-01 10:17,30\n');
+    expect(await run(['orders', bare, '--db', db, '--currency', 'CHF'], capture().io)).toBe(0);
+    const store = openSqliteStore(db);
+    try {
+      expect((await store.getOrder(siteId, 'B-1'))?.currency).toBe('EUR');
+      expect((await store.getOrder(siteId, 'B-2'))?.currency).toBe('USD');
+      expect((await store.getOrder(siteId, 'B-3'))?.currency).toBe('CHF');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('explains usage errors', async () => {
     const { db, file } = await setup('a,b\n1,2\n');
     const cases: [string[], RegExp][] = [
@@ -164,6 +183,9 @@ describe('omnitrail import orders', () => {
       [['orders', file, '--db', db, '--site', 'zzz'], /no site zzz/],
       [['orders', file, '--db', db, '--default-country', 'Germany'], /two-letter/],
       [['orders', file, '--bogus'], /Unknown option/],
+      [['orders', file, '--db', db, '--currency', 'XYZ'], /--currency must be an ISO 4217 currency code/],
+      [['orders', file, '--db', db, '--currency', 'euro'], /--currency must be an ISO 4217 currency code/],
+      [['touchpoints', file, '--db', db, '--currency', 'EUR'], /--currency applies to orders only/],
     ];
     for (const [argv, re] of cases) {
       const c = capture();

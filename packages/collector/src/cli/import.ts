@@ -32,6 +32,8 @@ Options:
                            Columns named like a field (Order ID, customer_id, E-Mail…) map themselves.
   --default-country <CC>   country of national phone numbers, e.g. DE (default: site setting)
   --channel <name>         channel of orders whose row has none (default: store)
+  --currency <code>        ISO 4217 currency of orders whose row has none, e.g. EUR (a currency
+                           column still wins); without it such orders have no currency
   --delimiter <char>       field delimiter (default: guessed from the header: , ; tab |)
   --encoding <enc>         auto (default: UTF-8 if the file is valid UTF-8, else Windows-1252),
                            utf8, or windows-1252 (alias latin1: old Excel and POS exports, € intact)
@@ -51,6 +53,15 @@ export const summary = 'import offline orders or touchpoints from a CSV file';
 
 /** The CLI's io, plus where the progress bar goes (default: process.stderr). */
 export type ImportIo = CliIo & { progress?: { write(s: string): unknown; isTTY?: boolean }; env?: Record<string, string | undefined> };
+
+/**
+ * An ISO 4217 code, upper-cased, or null when `s` is none. Stricter than a CSV cell (any three
+ * letters): a typo here would stamp a wrong currency on every order of the file.
+ */
+function isoCurrency(s: string): string | null {
+  const code = s.trim().toUpperCase();
+  return /^[A-Z]{3}$/.test(code) && Intl.supportedValuesOf('currency').includes(code) ? code : null;
+}
 
 /** Rejected rows printed to stderr before the rest goes to `--rejects` only. */
 const PRINT_REJECTS = 50;
@@ -78,6 +89,7 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
         map: { type: 'string', multiple: true },
         'default-country': { type: 'string' },
         channel: { type: 'string' },
+        currency: { type: 'string' },
         delimiter: { type: 'string' },
         encoding: { type: 'string' },
         batch: { type: 'string' },
@@ -107,6 +119,9 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
   const kind: ImportKind = kindArg;
   const country = v['default-country'];
   if (country !== undefined && !/^[A-Za-z]{2}$/.test(country)) return fail('--default-country must be a two-letter country code such as DE');
+  const currency = v.currency === undefined ? undefined : isoCurrency(v.currency);
+  if (currency === null) return fail(`--currency must be an ISO 4217 currency code such as EUR, got ${JSON.stringify(v.currency)}`);
+  if (currency && kind !== 'orders') return fail('--currency applies to orders only');
   const batchSize = v.batch === undefined ? 1000 : Number(v.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) return fail('--batch must be 1–10000');
   if (v.delimiter !== undefined && v.delimiter.replace('\\t', '\t').length !== 1) return fail('--delimiter must be one character');
@@ -169,6 +184,7 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
       sink,
       mappings,
       channel: kind === 'orders' ? v.channel : undefined,
+      currency,
       delimiter: v.delimiter?.replace('\\t', '\t'),
       encoding,
       batchSize,
