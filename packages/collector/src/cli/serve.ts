@@ -21,7 +21,8 @@ Options:
   --rate-key <n>      Requests per second per write key on ingest (default 2000, burst 2×; 0 = off)
   --public-url <url>  Public URL of this collector, printed into QR codes (<url>/q/<code>)
                       (env OMNITRAIL_PUBLIC_URL; default: the URL each admin request came in on,
-                      https when a TLS proxy sends X-Forwarded-Proto: https)
+                      https when a TLS proxy sends X-Forwarded-Proto: https); an https:// URL
+                      also makes the dashboard's cookies Secure
   --quiet             Print nothing but errors
   -h, --help          Show this help
 

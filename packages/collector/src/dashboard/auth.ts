@@ -159,7 +159,15 @@ export async function secretKeyHash(secretKey: string): Promise<string> {
   return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * The context variable that marks the dashboard's public URL as https:// (`dashboardRoutes` sets
+ * it from `publicUrl`): a TLS proxy that sends no X-Forwarded-Proto leaves the request looking
+ * like plain http, yet the browser is on https and the cookies must be `Secure`.
+ */
+export const SECURE_COOKIES_VAR = 'secureCookies';
+
 function isHttps(c: Context): boolean {
+  if ((c as Context<{ Variables: { [SECURE_COOKIES_VAR]?: boolean } }>).get(SECURE_COOKIES_VAR)) return true;
   return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
 }
 

@@ -15,13 +15,13 @@ let store: SqliteStore;
 let app: Hono<AppEnv>;
 
 /** The real dashboard sub-app on a real SQLite store, mounted as createCollector mounts it. */
-function makeApp(limiter?: LoginLimiter) {
+function makeApp(limiter?: LoginLimiter, publicUrl?: string) {
   const a = new Hono<AppEnv>();
   a.use('*', async (c, next) => {
     c.set('store', store);
     await next();
   });
-  a.route('/dashboard', dashboardRoutes({ limiter }));
+  a.route('/dashboard', dashboardRoutes({ limiter, publicUrl }));
   return a;
 }
 
@@ -319,6 +319,23 @@ describe('behind a reverse proxy', () => {
     const proxied = { origin: 'https://localhost', 'x-forwarded-proto': 'https' };
     expect((await post('/dashboard/logout', jar, { _csrf: 'x' }, { origin: 'https://evil.example', 'x-forwarded-proto': 'https' })).status).toBe(403);
     expect((await post('/dashboard/logout', jar, { _csrf: token }, proxied)).status).toBe(303);
+  });
+});
+
+describe('behind a TLS proxy that sends no X-Forwarded-Proto', () => {
+  it('an https:// public URL makes the login and session cookies Secure; plain http without one does not', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const plain = await get('/dashboard/login', new Jar());
+    expect(plain.headers.getSetCookie().find((s) => s.startsWith('ot_login='))).not.toMatch(/Secure/);
+    app = makeApp(undefined, 'https://track.example');
+    const jar = new Jar();
+    const page = await get('/dashboard/login', jar);
+    expect(page.headers.getSetCookie().find((s) => s.startsWith('ot_login='))).toMatch(/; Secure/);
+    const nonce = hidden(await page.text(), '_login');
+    // The request reaches the collector as http://localhost; the browser is on the public URL.
+    const res = await post('/dashboard/login', jar, { _login: nonce, password: 'admin password 1' }, { origin: 'https://track.example' });
+    expect(res.status).toBe(303);
+    expect(res.headers.getSetCookie().find((s) => s.startsWith('ot_session='))).toMatch(/; Secure/);
   });
 });
 

@@ -24,6 +24,7 @@ import {
   readSession,
   safeEqual,
   secretKeyHash,
+  SECURE_COOKIES_VAR,
   SESSION_COOKIE,
   startSession,
   verifyPassword,
@@ -49,7 +50,7 @@ export interface PageCtx {
 }
 
 /** Hono env of dashboard routes: the collector's AppEnv plus the page context. */
-export type DashEnv = { Variables: AppEnv['Variables'] & { page: PageCtx } };
+export type DashEnv = { Variables: AppEnv['Variables'] & { page: PageCtx; [SECURE_COOKIES_VAR]?: boolean } };
 
 /** Options of {@link dashboardRoutes}. */
 export interface DashboardOptions {
@@ -57,7 +58,10 @@ export interface DashboardOptions {
   limiter?: LoginLimiter;
   /** The collector's client-IP function (socket, or X-Forwarded-For only behind a trusted proxy). */
   clientIp?: (c: Context) => string | null;
-  /** Public collector URL printed into new QR codes (default: the request's origin). */
+  /**
+   * Public collector URL printed into new QR codes (default: the request's origin). An https://
+   * URL also makes the dashboard's cookies `Secure` whatever scheme the request arrived with.
+   */
   publicUrl?: string;
 }
 
@@ -96,6 +100,14 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
   // Failed logins are counted per client IP; without one (edge runtime without IP) all share one bucket.
   const clientOf = (c: Context) => opts.clientIp?.(c) || 'all-clients';
   const app = new Hono<DashEnv>();
+  // Behind a TLS proxy that sends no X-Forwarded-Proto the request says http://; the public URL
+  // says where browsers really are.
+  if (opts.publicUrl?.toLowerCase().startsWith('https://')) {
+    app.use('*', async (c, next) => {
+      c.set(SECURE_COOKIES_VAR, true);
+      await next();
+    });
+  }
 
   app.use(
     '*',
