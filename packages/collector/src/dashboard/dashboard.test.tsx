@@ -131,6 +131,29 @@ describe('login and sessions', () => {
     expect(html).not.toContain('Shop B');
   });
 
+  it("a secret-key session asking for another site's ?site= gets 403, for pages and form posts; nothing is saved to its own site", async () => {
+    const a = await store.createSite({ name: 'Shop A', origins: ['*'] });
+    const b = await store.createSite({ name: 'Shop B', origins: ['*'] });
+    const jar = new Jar();
+    await login(jar, a.secretKey);
+    const token = hidden(await (await get(`/dashboard/settings?site=${a.site.id}`, jar)).text(), '_csrf');
+    const page = await get(`/dashboard/settings?site=${b.site.id}`, jar);
+    expect(page.status).toBe(403);
+    expect(await page.text()).toContain(`This session opens site ${a.site.id} only`);
+    const saved = await post(`/dashboard/settings/site?site=${b.site.id}`, jar, { _csrf: token, timezone: 'Europe/Berlin' });
+    expect(saved.status).toBe(403);
+    expect((await store.getSite(a.site.id))!.settings.timezone).toBeUndefined();
+    expect((await store.getSite(b.site.id))!.settings.timezone).toBeUndefined();
+    // Its own site and no ?site= still work; an admin asking for a site that does not exist gets 404.
+    expect((await post(`/dashboard/settings/site?site=${a.site.id}`, jar, { _csrf: token, timezone: 'Europe/Berlin' })).status).toBe(303);
+    expect((await get('/dashboard/settings', jar)).status).toBe(200);
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const admin = new Jar();
+    await login(admin, 'admin password 1');
+    expect((await get(`/dashboard/settings?site=${b.site.id}`, admin)).status).toBe(200);
+    expect((await get('/dashboard/settings?site=nope', admin)).status).toBe(404);
+  });
+
   it('a secret-key session ends when its key is rotated with no overlap or revoked; admin sessions stay', async () => {
     await setAdminPassword(store, 'admin password 1', 1000);
     const a = await store.createSite({ name: 'Shop A', origins: ['*'] });

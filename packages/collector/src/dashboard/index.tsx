@@ -244,7 +244,14 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
       sites = [one];
     }
     const wanted = c.req.query('site');
-    const site = (wanted && sites.find((s) => s.id === wanted)) || sites[0] || null;
+    const site = wanted ? sites.find((s) => s.id === wanted) : sites[0] || null;
+    // A ?site= this session cannot open is refused, never swapped for a site it can: a form posted
+    // for another site saved to the session's own site, and a page showed its data under a URL
+    // naming another site.
+    if (site === undefined) {
+      if (session.scope === 'admin') throw new HTTPException(404, { message: `There is no site ${wanted}.` });
+      throw new HTTPException(403, { message: `This session opens site ${session.scope.siteId} only; log in with the admin password or site ${wanted}'s secret key to open that site.` });
+    }
     c.set('page', { store, session, site, sites, csrf: token, auth });
     await next();
   });
