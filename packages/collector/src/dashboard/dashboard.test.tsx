@@ -362,6 +362,24 @@ describe('behind a TLS proxy that sends no X-Forwarded-Proto', () => {
   });
 });
 
+describe('date range across navigation', () => {
+  it('the site switcher and the explain page\'s way back keep the chosen range', async () => {
+    await setAdminPassword(store, 'admin password 1', 1000);
+    const a = await store.createSite({ name: 'Shop A', origins: ['*'] });
+    await store.createSite({ name: 'Shop B', origins: ['*'] });
+    const jar = new Jar();
+    await login(jar, 'admin password 1');
+    const range = 'from=2026-01-01&amp;to=2026-01-31';
+    const ropo = await (await get(`/dashboard/ropo?site=${a.site.id}&from=2026-01-01&to=2026-01-31`, jar)).text();
+    const switcher = ropo.match(/<form method="get" action="\/dashboard\/ropo">[\s\S]*?<\/form>/)![0];
+    expect(switcher).toContain('id="site-switch"');
+    expect(switcher).toContain('<input type="hidden" name="from" value="2026-01-01"/>');
+    expect(switcher).toContain('<input type="hidden" name="to" value="2026-01-31"/>');
+    const explain = await (await get(`/dashboard/explain?site=${a.site.id}&order=NOPE&from=2026-01-01&to=2026-01-31`, jar)).text();
+    expect(explain).toContain(`<a href="/dashboard/attribution?site=${a.site.id}&amp;${range}">← Attribution</a>`);
+  });
+});
+
 describe('settings', () => {
   it('the admin changes the password: other sessions end, this one continues, the new password works', async () => {
     await setAdminPassword(store, 'admin password 1', 1000);

@@ -30,6 +30,8 @@ export interface LayoutProps {
   /** Sites this session may switch between (admin: all; secret-key login: one). */
   sites: Site[];
   csrf: string;
+  /** The page's date range: the site switcher keeps it (a switch used to fall back to the last 30 days). */
+  range?: { fromStr: string; toStr: string };
   children?: Child;
 }
 
@@ -94,6 +96,12 @@ export function Layout(props: LayoutProps) {
                   </option>
                 ))}
               </select>
+              {props.range ? (
+                <>
+                  <input type="hidden" name="from" value={props.range.fromStr} />
+                  <input type="hidden" name="to" value={props.range.toStr} />
+                </>
+              ) : null}
               <button type="submit" class="secondary">
                 Switch
               </button>

@@ -36,7 +36,7 @@ export async function attributionPage(c: Context<DashEnv>) {
   const model = modelOf(c.req.query('model'));
   const r = reportCtx(c, { dimension });
   const frame = (body: Child) => (
-    <Layout title="Attribution" active="/attribution" site={p.site} sites={p.sites} csrf={p.csrf}>
+    <Layout title="Attribution" active="/attribution" site={p.site} sites={p.sites} csrf={p.csrf} range={r.range}>
       <RangeForm action="/dashboard/attribution" range={r.range} site={p.site}>
         <div class="field">
           <label for="dimension">Group by</label>
@@ -147,12 +147,14 @@ export async function explainPage(c: Context<DashEnv>) {
   // order is explained in its own range, as the API does: an order older than the default 30
   // days is found, and the form then shows that range.
   const asked = Boolean(c.req.query('from') || c.req.query('to'));
+  // The way back keeps the range the attribution page was looked at in.
+  const backRange = asked ? `&from=${encodeURIComponent(r.range.fromStr)}&to=${encodeURIComponent(r.range.toStr)}` : '';
   let shown = r.range;
   const frame = (body: Child, status: 200 | 400 | 404 = 200) =>
     c.html(
-      <Layout title={`Order ${order || '?'}`} active="/attribution" site={p.site} sites={p.sites} csrf={p.csrf}>
+      <Layout title={`Order ${order || '?'}`} active="/attribution" site={p.site} sites={p.sites} csrf={p.csrf} range={asked ? r.range : undefined}>
         <p>
-          <a href={`/dashboard/attribution?site=${encodeURIComponent(p.site?.id ?? '')}`}>← Attribution</a>
+          <a href={`/dashboard/attribution?site=${encodeURIComponent(p.site?.id ?? '')}${backRange}`}>← Attribution</a>
         </p>
         <RangeForm action="/dashboard/explain" range={shown} site={p.site}>
           <div class="field">

@@ -18,7 +18,7 @@ export async function funnelPage(c: Context<DashEnv>) {
   const r = reportCtx(c, { steps, windowDays });
   const frame = (body: Child, status: 200 | 400 = 200) =>
     c.html(
-      <Layout title="Funnel" active="/funnel" site={p.site} sites={p.sites} csrf={p.csrf}>
+      <Layout title="Funnel" active="/funnel" site={p.site} sites={p.sites} csrf={p.csrf} range={r.range}>
         <RangeForm action="/dashboard/funnel" range={r.range} site={p.site}>
           <div class="field wide">
             <label for="steps">

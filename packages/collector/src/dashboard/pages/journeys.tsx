@@ -31,7 +31,7 @@ export async function journeysPage(c: Context<DashEnv>) {
   const p = c.get('page');
   const r = reportCtx(c, { limit: '25' });
   const frame = (body: Child) => (
-    <Layout title="Top journeys" active="/journeys" site={p.site} sites={p.sites} csrf={p.csrf}>
+    <Layout title="Top journeys" active="/journeys" site={p.site} sites={p.sites} csrf={p.csrf} range={r.range}>
       <RangeForm action="/dashboard/journeys" range={r.range} site={p.site} />
       {body}
     </Layout>

@@ -111,7 +111,7 @@ export async function listPage(c: Context<DashEnv>, error?: string) {
   const r = reportCtx(c);
   const frame = (body: Child) =>
     c.html(
-      <Layout title="QR campaigns" active="/qr" site={p.site} sites={p.sites} csrf={p.csrf}>
+      <Layout title="QR campaigns" active="/qr" site={p.site} sites={p.sites} csrf={p.csrf} range={r.range}>
         {error ? <p class="error" role="alert">{error}</p> : null}
         {c.req.query('done') && DONE[c.req.query('done')!] ? <p class="success" role="status">{DONE[c.req.query('done')!]}</p> : null}
         <RangeForm action="/dashboard/qr" range={r.range} site={p.site} />
@@ -198,7 +198,7 @@ export async function campaignPage(c: Context<DashEnv>, error?: string) {
   const first = codes[0];
   const sheets = Math.max(1, Math.ceil(total / SHEET_PAGE));
   return c.html(
-    <Layout title={`QR campaign: ${k.name}`} active="/qr" site={p.site} sites={p.sites} csrf={p.csrf}>
+    <Layout title={`QR campaign: ${k.name}`} active="/qr" site={p.site} sites={p.sites} csrf={p.csrf} range={r.range}>
       <p>
         <a href={`/dashboard/qr?${q}&${rangeQ}`}>← All campaigns</a>
       </p>

@@ -14,7 +14,7 @@ export async function ropoPage(c: Context<DashEnv>) {
   const p = c.get('page');
   const r = reportCtx(c);
   const frame = (body: Child) => (
-    <Layout title="ROPO" active="/ropo" site={p.site} sites={p.sites} csrf={p.csrf}>
+    <Layout title="ROPO" active="/ropo" site={p.site} sites={p.sites} csrf={p.csrf} range={r.range}>
       <RangeForm action="/dashboard/ropo" range={r.range} site={p.site} />
       {body}
     </Layout>

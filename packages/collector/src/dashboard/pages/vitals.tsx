@@ -22,7 +22,7 @@ export async function vitalsPage(c: Context<DashEnv>) {
   const p = c.get('page');
   const r = reportCtx(c);
   const frame = (body: Child) => (
-    <Layout title="Web vitals" active="/vitals" site={p.site} sites={p.sites} csrf={p.csrf}>
+    <Layout title="Web vitals" active="/vitals" site={p.site} sites={p.sites} csrf={p.csrf} range={r.range}>
       <RangeForm action="/dashboard/vitals" range={r.range} site={p.site} />
       {body}
     </Layout>
