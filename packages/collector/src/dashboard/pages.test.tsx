@@ -579,6 +579,32 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('top journeys shows 25 paths by default and 100 or 500 on request (?limit=, capped at 500), keeping the range', async () => {
+    await withCollector(async (fx) => {
+      // 30 custom channels, one visitor each: 30 distinct one-step paths.
+      const rules = Array.from({ length: 30 }, (_, i) => ({ channel: `Ch${i}`, when: { source: `s${i}` } }));
+      await fx.store.updateSiteSettings(fx.site.id, { ...fx.site.settings, channelRules: rules });
+      const t = new Date(Date.now() - 3600_000).toISOString();
+      const batch = rules.map((_, i) => ({
+        type: 'page', messageId: `jp${i}`, anonymousId: `ja${i}`, timestamp: t,
+        context: { omnitrail: { v: 1, consent: 'granted', sessionId: `js${i}`, sessionStart: true }, page: { url: `${ORIGIN}/`, path: '/' }, campaign: { source: `s${i}`, medium: 'x' } },
+      }));
+      expect((await fx.post('/v1/batch', { batch }, { headers: { origin: ORIGIN } })).status).toBe(200);
+      const { b } = await login(fx);
+      const rows = (html: string) => (html.match(/<td><span class="path">/g) ?? []).length;
+      const first = await (await b.get(`/dashboard/journeys?site=${fx.site.id}`)).text();
+      expect(rows(first)).toBe(25);
+      expect(first).toContain('Showing the 25 most frequent of 30 distinct paths.');
+      const more = first.match(/<a href="(\/dashboard\/journeys\?[^"]*limit=100)">100<\/a>/)![1].replaceAll('&amp;', '&');
+      expect(more).toContain('from=');
+      const all = await (await b.get(more)).text();
+      expect(rows(all)).toBe(30);
+      expect(all).toContain('<input type="hidden" name="limit" value="100"/>');
+      expect(rows(await (await b.get(`/dashboard/journeys?site=${fx.site.id}&limit=99999`)).text())).toBe(30);
+      expect((await b.get(`/dashboard/journeys?site=${fx.site.id}&limit=lots`)).status).toBe(200);
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('a range longer than 401 days is cut, and the form says so', async () => {
     await withCollector(async (fx) => {
       const { b } = await login(fx);

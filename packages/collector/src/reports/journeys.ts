@@ -16,6 +16,8 @@ export interface JourneysReport extends ReportSpan, ReportCurrencies {
   siteId: string;
   /** All paths counted (converting + non-converting). */
   paths: number;
+  /** Distinct channel paths; `rows` holds the `limit` most frequent of them. */
+  distinctPaths: number;
   conversions: number;
   rows: { path: string[]; journeys: number; conversions: number; conversionRate: number; revenue: number }[];
 }
@@ -72,7 +74,7 @@ export async function journeys(stream: AsyncIterable<PersonJourney> | Iterable<P
     }))
     .sort((a, b) => b.journeys - a.journeys || b.conversions - a.conversions || (a.path.join('>') < b.path.join('>') ? -1 : 1))
     .slice(0, p.limit);
-  return { report: 'journeys', siteId: site.id, ...reportSpan(p), ...reportCurrencies(tally), paths, conversions, rows };
+  return { report: 'journeys', siteId: site.id, ...reportSpan(p), ...reportCurrencies(tally), paths, distinctPaths: acc.size, conversions, rows };
 }
 
 /** Run the journeys report for a site. */

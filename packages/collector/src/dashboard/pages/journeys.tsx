@@ -26,13 +26,32 @@ export function Path(props: { path: string[] }) {
   );
 }
 
-/** GET /dashboard/journeys */
+/** Row counts the page offers; the API allows up to 1000, the page stops at 500 to stay readable. */
+export const JOURNEY_LIMITS = [25, 100, 500] as const;
+
+/**
+ * The page's row count from `?limit=`: a whole number, at most the largest offer; else 25.
+ *
+ * @example
+ * journeyLimit('100') // 100; journeyLimit('9999') // 500; journeyLimit('x') // 25
+ */
+export function journeyLimit(q: string | undefined): number {
+  const n = Number(q);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, JOURNEY_LIMITS[JOURNEY_LIMITS.length - 1]) : JOURNEY_LIMITS[0];
+}
+
+/** GET /dashboard/journeys[?limit=25|100|500] */
 export async function journeysPage(c: Context<DashEnv>) {
   const p = c.get('page');
-  const r = reportCtx(c, { limit: '25' });
+  const limit = journeyLimit(c.req.query('limit'));
+  const r = reportCtx(c, { limit: String(limit) });
+  const href = (n: number) =>
+    `/dashboard/journeys?${new URLSearchParams({ ...(p.site ? { site: p.site.id } : {}), from: r.range.fromStr, to: r.range.toStr, limit: String(n) })}`;
   const frame = (body: Child) => (
     <Layout title="Top journeys" active="/journeys" site={p.site} sites={p.sites} csrf={p.csrf} range={r.range}>
-      <RangeForm action="/dashboard/journeys" range={r.range} site={p.site} />
+      <RangeForm action="/dashboard/journeys" range={r.range} site={p.site}>
+        {limit !== JOURNEY_LIMITS[0] ? <input type="hidden" name="limit" value={String(limit)} /> : null}
+      </RangeForm>
       {body}
     </Layout>
   );
@@ -77,6 +96,18 @@ export async function journeysPage(c: Context<DashEnv>) {
             </table>
           </div>
         )}
+        {rep.distinctPaths > JOURNEY_LIMITS[0] ? (
+          <p class="muted">
+            {`Showing the ${int(rep.rows.length)} most frequent of ${int(rep.distinctPaths)} distinct paths. Show `}
+            {JOURNEY_LIMITS.map((n, i) => (
+              <>
+                {i > 0 ? ' · ' : ''}
+                {n === limit ? <strong aria-current="true">{String(n)}</strong> : <a href={href(n)}>{String(n)}</a>}
+              </>
+            ))}
+            {'. The API (GET /v1/reports/journeys?limit=) returns up to 1000.'}
+          </p>
+        ) : null}
       </section>,
     ),
   );
