@@ -56,6 +56,27 @@ describe('GET /v1/profiles', () => {
     }
   });
 
+  eachTransport('email_sha256 / phone_sha256 name a person by the stored hash, so no raw contact data goes into the URL', async (fx) => {
+    const tp = await fx.post('/v1/touchpoints', { type: 'store_visit', timestamp: at(0), location: 'berlin', email: 'Jane@Example.com', phone: '+49 30 1234567' }, { auth: 'secret' });
+    expect(tp.status).toBe(200);
+    const email = (await hashPii('email', 'jane@example.com'))!;
+    const phone = (await hashPii('phone', '+49 30 1234567'))!;
+    const byRaw: Profile = await (await fx.get('/v1/profiles?email=jane@example.com')).json();
+    for (const q of [`email_sha256=${email}`, `email_sha256=${email.toUpperCase()}`, `phone_sha256=${phone}`]) {
+      const res = await fx.get(`/v1/profiles?${q}`);
+      expect(res.status, q).toBe(200);
+      expect((await res.json()).personId, q).toBe(byRaw.personId);
+    }
+    expect((await fx.get(`/v1/persons/export?email_sha256=${email}`)).status).toBe(200);
+    const bad = await fx.get('/v1/profiles?email_sha256=jane@example.com');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).message).toContain('email_sha256 must be the 64 hex digits of SHA-256');
+    expect((await fx.get(`/v1/profiles?email_sha256=${email}&email=jane@example.com`)).status).toBe(400);
+    const erased = await fx.fetch(`/v1/persons?phone_sha256=${phone}`, { method: 'DELETE', headers: { authorization: fx.secretAuth } });
+    expect((await erased.json()).erased).toBeTruthy();
+    expect((await fx.get('/v1/profiles?email=jane@example.com')).status).toBe(404);
+  });
+
   eachTransport('answers 404 for unknown identifiers, 400 for bad queries and 401 without the secret key', async (fx) => {
     expect((await fx.get('/v1/profiles?userId=nobody')).status).toBe(404);
     expect((await fx.get('/v1/profiles')).status).toBe(400);

@@ -163,7 +163,7 @@ function classifierOf(settings: Record<string, unknown>): Classifier {
 }
 
 /**
- * `GET /v1/profiles?userId=…|email=…|phone=…|anonymousId=…|orderId=…|loyaltyId=…|handoffCode=…|scanToken=…`
+ * `GET /v1/profiles?userId=…|email=…|phone=…|anonymousId=…|orderId=…|loyaltyId=…|handoffCode=…|scanToken=…|email_sha256=…|phone_sha256=…`
  * (secret key): the unified person — identifiers (PII hashed), touchpoints by channel in time
  * order, orders across channels with products, QR scans, first/last seen, and the links that
  * explain why it is one person. E-mail and phone are normalised and hashed before lookup.
