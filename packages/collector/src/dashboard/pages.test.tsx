@@ -4,6 +4,7 @@ import { withCollector, type CollectorFixture } from '../test-utils/harness';
 import { receiver } from '../test-utils/webhook-receiver';
 import { scanThenOrders } from '../test-utils/qr-orders';
 import { setAdminPassword } from './auth';
+import { hashPii } from '../pii/index';
 
 const XSS_CAMPAIGN = '<img src=x onerror=alert(1)>';
 const XSS_PRODUCT = '<script>alert("p")</script>';
@@ -82,7 +83,7 @@ describe('dashboard pages on real data', () => {
         '/dashboard/journeys': ['Most frequent channel paths'],
         '/dashboard/vitals': ['No web vitals'],
         '/dashboard/qr': ['New campaign'],
-        '/dashboard/person?kind=email&value=JANE%40example.com': ['Order W-1', 'Order S-1', 'at berlin', '&lt;script&gt;alert(&quot;p&quot;)&lt;/script&gt;'],
+        [`/dashboard/person?email_sha256=${await hashPii('email', 'jane@example.com')}`]: ['Order W-1', 'Order S-1', 'at berlin', '&lt;script&gt;alert(&quot;p&quot;)&lt;/script&gt;'],
         '/dashboard/explain?order=S-1': ['Path and credits', 'Email'],
         '/dashboard/record': ['Offline order', 'Touchpoint'],
         '/dashboard/import': ['CSV file'],
@@ -247,7 +248,9 @@ describe('dashboard pages on real data', () => {
       expect(fresh).toContain(`href="/dashboard/settings?site=${fx.site.id}"`);
       expect(await (await b.get('/dashboard/attribution')).text()).toContain('No conversions in this date range.');
       expect(await (await b.get('/dashboard/funnel')).text()).toContain('Nobody entered this funnel');
-      expect((await b.get('/dashboard/person?kind=email&value=nobody%40example.com')).status).toBe(404);
+      const nobody = await b.get('/dashboard/person?kind=email&value=nobody%40example.com');
+      expect(nobody.status).toBe(303);
+      expect((await b.get(nobody.headers.get('location')!)).status).toBe(404);
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
@@ -305,7 +308,9 @@ describe('dashboard pages on real data', () => {
       // The country now reads national phone numbers: a lookup by "030 …" finds a customer stored as +49 30 ….
       const phoned = await fx.post('/v1/orders', { order_id: 'S-PH', channel: 'phone', revenue: 5, currency: 'EUR', phone: '+49 30 1234567', timestamp: '2025-06-20T10:00:00Z' }, { auth: 'secret' });
       expect(phoned.status).toBe(200);
-      expect((await b.get(`/dashboard/person?site=${fx.site.id}&kind=phone&value=${encodeURIComponent('030 1234567')}`)).status).toBe(200);
+      const byPhone = await b.get(`/dashboard/person?site=${fx.site.id}&kind=phone&value=${encodeURIComponent('030 1234567')}`);
+      expect(byPhone.status).toBe(303);
+      expect((await b.get(byPhone.headers.get('location')!)).status).toBe(200);
       // Cleared, the country is gone again (and such a lookup cannot be read).
       await b.post(`/dashboard/settings/site?site=${fx.site.id}`, { _csrf: csrf, timezone: 'Europe/Berlin', defaultCountry: '' });
       expect((await fx.store.getSite(fx.site.id))!.settings.defaultCountry).toBeUndefined();
@@ -602,6 +607,34 @@ describe('dashboard pages on real data', () => {
       expect(all).toContain('<input type="hidden" name="limit" value="100"/>');
       expect(rows(await (await b.get(`/dashboard/journeys?site=${fx.site.id}&limit=99999`)).text())).toBe(30);
       expect((await b.get(`/dashboard/journeys?site=${fx.site.id}&limit=lots`)).status).toBe(200);
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
+  it('person lookup posts the e-mail / phone (CSRF-checked) and shows the person under the hashed identifier, never the raw value in a URL', async () => {
+    await withCollector(async (fx) => {
+      await seed(fx);
+      const { b, csrf } = await login(fx);
+      const form = await (await b.get(`/dashboard/person?site=${fx.site.id}`)).text();
+      expect(form).toContain(`<form method="post" action="/dashboard/person?site=${fx.site.id}"`);
+      expect((await b.post(`/dashboard/person?site=${fx.site.id}`, { kind: 'email', value: 'Jane@Example.com' })).status).toBe(403);
+      const found = await b.post(`/dashboard/person?site=${fx.site.id}`, { _csrf: csrf, kind: 'email', value: 'Jane@Example.com' });
+      expect(found.status).toBe(303);
+      const hash = (await hashPii('email', 'jane@example.com'))!;
+      expect(found.headers.get('location')).toBe(`/dashboard/person?site=${fx.site.id}&email_sha256=${hash}`);
+      const html = await (await b.get(found.headers.get('location')!)).text();
+      expect(html).toContain('Order W-1');
+      expect(html).toContain('Looked up by e-mail (by its SHA-256 hash, as stored).');
+      // Not an e-mail address: answered on the spot, with no redirect carrying the value.
+      const bad = await b.post(`/dashboard/person?site=${fx.site.id}`, { _csrf: csrf, kind: 'email', value: 'not-an-address' });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain('That e-mail is not valid.');
+      // Other identifiers keep their readable URL; old raw e-mail links are sent on to the hash.
+      expect((await b.post(`/dashboard/person?site=${fx.site.id}`, { _csrf: csrf, kind: 'anonymousId', value: 'a1' })).headers.get('location')).toBe(`/dashboard/person?site=${fx.site.id}&anonymousId=a1`);
+      expect((await b.get(`/dashboard/person?site=${fx.site.id}&email=jane%40example.com`)).headers.get('location')).toBe(`/dashboard/person?site=${fx.site.id}&email_sha256=${hash}`);
+      // A touchpoint recorded by e-mail links to the timeline by the hash too.
+      const tp = await (await b.post(`/dashboard/record/touchpoint?site=${fx.site.id}`, { _csrf: csrf, by: 'email', who: 'jane@example.com', type: 'store_visit', location: 'berlin' })).text();
+      expect(tp).toContain(`/dashboard/person?site=${fx.site.id}&amp;email_sha256=${hash}`);
+      expect(tp).not.toMatch(/person[^"]*jane/i);
     }, { origins: [ORIGIN], rateLimit: false });
   });
 

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
-import { hashPii, siteCountry } from '../../pii/index';
+import { hashPii, isSha256Hex, siteCountry } from '../../pii/index';
 import { dayIn, siteTimeZone, timeIn } from '../../reports/zone';
 import { identifier } from '../../stitch/identifiers';
 import type { Identifier, IdentifierKind } from '../../stitch/types';
@@ -104,9 +104,35 @@ export function timeline(events: StoredEvent[], orders: StoredOrder[]): Timeline
   return items.sort((a, b) => a.ts - b.ts);
 }
 
-/** Parse the form into an identifier (hashing e-mail / phone); null + message when invalid. */
+/** Query names of hashed e-mail / phone lookups: the URL a lookup by contact data ends on. */
+const HASHED: Partial<Record<IdentifierKind, string>> = { email: 'email_sha256', phone: 'phone_sha256' };
+
+/**
+ * The query string (without `?`) of a person lookup. E-mail and phone become their stored hash
+ * (`email_sha256=…`): PRIVACY.md promises contact data is never kept raw, and a URL is kept —
+ * in browser history and proxy logs. Null when the value is not a valid e-mail/phone.
+ *
+ * @example
+ * await personQuery('email', 'Jane@Example.com') // 'email_sha256=8c87…'
+ * await personQuery('loyaltyId', 'L-1')          // 'loyaltyId=L-1'
+ */
+export async function personQuery(field: string, value: string, defaultCountry?: string): Promise<string | null> {
+  const kind = LOOKUPS.find(([n]) => n === field)?.[1];
+  const hashedName = kind && HASHED[kind];
+  if (!hashedName) return `${field}=${encodeURIComponent(value)}`;
+  const h = await hashPii(kind as 'email' | 'phone', value, defaultCountry);
+  return h ? `${hashedName}=${h}` : null;
+}
+
+/** Parse the lookup into an identifier (hashing e-mail / phone); null + message when invalid. */
 async function lookupIdentifier(q: Record<string, string>, defaultCountry: string | undefined): Promise<{ id: Identifier | null; label: string; error?: string }> {
   for (const [name, kind, label] of LOOKUPS) {
+    const hashedName = HASHED[kind];
+    const hashed = hashedName ? q[hashedName]?.trim() : undefined;
+    if (hashed) {
+      if (!isSha256Hex(hashed)) return { id: null, label, error: `That ${label.toLowerCase()} hash is not a SHA-256 hex digest.` };
+      return { id: identifier(kind, hashed.toLowerCase()), label };
+    }
     const raw = q[name]?.trim();
     if (!raw) continue;
     if (kind === 'email' || kind === 'phone') {
@@ -123,22 +149,60 @@ async function lookupIdentifier(q: Record<string, string>, defaultCountry: strin
 /** Events a timeline shows at most: the person's newest ones. */
 const EVENTS_SHOWN = 2000;
 
-/** GET /dashboard/person?email=… | phone | loyaltyId | userId | orderId | handoffCode | anonymousId */
+/**
+ * POST /dashboard/person (kind, value; CSRF-checked like every form): the lookup travels in the
+ * body and the browser is sent on to {@link personQuery}'s URL, so an e-mail address or phone
+ * number never appears in a URL. An invalid value is answered on the spot (400), also URL-free.
+ */
+export async function personLookupPost(c: Context<DashEnv>) {
+  const p = c.get('page');
+  const b = await c.req.parseBody();
+  const kind = typeof b.kind === 'string' ? b.kind : '';
+  const value = typeof b.value === 'string' ? b.value.trim() : '';
+  // Answered here, the value is shown back in the form (the body), never in a URL.
+  const asked = { kind, value, [kind]: value };
+  if (!p.site || !LOOKUPS.some(([n]) => n === kind) || !value) return renderPerson(c, asked);
+  const q = await personQuery(kind, value, siteCountry(p.site.settings));
+  if (!q) return renderPerson(c, asked);
+  return c.redirect(`/dashboard/person?site=${encodeURIComponent(p.site.id)}&${q}`, 303);
+}
+
+/**
+ * GET /dashboard/person?email_sha256=… | phone_sha256 | loyaltyId | userId | orderId | handoffCode | anonymousId.
+ * Older links with a raw `email` / `phone` (or `kind` + `value`) are sent on to the hashed URL.
+ */
 export async function personPage(c: Context<DashEnv>) {
   const p = c.get('page');
   const q = c.req.query();
+  // The form's former GET shape (kind + value) and the field names work as links.
+  const query: Record<string, string> = { ...q };
+  if (q.kind && q.value && LOOKUPS.some(([n]) => n === q.kind)) query[q.kind] = q.value;
+  const raw = (['email', 'phone'] as const).find((n) => query[n]?.trim());
+  if (p.site && raw) {
+    const hashed = await personQuery(raw, query[raw].trim(), siteCountry(p.site.settings));
+    if (hashed) return c.redirect(`/dashboard/person?site=${encodeURIComponent(p.site.id)}&${hashed}`, 303);
+  }
+  return renderPerson(c, query);
+}
+
+async function renderPerson(c: Context<DashEnv>, query: Record<string, string>) {
+  const p = c.get('page');
   const store = p.store as Store & Partial<IdentityFns> & Partial<OrderFns>;
-  const chosen = LOOKUPS.find(([n]) => q[n]?.trim())?.[0] ?? 'email';
+  const hashedKind = LOOKUPS.find(([, k]) => HASHED[k] && query[HASHED[k]!]?.trim())?.[0];
+  const chosen = query.kind || hashedKind || (LOOKUPS.find(([n]) => query[n]?.trim())?.[0] ?? 'email');
+  // A hashed lookup is not shown back: the hash is no value anyone types.
+  const shown = query.value ?? LOOKUPS.map(([n]) => query[n]).find(Boolean) ?? '';
+  const action = `/dashboard/person${p.site ? `?site=${encodeURIComponent(p.site.id)}` : ''}`;
   const frame = (body: Child, status: 200 | 400 | 404 = 200) =>
     c.html(
       <Layout title="Person lookup" active="/person" site={p.site} sites={p.sites} csrf={p.csrf}>
-        <form method="get" action="/dashboard/person" class="inline card" aria-label="Find a person">
-          {p.site ? <input type="hidden" name="site" value={p.site.id} /> : null}
+        <form method="post" action={action} class="inline card" aria-label="Find a person">
+          <input type="hidden" name="_csrf" value={p.csrf} />
           <div class="field">
             <label for="kind">Identify by</label>
             <select id="kind" name="kind">
               {LOOKUPS.map(([n, , l]) => (
-                <option value={n} selected={n === (q.kind || chosen)}>
+                <option value={n} selected={n === chosen}>
                   {l}
                 </option>
               ))}
@@ -146,19 +210,17 @@ export async function personPage(c: Context<DashEnv>) {
           </div>
           <div class="field">
             <label for="value">Value</label>
-            <input id="value" name="value" value={q.value ?? LOOKUPS.map(([n]) => q[n]).find(Boolean) ?? ''} required />
+            <input id="value" name="value" value={shown} required />
           </div>
           <button type="submit">Find</button>
         </form>
+        {hashedKind ? <p class="muted">{`Looked up by ${LOOKUPS.find(([n]) => n === hashedKind)![2].toLowerCase()} (by its SHA-256 hash, as stored).`}</p> : null}
         {body}
       </Layout>,
       status,
     );
   if (!p.site) return frame(<p class="notice">No site yet.</p>);
   if (typeof store.personOf !== 'function' || typeof store.personEvents !== 'function') return frame(<NotWired what="Person lookup (identity store)" />);
-  // The form sends kind + value; links may use the field name directly (?orderId=…).
-  const query: Record<string, string> = { ...q };
-  if (q.kind && q.value && LOOKUPS.some(([n]) => n === q.kind)) query[q.kind] = q.value;
   const { id, label, error } = await lookupIdentifier(query, siteCountry(p.site.settings));
   if (error) return frame(<p class="error">{error}</p>, 400);
   if (!id) return frame(<p class="muted">Look a customer up by e-mail, phone, loyalty card, customer ID, order ID, handoff code or browser ID.</p>);

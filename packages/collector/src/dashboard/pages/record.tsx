@@ -11,6 +11,7 @@ import { parseAmount } from '../../orders/parse';
 import { siteCountry } from '../../pii/index';
 import type { DashEnv } from '../index';
 import { Layout, NoSite } from '../layout';
+import { personQuery } from './person';
 import { currencyTally } from '../../reports/currencies';
 import type { Store } from '../../store/types';
 
@@ -171,10 +172,10 @@ async function page(c: Context<DashEnv>, outcome: Outcome | null, values: Record
   );
 }
 
-function identity(values: Record<string, string>): { field: string; value: string; lookup: string } | null {
+function identity(values: Record<string, string>): { field: string; value: string; lookupField: string } | null {
   const row = IDENTIFY_BY.find(([v]) => v === values.by);
   if (!row || !values.who) return null;
-  return { field: row[1], value: values.who, lookup: `${row[3]}=${encodeURIComponent(values.who)}` };
+  return { field: row[1], value: values.who, lookupField: row[3] };
 }
 
 /**
@@ -236,6 +237,8 @@ export function registerRecordPages(app: Hono<DashEnv>): void {
     const res = await applyTouchpoints(p.store, p.site.id, [input], { now: Date.now(), defaultCountry });
     if (res.rejected.length) return fail(`Not recorded: ${res.rejected[0].reason}`);
     const label = TOUCH_TYPES.find(([v]) => v === values.type)![1];
-    return page(c, { kind: 'touchpoint', ok: true, message: `${label} recorded.`, lookup: who.lookup }, {});
+    // E-mail and phone are linked by their hash: a raw address in the link would land in history and logs.
+    const lookup = (await personQuery(who.lookupField, who.value, defaultCountry)) ?? undefined;
+    return page(c, { kind: 'touchpoint', ok: true, message: `${label} recorded.`, lookup }, {});
   });
 }

@@ -10,7 +10,7 @@ import { ropoPage } from './ropo';
 import { funnelPage } from './funnel';
 import { journeysPage } from './journeys';
 import { vitalsPage } from './vitals';
-import { personPage } from './person';
+import { personLookupPost, personPage } from './person';
 import { registerQrPages } from './qr-routes';
 import { registerRecordPages } from './record';
 import { registerImportPages } from './import';
@@ -33,6 +33,7 @@ export function registerPages(app: Hono<DashEnv>, opts: { publicUrl?: string } =
   app.get('/vitals', vitalsPage);
   registerQrPages(app, opts);
   app.get('/person', personPage);
+  app.post('/person', personLookupPost);
   registerRecordPages(app);
   registerImportPages(app);
   registerSettingsPages(app);
