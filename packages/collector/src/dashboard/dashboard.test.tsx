@@ -375,6 +375,9 @@ describe('date range across navigation', () => {
     expect(switcher).toContain('id="site-switch"');
     expect(switcher).toContain('<input type="hidden" name="from" value="2026-01-01"/>');
     expect(switcher).toContain('<input type="hidden" name="to" value="2026-01-31"/>');
+    const overview = await (await get(`/dashboard?site=${a.site.id}&from=2026-01-01&to=2026-01-31`, jar)).text();
+    const overviewSwitcher = overview.match(/<form method="get" action="\/dashboard">[\s\S]*?<\/form>/)![0];
+    expect(overviewSwitcher).toContain('<input type="hidden" name="from" value="2026-01-01"/>');
     const explain = await (await get(`/dashboard/explain?site=${a.site.id}&order=NOPE&from=2026-01-01&to=2026-01-31`, jar)).text();
     expect(explain).toContain(`<a href="/dashboard/attribution?site=${a.site.id}&amp;${range}">← Attribution</a>`);
   });

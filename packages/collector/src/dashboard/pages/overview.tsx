@@ -84,7 +84,7 @@ export async function overviewPage(c: Context<DashEnv>) {
   const range = parseRange(c.req.query(), Date.now(), siteTimeZone(p.site?.settings));
   const journeys = journeysOf(p.store);
   const frame = (body: Child) => (
-    <Layout title="Overview" active="/" site={p.site} sites={p.sites} csrf={p.csrf}>
+    <Layout title="Overview" active="/" site={p.site} sites={p.sites} csrf={p.csrf} range={range}>
       <RangeForm action="/dashboard" range={range} site={p.site} />
       {body}
     </Layout>
