@@ -111,7 +111,9 @@ function eraseSync(db: Db, siteId: string, id: Identifier, suppress: boolean): E
       scrubOrderRecords(db, siteId, oid, mine);
       continue;
     }
-    const anonId = 'erased-' + randomBytes(12).toString('base64url');
+    // Hex, not base64url: a random ID must never spell a real identifier by chance (base64url
+    // can hold "R-1" or "o-2", which an erasure audit searching for the erased values would flag).
+    const anonId = 'erased-' + randomBytes(12).toString('hex');
     db.prepare(
       `UPDATE orders SET order_id = ?, identifiers = '[]', qr_codes = '[]', coupon = NULL, products = ?, sources = '["erased"]', updated_at = ?
        WHERE site_id = ? AND order_id = ?`,
