@@ -6,6 +6,7 @@ import { keyHash } from './hash';
 import { deriveIsolated, type SqliteContext } from './context';
 import { createDedup, filterKey, type Dedup } from './dedup';
 import { eventKeys, keyedParams, keyedWhere } from './event-keys';
+import { writeProbe } from './write-probe';
 
 /** A row of the `events` table as better-sqlite3 returns it. */
 export interface EventRow {
@@ -125,16 +126,6 @@ class DeriverFailure extends Error {
 /** How long a write-key lookup may be served from memory at most; changes to sites or keys drop it sooner (`site-version.ts`). */
 const SITE_CACHE_MS = 5_000;
 
-/** How long a successful write probe (`ping`, behind the public /healthz) is reused, in ms. */
-const PING_REUSE_MS = 1000;
-
-interface PingState {
-  at: number;
-  ok: boolean;
-  pending: boolean;
-  result: Promise<boolean>;
-}
-
 /**
  * The SQLite implementation of {@link CoreStore} (sites, keys, the event log).
  *
@@ -163,7 +154,6 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
     fastRollback: db.prepare('ROLLBACK TO append_fast'),
   };
   const writeKeyCache = new Map<string, { site: Site; at: number; version: number }>();
-  let lastPing: PingState | null = null;
   const dedup = createDedup(db);
   const keys = eventKeys(db);
   let sealing = false;
@@ -272,36 +262,7 @@ export function coreStore(ctx: SqliteContext): Omit<CoreStore, 'migrate' | 'clos
   }
 
   return {
-    ping() {
-      // A real, durable write through the group committer, not `SELECT 1`: a read answers from
-      // memory even when the file system has gone read-only (ext4 errors=remount-ro) or is full,
-      // while every ingest request fails with 500 — /healthz must then say 503 so a load
-      // balancer stops sending traffic. Rewriting `application_id` with its own value changes
-      // nothing but dirties page 1, so COMMIT appends one WAL frame and the WAL is fsynced; it
-      // shares the transaction of concurrent ingest (one page per probe, no extra fsync).
-      // /healthz is public: concurrent probes share one write, and a success is reused for
-      // PING_REUSE_MS, so a flood of health checks cannot turn into a flood of writes.
-      const now = Date.now();
-      if (lastPing && (lastPing.pending || (lastPing.ok && now - lastPing.at < PING_REUSE_MS))) return lastPing.result;
-      const p: PingState = { at: now, ok: false, pending: true, result: Promise.resolve(false) };
-      p.result = ctx
-        .commit((d) => {
-          const id = d.pragma('application_id', { simple: true }) as number;
-          d.pragma(`application_id = ${id | 0}`);
-        }, 0) // weight 0: no event, so omnitrail_flush_events_total does not count health checks
-        .then(
-          () => true,
-          () => false,
-        )
-        .then((ok) => {
-          p.ok = ok;
-          p.pending = false;
-          p.at = Date.now();
-          return ok;
-        });
-      lastPing = p;
-      return p.result;
-    },
+    ping: writeProbe(ctx),
 
     async createSite(input): Promise<CreatedSite> {
       const site: Site = {
