@@ -160,6 +160,38 @@ describe('webhook delivery', () => {
       }
     }));
 
+  it('a cursor commit that fails (read-only database) reaches onError, not an unhandled rejection, and nothing is lost', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver();
+      try {
+        await addWebhook(fx, rx.url);
+        await fx.post('/v1/orders', { orders: [order('Q-1'), order('Q-2'), order('Q-3')] }, { auth: 'secret' });
+        const errors: unknown[] = [];
+        let attempts = 0;
+        // The database turns read-only once Q-2 got its 2xx: Q-2's cursor commit then fails while
+        // Q-3 is being sent (an unhandled rejection, ending the process, unless it is handled).
+        deliver(fx.store, {
+          onError: (e) => errors.push(e),
+          backoff: () => 300,
+          onAttempt: () => {
+            if (++attempts === 2) fx.store.db.pragma('query_only = 1');
+          },
+        });
+        await rx.until(3);
+        for (let i = 0; i < 500 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+        expect(String(errors[0])).toMatch(/readonly/i);
+        // Paused after the store failed: the same messages are not sent again at every tick.
+        await new Promise((r) => setTimeout(r, 100));
+        expect(rx.got).toHaveLength(3);
+        // Writable again: after the pause, the messages whose cursor was not committed go out again.
+        fx.store.db.pragma('query_only = 0');
+        await rx.until(5);
+        expect(rx.got.map((g) => JSON.parse(g.body).data.order.orderId)).toEqual(['Q-1', 'Q-2', 'Q-3', 'Q-2', 'Q-3']);
+      } finally {
+        await cleanup(rx);
+      }
+    }));
+
   it('skip gives up on a message the receiver keeps refusing, and the next one goes out', () =>
     withCollector(async (fx) => {
       const rx = await receiver([400, 400, 400]);

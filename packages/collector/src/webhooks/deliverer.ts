@@ -59,6 +59,12 @@ export function startWebhookDeliverer(store: Store, opts: WebhookDelivererOption
   // message, which at-least-once allows. A failure waits for those commits, then is recorded.
   const drain = async (w: DueWebhook): Promise<boolean> => {
     const commits: Promise<void>[] = [];
+    // Awaited later: a handler now, so a commit failing meanwhile (disk full) is not an unhandled
+    // rejection, which would end the process; the await below still sees the error.
+    const pending = (c: Promise<void>) => {
+      c.catch(() => {});
+      commits.push(c);
+    };
     let page = [w.message];
     let failures = w.failures;
     let moved = false;
@@ -68,7 +74,7 @@ export function startWebhookDeliverer(store: Store, opts: WebhookDelivererOption
           if (stopped) return moved;
           const body = await webhookBody(store, w.siteId, msg);
           if (body === null) {
-            commits.push(store.recordWebhookAttempt(w.id, msg.seq, { at: now(), status: 0, error: null, ok: true, skipped: true }));
+            pending(store.recordWebhookAttempt(w.id, msg.seq, { at: now(), status: 0, error: null, ok: true, skipped: true }));
             moved = true;
             continue;
           }
@@ -82,7 +88,7 @@ export function startWebhookDeliverer(store: Store, opts: WebhookDelivererOption
             await store.recordWebhookAttempt(w.id, msg.seq, { ...r, at, nextAttemptAt: at + backoff(failures + 1) });
             return moved;
           }
-          commits.push(store.recordWebhookAttempt(w.id, msg.seq, { ...r, at }));
+          pending(store.recordWebhookAttempt(w.id, msg.seq, { ...r, at }));
           failures = 0;
           moved = true;
         }
@@ -95,15 +101,30 @@ export function startWebhookDeliverer(store: Store, opts: WebhookDelivererOption
     }
   };
 
+  // Store failures (read-only or full disk, closed database) in a row, and until when to wait.
+  let storeErrors = 0;
+  let pausedUntil = 0;
   const stop = startIntervalJob(
     async () => {
-      // Every due webhook drains in parallel; one more round picks up what was committed meanwhile.
-      for (;;) {
-        if (stopped) return;
-        const due = await store.dueWebhooks(now());
-        if (due.length === 0) return;
-        const moved = await Promise.all(due.map((w) => drain(w).catch((e) => (onError(e), false))));
-        if (!moved.some(Boolean)) return;
+      if (stopped || now() < pausedUntil) return;
+      try {
+        // Every due webhook drains in parallel; one more round picks up what was committed meanwhile.
+        for (;;) {
+          if (stopped) return;
+          const due = await store.dueWebhooks(now());
+          if (due.length === 0) break;
+          let failed: unknown = null;
+          const moved = await Promise.all(due.map((w) => drain(w).catch((e) => ((failed ??= e), false))));
+          if (failed) throw failed;
+          if (!moved.some(Boolean)) break;
+        }
+        storeErrors = 0;
+      } catch (e) {
+        // Nothing could be recorded, and the receivers are not at fault: without a pause every
+        // tick would send the same messages again. The schedule of failed deliveries applies.
+        storeErrors++;
+        pausedUntil = now() + backoff(storeErrors);
+        onError(e);
       }
     },
     { intervalMs: opts.pollMs ?? 1_000, onError },
