@@ -148,7 +148,9 @@ describe('webhook delivery', () => {
           if (list.every((w) => w.failures > 0)) break;
           await new Promise((r) => setTimeout(r, 10));
         }
+        // Listed in creation order (both may share a millisecond: rowid breaks the tie).
         const [redirected, refused] = list;
+        expect([redirected.url, refused.url]).toEqual([rx.url, gone.url]);
         expect(redirected).toMatchObject({ failures: 1, pending: 1, lastAttempt: { status: 302 } });
         expect(redirected.lastAttempt!.error).toContain('redirect to https://elsewhere.example/ not followed');
         expect(refused).toMatchObject({ failures: 1, pending: 1, lastAttempt: { status: 0, error: 'connection refused (ECONNREFUSED)' } });

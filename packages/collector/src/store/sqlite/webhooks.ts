@@ -72,10 +72,10 @@ function prepare(db: Db) {
     next: db.prepare(`SELECT seq, type, ref, at FROM webhook_outbox WHERE ${subscribed} ORDER BY seq LIMIT @limit`),
     events: db.prepare('SELECT site_id, events FROM webhooks WHERE id = ?'),
     pending: db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE ${subscribed}`).pluck(),
-    due: db.prepare('SELECT * FROM webhooks WHERE next_attempt_at IS NULL OR next_attempt_at <= ? ORDER BY created_at, id'),
+    due: db.prepare('SELECT * FROM webhooks WHERE next_attempt_at IS NULL OR next_attempt_at <= ? ORDER BY created_at, rowid'),
     one: db.prepare('SELECT * FROM webhooks WHERE site_id = ? AND id = ?'),
-    bySite: db.prepare('SELECT * FROM webhooks WHERE site_id = ? ORDER BY created_at, id'),
-    all: db.prepare('SELECT * FROM webhooks ORDER BY created_at, id'),
+    bySite: db.prepare('SELECT * FROM webhooks WHERE site_id = ? ORDER BY created_at, rowid'),
+    all: db.prepare('SELECT * FROM webhooks ORDER BY created_at, rowid'),
     // Rows every webhook of the site has passed; all of them once the site has none left.
     prune: db.prepare(
       `DELETE FROM webhook_outbox WHERE site_id = @site
