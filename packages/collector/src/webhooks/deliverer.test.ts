@@ -174,7 +174,7 @@ describe('webhook delivery', () => {
         // Q-3 is being sent (an unhandled rejection, ending the process, unless it is handled).
         deliver(fx.store, {
           onError: (e) => errors.push(e),
-          backoff: () => 300,
+          backoff: () => 1_000,
           onAttempt: () => {
             if (++attempts === 2) fx.store.db.pragma('query_only = 1');
           },
@@ -182,7 +182,7 @@ describe('webhook delivery', () => {
         await rx.until(3);
         for (let i = 0; i < 500 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
         expect(String(errors[0])).toMatch(/readonly/i);
-        // Paused after the store failed: the same messages are not sent again at every tick.
+        // Paused for 1 s after the store failed: the same messages are not sent again at every tick.
         await new Promise((r) => setTimeout(r, 100));
         expect(rx.got).toHaveLength(3);
         // Writable again: after the pause, the messages whose cursor was not committed go out again.
