@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { WebhookInfo } from '../store/webhooks';
 import { WEBHOOK_EVENT_TYPES } from '../store/webhooks';
-import { testWebhookBody } from '../webhooks/body';
+import { sendTestMessage } from '../webhooks/body';
 import { checkWebhookEvents, checkWebhookUrl } from '../webhooks/options';
-import { sendWebhook } from '../webhooks/send';
 import { CliError, type CliIo } from './io';
 import { openForSite } from './store';
 
@@ -108,8 +107,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       }
       case 'test': {
         const w = await known();
-        const now = Date.now();
-        const r = await sendWebhook(w.url, (await store.webhookSecret(site.id, w.id)) ?? '', `msg_test_${now}`, testWebhookBody(site.id, w.id, now));
+        const r = await sendTestMessage(store, site.id, w);
         if (!r.ok) throw new CliError(`test message to ${w.url} failed: ${r.error}`, 1);
         io.out(`test message delivered to ${w.url} (HTTP ${r.status})`);
         return 0;

@@ -3,8 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import type { CollectorDeps } from '../app';
 import { checkWebhookEvents, checkWebhookUrl } from '../webhooks/options';
-import { testWebhookBody } from '../webhooks/body';
-import { sendWebhook } from '../webhooks/send';
+import { sendTestMessage } from '../webhooks/body';
 import { requireSecretKey, type AppEnv } from './auth';
 import { jsonBody } from './json-body';
 
@@ -65,10 +64,7 @@ export function webhooksRoutes(deps: CollectorDeps): Hono<AppEnv> {
 
   app.post('/v1/webhooks/:id/test', small, async (c) => {
     const site = c.get('site');
-    const w = await webhookOf(site.id, c.req.param('id'));
-    const secret = (await store.webhookSecret(site.id, w.id)) ?? '';
-    const now = deps.now();
-    return c.json(await sendWebhook(w.url, secret, `msg_test_${now}`, testWebhookBody(site.id, w.id, now), { now: deps.now }));
+    return c.json(await sendTestMessage(store, site.id, await webhookOf(site.id, c.req.param('id')), deps.now));
   });
 
   app.post('/v1/webhooks/:id/skip', small, async (c) => {

@@ -2,6 +2,7 @@ import type { Store } from '../store/types';
 import type { WebhookMessage } from '../store/webhooks';
 import type { Identifier } from '../stitch/types';
 import { eventIdentity } from '../stitch/derive';
+import { sendWebhook, type WebhookAttempt } from './send';
 
 /** The stitched person a message is about: its ID and the shop's customer IDs. */
 async function personOf(store: Store, siteId: string, ids: Identifier[]) {
@@ -41,7 +42,15 @@ export async function webhookBody(store: Store, siteId: string, msg: WebhookMess
   return JSON.stringify({ type: msg.type, timestamp: new Date(msg.at).toISOString(), data });
 }
 
-/** The body of a test message (`omnitrail webhook test`, `POST /v1/webhooks/:id/test`). */
-export function testWebhookBody(siteId: string, webhookId: string, now: number): string {
-  return JSON.stringify({ type: 'webhook.test', timestamp: new Date(now).toISOString(), data: { siteId, webhookId } });
+/**
+ * Sends a signed `webhook.test` message to one of the site's webhooks now (`omnitrail webhook
+ * test`, `POST /v1/webhooks/:id/test`, the dashboard's Send test) and says how it went.
+ *
+ * @example
+ * const r = await sendTestMessage(store, site.id, { id: 'wh_…', url: 'https://crm.example/hooks' });
+ */
+export async function sendTestMessage(store: Store, siteId: string, webhook: { id: string; url: string }, now: () => number = Date.now): Promise<WebhookAttempt> {
+  const at = now();
+  const body = JSON.stringify({ type: 'webhook.test', timestamp: new Date(at).toISOString(), data: { siteId, webhookId: webhook.id } });
+  return sendWebhook(webhook.url, (await store.webhookSecret(siteId, webhook.id)) ?? '', `msg_test_${at}`, body, { now });
 }

@@ -10,8 +10,7 @@ import type { DashEnv } from '../index';
 import { Layout, siteQuery } from '../layout';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType, type WebhookInfo } from '../../store/webhooks';
 import { checkWebhookEvents, checkWebhookUrl } from '../../webhooks/options';
-import { testWebhookBody } from '../../webhooks/body';
-import { sendWebhook } from '../../webhooks/send';
+import { sendTestMessage } from '../../webhooks/body';
 
 const EVENT_LABELS: Record<WebhookEventType, string> = {
   'order.created': 'New orders (web, store, phone, imports)',
@@ -149,8 +148,7 @@ export function registerWebhookPages(app: Hono<DashEnv>): void {
     if (!p.site || !w) return page(c, { ok: false, text: 'No such webhook on this site.' }, 404);
     switch (c.req.param('action')) {
       case 'test': {
-        const now = Date.now();
-        const r = await sendWebhook(w.url, (await p.store.webhookSecret(p.site.id, id)) ?? '', `msg_test_${now}`, testWebhookBody(p.site.id, id, now));
+        const r = await sendTestMessage(p.store, p.site.id, w);
         return page(c, r.ok ? { ok: true, text: `Test message delivered to ${w.url} (HTTP ${r.status}).` } : { ok: false, text: `Test message to ${w.url} failed: ${r.error}` });
       }
       case 'skip': {
