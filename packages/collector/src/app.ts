@@ -68,6 +68,12 @@ export interface CollectorOptions {
   handoff?: HandoffOptions;
   /** Serve the dashboard at `/dashboard` (default true). */
   dashboard?: boolean;
+  /**
+   * The fetch for test messages to webhooks not registered by the operator (API, secret-key
+   * sessions): one that connects only to public addresses. The Node adapter (`startServer`)
+   * sets `publicOnlyFetch()`. Default: `fetch`.
+   */
+  webhookPublicFetch?: typeof fetch;
   /** Where unexpected (500) errors are reported. Default: console.error. */
   logError?: (err: unknown, c: Context) => void;
 }
@@ -138,7 +144,7 @@ export function createCollector(options: CollectorOptions): Hono<AppEnv> {
   app.route('/', webhooksRoutes(deps));
   app.route('/', demoRoutes(options.assets));
   if (options.dashboard !== false) {
-    app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp, publicUrl: options.publicUrl }));
+    app.route('/dashboard', dashboardRoutes({ clientIp: options.clientIp, publicUrl: options.publicUrl, webhookPublicFetch: options.webhookPublicFetch }));
     // A person opening the collector's bare URL (the first thing a new user tries) lands on the dashboard.
     app.get('/', (c) => c.redirect('/dashboard', 302));
   }

@@ -75,7 +75,7 @@ test('the test really catches a Node import (sanity check of the detector)', asy
   const bundle = await rollup({
     input: fileURLToPath(new URL('./node/index.ts', import.meta.url)),
     external: (id) => {
-      const ext = UMD_EXTERNAL.includes(id) || builtins.has(id) || id.startsWith('node:') || id.startsWith('better-sqlite3') || id.startsWith('@hono/node-server');
+      const ext = UMD_EXTERNAL.includes(id) || builtins.has(id) || id.startsWith('node:') || id.startsWith('better-sqlite3') || id.startsWith('@hono/node-server') || id === 'undici';
       if (ext) externals.add(id);
       return ext;
     },

@@ -2,6 +2,7 @@ import { dedupRescanNotice, startServer, type RunningServer, type StartServerOpt
 import type { SqliteStore } from '../store/sqlite/index';
 import { startRetentionJob } from '../privacy/retention-job';
 import { startWebhookDeliverer } from '../webhooks/deliverer';
+import { publicOnlyFetch } from '../node/public-fetch';
 import { CliError, type CliIo } from './io';
 
 /**
@@ -37,7 +38,9 @@ export async function runUntilSignal(srv: RunningServer, io: CliIo): Promise<num
     onRun: (r) => r.deleted > 0 && io.out(`omnitrail: retention removed ${r.deleted} old events of site ${r.siteId}`),
   });
   // Webhooks: order changes to the shops' CRM/ERP endpoints, polled every second.
+  // Webhooks registered through the API reach public addresses only (checked at connect time).
   const stopWebhooks = startWebhookDeliverer(srv.store, {
+    publicFetch: publicOnlyFetch(),
     onError: (e) => io.err(`omnitrail: webhook delivery failed: ${e instanceof Error ? e.message : String(e)}`),
   });
   let detach = () => {};

@@ -3,6 +3,7 @@ import type { WebhookInfo } from '../store/webhooks';
 import { WEBHOOK_EVENT_TYPES } from '../store/webhooks';
 import { sendTestMessage } from '../webhooks/body';
 import { checkWebhookEvents, checkWebhookUrl } from '../webhooks/options';
+import { publicOnlyFetch } from '../node/public-fetch';
 import { CliError, type CliIo } from './io';
 import { openForSite } from './store';
 
@@ -89,7 +90,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     };
     switch (sub) {
       case 'add': {
-        const created = await store.createWebhook(site.id, { url, events });
+        const created = await store.createWebhook(site.id, { url, events, privateOk: true });
         if (values.json) io.out(JSON.stringify(created));
         else {
           io.out(`webhook ${created.webhook.id} → ${url} (${events.join(', ')})`);
@@ -107,7 +108,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       }
       case 'test': {
         const w = await known();
-        const r = await sendTestMessage(store, site.id, w);
+        const r = await sendTestMessage(store, site.id, w, { publicFetch: publicOnlyFetch() });
         if (!r.ok) throw new CliError(`test message to ${w.url} failed: ${r.error}`, 1);
         io.out(`test message delivered to ${w.url} (HTTP ${r.status})`);
         return 0;

@@ -63,6 +63,8 @@ export interface DashboardOptions {
    * URL also makes the dashboard's cookies `Secure` whatever scheme the request arrived with.
    */
   publicUrl?: string;
+  /** See `CollectorOptions.webhookPublicFetch`. */
+  webhookPublicFetch?: typeof fetch;
 }
 
 function dashStore(c: Context<DashEnv>): Store & DashboardStore {
@@ -265,7 +267,7 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono<DashEnv> {
     return c.redirect('/dashboard/login', 303);
   });
 
-  registerPages(app, { publicUrl: opts.publicUrl });
+  registerPages(app, { publicUrl: opts.publicUrl, webhookPublicFetch: opts.webhookPublicFetch });
 
   app.onError((err, c) => {
     const status = err instanceof HTTPException ? err.status : 500;

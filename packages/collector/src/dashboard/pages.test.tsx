@@ -567,7 +567,9 @@ describe('dashboard pages on real data', () => {
 
   it("a heavy user's timeline says it shows only the latest events and does not claim their first visit", async () => {
     await withCollector(async (fx) => {
-      const start = Date.now() - 30 * 86_400_000;
+      // Noon UTC, 30 days ago: the oldest event shown (the 101st, 16 h 40 min later) falls on the
+      // next day, whatever the time of day the test runs at.
+      const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 30 * 86_400_000 + 12 * 3_600_000;
       for (let b = 0; b < 5; b++) {
         const batch = Array.from({ length: 420 }, (_, i) => {
           const n = b * 420 + i;

@@ -9,6 +9,7 @@ import type { Store } from '../store/types';
 import { clientIpResolver, type TrustProxy } from './client-ip';
 import { readNodeBody } from './body';
 import { nodeAssets } from './assets';
+import { publicOnlyFetch } from './public-fetch';
 
 /** How long close() leaves an idle keep-alive socket open for the request its client may be sending (ms). */
 const IDLE_GRACE_MS = 1_000;
@@ -112,6 +113,7 @@ export async function startServer<S extends Store>(opts: StartServerOptions & { 
     metrics,
     clientIp: opts.clientIp ?? clientIpResolver(opts.trustProxy ?? false),
     readBody: opts.readBody ?? readNodeBody,
+    webhookPublicFetch: opts.webhookPublicFetch ?? publicOnlyFetch(),
     assets: opts.assets ?? nodeAssets(),
   });
   const host = opts.host ?? '127.0.0.1';

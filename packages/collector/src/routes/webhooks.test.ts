@@ -70,7 +70,7 @@ describe('/v1/webhooks', () => {
     const rx = await receiver([200, 500]);
     try {
       // A receiver on 127.0.0.1 is the operator's to register (CLI); the API then tests it.
-      const { webhook, secret } = await fx.store.createWebhook(fx.site.id, { url: rx.url, events: ['order.created'] });
+      const { webhook, secret } = await fx.store.createWebhook(fx.site.id, { url: rx.url, events: ['order.created'], privateOk: true });
       const ok = await fx.post(`/v1/webhooks/${webhook.id}/test`, {}, { auth: 'secret' });
       expect(await ok.json()).toEqual({ ok: true, status: 200, error: null });
       const body = new Webhook(secret).verify(rx.got[0].body, rx.got[0].headers as Record<string, string>);

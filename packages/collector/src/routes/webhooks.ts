@@ -64,7 +64,7 @@ export function webhooksRoutes(deps: CollectorDeps): Hono<AppEnv> {
 
   app.post('/v1/webhooks/:id/test', small, async (c) => {
     const site = c.get('site');
-    return c.json(await sendTestMessage(store, site.id, await webhookOf(site.id, c.req.param('id')), deps.now));
+    return c.json(await sendTestMessage(store, site.id, await webhookOf(site.id, c.req.param('id')), { now: deps.now, publicFetch: deps.options.webhookPublicFetch }));
   });
 
   app.post('/v1/webhooks/:id/skip', small, async (c) => {

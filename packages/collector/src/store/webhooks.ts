@@ -26,6 +26,13 @@ export interface WebhookInfo {
   /** The last attempt: HTTP status (0 = no response: refused, timeout, DNS) and error text, if it failed. */
   lastAttempt: { at: number; status: number; error: string | null } | null;
   lastSuccessAt: number | null;
+  /**
+   * Registered by the operator (CLI, admin dashboard session), who may point it at this machine
+   * or a private network. False for the API and secret-key sessions: their webhooks are sent only
+   * to public addresses, checked again when each connection is made (a public name may resolve
+   * to a private address).
+   */
+  privateOk: boolean;
 }
 
 /** A created webhook: its listing plus the signing secret, shown only this once. */
@@ -53,6 +60,8 @@ export interface DueWebhook {
   url: string;
   secret: string;
   failures: number;
+  /** See {@link WebhookInfo.privateOk}. */
+  privateOk: boolean;
   /** The next message to send (commit order). */
   message: WebhookMessage;
 }
@@ -66,7 +75,7 @@ export interface DueWebhook {
  */
 export interface WebhookStore {
   /** Register an endpoint; it hears of changes committed from now on. */
-  createWebhook(siteId: string, opts: { url: string; events: WebhookEventType[] }): Promise<CreatedWebhook>;
+  createWebhook(siteId: string, opts: { url: string; events: WebhookEventType[]; privateOk?: boolean }): Promise<CreatedWebhook>;
   /** The site's webhooks (every site's when `siteId` is omitted), oldest first. */
   listWebhooks(siteId?: string): Promise<WebhookInfo[]>;
   /** The signing secret of a webhook of this site (test messages), or null. */

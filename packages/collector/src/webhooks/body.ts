@@ -2,7 +2,7 @@ import type { Store } from '../store/types';
 import type { WebhookMessage } from '../store/webhooks';
 import type { Identifier } from '../stitch/types';
 import { eventIdentity } from '../stitch/derive';
-import { sendWebhook, type WebhookAttempt } from './send';
+import { fetchFor, sendWebhook, type WebhookAttempt } from './send';
 
 /** The stitched person a message is about: its ID and the shop's customer IDs. */
 async function personOf(store: Store, siteId: string, ids: Identifier[]) {
@@ -47,10 +47,16 @@ export async function webhookBody(store: Store, siteId: string, msg: WebhookMess
  * test`, `POST /v1/webhooks/:id/test`, the dashboard's Send test) and says how it went.
  *
  * @example
- * const r = await sendTestMessage(store, site.id, { id: 'wh_…', url: 'https://crm.example/hooks' });
+ * const r = await sendTestMessage(store, site.id, { id: 'wh_…', url: 'https://crm.example/hooks', privateOk: false });
  */
-export async function sendTestMessage(store: Store, siteId: string, webhook: { id: string; url: string }, now: () => number = Date.now): Promise<WebhookAttempt> {
+export async function sendTestMessage(
+  store: Store,
+  siteId: string,
+  webhook: { id: string; url: string; privateOk: boolean },
+  opts: { now?: () => number; publicFetch?: typeof fetch } = {},
+): Promise<WebhookAttempt> {
+  const now = opts.now ?? Date.now;
   const at = now();
   const body = JSON.stringify({ type: 'webhook.test', timestamp: new Date(at).toISOString(), data: { siteId, webhookId: webhook.id } });
-  return sendWebhook(webhook.url, (await store.webhookSecret(siteId, webhook.id)) ?? '', `msg_test_${at}`, body, { now });
+  return sendWebhook(webhook.url, (await store.webhookSecret(siteId, webhook.id)) ?? '', `msg_test_${at}`, body, { now, fetch: fetchFor(webhook, opts) });
 }

@@ -28,7 +28,7 @@ function deliver(store: CollectorFixture['store'], opts: Parameters<typeof start
 
 /** A webhook to a receiver on 127.0.0.1, registered as the operator's CLI would (the API refuses local targets). */
 async function addWebhook(fx: CollectorFixture, url: string, events: WebhookEventType[] = [...WEBHOOK_EVENT_TYPES]) {
-  return fx.store.createWebhook(fx.site.id, { url: checkWebhookUrl(url, { allowLocal: true }), events });
+  return fx.store.createWebhook(fx.site.id, { url: checkWebhookUrl(url, { allowLocal: true }), events, privateOk: true });
 }
 
 const order = (id: string, extra: Record<string, unknown> = {}) => ({ order_id: id, channel: 'store', revenue: 50, currency: 'EUR', timestamp: iso(T), ...extra });

@@ -2,7 +2,7 @@ import type { Store } from '../store/types';
 import { startIntervalJob } from '../jobs/interval';
 import type { DueWebhook } from '../store/webhooks';
 import { webhookBody } from './body';
-import { sendWebhook, type WebhookAttempt } from './send';
+import { fetchFor, sendWebhook, type WebhookAttempt } from './send';
 
 /** Options of {@link startWebhookDeliverer}. */
 export interface WebhookDelivererOptions {
@@ -13,6 +13,13 @@ export interface WebhookDelivererOptions {
   /** Wait before the next attempt after the n-th consecutive failure (ms). Default {@link webhookBackoff}. */
   backoff?: (failures: number) => number;
   fetch?: typeof fetch;
+  /**
+   * The fetch for webhooks not registered by the operator (API, secret-key sessions): one that
+   * connects only to public addresses. `omnitrail serve` passes `publicOnlyFetch()`
+   * (`@omnitrail/collector/node`); edge runtimes cannot reach a private network anyway.
+   * Default: `fetch`.
+   */
+  publicFetch?: typeof fetch;
   now?: () => number;
   /** Hears every attempt (logs, tests). */
   onAttempt?: (a: WebhookAttempt & { webhookId: string; seq: number }) => void;
@@ -78,7 +85,7 @@ export function startWebhookDeliverer(store: Store, opts: WebhookDelivererOption
             moved = true;
             continue;
           }
-          const r = await sendWebhook(w.url, w.secret, `msg_${msg.seq}`, body, { timeoutMs: opts.timeoutMs, fetch: opts.fetch, signal: shutdown.signal, now });
+          const r = await sendWebhook(w.url, w.secret, `msg_${msg.seq}`, body, { timeoutMs: opts.timeoutMs, fetch: fetchFor(w, opts), signal: shutdown.signal, now });
           // Cut short by stop(): not the receiver's fault; sent again after the restart.
           if (!r.ok && shutdown.signal.aborted) return moved;
           opts.onAttempt?.({ ...r, webhookId: w.id, seq: msg.seq });

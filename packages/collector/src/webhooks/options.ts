@@ -18,6 +18,31 @@ function isLocalHost(host: string): boolean {
 }
 
 /**
+ * True when `ip` is an address a public receiver can have (ipaddr.js range `unicast`, IPv4-mapped
+ * IPv6 judged as its IPv4 address). False for anything else, including text that is not an IP.
+ *
+ * @example
+ * isPublicAddress('93.184.216.34'); // true
+ * isPublicAddress('::ffff:10.0.0.1'); // false
+ */
+export function isPublicAddress(ip: string): boolean {
+  return ipaddr.isValid(ip) && !isLocalHost(ip);
+}
+
+/**
+ * True when a URL names this machine or a private network by its host (an IP outside the public
+ * space, or a local-only name); false for public hosts and for text that is not a URL. What a
+ * name resolves to is not looked up.
+ */
+export function isPrivateUrl(url: string): boolean {
+  try {
+    return isLocalHost(new URL(url).hostname.replace(/^\[|\]$/g, ''));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Checks a webhook endpoint URL and returns it normalised, or throws an Error that says what is
  * wrong. HTTPS is required: the body carries customer IDs and hashed contact data, which must
  * not cross a network in clear. Credentials in the URL are refused (they would be listed back in
@@ -27,7 +52,8 @@ function isLocalHost(host: string): boolean {
  * are refused unless `allowLocal`: the API is open to every site's secret key, and such a URL
  * would let a site make the collector POST into the operator's network and read the answer back
  * from the webhook's last error (SSRF). The CLI, run by the operator, allows them (and plain http
- * for loopback). A public name that resolves to a private address is not caught here.
+ * for loopback). A public name that resolves to a private address is caught later, when the
+ * connection is made (`node/public-fetch.ts`), for webhooks without `privateOk`.
  *
  * @example
  * checkWebhookUrl('https://crm.example/hooks/omnitrail'); // 'https://crm.example/hooks/omnitrail'

@@ -36,6 +36,17 @@ export interface SendWebhookOptions {
 }
 
 /**
+ * The fetch for one webhook: `publicFetch` (connects only to public addresses) unless the
+ * operator registered it and so may point it at a private network (`privateOk`).
+ *
+ * @example
+ * sendWebhook(w.url, w.secret, id, body, { fetch: fetchFor(w, { publicFetch: publicOnlyFetch() }) });
+ */
+export function fetchFor(w: { privateOk: boolean }, o: { fetch?: typeof fetch; publicFetch?: typeof fetch }): typeof fetch | undefined {
+  return w.privateOk ? o.fetch : (o.publicFetch ?? o.fetch);
+}
+
+/**
  * POSTs one signed message and says how it went; never throws. Only a 2xx counts as delivered.
  * Redirects are not followed: a signed body goes only to the registered URL.
  *
@@ -69,6 +80,8 @@ export async function sendWebhook(url: string, secret: string, msgId: string, bo
     const err = e as Error & { cause?: { code?: string; message?: string } };
     if (err.name === 'TimeoutError') return { ok: false, status: 0, error: `no response within ${timeoutMs} ms` };
     const code = err.cause?.code;
+    // A receiver refused by the private-network guard (node/public-fetch.ts): its message says why.
+    if (code === 'EPRIVATEADDR') return { ok: false, status: 0, error: err.cause!.message ?? code };
     const plain = code && NETWORK_ERRORS[code];
     return { ok: false, status: 0, error: plain ? `${plain} (${code})` : (code ?? err.cause?.message ?? err.message) };
   }

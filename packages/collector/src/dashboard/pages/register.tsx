@@ -23,7 +23,7 @@ import { registerWebhookPages } from './webhooks';
  * @example
  * registerPages(app); // GET /, /attribution, /ropo, …
  */
-export function registerPages(app: Hono<DashEnv>, opts: { publicUrl?: string } = {}): void {
+export function registerPages(app: Hono<DashEnv>, opts: { publicUrl?: string; webhookPublicFetch?: typeof fetch } = {}): void {
   app.get('/', overviewPage);
   app.get('/attribution', attributionPage);
   app.get('/explain', explainPage);
@@ -37,5 +37,5 @@ export function registerPages(app: Hono<DashEnv>, opts: { publicUrl?: string } =
   registerRecordPages(app);
   registerImportPages(app);
   registerSettingsPages(app);
-  registerWebhookPages(app);
+  registerWebhookPages(app, { publicFetch: opts.webhookPublicFetch });
 }

@@ -116,9 +116,9 @@ async function page(c: Context<DashEnv>, flash: Flash | null, status: 200 | 400 
  * Register `/webhooks`.
  *
  * @example
- * registerWebhookPages(app);
+ * registerWebhookPages(app, { publicFetch: publicOnlyFetch() });
  */
-export function registerWebhookPages(app: Hono<DashEnv>): void {
+export function registerWebhookPages(app: Hono<DashEnv>, opts: { publicFetch?: typeof fetch } = {}): void {
   app.get('/webhooks', (c) => page(c, null));
 
   app.post('/webhooks', async (c) => {
@@ -131,13 +131,14 @@ export function registerWebhookPages(app: Hono<DashEnv>): void {
     if (picked.length === 0) return page(c, { ok: false, text: 'Pick at least one kind of event.' }, 400, draft);
     let checkedUrl: string;
     let events: WebhookEventType[];
+    const admin = p.session.scope === 'admin';
     try {
-      checkedUrl = checkWebhookUrl(url, { allowLocal: p.session.scope === 'admin' });
+      checkedUrl = checkWebhookUrl(url, { allowLocal: admin });
       events = checkWebhookEvents(picked);
     } catch (e) {
       return page(c, { ok: false, text: `Webhook not added: ${(e as Error).message}` }, 400, draft);
     }
-    const { webhook, secret } = await p.store.createWebhook(p.site.id, { url: checkedUrl, events });
+    const { webhook, secret } = await p.store.createWebhook(p.site.id, { url: checkedUrl, events, privateOk: admin });
     return page(c, { ok: true, text: `Webhook ${webhook.id} added for ${checkedUrl}.`, secret });
   });
 
@@ -148,7 +149,7 @@ export function registerWebhookPages(app: Hono<DashEnv>): void {
     if (!p.site || !w) return page(c, { ok: false, text: 'No such webhook on this site.' }, 404);
     switch (c.req.param('action')) {
       case 'test': {
-        const r = await sendTestMessage(p.store, p.site.id, w);
+        const r = await sendTestMessage(p.store, p.site.id, w, opts);
         return page(c, r.ok ? { ok: true, text: `Test message delivered to ${w.url} (HTTP ${r.status}).` } : { ok: false, text: `Test message to ${w.url} failed: ${r.error}` });
       }
       case 'skip': {

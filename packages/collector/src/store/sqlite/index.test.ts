@@ -273,4 +273,22 @@ describe('migrations', () => {
     ]);
     await s.close();
   });
+
+  it('21 lets only the webhooks that name a private host reach private networks (those came from the operator)', async () => {
+    const path = tmpPath();
+    const db = openDb(path);
+    runMigrations(db, migrations.filter((m) => m.version <= 20));
+    const add = db.prepare("INSERT INTO webhooks (id, site_id, url, secret, events, cursor, created_at) VALUES (?, 'st', ?, 's', '[]', 0, 0)");
+    add.run('wh_local', 'http://127.0.0.1:9000/hooks');
+    add.run('wh_lan', 'https://crm.internal/hooks');
+    add.run('wh_public', 'https://crm.example/hooks');
+    db.close();
+    const s = openStore(path);
+    expect(s.db.prepare('SELECT id, private_ok FROM webhooks ORDER BY id').all()).toEqual([
+      { id: 'wh_lan', private_ok: 1 },
+      { id: 'wh_local', private_ok: 1 },
+      { id: 'wh_public', private_ok: 0 },
+    ]);
+    await s.close();
+  });
 });

@@ -12,7 +12,7 @@ import { erasedMessagesSql } from './dedup';
 import { vitalsSamplesSql } from './vitals-samples';
 import { trackRowsSql } from './track-rows';
 import { identifyPiiIndexSql } from './person-scope';
-import { webhooksMigrationSql } from './webhooks';
+import { webhooksMigrationSql, webhooksPrivateOkMigration } from './webhooks';
 import { cookielessViewsMigration } from './cookieless-views';
 
 /**
@@ -113,6 +113,7 @@ export const migrations: Migration[] = [
   { version: 18, name: 'webhooks: endpoints and the outbox of order changes', up: webhooksMigrationSql },
   { version: 19, name: 'dashboard: sessions ended by logout', up: endedSessionsSql },
   { version: 20, name: 'cookieless views: page views and daily visitor hashes of cookieless mode, backfilled', up: cookielessViewsMigration },
+  { version: 21, name: 'webhooks: which may send to a private network (registered by the operator)', up: webhooksPrivateOkMigration },
 ];
 
 /**

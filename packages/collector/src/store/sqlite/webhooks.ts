@@ -4,6 +4,7 @@ import { OFFLINE_TOUCHPOINT } from '../../orders/touchpoint';
 import type { Deriver, SqliteContext } from './context';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
+import { isPrivateUrl } from '../../webhooks/options';
 
 /**
  * Migration 18: webhook endpoints and the outbox of changes they are told of.
@@ -43,6 +44,19 @@ CREATE INDEX webhook_outbox_site ON webhook_outbox (site_id, seq);
 CREATE INDEX webhook_outbox_ref ON webhook_outbox (site_id, ref);
 `;
 
+/**
+ * Migration 21: who may send a webhook to a private network. Webhooks registered before it could
+ * name a private or local host only through the operator's CLI, so those keep that right; every
+ * other one is checked against private addresses at connect time from now on.
+ */
+export function webhooksPrivateOkMigration(db: Db): void {
+  db.exec('ALTER TABLE webhooks ADD COLUMN private_ok INTEGER NOT NULL DEFAULT 0');
+  const set = db.prepare('UPDATE webhooks SET private_ok = 1 WHERE id = ?');
+  for (const r of db.prepare('SELECT id, url FROM webhooks').all() as { id: string; url: string }[]) {
+    if (isPrivateUrl(r.url)) set.run(r.id);
+  }
+}
+
 interface WebhookRow {
   id: string;
   site_id: string;
@@ -57,6 +71,7 @@ interface WebhookRow {
   last_status: number | null;
   last_error: string | null;
   last_success_at: number | null;
+  private_ok: number;
 }
 
 const stmtCache = new WeakMap<Db, ReturnType<typeof prepare>>();
@@ -136,6 +151,7 @@ function info(db: Db, r: WebhookRow): WebhookInfo {
     nextAttemptAt: r.failures > 0 ? r.next_attempt_at : null,
     lastAttempt: r.last_attempt_at === null ? null : { at: r.last_attempt_at, status: r.last_status ?? 0, error: r.last_error },
     lastSuccessAt: r.last_success_at,
+    privateOk: r.private_ok === 1,
   };
 }
 
@@ -148,15 +164,15 @@ function info(db: Db, r: WebhookRow): WebhookInfo {
 export function webhooksStore(ctx: SqliteContext): WebhookStore {
   const { db } = ctx;
   return {
-    async createWebhook(siteId, { url, events }) {
+    async createWebhook(siteId, { url, events, privateOk = false }) {
       const id = 'wh_' + randomBytes(12).toString('base64url');
       const secret = 'whsec_' + randomBytes(32).toString('base64');
       const now = Date.now();
       await ctx.commit((tx) => {
         // From now on: the largest seq ever given (AUTOINCREMENT keeps it after deletes).
         const last = (tx.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'webhook_outbox'").pluck().get() as number | undefined) ?? 0;
-        tx.prepare('INSERT INTO webhooks (id, site_id, url, secret, events, cursor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-          id, siteId, url, secret, JSON.stringify(events), last, now,
+        tx.prepare('INSERT INTO webhooks (id, site_id, url, secret, events, cursor, created_at, private_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+          id, siteId, url, secret, JSON.stringify(events), last, now, privateOk ? 1 : 0,
         );
       });
       return { webhook: info(db, stmts(db).one.get(siteId, id) as WebhookRow), secret };
@@ -179,7 +195,7 @@ export function webhooksStore(ctx: SqliteContext): WebhookStore {
       const out: DueWebhook[] = [];
       for (const r of stmts(db).due.all(now) as WebhookRow[]) {
         const message = nextMessage(db, r);
-        if (message) out.push({ id: r.id, siteId: r.site_id, url: r.url, secret: r.secret, failures: r.failures, message });
+        if (message) out.push({ id: r.id, siteId: r.site_id, url: r.url, secret: r.secret, failures: r.failures, privateOk: r.private_ok === 1, message });
       }
       return out;
     },
