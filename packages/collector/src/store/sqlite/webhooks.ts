@@ -50,6 +50,9 @@ CREATE INDEX webhook_outbox_ref ON webhook_outbox (site_id, ref);
  * other one is checked against private addresses at connect time from now on.
  */
 export function webhooksPrivateOkMigration(db: Db): void {
+  // Idempotent: a database whose user_version was lowered by hand (tests re-running migration 20) has it already.
+  const cols = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('webhooks') as string[];
+  if (cols.includes('private_ok')) return;
   db.exec('ALTER TABLE webhooks ADD COLUMN private_ok INTEGER NOT NULL DEFAULT 0');
   const set = db.prepare('UPDATE webhooks SET private_ok = 1 WHERE id = ?');
   for (const r of db.prepare('SELECT id, url FROM webhooks').all() as { id: string; url: string }[]) {
