@@ -8,7 +8,7 @@ const page = { type: 'page', messageId: 'm1', name: 'Home', context: { omnitrail
 const DAY = 86_400_000;
 
 describe('cookieless visitor hash', () => {
-  it('is stable within a UTC day, differs across days, sites, IPs and user agents, and keeps no properties', async () => {
+  it('is stable within a day, differs across days, sites, IPs and user agents, and keeps no properties', async () => {
     const ck = createCookieless();
     const t = Date.UTC(2026, 10, 26, 9);
     const a = await ck.prepare(page, site(true), '203.0.113.9', 'UA-1', t);
@@ -25,6 +25,27 @@ describe('cookieless visitor hash', () => {
     // Even going back to the same day later cannot recompute yesterday's hash: the salt is gone.
     const back = await ck.prepare(page, site(true), '203.0.113.9', 'UA-1', t);
     expect(back.ok && back.raw.anonymousId).not.toBe(a.raw.anonymousId);
+  });
+
+  it("lives one day of the site's time zone: the same hash across UTC midnight in Los Angeles, a new one at local midnight", async () => {
+    const ck = createCookieless();
+    const la: Site = { ...site(true), settings: { cookieless: true, timezone: 'America/Los_Angeles' } };
+    const hash = async (s: Site, t: number) => {
+      const r = await ck.prepare(page, s, '203.0.113.9', 'UA-1', t);
+      if (!r.ok) throw new Error(r.reason);
+      return r.raw.anonymousId;
+    };
+    // 15:30 and 17:30 on 26 November in Los Angeles (PST, UTC−8): either side of UTC midnight.
+    const before = Date.UTC(2026, 10, 27, 0, 30) - 3_600_000;
+    const after = Date.UTC(2026, 10, 27, 1, 30);
+    expect(await hash(la, after)).toBe(await hash(la, before));
+    // A UTC site's day ends at UTC midnight.
+    expect(await hash(site(true), after)).not.toBe(await hash(site(true), before));
+    // Los Angeles midnight (08:00 UTC on the 27th): a new day, a new hash, and the old salt is gone.
+    const nextLocalDay = Date.UTC(2026, 10, 27, 8, 1);
+    const laBefore = await hash(la, before);
+    expect(await hash(la, nextLocalDay)).not.toBe(laBefore);
+    expect(await hash(la, before)).not.toBe(laBefore);
   });
 
   it('refuses when the site has not opted in, for non-page events and for events with IDs', async () => {

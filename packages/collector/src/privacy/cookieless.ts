@@ -1,9 +1,8 @@
 import type { Site } from '../store/core';
+import { dayIn, dayStart, nextDay, siteTimeZone } from '../reports/zone';
 
 /** What a cookieless event becomes: the event with its daily visitor hash, or why it is refused. */
 export type CookielessResult = { ok: true; raw: Record<string, unknown> } | { ok: false; reason: string };
-
-const DAY = 86_400_000;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -112,9 +111,11 @@ export function isCookieless(raw: unknown): boolean {
  * `settings.cookieless: true`). Nothing is stored on the device; the collector counts page
  * views with a visitor hash = SHA-256(daily salt ‖ site ‖ client IP ‖ user agent).
  *
- * The salt is random, made per UTC day, held only in this process's memory and dropped when
- * the day is over (so it never lives 48 h and cannot be recomputed later): the same visitor
- * gets a different hash tomorrow, and no hash can be linked to a person or to another day.
+ * The salt is random, made per day of the site's time zone (`settings.timezone`, the days its
+ * reports count), held only in this process's memory and dropped when that day is over (so it
+ * cannot be recomputed later): the same visitor gets a different hash tomorrow, and no hash can
+ * be linked to a person or to another day. Local days, not UTC days: with UTC days a visitor
+ * active across UTC midnight — late afternoon in the Americas — counted twice on one local day.
  * Only `page` events are accepted; they carry consent `denied`, so they are never stitched.
  * Several collector instances each have their own salt: a visitor who hits two instances the
  * same day counts twice (documented in PRIVACY.md).
@@ -124,18 +125,29 @@ export function isCookieless(raw: unknown): boolean {
  * const r = await cookieless.prepare(rawEvent, site, clientIp, userAgent, Date.now());
  */
 export function createCookieless() {
-  let day = -1;
-  let salt = '';
+  /** `zone|YYYY-MM-DD` → that local day's salt and the instant the day ends. */
+  const salts = new Map<string, { salt: string; end: number }>();
 
-  function saltFor(now: number): string {
-    const d = Math.floor(now / DAY);
-    if (d !== day) {
-      // Yesterday's salt is forgotten here, never written anywhere.
+  /** Forgets every salt whose day is over: it is never written anywhere. */
+  function sweep(now: number): void {
+    for (const [k, v] of salts) if (now >= v.end) salts.delete(k);
+  }
+
+  function saltFor(now: number, tz: string): string {
+    sweep(now);
+    const day = dayIn(now, tz);
+    const key = `${tz}|${day}`;
+    let s = salts.get(key);
+    if (!s) {
       const bytes = crypto.getRandomValues(new Uint8Array(16));
-      salt = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-      day = d;
+      s = { salt: Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(''), end: dayStart(nextDay(day), tz) };
+      salts.set(key, s);
+      // Also forgotten on time when no further cookieless event comes (Node; unreferenced, so
+      // it never keeps a process alive). The sweep above covers runtimes without timers.
+      const t = setTimeout(() => sweep(Date.now()), Math.max(0, s.end - now) + 1_000) as unknown as { unref?: () => void };
+      t.unref?.();
     }
-    return salt;
+    return s.salt;
   }
 
   return {
@@ -146,7 +158,7 @@ export function createCookieless() {
       }
       if (ev.type !== 'page') return { ok: false, reason: 'cookieless mode accepts page events only (aggregate page counts)' };
       if (ev.anonymousId != null || ev.userId != null) return { ok: false, reason: 'a cookieless event must not carry anonymousId or userId' };
-      const input = new TextEncoder().encode(`${saltFor(now)}|${site.id}|${ip ?? ''}|${ua ?? ''}`);
+      const input = new TextEncoder().encode(`${saltFor(now, siteTimeZone(site.settings))}|${site.id}|${ip ?? ''}|${ua ?? ''}`);
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input));
       const hash = Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
       // Traits, device IDs and free properties could identify; a cookieless page view keeps only

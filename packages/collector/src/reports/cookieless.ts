@@ -4,8 +4,8 @@
  * most viewed paths. Never mixed with the consented (stitched) visitors of the other reports.
  *
  * "Daily visitors" are distinct visitor hashes per day, summed over the days: a hash lives one
- * UTC day (its salt is forgotten at UTC midnight), so one person is counted once a day, and
- * twice on a local day that crosses a UTC midnight (any zone but UTC).
+ * day of the site's time zone (its salt is forgotten at local midnight), so one person is counted
+ * once a day.
  */
 import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
@@ -23,7 +23,7 @@ export interface CookielessReport extends ReportSpan {
   paths: { path: string; pageViews: number }[];
 }
 
-export const VISITORS_ARE = 'distinct daily visitor hashes per day, summed over the days (a hash lives one UTC day: not people)';
+export const VISITORS_ARE = "distinct daily visitor hashes per day, summed over the days (a hash lives one day of the site's time zone: not people)";
 
 /**
  * The days of `[from, to)` in `tz`, each clipped to the range: `[day, from, to]`.

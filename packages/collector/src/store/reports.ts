@@ -29,7 +29,7 @@ export interface ReportsStore {
 
 /** What {@link ReportsStore.cookieless} returns. */
 export interface CookielessCounts {
-  /** Per span, in order: page views and distinct visitor hashes (a hash lives one UTC day). */
+  /** Per span, in order: page views and distinct visitor hashes (a hash lives one day of the site's time zone). */
   days: { pageViews: number; visitors: number }[];
   /** Most viewed paths of the whole range, most first. */
   paths: { path: string; pageViews: number }[];

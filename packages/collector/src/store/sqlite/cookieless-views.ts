@@ -18,7 +18,7 @@ import { pathOf } from './vitals-samples';
  *
  * A trigger deletes a row with its event, whichever path deletes it (retention, erasure, site
  * deletion), so the table never holds what the events table no longer does. The rows hold no
- * personal data (the hash's salt lived one UTC day in memory), but they go with their events.
+ * personal data (the hash's salt lived one day of the site's zone in memory), but they go with their events.
  */
 const CREATE = `
 CREATE TABLE cookieless_views (
@@ -102,10 +102,9 @@ export function cookielessViewsMigration(db: Db): void {
 
 /**
  * Page views and distinct visitor hashes of a site in each `[from, to)` span (one per day of the
- * report), and the top paths of the whole range. A hash is valid for one UTC day, so a day's
- * distinct hashes are that day's visitors; summed over days they are "daily visitors", not
- * people (the same person is counted once per day, and twice on a local day that spans a UTC
- * midnight).
+ * report), and the top paths of the whole range. A hash is valid for one day of the site's
+ * time zone, so a day's distinct hashes are that day's visitors; summed over days they are
+ * "daily visitors", not people (the same person is counted once per day).
  *
  * @example
  * cookielessCounts(db, siteId, [[dayStart('2026-11-01', tz), dayStart('2026-11-02', tz)]], 10)
