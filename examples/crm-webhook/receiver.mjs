@@ -15,7 +15,13 @@ export function describe(msg) {
     const t = msg.data.touchpoint;
     return `${who}: ${t.touchpoint_type.replace('_', ' ')}${t.location ? ` at ${t.location}` : ''}${t.note ? ` ("${t.note}")` : ''}`;
   }
+  if (msg.type === 'qr.scanned') {
+    const s = msg.data.scan;
+    return `${who}: scanned ${s.personalised ? `their personal code (recipient ${s.recipientRef})` : `code ${s.code}`} of "${s.campaignName}"`;
+  }
   if (msg.type === 'webhook.test') return 'test message from Omnitrail';
+  // A type this receiver does not know yet (a newer collector): file nothing, but say so.
+  if (!msg.type.startsWith('order.')) return `${msg.type} (not handled here)`;
   const o = msg.data.order;
   const items = o.products.map((p) => `${p.quantity}× ${p.name ?? p.sku ?? p.id}`).join(', ') || 'no line items';
   const verb = msg.type === 'order.created' ? 'bought' : `order now ${o.status}:`;

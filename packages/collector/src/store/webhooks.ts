@@ -1,12 +1,13 @@
 import type { StoredEvent } from './core';
 
 /** What a webhook can subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['order.created', 'order.updated', 'touchpoint.created'] as const;
+export const WEBHOOK_EVENT_TYPES = ['order.created', 'order.updated', 'touchpoint.created', 'qr.scanned'] as const;
 
 /**
  * A webhook event type: `order.created` (a new order from any channel), `order.updated` (its
  * status, value, products or identifiers changed), `touchpoint.created` (an offline touchpoint:
- * store visit, phone call, consultation, appointment).
+ * store visit, phone call, consultation, appointment), `qr.scanned` (a person scanned a printed QR
+ * code: a flyer's, or a letter's personal code, whose recipient the shop knows).
  */
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -84,8 +85,8 @@ export interface WebhookStore {
   deleteWebhook(siteId: string, id: string): Promise<boolean>;
   /** Webhooks whose retry time has come (`nextAttemptAt` ≤ now), each with its next message. */
   dueWebhooks(now: number): Promise<DueWebhook[]>;
-  /** The stored `Offline Touchpoint` event a `touchpoint.created` message refers to, or null once erased. */
-  webhookTouchpoint(siteId: string, ref: string): Promise<StoredEvent | null>;
+  /** The stored event (`Offline Touchpoint`, `QR Code Scanned`) a `touchpoint.created` or `qr.scanned` message refers to, or null once erased. */
+  webhookEvent(siteId: string, ref: string): Promise<StoredEvent | null>;
   /** The webhook's messages after `afterSeq` (its subscribed types, commit order), at most `limit`. */
   webhookMessages(id: string, afterSeq: number, limit: number): Promise<WebhookMessage[]>;
   /**

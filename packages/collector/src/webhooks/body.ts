@@ -22,18 +22,29 @@ async function personOf(store: Store, siteId: string, ids: Identifier[]) {
  *   hashed identifiers, status history).
  * - `touchpoint.created`: `data.touchpoint` is the touchpoint as recorded (`messageId`,
  *   `timestamp`, type, channel, location, note, staff, hashed identifier fields …).
+ * - `qr.scanned`: `data.scan` is the scan (`timestamp`, code, campaign, the
+ *   recipient reference of a personal code, device class); `data.person` is the recipient's
+ *   person for a personal code (the scan token is linked to the recipient at the scan).
+ *   The scan token itself is not sent: it is a live credential of the visitor's landing session.
  *
  * @example
  * const body = await webhookBody(store, site.id, { seq: 7, type: 'order.created', ref: 'A-1001', at: Date.now() });
  */
 export async function webhookBody(store: Store, siteId: string, msg: WebhookMessage): Promise<string | null> {
   let data: Record<string, unknown>;
-  if (msg.type === 'touchpoint.created') {
-    const ev = await store.webhookTouchpoint(siteId, msg.ref);
+  if (msg.type === 'touchpoint.created' || msg.type === 'qr.scanned') {
+    const ev = await store.webhookEvent(siteId, msg.ref);
     if (!ev) return null;
     const who = eventIdentity(ev);
-    const ids = [...who.register, ...who.sets.flatMap((s) => s.ids)];
-    data = { touchpoint: { messageId: ev.messageId, timestamp: new Date(ev.timestamp).toISOString(), ...ev.properties }, person: await personOf(store, siteId, ids) };
+    const person = await personOf(store, siteId, [...who.register, ...who.sets.flatMap((s) => s.ids)]);
+    const head = { messageId: ev.messageId, timestamp: new Date(ev.timestamp).toISOString() };
+    if (msg.type === 'touchpoint.created') data = { touchpoint: { ...head, ...ev.properties }, person };
+    else {
+      const p = ev.properties;
+      // Not the event's messageId: it is `qr-scan-<token>`.
+      const scan = { timestamp: head.timestamp, code: p.code, campaignId: p.campaign_id, campaignName: p.campaign_name, recipientRef: p.recipient_ref ?? null, personalised: p.personalised === true, device: p.ua_class ?? null };
+      data = { scan, person };
+    }
   } else {
     const order = await store.getOrder(siteId, msg.ref);
     if (!order) return null;

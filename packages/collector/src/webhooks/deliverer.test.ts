@@ -8,6 +8,7 @@ import { checkWebhookUrl } from './options';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../store/webhooks';
 
 const T = Date.UTC(2026, 2, 1, 10);
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 const iso = (t: number) => new Date(t).toISOString();
 const stops: (() => Promise<void>)[] = [];
 /** Stops the test's deliverers (before its store closes) and its receiver. */
@@ -100,6 +101,37 @@ describe('webhook delivery', () => {
         expect(body.data.person.userIds).toEqual(['U-7']);
         expect(rx.got.map((g) => g.body).join('')).not.toContain('gone@shop.example');
         expect(fx.store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get()).toBe(0);
+      } finally {
+        await cleanup(rx);
+      }
+    }));
+
+  it("a QR scan reaches the endpoint: a letter's personal code with its recipient's customer ID, a flyer's without; no scan token, bots not at all", () =>
+    withCollector(async (fx) => {
+      const rx = await receiver();
+      try {
+        const { secret } = await addWebhook(fx, rx.url, ['qr.scanned']);
+        const campaign = (await (await fx.post('/v1/qr/campaigns', { name: 'Spring letter', targetUrl: 'https://shop.example/spring' }, { auth: 'secret' })).json()) as { id: string };
+        const personal = (await (await fx.post(`/v1/qr/campaigns/${campaign.id}/recipients`, [{ recipient_ref: 'R-1', customer_id: 'C-9' }], { auth: 'secret' })).json()) as { codes: { code: string }[] };
+        const flyer = (await (await fx.post(`/v1/qr/campaigns/${campaign.id}/codes`, {}, { auth: 'secret' })).json()) as { codes: { code: string }[] };
+        const scan = (code: string, ua: string) => fx.fetch(`/q/${code}`, { redirect: 'manual', headers: { 'user-agent': ua } });
+        const res = await scan(personal.codes[0].code, IPHONE);
+        const token = new URL(res.headers.get('location')!).searchParams.get('ot_scan')!;
+        await scan(flyer.codes[0].code, IPHONE);
+        // A mail-security scanner opening the link is no scan (and no message).
+        await scan(flyer.codes[0].code, 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)');
+        deliver(fx.store);
+        await rx.until(2);
+        await new Promise((r) => setTimeout(r, 150));
+        expect(rx.got).toHaveLength(2);
+        type Scan = { type: string; data: { scan: Record<string, unknown>; person: { userIds: string[] } | null } };
+        const [a, b] = rx.got.map((g) => new Webhook(secret).verify(g.body, g.headers as Record<string, string>) as Scan);
+        expect(a.type).toBe('qr.scanned');
+        expect(a.data.scan).toMatchObject({ code: personal.codes[0].code, campaignId: campaign.id, campaignName: 'Spring letter', recipientRef: 'R-1', personalised: true, device: 'mobile' });
+        expect(a.data.person?.userIds).toEqual(['C-9']);
+        expect(b.data.scan).toMatchObject({ code: flyer.codes[0].code, recipientRef: null, personalised: false });
+        expect(b.data.person?.userIds ?? []).toEqual([]);
+        expect(rx.got.map((g) => g.body).join('')).not.toContain(token);
       } finally {
         await cleanup(rx);
       }

@@ -16,6 +16,7 @@ const EVENT_LABELS: Record<WebhookEventType, string> = {
   'order.created': 'New orders (web, store, phone, imports)',
   'order.updated': 'Order changes (refunds, cancellations, corrections)',
   'touchpoint.created': 'Offline touchpoints (store visits, calls, consultations)',
+  'qr.scanned': 'QR code scans (flyers, personal codes on letters)',
 };
 
 const when = (ms: number | null) => (ms === null ? '–' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC');

@@ -16,6 +16,7 @@ import type { Db } from './db';
 import { recordIdentifierSet } from './identity';
 import { handoffStore } from './qr-handoff';
 import { cached } from './qr-stmt';
+import { enqueueWebhookMessage } from './webhooks';
 
 export { lookupHandoffCodeSync } from './qr-handoff';
 
@@ -161,11 +162,13 @@ export const qrScanDeriver: Deriver = (db, ev: StoredEvent, rowid: number) => {
   if (ev.type !== 'track' || ev.event !== 'QR Code Scanned' || ev.bot) return;
   const p = ev.properties;
   if (typeof p.scan_token !== 'string' || typeof p.code !== 'string') return;
-  cached(
+  const recorded = cached(
     db,
     `INSERT OR IGNORE INTO qr_scans (token, site_id, code, campaign_id, ts, event_rowid)
      SELECT ?, site_id, code, campaign_id, ?, ? FROM qr_codes WHERE code = ? AND site_id = ?`,
-  ).run(p.scan_token, ev.timestamp, rowid, p.code, ev.siteId);
+  ).run(p.scan_token, ev.timestamp, rowid, p.code, ev.siteId).changes;
+  // The site's webhooks hear of it (ref: the event's row ID, like a touchpoint's).
+  if (recorded) enqueueWebhookMessage(db, ev.siteId, 'qr.scanned', String(rowid), ev.receivedAt);
 };
 
 /**

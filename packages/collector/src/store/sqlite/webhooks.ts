@@ -202,7 +202,7 @@ export function webhooksStore(ctx: SqliteContext): WebhookStore {
       }
       return out;
     },
-    async webhookTouchpoint(siteId, ref) {
+    async webhookEvent(siteId, ref) {
       const row = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ? AND site_id = ?`).get(Number(ref), siteId) as EventRow | undefined;
       return row ? rowToEvent(row) : null;
     },
