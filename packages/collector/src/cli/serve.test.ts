@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { expect, test } from 'vitest';
 import { run } from './serve';
 import type { CliIo } from './io';
@@ -36,7 +38,12 @@ test('serve: first start creates a first site (not a demo site); SIGTERM drains 
   expect(writeKey).toBeTruthy();
   expect(lines.join('\n')).toMatch(/secret key\s+sk_\S+/);
   // The stitching pass reports its backlog (nothing ingested yet).
-  expect(await (await fetch(url + '/metrics')).text()).toContain('# TYPE omnitrail_stitch_backlog_events gauge\nomnitrail_stitch_backlog_events 0\n');
+  const first = await (await fetch(url + '/metrics')).text();
+  expect(first).toContain('# TYPE omnitrail_stitch_backlog_events gauge\nomnitrail_stitch_backlog_events 0\n');
+  // Free space on the database's file system, as statfs says (other files may change it meanwhile).
+  const free = Number(/\nomnitrail_disk_free_bytes (\d+)\n/.exec(first)?.[1]);
+  const fs = statfsSync(dirname(db));
+  expect(Math.abs(free - fs.bavail * fs.bsize)).toBeLessThan(256 * 1024 * 1024);
   // The WAL checkpoint worker's passes are counted (the demo site's commit starts the first).
   let metrics = '';
   for (let i = 0; i < 200 && !/omnitrail_wal_checkpoint_passes_total [1-9]/.test(metrics); i++) {

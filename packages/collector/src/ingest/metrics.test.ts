@@ -18,7 +18,11 @@ test('renders counters and cumulative histograms in Prometheus text format', () 
   m.observeCheckpoint({ ms: 6, gap: true });
   m.observeCheckpoint({ ms: 1, gap: false, error: 'SQLITE_IOERR' });
   m.stitchBacklog = () => 7;
+  m.diskFreeBytes = () => null; // a file system that cannot say: no gauge
+  expect(renderMetrics(m)).not.toContain('omnitrail_disk_free_bytes');
+  m.diskFreeBytes = () => 5_368_709_120;
   const text = renderMetrics(m);
+  expect(text).toContain('# TYPE omnitrail_disk_free_bytes gauge\nomnitrail_disk_free_bytes 5368709120\n');
   expect(text).toContain('# TYPE omnitrail_stitch_backlog_events gauge\nomnitrail_stitch_backlog_events 7\n');
   expect(text).toContain('omnitrail_events_accepted_total 5\n');
   expect(text).toContain('omnitrail_events_duplicate_total 2\n');

@@ -28,6 +28,12 @@ export interface Metrics {
    * identity stitching cannot keep up with ingest.
    */
   stitchBacklog?: () => number;
+  /**
+   * Bytes free for the collector on the database's file system (set by the Node server for its
+   * SQLite file). Ingest fails (500) when a transaction no longer fits, before /healthz's one-page
+   * probe does: alert on this gauge instead.
+   */
+  diskFreeBytes?: () => number | null;
   /** Background WAL checkpoint passes (SQLite store with its checkpoint worker), failed ones included. */
   checkpointPasses: number;
   checkpointFailures: number;
@@ -141,6 +147,11 @@ export function renderMetrics(m: Metrics): string {
   if (m.stitchBacklog) {
     const g = 'omnitrail_stitch_backlog_events';
     out.push(`# HELP ${g} Events committed but not yet applied to the identity graph (background pass).`, `# TYPE ${g} gauge`, `${g} ${m.stitchBacklog()}`);
+  }
+  const free = m.diskFreeBytes?.();
+  if (free != null) {
+    const g = 'omnitrail_disk_free_bytes';
+    out.push(`# HELP ${g} Bytes available to the collector on the database's file system.`, `# TYPE ${g} gauge`, `${g} ${free}`);
   }
   return out.join('\n') + '\n';
 }

@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -106,6 +108,15 @@ export async function startServer<S extends Store>(opts: StartServerOptions & { 
     const sqlite = store as unknown as SqliteStore;
     sqlite.warmUp(opts.onDedupRescan ?? (opts.quiet ? undefined : (n) => console.log(dedupRescanNotice(n))));
     metrics.stitchBacklog ??= () => sqlite.stitchBacklog();
+    const dir = dirname(resolve(opts.dbPath ?? './omnitrail.db'));
+    metrics.diskFreeBytes ??= () => {
+      try {
+        const s = statfsSync(dir);
+        return s.bavail * s.bsize;
+      } catch {
+        return null; // a file system that cannot say: no gauge rather than a wrong one
+      }
+    };
   }
   const app = createCollector({
     ...opts,
