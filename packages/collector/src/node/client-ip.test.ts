@@ -42,3 +42,27 @@ test('an X-Forwarded-For entry with a source port (Azure) is the address alone',
   expect(await ipOf(1, '2001:db8::7')).toBe('2001:db8::7');
   expect(await ipOf(1, '::ffff:203.0.113.5')).toBe('203.0.113.5');
 });
+
+test('X-Forwarded-For from a local proxy while no proxy is trusted: onProxyIgnored hears it once', async () => {
+  const heard: string[] = [];
+  const app = new Hono();
+  const resolve = clientIpResolver(false, (ip) => heard.push(ip));
+  app.get('/', (c) => c.text(String(resolve(c))));
+  const ask = (xff: string | null, socket: string) =>
+    app.request('/', { headers: xff ? { 'x-forwarded-for': xff } : {} }, { incoming: { socket: { remoteAddress: socket } } });
+  // A public client that sends the header itself (nothing in between): no hint.
+  await ask('6.6.6.6', '93.184.216.34');
+  // No header: no proxy.
+  await ask(null, '127.0.0.1');
+  expect(heard).toEqual([]);
+  await ask('203.0.113.5', '::ffff:127.0.0.1');
+  await ask('203.0.113.6', '10.0.0.2');
+  expect(heard).toEqual(['127.0.0.1']);
+  // Trusted: the header is used, nothing to say.
+  const trusted: string[] = [];
+  const r2 = clientIpResolver(1, (ip) => trusted.push(ip));
+  const app2 = new Hono();
+  app2.get('/', (c) => c.text(String(r2(c))));
+  await app2.request('/', { headers: { 'x-forwarded-for': '203.0.113.5' } }, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
+  expect(trusted).toEqual([]);
+});

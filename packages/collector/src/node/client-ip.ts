@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { isPublicAddress } from '../webhooks/options';
 
 /** How many reverse proxies in front of the collector are trusted to append `X-Forwarded-For`. */
 export type TrustProxy = boolean | number;
@@ -33,12 +34,25 @@ function withoutPort(entry: string): string {
  * by the client itself and can be forged), or the leftmost when the header has fewer than N
  * entries. The IP is used transiently and never stored.
  *
+ * `onProxyIgnored` is called once, the first time a request carries `X-Forwarded-For` from a
+ * loopback or private socket address while no proxy is trusted: the collector most likely sits
+ * behind a reverse proxy without `--trust-proxy`, so every client shares the proxy's rate-limit
+ * bucket and dashboard login lockout.
+ *
  * @example
  * createCollector({ store, clientIp: clientIpResolver(1) }); // one proxy (nginx, a load balancer)
  */
-export function clientIpResolver(trustProxy: TrustProxy = false): (c: Context) => string | null {
+export function clientIpResolver(trustProxy: TrustProxy = false, onProxyIgnored?: (socketIp: string) => void): (c: Context) => string | null {
   const hops = trustProxy === true ? 1 : typeof trustProxy === 'number' && trustProxy > 0 ? Math.floor(trustProxy) : 0;
+  let warn = hops === 0 ? onProxyIgnored : undefined;
   return (c) => {
+    if (warn && c.req.header('x-forwarded-for')) {
+      const a = socketAddress(c);
+      if (a && !isPublicAddress(unmap(a))) {
+        warn(unmap(a));
+        warn = undefined;
+      }
+    }
     if (hops > 0) {
       const xff = c.req.header('x-forwarded-for');
       if (xff) {

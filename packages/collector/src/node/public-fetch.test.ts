@@ -99,10 +99,16 @@ describe('webhooks and private receivers', () => {
         expect(JSON.parse(rx.got[0].body).data.order.orderId).toBe('S-1');
         const refused = attempts.find((a) => a.webhookId === apiHook.id);
         expect(refused?.error).toMatch(/^hooks\.shop\.example resolves to 127\.0\.0\.1, a private or local address: only the operator may register/);
-        const listed = (await fx.store.listWebhooks(fx.site.id)).find((w) => w.id === apiHook.id);
+        // The failure is recorded (committed) just after onAttempt hears of it.
+        const listedApi = async () => (await fx.store.listWebhooks(fx.site.id)).find((w) => w.id === apiHook.id);
+        for (let i = 0; i < 500 && !(await listedApi())?.lastAttempt; i++) await new Promise((r) => setTimeout(r, 10));
+        const listed = await listedApi();
         expect(listed?.lastAttempt?.error).toBe(refused?.error);
         expect(listed?.pending).toBe(1);
-        expect((await fx.store.listWebhooks(fx.site.id)).find((w) => w.id === ops.webhook.id)?.pending).toBe(0);
+        // The delivered message's cursor commit follows the receiver's 2xx (pipelined): wait for it.
+        const pendingOf = async (id: string) => (await fx.store.listWebhooks(fx.site.id)).find((w) => w.id === id)?.pending;
+        for (let i = 0; i < 500 && (await pendingOf(ops.webhook.id)) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(await pendingOf(ops.webhook.id)).toBe(0);
 
         // The API's test message goes through the same guard.
         const test = await fx.post(`/v1/webhooks/${apiHook.id}/test`, {}, { auth: 'secret' });

@@ -78,6 +78,16 @@ export function dedupRescanNotice(events: number): string {
 }
 
 /**
+ * The warning printed once when requests come through a proxy that is not trusted.
+ *
+ * @example
+ * proxyIgnoredNotice('127.0.0.1');
+ */
+export function proxyIgnoredNotice(socketIp: string): string {
+  return `omnitrail: requests arrive through a proxy (X-Forwarded-For from ${socketIp}) but --trust-proxy is off: every client shares one rate-limit bucket and one dashboard login lockout. Start with --trust-proxy 1 (or the number of proxies in front).`;
+}
+
+/**
  * Start the collector on Node with @hono/node-server. The client IP is taken from the socket,
  * or from `X-Forwarded-For` only with `trustProxy`; it is used for rate limiting and never stored.
  *
@@ -122,7 +132,9 @@ export async function startServer<S extends Store>(opts: StartServerOptions & { 
     ...opts,
     store,
     metrics,
-    clientIp: opts.clientIp ?? clientIpResolver(opts.trustProxy ?? false),
+    clientIp:
+      opts.clientIp ??
+      clientIpResolver(opts.trustProxy ?? false, opts.quiet ? undefined : (ip) => console.warn(proxyIgnoredNotice(ip))),
     readBody: opts.readBody ?? readNodeBody,
     webhookPublicFetch: opts.webhookPublicFetch ?? publicOnlyFetch(),
     assets: opts.assets ?? nodeAssets(),
