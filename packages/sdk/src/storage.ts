@@ -52,7 +52,8 @@ export const rootDomain = (): string => {
 export const ls = (key: string, value?: string | null): string | null | undefined => {
   try {
     const s = localStorage;
-    return value === undefined ? s.getItem(key) : void (value === null ? s.removeItem(key) : s.setItem(key, value));
+    // removeItem and setItem return undefined.
+    return value === undefined ? s.getItem(key) : value === null ? s.removeItem(key) : s.setItem(key, value);
   } catch {
     // Blocked storage (Safari private mode, sandboxed iframes): memory state still works.
   }
