@@ -32,9 +32,8 @@ export const memoryQueue: QueueFactory = (_name, caps) => {
   return {
     async add(events) {
       for (const e of events) items.push([e, JSON.stringify(e).length]);
-      const drop = overCap(sizes(), caps);
-      items = items.slice(drop);
-      return drop;
+      // The oldest over the caps go; resolves with how many.
+      return items.splice(0, overCap(sizes(), caps)).length;
     },
     read: async (maxBytes) => items.slice(0, fitting(sizes(), maxBytes)).map((i) => i[0]),
     async remove(ids) {
