@@ -48,10 +48,10 @@ export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
       endpoint: d.endpoint || (s && s.src ? new URL(s.src).origin : ''),
       consent: consent as ConsentState | undefined,
       cookieless: on(d.cookieless),
-      // Only the debug build (omnitrail.debug.js) has messages to log.
-      debug: DEBUG_BUILD && on(d.debug),
       queue,
       plugins: [sessions(), keepalive(), idRefresh(), scanToken()],
+      // Only the debug build (omnitrail.debug.js) has messages to log.
+      ...(DEBUG_BUILD && { debug: on(d.debug) }),
     }) as ScriptApi;
   } catch (e) {
     // No data-write-key (or endpoint): a script tag must not throw into the page. The snippet's stub stays.
