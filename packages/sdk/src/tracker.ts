@@ -187,10 +187,6 @@ export function createTracker(o: TrackerOptions): Tracker {
     writing = 0;
   };
 
-  const written = async () => {
-    while (writing) await writing;
-  };
-
   /** Sends the queue batch by batch under a cross-tab lock, so two tabs never send the same event at once. */
   const drain = async () => {
     const run = async () => {
@@ -198,10 +194,13 @@ export function createTracker(o: TrackerOptions): Tracker {
       // Each read waits for the queue writes (which wait for the ID restore): "written before any
       // send", and events made meanwhile join this drain instead of racing it. Consent is checked
       // before every batch, so a withdrawal stops a drain in progress.
-      for (let evs; (await written(), granted()) && (evs = await q.read(max)).length; ) {
+      for (let evs; ; ) {
+        while (writing) await writing;
+        if (!granted() || !(evs = await q.read(max)).length) return;
+        // 0 on a network error: its `status` and `ok` are undefined.
         const r = await c._post(evs);
-        const s = r && r.status; // 0: network error
-        if (s > 199 && s < 300) {
+        const s = (r as Response).status;
+        if ((r as Response).ok) {
           fails = 0;
           if (DEBUG_BUILD) dbg('sent', evs.length, await (r as Response).json().catch(() => ''));
           await c._done(evs);
