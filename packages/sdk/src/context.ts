@@ -7,8 +7,8 @@ import type { CampaignContext } from '@omnitrail/schema';
  */
 const PARAM = /^(?:utm_(source|medium|campaign|term|content)|gclid|gbraid|wbraid|fbclid|msclkid|ttclid|li_fat_id|twclid)$/;
 
-/** Campaign and click IDs of a query string, and a key that changes when either does. */
-export function campaignOf(search: string): [campaign: CampaignContext | undefined, clickIds: Record<string, string> | undefined, key: string] {
+/** Campaign and click IDs of a query string, and a key that changes when either does ('' when both are empty). */
+export function campaignOf(search: string): [campaign: CampaignContext, clickIds: Record<string, string>, key: string] {
   const c: Record<string, string> = {};
   const ids: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(search)) {
@@ -17,5 +17,5 @@ export function campaignOf(search: string): [campaign: CampaignContext | undefin
     if (m) (m[1] ? c : ids)[m[1] == 'campaign' ? 'name' : m[1] || k] ??= v;
   }
   const key = JSON.stringify([c, ids]);
-  return key != '[{},{}]' ? [c, ids, key] : [undefined, undefined, ''];
+  return [c, ids, key != '[{},{}]' ? key : ''];
 }

@@ -38,9 +38,11 @@ export const sessions =
     c._enrich = after(c._enrich, (e, om) => {
       // Parsed once per query string: URLSearchParams costs µs per event.
       if (search != location.search) found = campaignOf((search = location.search));
-      const [campaign, clickIds] = found;
-      e.context!.campaign ??= campaign;
-      if (clickIds && !om.cookieless) om.clickIds = clickIds;
+      // Either found: both go, even if one is empty.
+      if (found[2]) {
+        e.context!.campaign ??= found[0];
+        if (!om.cookieless) om.clickIds = found[1];
+      }
     });
     // The session is given when an event is consented (queued), not when it is made: events held
     // under `pending` join the stored session on grant instead of starting one of their own.
