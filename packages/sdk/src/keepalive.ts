@@ -36,9 +36,8 @@ export const keepalive = (): Plugin => (c) => {
       evs.push(e);
     }
     if (evs.length)
-      c._post(evs, true).then((r) => {
-        if (r && r.ok) c._done(evs).catch(() => {});
-      });
+      // A network error's 0 has no `ok`.
+      c._post(evs, true).then((r) => (r as Response).ok && c._done(evs).catch(() => {}));
   };
   c._pushed = after(c._pushed, (e: WireEvent) => {
     mine.set(e.messageId, e);
