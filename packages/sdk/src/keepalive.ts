@@ -37,7 +37,9 @@ export const keepalive = (): Plugin => (c) => {
     }
     if (evs.length)
       // A network error's 0 has no `ok`.
-      c._post(evs, true).then((r) => (r as Response).ok && c._done(evs).catch(() => {}));
+      c._post(evs, true).then((r) => {
+        if ((r as Response).ok) c._done(evs).catch(() => {});
+      });
   };
   c._pushed = after(c._pushed, (e: WireEvent) => {
     mine.set(e.messageId, e);

@@ -53,7 +53,7 @@ export const ls = (key: string, value?: string | null): string | null | undefine
   try {
     const s = localStorage;
     // removeItem and setItem return undefined.
-    return value === undefined ? s.getItem(key) : value === null ? s.removeItem(key) : s.setItem(key, value);
+    return value === undefined ? s.getItem(key) : ((value === null ? s.removeItem(key) : s.setItem(key, value)) as undefined);
   } catch {
     // Blocked storage (Safari private mode, sandboxed iframes): memory state still works.
   }

@@ -48,7 +48,9 @@ export function createTracker(o: TrackerOptions): Tracker {
     // Reported below, with the write key, in one message.
   }
   if (!writeKey || typeof writeKey != 'string' || !base) throw Error('[omnitrail] writeKey and an absolute endpoint URL are required');
-  if (o.consent != null && !CONSENT_STATES.includes(o.consent)) throw Error(BAD_CONSENT);
+  // `?? 'granted'`: a falsy value other than null or undefined is in no list, so it throws here.
+  let state: ConsentState = o.consent ?? 'granted';
+  if (!CONSENT_STATES.includes(state)) throw Error(BAD_CONSENT);
   const dbg = (...a: unknown[]) => o.debug && console.log('[omnitrail]', ...a);
   const nav = navigator;
   const name = 'omnitrail-' + writeKey;
@@ -62,8 +64,7 @@ export function createTracker(o: TrackerOptions): Tracker {
     library: { name: 'omnitrail', version: VERSION },
   };
 
-  let state: ConsentState =
-    !o.ignoreGpc && (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl ? 'denied' : o.consent || 'granted';
+  if (!o.ignoreGpc && (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl) state = 'denied';
   let aid = uuidv7();
   let uid: string | undefined;
   let referrer = document.referrer;
@@ -213,13 +214,14 @@ export function createTracker(o: TrackerOptions): Tracker {
           }
         } else {
           if (!s || s == 408 || s == 429 || s > 499) {
-            const after = r && r.headers.get('retry-after');
+            const after = (r as Response).headers?.get('retry-after');
             // 1 s × 2^fails (≤ 5 min) × jitter 0.5–1. Retry-After (seconds or a date) may only lengthen
             // it: "0", a past date or garbage (NaN) must not make a retry storm, nor a huge value
-            // overflow setTimeout (beyond 2^31 ms it fires at once).
+            // overflow setTimeout (beyond 2^31 ms it fires at once). No header (null) or no response
+            // (undefined) is NaN both ways, hence 0.
             const ms = Math.min(
               2e9,
-              Math.max(Math.min(15e4, 500 * 2 ** fails++) * (1 + Math.random()), (after && (+after * 1000 || Date.parse(after) - Date.now())) || 0),
+              Math.max(Math.min(15e4, 500 * 2 ** fails++) * (1 + Math.random()), +after! * 1000 || Date.parse(after!) - Date.now() || 0),
             );
             clearTimeout(timer);
             timer = setTimeout(flush, ms);
@@ -231,8 +233,7 @@ export function createTracker(o: TrackerOptions): Tracker {
         }
       }
     };
-    const locks = nav.locks;
-    await (locks ? locks.request(name, run) : run());
+    await (nav.locks?.request(name, run) ?? run());
   };
 
   /** Attempts run one after another: a flush called during one runs after it, and sees its events. */
