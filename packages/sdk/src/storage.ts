@@ -37,8 +37,8 @@ export const writeCookie = (name: string, value: string, domain: string): void =
  */
 export const rootDomain = (): string => {
   const parts = location.hostname.split('.');
-  for (let i = parts.length - 2; i >= 0; i--) {
-    const d = parts.slice(i).join('.');
+  for (let d = parts.pop(); parts.length; ) {
+    d = parts.pop() + '.' + d;
     writeCookie('ot_t', '1', d);
     if (readCookie('ot_t')) {
       writeCookie('ot_t', '', d);
