@@ -45,7 +45,7 @@ export function boot(queue: QueueFactory, vitals?: (t: Tracker) => void): void {
   try {
     t = createTracker({
       writeKey: d.writeKey!,
-      endpoint: d.endpoint || (s && s.src ? new URL(s.src).origin : ''),
+      endpoint: d.endpoint || (s?.src && new URL(s.src).origin)!,
       consent: consent as ConsentState | undefined,
       cookieless: on(d.cookieless),
       queue,
