@@ -188,53 +188,52 @@ export function createTracker(o: TrackerOptions): Tracker {
     writing = 0;
   };
 
-  /** Sends the queue batch by batch under a cross-tab lock, so two tabs never send the same event at once. */
-  const drain = async () => {
-    const run = async () => {
-      let max = MAX_BATCH;
-      // Each read waits for the queue writes (which wait for the ID restore): "written before any
-      // send", and events made meanwhile join this drain instead of racing it. Consent is checked
-      // before every batch, so a withdrawal stops a drain in progress.
-      for (let evs; ; ) {
-        while (writing) await writing;
-        if (!granted() || !(evs = await q.read(max)).length) return;
-        // 0 on a network error: its `status` and `ok` are undefined.
-        const r = await c._post(evs);
-        const s = (r as Response).status;
-        if ((r as Response).ok) {
-          fails = 0;
-          if (DEBUG_BUILD) dbg('sent', evs.length, await (r as Response).json().catch(() => ''));
+  /** Sends the queue batch by batch. */
+  const run = async () => {
+    let max = MAX_BATCH;
+    // Each read waits for the queue writes (which wait for the ID restore): "written before any
+    // send", and events made meanwhile join this drain instead of racing it. Consent is checked
+    // before every batch, so a withdrawal stops a drain in progress.
+    for (let evs; ; ) {
+      while (writing) await writing;
+      if (!granted() || !(evs = await q.read(max)).length) return;
+      // 0 on a network error: its `status` and `ok` are undefined.
+      const r = await c._post(evs);
+      const s = (r as Response).status;
+      if ((r as Response).ok) {
+        fails = 0;
+        if (DEBUG_BUILD) dbg('sent', evs.length, await (r as Response).json().catch(() => ''));
+        await c._done(evs);
+      } else if (s == 400 || s == 413 || s == 422) {
+        // The request as a whole was refused: split until the poison event is alone, then drop it.
+        if (evs.length > 1) max = JSON.stringify(evs).length / 2;
+        else {
+          if (DEBUG_BUILD) dbg('dropped a rejected event', s);
           await c._done(evs);
-        } else if (s == 400 || s == 413 || s == 422) {
-          // The request as a whole was refused: split until the poison event is alone, then drop it.
-          if (evs.length > 1) max = JSON.stringify(evs).length / 2;
-          else {
-            if (DEBUG_BUILD) dbg('dropped a rejected event', s);
-            await c._done(evs);
-          }
-        } else {
-          if (!s || s == 408 || s == 429 || s > 499) {
-            const after = (r as Response).headers?.get('retry-after');
-            // 1 s × 2^fails (≤ 5 min) × jitter 0.5–1. Retry-After (seconds or a date) may only lengthen
-            // it: "0", a past date or garbage (NaN) must not make a retry storm, nor a huge value
-            // overflow setTimeout (beyond 2^31 ms it fires at once). No header (null) or no response
-            // (undefined) is NaN both ways, hence 0.
-            const ms = Math.min(
-              2e9,
-              Math.max(Math.min(15e4, 500 * 2 ** fails++) * (1 + Math.random()), +after! * 1000 || Date.parse(after!) - Date.now() || 0),
-            );
-            clearTimeout(timer);
-            timer = setTimeout(flush, ms);
-            if (DEBUG_BUILD) dbg('retry in', ms | 0, 'ms');
-          }
-          // 401/403/404: wrong key or endpoint. Keep the events (the caps bound them) for a fixed config.
-          else if (DEBUG_BUILD) dbg('collector refused the write key or endpoint', s);
-          return;
         }
+      } else {
+        if (!s || s == 408 || s == 429 || s > 499) {
+          const after = (r as Response).headers?.get('retry-after');
+          // 1 s × 2^fails (≤ 5 min) × jitter 0.5–1. Retry-After (seconds or a date) may only lengthen
+          // it: "0", a past date or garbage (NaN) must not make a retry storm, nor a huge value
+          // overflow setTimeout (beyond 2^31 ms it fires at once). No header (null) or no response
+          // (undefined) is NaN both ways, hence 0.
+          const ms = Math.min(
+            2e9,
+            Math.max(Math.min(15e4, 500 * 2 ** fails++) * (1 + Math.random()), +after! * 1000 || Date.parse(after!) - Date.now() || 0),
+          );
+          clearTimeout(timer);
+          timer = setTimeout(flush, ms);
+          if (DEBUG_BUILD) dbg('retry in', ms | 0, 'ms');
+        }
+        // 401/403/404: wrong key or endpoint. Keep the events (the caps bound them) for a fixed config.
+        else if (DEBUG_BUILD) dbg('collector refused the write key or endpoint', s);
+        return;
       }
-    };
-    await (nav.locks?.request(name, run) ?? run());
+    }
   };
+  /** Under a cross-tab lock, so two tabs never send the same event at once. */
+  const drain = () => nav.locks?.request(name, run) ?? run();
 
   /** Attempts run one after another: a flush called during one runs after it, and sees its events. */
   let chain: Promise<void> = Promise.resolve();
