@@ -232,8 +232,8 @@ export function createTracker(o: TrackerOptions): Tracker {
       }
     }
   };
-  /** Under a cross-tab lock, so two tabs never send the same event at once. */
-  const drain = () => nav.locks?.request(name, run) ?? run();
+  /** Under a cross-tab lock, so two tabs never send the same event at once (`request` resolves with what `run` resolves with: the DOM typings say a promise of one). */
+  const drain = () => (nav.locks?.request(name, run) ?? run()) as unknown as Promise<void>;
 
   /** Attempts run one after another: a flush called during one runs after it, and sees its events. */
   let chain: Promise<void> = Promise.resolve();
