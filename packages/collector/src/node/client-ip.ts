@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { isPublicAddress } from '../webhooks/options';
+import { reqHeader } from '../ingest/headers';
 
 /** How many reverse proxies in front of the collector are trusted to append `X-Forwarded-For`. */
 export type TrustProxy = boolean | number;
@@ -46,7 +47,7 @@ export function clientIpResolver(trustProxy: TrustProxy = false, onProxyIgnored?
   const hops = trustProxy === true ? 1 : typeof trustProxy === 'number' && trustProxy > 0 ? Math.floor(trustProxy) : 0;
   let warn = hops === 0 ? onProxyIgnored : undefined;
   return (c) => {
-    if (warn && c.req.header('x-forwarded-for')) {
+    if (warn && reqHeader(c, 'x-forwarded-for')) {
       const a = socketAddress(c);
       if (a && !isPublicAddress(unmap(a))) {
         warn(unmap(a));
@@ -54,7 +55,7 @@ export function clientIpResolver(trustProxy: TrustProxy = false, onProxyIgnored?
       }
     }
     if (hops > 0) {
-      const xff = c.req.header('x-forwarded-for');
+      const xff = reqHeader(c, 'x-forwarded-for');
       if (xff) {
         const parts = xff.split(',');
         // Fewer entries than trusted proxies: the request passed fewer of them (e.g. it reached

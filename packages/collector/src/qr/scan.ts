@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { CollectorDeps } from '../app';
 import { createUaCache } from '../ingest/enrich';
+import { reqHeader } from '../ingest/headers';
 import { createRateLimiter } from '../ingest/rate-limit';
 import type { AppEnv } from '../routes/auth';
 import type { StoredEvent } from '../store/types';
@@ -96,7 +97,7 @@ export function createScanHandler(deps: CollectorDeps) {
     c.header('X-Robots-Tag', 'noindex, nofollow');
     const code = normaliseCode(c.req.param('code') ?? '');
     const resolved = isCodeString(code, 4, 32) ? await store.resolveQrCode(code) : null;
-    const lang = pageLanguage(c.req.header('accept-language'));
+    const lang = pageLanguage(reqHeader(c, 'accept-language'));
     if (!resolved) return c.html(friendlyPage('unknown', lang), 404, STANDALONE_PAGE_HEADERS);
 
     const now = deps.now();
@@ -108,7 +109,7 @@ export function createScanHandler(deps: CollectorDeps) {
     }
 
     const target = resolved.code.targetUrl ?? campaign.targetUrl;
-    const uaString = (c.req.header('user-agent') ?? '').trim();
+    const uaString = (reqHeader(c, 'user-agent') ?? '').trim();
     const ua = uaOf(uaString);
     const ip = options.clientIp ? options.clientIp(c) : null;
     // Every phone's camera app and browser sends a User-Agent; a request without one is a script.
