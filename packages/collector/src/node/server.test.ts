@@ -1,4 +1,5 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { startServer, type RunningServer } from './server';
 import { tempDbPath } from '../test-utils/harness';
@@ -51,3 +52,46 @@ test('close(): an idle kept-alive connection does not hold the shutdown (closed 
   await socketClosed;
   agent.destroy();
 }, 10_000);
+
+test('close(): a request already in progress at close() is answered with Connection: close, so its client does not reuse a socket about to close', async () => {
+  srv = await startServer({ dbPath: tempDbPath(), port: 0, quiet: true, drainMs: 8_000 });
+  const { site } = await srv.store.createSite({ name: 's', origins: ['https://shop.example'] });
+  const sock = connect(srv.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let data = '';
+  let ended = '';
+  sock.on('data', (d) => (data += d.toString()));
+  sock.on('error', (e: NodeJS.ErrnoException) => (ended ||= `error ${e.code}`));
+  sock.on('close', () => (ended ||= 'closed'));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const body = JSON.stringify({ batch: [{ type: 'track', event: 'X', anonymousId: 'a1', messageId: 'm1' }] });
+  // The headers arrive before close(), the body only after the 1 s grace: a slow upload.
+  sock.write(`POST /v1/batch?writeKey=${site.writeKey} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`);
+  await sleep(100);
+  const closed = srv.close();
+  await sleep(1_300);
+  sock.write(body);
+  for (let i = 0; i < 200 && !data.includes('\r\n\r\n'); i++) await sleep(20);
+  expect(data).toMatch(/^HTTP\/1\.1 200/);
+  expect(data.split('\r\n\r\n')[0]).toMatch(/\r\nconnection: close\r\n/i);
+  await closed;
+  expect(ended).toBe('closed');
+}, 20_000);
+
+test('close(): a socket that keeps receiving a request slowly is not cut by the idle sweep', async () => {
+  srv = await startServer({ dbPath: tempDbPath(), port: 0, quiet: true, drainMs: 8_000 });
+  const sock = connect(srv.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let data = '';
+  sock.on('data', (d) => (data += d.toString()));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const closed = srv.close();
+  // Header lines trickle in, one every 400 ms, for 2 s: bytes keep arriving, so the socket is not idle.
+  for (const line of ['GET /healthz HTTP/1.1\r\n', 'Host: x\r\n', 'Accept: */*\r\n', 'X-Slow: 1\r\n', 'X-Slow: 2\r\n', '\r\n']) {
+    sock.write(line);
+    await sleep(400);
+  }
+  for (let i = 0; i < 100 && !data.includes('\r\n\r\n'); i++) await sleep(20);
+  expect(data).toMatch(/^HTTP\/1\.1 200/);
+  await closed;
+}, 20_000);

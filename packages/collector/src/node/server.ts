@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Server } from 'node:http';
-import { Server as NetServer } from 'node:net';
+import type { Server, ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createCollector, type CollectorOptions } from '../app';
 import { createMetrics } from '../ingest/metrics';
@@ -18,6 +18,15 @@ const IDLE_GRACE_MS = 1_000;
 
 /** `net.Server#close`: stops listening without http.Server's immediate idle-socket sweep. */
 const netClose = NetServer.prototype.close;
+
+/**
+ * The response a socket is answering now, or null when it is idle. Node keeps it as
+ * `socket._httpMessage` (set when a request is dispatched, cleared when its response ends), the
+ * field graceful-shutdown libraries rely on; there is no public equivalent.
+ */
+function responseOn(sock: Socket): ServerResponse | null {
+  return (sock as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
+}
 
 /**
  * Clears http.Server's header/request-timeout timer, which http's own close() clears and
@@ -160,6 +169,13 @@ export async function startServer<S extends Store>(opts: StartServerOptions & { 
 
   let closing: Promise<void> | null = null;
   let draining = false;
+  // Open connections, for the drain below (per connection, not per request: keep-alive makes
+  // connections rare next to requests).
+  const sockets = new Set<Socket>();
+  server.on('connection', (sock: Socket) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+  });
   // From close() on, every answer says `Connection: close`: the client moves off that socket
   // after one more response instead of having it cut under a request it is already sending.
   server.prependListener('request', (_req, res) => {
@@ -173,22 +189,32 @@ export async function startServer<S extends Store>(opts: StartServerOptions & { 
       closing ??= (async () => {
         draining = true;
         const drainMs = opts.drainMs ?? 10_000;
+        // Requests already in progress: their answers, not yet written, say close too.
+        for (const sock of sockets) {
+          const res = responseOn(sock);
+          if (res && !res.headersSent) res.setHeader('connection', 'close');
+        }
         await new Promise<void>((resolve) => {
           // Stop accepting connections. net.Server's close, not http.Server's: the latter also
           // closes every idle keep-alive socket at once, and a client that is writing its next
-          // request on one then gets a reset (~3 % of requests under load, measured). Those
-          // sockets get a grace period instead; a socket still idle after it is closed.
+          // request on one then gets a reset (25-36 resets per stop under 50 keep-alive clients,
+          // measured). Instead a socket is closed once it has been idle — no request in progress,
+          // no byte received — for a whole grace period: a client that reuses it sooner gets its
+          // answer, with `Connection: close`.
           netClose.call(server, () => resolve());
-          const sweep = () => server.closeIdleConnections();
-          let idle: ReturnType<typeof setInterval> | undefined;
-          const grace = setTimeout(() => {
-            sweep();
-            idle = setInterval(sweep, 50);
-          }, Math.min(IDLE_GRACE_MS, drainMs));
+          const grace = Math.min(IDLE_GRACE_MS, drainMs);
+          const seen = new Map<Socket, { bytes: number; at: number }>();
+          const sweep = setInterval(() => {
+            const now = Date.now();
+            for (const sock of sockets) {
+              const last = seen.get(sock);
+              if (responseOn(sock) || !last || last.bytes !== sock.bytesRead) seen.set(sock, { bytes: sock.bytesRead, at: now });
+              else if (now - last.at >= grace) sock.destroy();
+            }
+          }, 50);
           const hard = setTimeout(() => server.closeAllConnections(), drainMs);
           server.once('close', () => {
-            clearTimeout(grace);
-            clearInterval(idle);
+            clearInterval(sweep);
             clearTimeout(hard);
             stopConnectionsCheck(server);
           });
