@@ -140,11 +140,13 @@ export function createCookieless() {
     let s = salts.get(key);
     if (!s) {
       const bytes = crypto.getRandomValues(new Uint8Array(16));
-      s = { salt: Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(''), end: dayStart(nextDay(day), tz) };
-      salts.set(key, s);
+      const entry = { salt: Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(''), end: dayStart(nextDay(day), tz) };
+      s = entry;
+      salts.set(key, entry);
       // Also forgotten on time when no further cookieless event comes (Node; unreferenced, so
-      // it never keeps a process alive). The sweep above covers runtimes without timers.
-      const t = setTimeout(() => sweep(Date.now()), Math.max(0, s.end - now) + 1_000) as unknown as { unref?: () => void };
+      // it never keeps a process alive). The sweep above covers runtimes without timers. Only
+      // this salt: a clock passed in (`now`, tests) need not agree with the timer's.
+      const t = setTimeout(() => salts.get(key) === entry && salts.delete(key), Math.max(0, entry.end - now) + 1_000) as unknown as { unref?: () => void };
       t.unref?.();
     }
     return s.salt;

@@ -50,6 +50,19 @@ describe('reporting time zones', () => {
     }
   });
 
+  it('where the clocks change at midnight (Santiago, Havana, Asunción, Beirut), every hour of 2026 lies within its day', () => {
+    const bad: string[] = [];
+    for (const tz of ['America/Santiago', 'America/Havana', 'America/Asuncion', 'Asia/Beirut']) {
+      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 3_600_000) {
+        const d = dayIn(t, tz);
+        if (!(dayStart(d, tz) <= t && t < dayStart(nextDay(d), tz))) bad.push(`${tz} ${new Date(t).toISOString()} (${d})`);
+      }
+    }
+    expect(bad).toEqual([]);
+    // Santiago skips 6 September 2026 00:00: the day begins at 01:00 local (−03), 04:00 UTC.
+    expect(new Date(dayStart('2026-09-06', 'America/Santiago')).toISOString()).toBe('2026-09-06T04:00:00.000Z');
+  });
+
   it('calendar arithmetic on days', () => {
     expect(nextDay('2026-02-28')).toBe('2026-03-01');
     expect(nextDay('2024-02-28')).toBe('2024-02-29');

@@ -88,7 +88,23 @@ export function dayStart(day: string, tz: string): number {
   // The offset at local midnight, found from an estimate: the second pass corrects the guess on
   // the days the clocks change.
   const guess = local - zoneOffset(local, tz);
-  return local - zoneOffset(guess, tz);
+  const t = local - zoneOffset(guess, tz);
+  // Where the clocks change at midnight itself (Santiago, Havana, Asunción …) that instant can
+  // fall an hour off: in the day before when midnight is skipped, or after the day's first
+  // moment when it repeats. The day then begins at the change: find it between the two.
+  if (dayIn(t, tz) < day) return firstOf(day, tz, t, t + 3 * 3_600_000);
+  if (dayIn(t - 1, tz) === day) return firstOf(day, tz, t - 3 * 3_600_000, t);
+  return t;
+}
+
+/** The first instant in `[lo, hi]` whose local day is `day` or later (binary search to the ms; `hi` is one). */
+function firstOf(day: string, tz: string, lo: number, hi: number): number {
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (dayIn(mid, tz) >= day) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /**
