@@ -24,7 +24,8 @@ async function personOf(store: Store, siteId: string, ids: Identifier[]) {
  *   `timestamp`, type, channel, location, note, staff, hashed identifier fields …).
  * - `qr.scanned`: `data.scan` is the scan (`timestamp`, code, campaign, the
  *   recipient reference of a personal code, device class); `data.person` is the recipient's
- *   person for a personal code (the scan token is linked to the recipient at the scan).
+ *   person for a personal code (the scan token is linked to the recipient at the scan), null for
+ *   a flyer's code.
  *   The scan token itself is not sent: it is a live credential of the visitor's landing session.
  *
  * @example
@@ -36,14 +37,16 @@ export async function webhookBody(store: Store, siteId: string, msg: WebhookMess
     const ev = await store.webhookEvent(siteId, msg.ref);
     if (!ev) return null;
     const who = eventIdentity(ev);
-    const person = await personOf(store, siteId, [...who.register, ...who.sets.flatMap((s) => s.ids)]);
+    const person = () => personOf(store, siteId, [...who.register, ...who.sets.flatMap((s) => s.ids)]);
     const head = { messageId: ev.messageId, timestamp: new Date(ev.timestamp).toISOString() };
-    if (msg.type === 'touchpoint.created') data = { touchpoint: { ...head, ...ev.properties }, person };
+    if (msg.type === 'touchpoint.created') data = { touchpoint: { ...head, ...ev.properties }, person: await person() };
     else {
       const p = ev.properties;
+      // A flyer's scan names nobody: whoever later lands and logs in with its token is the
+      // journey's business (reports), not a CRM message's, and would depend on send timing.
       // Not the event's messageId: it is `qr-scan-<token>`.
       const scan = { timestamp: head.timestamp, code: p.code, campaignId: p.campaign_id, campaignName: p.campaign_name, recipientRef: p.recipient_ref ?? null, personalised: p.personalised === true, device: p.ua_class ?? null };
-      data = { scan, person };
+      data = { scan, person: scan.personalised ? await person() : null };
     }
   } else {
     const order = await store.getOrder(siteId, msg.ref);

@@ -117,7 +117,11 @@ describe('webhook delivery', () => {
         const scan = (code: string, ua: string) => fx.fetch(`/q/${code}`, { redirect: 'manual', headers: { 'user-agent': ua } });
         const res = await scan(personal.codes[0].code, IPHONE);
         const token = new URL(res.headers.get('location')!).searchParams.get('ot_scan')!;
-        await scan(flyer.codes[0].code, IPHONE);
+        const flyerToken = new URL((await scan(flyer.codes[0].code, IPHONE)).headers.get('location')!).searchParams.get('ot_scan')!;
+        // Its visitor lands with the token and is a logged-in customer.
+        const land = { type: 'page', anonymousId: 'a-7', userId: 'C-7', messageId: 'land-1', timestamp: new Date().toISOString(), context: { omnitrail: { v: 1, scanToken: flyerToken, consent: 'granted' } } };
+        expect((await fx.post('/v1/batch', { batch: [land] }, { headers: { origin: 'https://shop.example' } })).status).toBe(200);
+        expect((await fx.store.personOf(fx.site.id, { kind: 'scan', value: flyerToken }))?.identifiers.some((i) => i.value === 'C-7')).toBe(true);
         // A mail-security scanner opening the link is no scan (and no message).
         await scan(flyer.codes[0].code, 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)');
         deliver(fx.store);
@@ -130,7 +134,8 @@ describe('webhook delivery', () => {
         expect(a.data.scan).toMatchObject({ code: personal.codes[0].code, campaignId: campaign.id, campaignName: 'Spring letter', recipientRef: 'R-1', personalised: true, device: 'mobile' });
         expect(a.data.person?.userIds).toEqual(['C-9']);
         expect(b.data.scan).toMatchObject({ code: flyer.codes[0].code, recipientRef: null, personalised: false });
-        expect(b.data.person?.userIds ?? []).toEqual([]);
+        // A flyer's scan names nobody, even once its visitor lands and logs in.
+        expect(b.data.person).toBeNull();
         expect(rx.got.map((g) => g.body).join('')).not.toContain(token);
       } finally {
         await cleanup(rx);
