@@ -13,9 +13,14 @@ export type Resolve = (
 /** The error a refused address gives (its `code`); `webhooks/send.ts` shows its message. */
 export const PRIVATE_ADDRESS = 'EPRIVATEADDR';
 
-function refusal(host: string, address: string): NodeJS.ErrnoException {
+/**
+ * The refusal, without the address: the message reaches whoever holds the site's secret key (the
+ * webhook's last error, the test endpoint), and naming the address would make the guard a lookup
+ * tool for the operator's internal DNS.
+ */
+function refusal(host: string): NodeJS.ErrnoException {
   return Object.assign(
-    new Error(`${host} resolves to ${address}, a private or local address: only the operator may register such a receiver (omnitrail webhook add)`),
+    new Error(`${host} resolves to a private or local address: only the operator may allow that for a webhook (omnitrail webhook allow-private <id>)`),
     { code: PRIVATE_ADDRESS },
   );
 }
@@ -35,7 +40,7 @@ export function publicOnlyLookup(resolve: Resolve = dnsLookup as unknown as Reso
       if (err) return callback(err, address, family);
       const list = Array.isArray(address) ? address.map((a) => a.address) : [address];
       const bad = list.find((a) => !isPublicAddress(a));
-      if (bad !== undefined) return callback(refusal(hostname, bad), address, family);
+      if (bad !== undefined) return callback(refusal(hostname), address, family);
       callback(null, address, family);
     });
   }) as LookupFunction;
@@ -56,7 +61,7 @@ export function publicOnlyFetch(resolve?: Resolve): typeof fetch {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) !== 0 && !isPublicAddress(host)) {
-      throw new TypeError('fetch failed', { cause: refusal(host, host) });
+      throw new TypeError('fetch failed', { cause: refusal(host) });
     }
     return undiciFetch(url, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]);
   }) as unknown as typeof fetch;

@@ -32,7 +32,8 @@ describe('/v1/webhooks', () => {
     expect(await fx.store.listWebhooks()).toEqual([]);
     // A site's key cannot point the collector at the operator's machine or network (SSRF).
     for (const url of ['http://localhost:9999/h', 'https://localhost/h', 'https://shop.localhost/h', 'https://127.0.0.1/h', 'https://2130706433/h', 'https://10.1.2.3/h',
-      'https://192.168.0.10/h', 'https://169.254.169.254/latest/meta-data', 'https://100.64.0.1/h', 'https://[::1]/h', 'https://[::ffff:127.0.0.1]/h', 'https://[fd00::1]/h', 'https://crm.internal/h']) {
+      'https://192.168.0.10/h', 'https://169.254.169.254/latest/meta-data', 'https://100.64.0.1/h', 'https://[::1]/h', 'https://[::ffff:127.0.0.1]/h', 'https://[fd00::1]/h', 'https://crm.internal/h',
+      'https://localhost./h', 'https://crm.internal./h', 'https://[::127.0.0.1]/h', 'https://[::a00:1]/h']) {
       const r = await fx.post('/v1/webhooks', { url }, { auth: 'secret' });
       expect(r.status, url).toBe(400);
       expect((await r.json()).message, url).toMatch(/this machine or a private network/);

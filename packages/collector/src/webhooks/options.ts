@@ -10,10 +10,18 @@ const LOCAL_NAMES = /(^|\.)(localhost|local|internal|home\.arpa|localdomain)$/i;
  * IPv4-mapped forms of those …) or a local-only name. ipaddr.js classifies the ranges.
  */
 function isLocalHost(host: string): boolean {
-  if (LOCAL_NAMES.test(host)) return true;
-  if (!ipaddr.isValid(host)) return false;
-  let addr = ipaddr.parse(host);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  // `localhost.` and `crm.internal.` are the same names, fully qualified.
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (LOCAL_NAMES.test(name)) return true;
+  if (!ipaddr.isValid(name)) return false;
+  let addr = ipaddr.parse(name);
+  if (addr.kind() === 'ipv6') {
+    const v6 = addr as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) addr = v6.toIPv4Address();
+    // IPv4-compatible `::a.b.c.d` (deprecated, ::/96): ipaddr.js calls it unicast, but where
+    // ::/96 is still routed (sit0) it reaches the IPv4 address inside. Never a public receiver.
+    else if (v6.parts.slice(0, 6).every((p) => p === 0)) return true;
+  }
   return addr.range() !== 'unicast';
 }
 
