@@ -90,3 +90,28 @@ test('a running "omnitrail serve" delivers to a webhook added by the CLI on the 
   }
   expect(lines.join('\n')).toContain('stopped cleanly');
 });
+
+test('webhook allow-private: the operator lets an API-registered webhook reach a private network, and takes it back; secret and backlog kept', async () => {
+  const db = await withSite();
+  const s = openSqliteStore(db);
+  const site = (await s.listSites())[0];
+  // As the API (or an upgrade from before the check) left it: no private receivers.
+  const { webhook: w } = await s.createWebhook(site.id, { url: 'https://crm.corp.example/hooks', events: ['order.created'] });
+  const secretBefore = await s.webhookSecret(site.id, w.id);
+  await s.close();
+  let c = capture();
+  expect(await webhook(['allow-private', w.id, '--db', db], c.io)).toBe(0);
+  expect(c.out).toEqual([`webhook ${w.id} may reach this machine and private networks`]);
+  c = capture();
+  await webhook(['list', '--json', '--db', db], c.io);
+  expect(JSON.parse(c.out.join(''))[0]).toMatchObject({ id: w.id, privateOk: true });
+  c = capture();
+  expect(await webhook(['allow-private', w.id, '--off', '--db', db], c.io)).toBe(0);
+  expect(c.out).toEqual([`webhook ${w.id} reaches public addresses only`]);
+  const again = openSqliteStore(db);
+  expect((await again.listWebhooks(site.id))[0].privateOk).toBe(false);
+  expect(await again.webhookSecret(site.id, w.id)).toBe(secretBefore);
+  await again.close();
+  await expect(webhook(['allow-private', '--db', db], capture().io)).rejects.toThrow('needs the webhook id');
+  await expect(webhook(['allow-private', 'wh_nope', '--db', db], capture().io)).rejects.toThrow('no webhook wh_nope');
+});

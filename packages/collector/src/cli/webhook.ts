@@ -7,17 +7,18 @@ import { publicOnlyFetch } from '../node/public-fetch';
 import { CliError, type CliIo } from './io';
 import { openForSite } from './store';
 
-export const summary = 'Add, list, test and remove webhooks (signed POSTs of orders and offline touchpoints to your CRM/ERP)';
+export const summary = 'Add, list, test and remove webhooks (signed POSTs of orders, offline touchpoints and QR scans to your CRM/ERP)';
 
 const HELP = `Usage: omnitrail webhook add --url <https://…> [--events <type,…>] [--site <id>] [--db <file>] [--json]
        omnitrail webhook list [--site <id>] [--db <file>] [--json]
        omnitrail webhook test <id> [--site <id>] [--db <file>]
        omnitrail webhook skip <id> [--site <id>] [--db <file>]
        omnitrail webhook remove <id> [--site <id>] [--db <file>]
+       omnitrail webhook allow-private <id> [--off] [--site <id>] [--db <file>]
 
 add     Registers an endpoint and prints its id and signing secret (shown only this once).
         It hears of what is committed from now on: orders from every channel (web, store,
-        phone, imports) and offline touchpoints; --events picks some of
+        phone, imports), offline touchpoints and QR scans; --events picks some of
         ${WEBHOOK_EVENT_TYPES.join(', ')} (default all). A running
         collector ("omnitrail serve"/"start") on the same database delivers them: one message
         at a time per webhook, in commit order, signed the Standard Webhooks way (headers
@@ -30,6 +31,12 @@ test    Sends a signed "webhook.test" message now and prints the receiver's answ
 skip    Gives up on the message at the head of the queue (one the receiver keeps refusing),
         so the next ones go out.
 remove  Deletes the webhook; its undelivered messages are dropped.
+allow-private
+        Lets a webhook reach this machine or a private network (--off: no longer). Webhooks
+        added here may already; one added through the API, or before this check existed,
+        whose public-looking name resolves to a private address (split-horizon DNS) fails with
+        "resolves to a private or local address" until the operator allows it here. Keeps the
+        webhook's secret and pending messages.
 
 Options:
   --site <id>   Site id or name (default: the only site)
@@ -61,6 +68,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       site: { type: 'string' },
       db: { type: 'string' },
       json: { type: 'boolean' },
+      off: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -68,8 +76,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   });
   if (values.help || positionals.length === 0) return io.out(HELP), values.help ? 0 : 2;
   const [sub, id] = positionals;
-  if (!['add', 'list', 'test', 'skip', 'remove'].includes(sub)) throw new CliError(`unknown subcommand "${sub}" (see "omnitrail webhook --help")`);
-  if (['test', 'skip', 'remove'].includes(sub) && !id) throw new CliError(`"webhook ${sub}" needs the webhook id (see "omnitrail webhook list")`);
+  if (!['add', 'list', 'test', 'skip', 'remove', 'allow-private'].includes(sub)) throw new CliError(`unknown subcommand "${sub}" (see "omnitrail webhook --help")`);
+  if (['test', 'skip', 'remove', 'allow-private'].includes(sub) && !id) throw new CliError(`"webhook ${sub}" needs the webhook id (see "omnitrail webhook list")`);
   let url = '';
   let events = checkWebhookEvents(undefined);
   if (sub === 'add') {
@@ -117,6 +125,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         await known();
         const seq = await store.skipWebhookMessage(site.id, id);
         io.out(seq === null ? 'nothing pending: no message skipped' : `skipped message msg_${seq}`);
+        return 0;
+      }
+      case 'allow-private': {
+        await known();
+        await store.setWebhookPrivateOk(site.id, id, !values.off);
+        io.out(values.off ? `webhook ${id} reaches public addresses only` : `webhook ${id} may reach this machine and private networks`);
         return 0;
       }
       default: {

@@ -83,6 +83,8 @@ export interface WebhookStore {
   webhookSecret(siteId: string, id: string): Promise<string | null>;
   /** Remove a webhook of this site; false when there is none with that ID. */
   deleteWebhook(siteId: string, id: string): Promise<boolean>;
+  /** The operator's decision that this webhook may (or may no longer) reach a private network; false when there is no such webhook. */
+  setWebhookPrivateOk(siteId: string, id: string, privateOk: boolean): Promise<boolean>;
   /** Webhooks whose retry time has come (`nextAttemptAt` ≤ now), each with its next message. */
   dueWebhooks(now: number): Promise<DueWebhook[]>;
   /** The stored event (`Offline Touchpoint`, `QR Code Scanned`) a `touchpoint.created` or `qr.scanned` message refers to, or null once erased. */

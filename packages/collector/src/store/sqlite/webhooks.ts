@@ -194,6 +194,9 @@ export function webhooksStore(ctx: SqliteContext): WebhookStore {
         return gone;
       });
     },
+    async setWebhookPrivateOk(siteId, id, privateOk) {
+      return ctx.commit((tx) => tx.prepare('UPDATE webhooks SET private_ok = ? WHERE site_id = ? AND id = ?').run(privateOk ? 1 : 0, siteId, id).changes > 0);
+    },
     async dueWebhooks(now) {
       const out: DueWebhook[] = [];
       for (const r of stmts(db).due.all(now) as WebhookRow[]) {
