@@ -279,6 +279,8 @@ describe('webhook delivery', () => {
       try {
         await addWebhook(fx, rx.url, ['order.updated']);
         await fx.post('/v1/orders', order('N-2'), { auth: 'secret' });
+        // Nobody subscribes to creations: no row for N-2 waits in the outbox.
+        expect(fx.store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get()).toBe(0);
         await fx.post('/v1/orders', { order_id: 'N-1', status: 'cancelled', timestamp: iso(T + 1000) }, { auth: 'secret' });
         deliver(fx.store);
         await rx.until(1);

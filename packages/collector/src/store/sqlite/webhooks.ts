@@ -85,7 +85,7 @@ function prepare(db: Db) {
   return {
     enqueue: db.prepare(
       `INSERT INTO webhook_outbox (site_id, type, ref, at) SELECT @site, @type, @ref, @at
-       WHERE EXISTS (SELECT 1 FROM webhooks WHERE site_id = @site)`,
+       WHERE EXISTS (SELECT 1 FROM webhooks w, json_each(w.events) e WHERE w.site_id = @site AND e.value = @type)`,
     ),
     next: db.prepare(`SELECT seq, type, ref, at FROM webhook_outbox WHERE ${subscribed} ORDER BY seq LIMIT @limit`),
     events: db.prepare('SELECT site_id, events FROM webhooks WHERE id = ?'),
@@ -110,7 +110,8 @@ function stmts(db: Db) {
 
 /**
  * Inside an order write's transaction: note that `type` happened to order `ref`, for the site's
- * webhooks. Costs one indexed lookup when the site has none (and writes nothing).
+ * webhooks — only when one of them subscribes to `type` (a row nobody will take would stay until
+ * every cursor passed it). Costs one indexed lookup when the site has none (and writes nothing).
  *
  * @example
  * enqueueWebhookMessage(db, siteId, 'order.created', rec.orderId, rec.receivedAt);
