@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { startServer, type RunningServer } from './server';
 import { tempDbPath } from '../test-utils/harness';
+import { openSqliteStore } from '../store/sqlite/index';
 
 let srv: RunningServer | null = null;
 afterEach(async () => {
@@ -53,7 +54,7 @@ test('close(): an idle kept-alive connection does not hold the shutdown (closed 
   agent.destroy();
 }, 10_000);
 
-test('close(): a request already in progress at close() is answered with Connection: close, so its client does not reuse a socket about to close', async () => {
+test('close(): a request already in progress at close() and finishing after the grace is answered, and so is the next one its client sends on that socket', async () => {
   srv = await startServer({ dbPath: tempDbPath(), port: 0, quiet: true, drainMs: 8_000 });
   const { site } = await srv.store.createSite({ name: 's', origins: ['https://shop.example'] });
   const sock = connect(srv.port, '127.0.0.1');
@@ -73,9 +74,41 @@ test('close(): a request already in progress at close() is answered with Connect
   sock.write(body);
   for (let i = 0; i < 200 && !data.includes('\r\n\r\n'); i++) await sleep(20);
   expect(data).toMatch(/^HTTP\/1\.1 200/);
-  expect(data.split('\r\n\r\n')[0]).toMatch(/\r\nconnection: close\r\n/i);
+  // The client's next request, one round trip (60 ms) later on the same socket: answered, with close.
+  const first = data.length;
+  await sleep(60);
+  sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  for (let i = 0; i < 200 && data.length === first; i++) await sleep(20);
+  expect(data.slice(first)).toMatch(/^HTTP\/1\.1 200[^]*\r\nconnection: close\r\n/i);
   await closed;
   expect(ended).toBe('closed');
+}, 20_000);
+
+test('close(): a request pipelined behind one in progress at close() is answered too (both events stored once)', async () => {
+  const dbPath = tempDbPath();
+  srv = await startServer({ dbPath, port: 0, quiet: true, drainMs: 8_000 });
+  const { site } = await srv.store.createSite({ name: 's', origins: ['https://shop.example'] });
+  const sock = connect(srv.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let data = '';
+  sock.on('data', (d) => (data += d.toString()));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const post = (mid: string) => {
+    const body = JSON.stringify({ batch: [{ type: 'track', event: 'X', anonymousId: 'a1', messageId: mid }] });
+    return [`POST /v1/batch?writeKey=${site.writeKey} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`, body];
+  };
+  const [head1, body1] = post('m1');
+  // m1's headers before close(); its body, with m2 pipelined right behind it, after.
+  sock.write(head1);
+  await sleep(100);
+  const closed = srv.close();
+  sock.write(body1 + post('m2').join(''));
+  for (let i = 0; i < 200 && (data.match(/HTTP\/1\.1 200/g) ?? []).length < 2; i++) await sleep(20);
+  expect((data.match(/HTTP\/1\.1 200/g) ?? []).length).toBe(2);
+  await closed;
+  const after = openSqliteStore(dbPath);
+  expect(await after.countEvents(site.id)).toBe(2);
+  await after.close();
 }, 20_000);
 
 test('close(): a socket that keeps receiving a request slowly is not cut by the idle sweep', async () => {

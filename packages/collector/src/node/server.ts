@@ -189,11 +189,10 @@ export async function startServer<S extends Store>(opts: StartServerOptions & { 
       closing ??= (async () => {
         draining = true;
         const drainMs = opts.drainMs ?? 10_000;
-        // Requests already in progress: their answers, not yet written, say close too.
-        for (const sock of sockets) {
-          const res = responseOn(sock);
-          if (res && !res.headersSent) res.setHeader('connection', 'close');
-        }
+        // Requests already in progress keep their keep-alive answers: marking them close would
+        // drop the answer to a request pipelined behind one (Node ends the socket after a
+        // `close` response). Their sockets are swept only after a whole idle second, so a client
+        // that reuses one is answered, with close.
         await new Promise<void>((resolve) => {
           // Stop accepting connections. net.Server's close, not http.Server's: the latter also
           // closes every idle keep-alive socket at once, and a client that is writing its next

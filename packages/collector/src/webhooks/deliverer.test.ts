@@ -292,6 +292,26 @@ describe('webhook delivery', () => {
       }
     }));
 
+  it('a row leaves the outbox once every webhook that wants it has it: one waiting on other types keeps none of them', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver();
+      try {
+        const scans = await addWebhook(fx, rx.url, ['qr.scanned']);
+        await addWebhook(fx, rx.url, ['order.created']);
+        for (const id of ['A', 'B', 'C']) await fx.post('/v1/orders', order(id), { auth: 'secret' });
+        deliver(fx.store);
+        await rx.until(3);
+        const left = () => fx.store.db.prepare('SELECT COUNT(*) FROM webhook_outbox').pluck().get() as number;
+        for (let i = 0; i < 500 && left() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(left()).toBe(0);
+        // The scans webhook has not moved: the rows went without it, since it never wanted them.
+        const cursorOf = (id: string) => fx.store.db.prepare('SELECT cursor FROM webhooks WHERE id = ?').pluck().get(id);
+        expect(cursorOf(scans.webhook.id)).toBe(0);
+      } finally {
+        await cleanup(rx);
+      }
+    }));
+
   it('the cursor survives a restart: what was delivered is not sent again', () =>
     withCollector(async (fx) => {
       const rx = await receiver();

@@ -95,6 +95,13 @@ function prepare(db: Db) {
     bySite: db.prepare('SELECT * FROM webhooks WHERE site_id = ? ORDER BY created_at, rowid'),
     all: db.prepare('SELECT * FROM webhooks ORDER BY created_at, rowid'),
     // Rows every webhook of the site has passed; all of them once the site has none left.
+    // Rows in (@from, @to] that no webhook still needs (none subscribed to the type is behind
+    // them): run over the span a cursor just passed, so a webhook waiting on other types (or a
+    // dead endpoint) does not keep the rows the others delivered.
+    pruneSpan: db.prepare(
+      `DELETE FROM webhook_outbox AS o WHERE o.site_id = @site AND o.seq > @from AND o.seq <= @to
+       AND NOT EXISTS (SELECT 1 FROM webhooks w, json_each(w.events) e WHERE w.site_id = @site AND w.cursor < o.seq AND e.value = o.type)`,
+    ),
     prune: db.prepare(
       `DELETE FROM webhook_outbox WHERE site_id = @site
        AND seq <= COALESCE((SELECT MIN(cursor) FROM webhooks WHERE site_id = @site), 9223372036854775807)`,
@@ -191,7 +198,10 @@ export function webhooksStore(ctx: SqliteContext): WebhookStore {
     async deleteWebhook(siteId, id) {
       return ctx.commit((tx) => {
         const gone = tx.prepare('DELETE FROM webhooks WHERE site_id = ? AND id = ?').run(siteId, id).changes > 0;
-        if (gone) stmts(tx).prune.run({ site: siteId });
+        if (gone) {
+          stmts(tx).prune.run({ site: siteId });
+          stmts(tx).pruneSpan.run({ site: siteId, from: -1, to: Number.MAX_SAFE_INTEGER });
+        }
         return gone;
       });
     },
@@ -223,12 +233,14 @@ export function webhooksStore(ctx: SqliteContext): WebhookStore {
         if (a.skipped) {
           tx.prepare('UPDATE webhooks SET cursor = ? WHERE id = ?').run(seq, id);
           stmts(tx).prune.run({ site: r.site_id });
+          stmts(tx).pruneSpan.run({ site: r.site_id, from: r.cursor, to: seq });
         } else if (a.ok) {
           tx.prepare(
             `UPDATE webhooks SET cursor = ?, failures = 0, next_attempt_at = NULL, last_attempt_at = ?, last_status = ?,
              last_error = NULL, last_success_at = ? WHERE id = ?`,
           ).run(seq, a.at, a.status, a.at, id);
           stmts(tx).prune.run({ site: r.site_id });
+          stmts(tx).pruneSpan.run({ site: r.site_id, from: r.cursor, to: seq });
         } else {
           tx.prepare(
             `UPDATE webhooks SET failures = failures + 1, next_attempt_at = ?, last_attempt_at = ?, last_status = ?, last_error = ?
@@ -244,6 +256,7 @@ export function webhooksStore(ctx: SqliteContext): WebhookStore {
         if (!head) return null;
         tx.prepare('UPDATE webhooks SET cursor = ?, failures = 0, next_attempt_at = NULL WHERE id = ?').run(head.seq, id);
         stmts(tx).prune.run({ site: siteId });
+        stmts(tx).pruneSpan.run({ site: siteId, from: r.cursor, to: head.seq });
         return head.seq;
       });
     },
