@@ -56,6 +56,16 @@ export function publicOnlyLookup(resolve: Resolve = dnsLookup as unknown as Reso
  * startWebhookDeliverer(store, { publicFetch: publicOnlyFetch() });
  */
 export function publicOnlyFetch(resolve?: Resolve): typeof fetch {
+  // One agent (one connection pool) per process for the system resolver: `serve` asks for it
+  // twice, for the deliverer and for the API's test messages.
+  if (!resolve) return (shared ??= build());
+  return build(resolve);
+}
+
+/** The fetch with the system resolver, made at first use. */
+let shared: typeof fetch | undefined;
+
+function build(resolve?: Resolve): typeof fetch {
   const dispatcher = new Agent({ connect: { lookup: publicOnlyLookup(resolve) } });
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
