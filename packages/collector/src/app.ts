@@ -74,6 +74,12 @@ export interface CollectorOptions {
    * sets `publicOnlyFetch()`. Default: `fetch`.
    */
   webhookPublicFetch?: typeof fetch;
+  /**
+   * Bearer token `GET /metrics` requires (`Authorization: Bearer <token>`, Prometheus'
+   * `authorization.credentials`). Without it /metrics is open: keep it off the public internet
+   * (docs/deploy-subdomain.md). RFC 6750 token characters, at least 16.
+   */
+  metricsToken?: string;
   /** Where unexpected (500) errors are reported. Default: console.error. */
   logError?: (err: unknown, c: Context) => void;
 }

@@ -108,6 +108,27 @@ test('serve: bad flags are refused with a clear message', async () => {
   const io: CliIo = { out: () => {}, err: (l) => errs.push(l) };
   await expect(run(['--port', 'eighty'], io)).rejects.toThrow(/--port must be a non-negative integer/);
   await expect(run(['--port', '70000'], io)).rejects.toThrow(/at most 65535/);
+  await expect(run(['--metrics-token', 'short'], io)).rejects.toThrow(/--metrics-token: the metrics token needs at least 16 characters/);
+});
+
+test('serve: --metrics-token (or OMNITRAIL_METRICS_TOKEN) puts /metrics behind a bearer token', async () => {
+  for (const [argv, env] of [[['--metrics-token', 'flag-token-0123456789'], undefined], [[], 'env-token-0123456789ab']] as const) {
+    const token = env ?? argv[1];
+    if (env) process.env.OMNITRAIL_METRICS_TOKEN = env;
+    const lines: string[] = [];
+    try {
+      const done = run(['--port', '0', '--db', tempDbPath(), ...argv], { out: (l) => lines.push(l), err: (l) => lines.push('ERR ' + l) });
+      const url = await waitFor(() => lines.map((l) => /listening on (http:\/\/\S+)/.exec(l)?.[1]).find(Boolean), 'listening line');
+      expect((await fetch(url + '/metrics')).status).toBe(401);
+      const ok = await fetch(url + '/metrics', { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('omnitrail_events_accepted_total');
+      process.emit('SIGINT');
+      expect(await done).toBe(0);
+    } finally {
+      delete process.env.OMNITRAIL_METRICS_TOKEN;
+    }
+  }
 });
 
 test('serve: says so before a long dedup-filter rebuild (a log without a current snapshot), then listens', async () => {

@@ -3,6 +3,7 @@ import type { StartServerOptions } from '../node/server';
 import { listen, runUntilSignal } from './lifecycle';
 import type { Store } from '../store/types';
 import { CliError, type CliIo } from './io';
+import { metricsTokenProblem } from '../routes/health';
 
 export const summary = 'Run the collector (HTTP ingest + APIs) on a SQLite database';
 
@@ -23,6 +24,8 @@ Options:
                       (env OMNITRAIL_PUBLIC_URL; default: the URL each admin request came in on,
                       https when a TLS proxy sends X-Forwarded-Proto: https); an https:// URL
                       also makes the dashboard's cookies Secure
+  --metrics-token <t> Require Authorization: Bearer <t> on /metrics (env OMNITRAIL_METRICS_TOKEN,
+                      preferred: a flag shows in ps; ≥ 16 characters; default: /metrics open)
   --quiet             Print nothing but errors
   -h, --help          Show this help
 
@@ -33,6 +36,20 @@ export function intFlag(name: string, v: string | undefined, dflt: number): numb
   if (v === undefined || v === '') return dflt;
   if (!/^\d+$/.test(v)) throw new CliError(`${name} must be a non-negative integer, got "${v}"`);
   return Number(v);
+}
+
+/**
+ * The `--metrics-token` flag or `OMNITRAIL_METRICS_TOKEN`, checked; undefined when neither is set.
+ *
+ * @example
+ * metricsTokenFlag(values['metrics-token']) // 'k3y-…' or undefined
+ */
+export function metricsTokenFlag(v: string | undefined): string | undefined {
+  const token = v ?? process.env.OMNITRAIL_METRICS_TOKEN;
+  if (token === undefined || token === '') return undefined;
+  const problem = metricsTokenProblem(token);
+  if (problem) throw new CliError(`--metrics-token: ${problem}`);
+  return token;
 }
 
 /** Name of the site `serve` creates on an empty database. */
@@ -83,6 +100,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       'rate-ip': { type: 'string' },
       'rate-key': { type: 'string' },
       'public-url': { type: 'string' },
+      'metrics-token': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -102,7 +120,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) {
     throw new CliError(`--public-url must be an origin such as https://track.shop.example, got "${publicUrl}"`);
   }
+  const metricsToken = metricsTokenFlag(values['metrics-token']);
   const opts: Omit<StartServerOptions, 'store'> = {
+    ...(metricsToken ? { metricsToken } : {}),
     ...(publicUrl ? { publicUrl: publicUrl.replace(/\/$/, '') } : {}),
     port,
     host: values.host ?? process.env.HOST ?? '127.0.0.1',

@@ -127,6 +127,17 @@ describe('omnitrail start', () => {
     }
   });
 
+  it('--metrics-token reaches the server: /metrics needs the bearer token', async () => {
+    const srv = await startFirstRun({ port: 0, host: '127.0.0.1', dbPath: tempDbPath(), demo: false, quiet: true, metricsToken: 'start-token-0123456789' }, capture());
+    try {
+      expect((await fetch(srv.url + '/metrics')).status).toBe(401);
+      expect((await fetch(srv.url + '/metrics', { headers: { authorization: 'Bearer start-token-0123456789' } })).status).toBe(200);
+    } finally {
+      await srv.close();
+    }
+    await expect(startRun(['--metrics-token', 'has spaces in it ok'], capture())).rejects.toThrow(/--metrics-token: the metrics token may hold only/);
+  });
+
   it('--help for start and demo; demo without an action is a usage error', async () => {
     const io = capture();
     expect(await startRun(['--help'], io)).toBe(0);

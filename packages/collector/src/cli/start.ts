@@ -7,7 +7,7 @@ import { setAdminPassword, ensureDashboardAuth } from '../dashboard/auth';
 import { findDemoSite } from '../routes/demo';
 import type { Store } from '../store/types';
 import { CliError, type CliIo } from './io';
-import { intFlag } from './serve';
+import { intFlag, metricsTokenFlag } from './serve';
 import { seedDemo, createDemoSite, isInterruptedDemoSeed } from './demo-seed';
 
 export const summary = 'First run: collector + dashboard + demo shop with a seeded demo dataset';
@@ -27,6 +27,7 @@ Options:
   --demo-persons <n>    Size of the demo dataset in persons (default 1500)
   --reset-password      Set a new admin password (printed) and log out every dashboard session
   --password <pw>       Use this admin password instead of a generated one (env OMNITRAIL_ADMIN_PASSWORD)
+  --metrics-token <t>   Require Authorization: Bearer <t> on /metrics (env OMNITRAIL_METRICS_TOKEN)
   --quiet               Print only the URLs
   -h, --help            Show this help`;
 
@@ -78,6 +79,8 @@ export interface FirstRunOptions {
   persons?: number;
   resetPassword?: boolean;
   password?: string;
+  /** Bearer token for /metrics (CollectorOptions.metricsToken). */
+  metricsToken?: string;
   quiet?: boolean;
 }
 
@@ -93,7 +96,7 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
   const { port, host, dbPath } = o;
   const persons = o.persons ?? 1500;
   const say = o.quiet ? () => {} : io.out;
-  const srv = await listen({ port, host, dbPath, quiet: true }, o.quiet ? undefined : io);
+  const srv = await listen({ port, host, dbPath, quiet: true, ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}) }, o.quiet ? undefined : io);
   const store = srv.store;
   // Browsers treat localhost and 127.0.0.1 as different origins; show the friendlier one.
   const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? `http://localhost:${srv.port}` : srv.url;
@@ -156,6 +159,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       'demo-persons': { type: 'string' },
       'reset-password': { type: 'boolean' },
       password: { type: 'string' },
+      'metrics-token': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -177,6 +181,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       demo: !values['no-demo'],
       resetPassword: values['reset-password'],
       password: values.password ?? process.env.OMNITRAIL_ADMIN_PASSWORD,
+      metricsToken: metricsTokenFlag(values['metrics-token']),
       quiet: values.quiet,
     },
     io,

@@ -30,3 +30,39 @@ describe('/metrics', () => {
       expect(text).toContain('omnitrail_events_accepted_total 0\n');
     }, { logError: () => {} }));
 });
+
+describe('/metrics with a metrics token', () => {
+  const token = 'scrape-0123456789abcdef';
+  for (const transport of ['app', 'http'] as const) {
+    test(`needs Authorization: Bearer <token>; /healthz stays open [${transport}]`, () =>
+      withCollector(async (fx) => {
+        const none = await fx.fetch('/metrics');
+        expect(none.status).toBe(401);
+        expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        expect(await none.json()).toEqual({ error: 'unauthorized', message: '/metrics needs Authorization: Bearer <metrics token>' });
+        const wrong = await fx.fetch('/metrics', { headers: { authorization: `Bearer ${token}x` } });
+        expect(wrong.status).toBe(401);
+        expect(await wrong.text()).not.toContain('omnitrail_');
+        // A write key sent the Segment way is not the metrics token.
+        expect((await fx.fetch('/metrics', { headers: { authorization: 'Basic ' + btoa(`${token}:`) } })).status).toBe(400);
+        const ok = await fx.fetch('/metrics', { headers: { authorization: `Bearer ${token}` } });
+        expect(ok.status).toBe(200);
+        expect(await ok.text()).toContain('omnitrail_events_accepted_total 0\n');
+        expect((await fx.fetch('/healthz')).status).toBe(200);
+      }, { transport, metricsToken: token }));
+  }
+
+  test('a token no Authorization header can carry, or a short one, is refused at start', async () => {
+    const { createCollector } = await import('../app');
+    const { openSqliteStore } = await import('../store/sqlite/index');
+    const { tempDbPath } = await import('../test-utils/harness');
+    const store = openSqliteStore(tempDbPath());
+    try {
+      expect(() => createCollector({ store, metricsToken: 'short' })).toThrow('at least 16 characters');
+      expect(() => createCollector({ store, metricsToken: 'has spaces in the token' })).toThrow('only letters, digits');
+      expect(() => createCollector({ store, metricsToken: token })).not.toThrow();
+    } finally {
+      await store.close();
+    }
+  });
+});
