@@ -35,7 +35,7 @@ allow-private
         Lets a webhook reach this machine or a private network (--off: no longer). Webhooks
         added here may already; one added through the API, or before this check existed,
         whose public-looking name resolves to a private address (split-horizon DNS) fails with
-        "resolves to a private or local address" until the operator allows it here. Keeps the
+        "has no public address" until the operator allows it here. Keeps the
         webhook's secret and pending messages.
 
 Options:

@@ -43,14 +43,17 @@ describe('publicOnlyLookup', () => {
       if (!all && addresses.length > 1) continue;
       const { err } = await look(resolveTo(...addresses), all);
       expect(err?.code).toBe('EPRIVATEADDR');
-      expect(err?.message).toMatch(/^crm\.example resolves to a private or local address: only the operator/);
+      expect(err?.message).toMatch(/^crm\.example has no public address \(it does not resolve, or resolves to a private or local one\): only the operator/);
       expect(err?.message).not.toContain(addresses.at(-1)!);
     }
   });
 
-  it('passes DNS errors on unchanged', async () => {
-    const fail: Resolve = (_h, _o, cb) => cb(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }), '');
-    expect((await look(fail, false)).err?.code).toBe('ENOTFOUND');
+  it('answers a name that does not resolve exactly as one that resolves privately (no probing of internal DNS)', async () => {
+    const fail: Resolve = (_h, _o, cb) => cb(Object.assign(new Error('getaddrinfo ENOTFOUND crm.example'), { code: 'ENOTFOUND' }), '');
+    const missing = (await look(fail, false)).err;
+    const internal = (await look(resolveTo('10.1.2.3'), false)).err;
+    expect(missing?.code).toBe('EPRIVATEADDR');
+    expect(missing?.message).toBe(internal?.message);
   });
 });
 
@@ -100,7 +103,7 @@ describe('webhooks and private receivers', () => {
         expect(rx.got).toHaveLength(1);
         expect(JSON.parse(rx.got[0].body).data.order.orderId).toBe('S-1');
         const refused = attempts.find((a) => a.webhookId === apiHook.id);
-        expect(refused?.error).toMatch(/^hooks\.shop\.example resolves to a private or local address: only the operator may allow that/);
+        expect(refused?.error).toMatch(/^hooks\.shop\.example has no public address \(it does not resolve, or resolves to a private or local one\): only the operator may allow/);
         // The failure is recorded (committed) just after onAttempt hears of it.
         const listedApi = async () => (await fx.store.listWebhooks(fx.site.id)).find((w) => w.id === apiHook.id);
         for (let i = 0; i < 500 && !(await listedApi())?.lastAttempt; i++) await new Promise((r) => setTimeout(r, 10));
@@ -114,7 +117,7 @@ describe('webhooks and private receivers', () => {
 
         // The API's test message goes through the same guard.
         const test = await fx.post(`/v1/webhooks/${apiHook.id}/test`, {}, { auth: 'secret' });
-        expect(((await test.json()) as { error: string }).error).toMatch(/resolves to a private or local address/);
+        expect(((await test.json()) as { error: string }).error).toMatch(/has no public address/);
         expect(rx.got).toHaveLength(1);
       } finally {
         for (const s of stops) await s();

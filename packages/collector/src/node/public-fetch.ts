@@ -14,20 +14,23 @@ export type Resolve = (
 export const PRIVATE_ADDRESS = 'EPRIVATEADDR';
 
 /**
- * The refusal, without the address: the message reaches whoever holds the site's secret key (the
- * webhook's last error, the test endpoint), and naming the address would make the guard a lookup
- * tool for the operator's internal DNS.
+ * The refusal, without the address, and the same whether the name resolves privately or not at
+ * all: the message reaches whoever holds the site's secret key (the webhook's last error, the
+ * test endpoint), and naming the address — or telling "internal name" from "no such name" —
+ * would make the guard a lookup tool for the operator's internal DNS.
  */
 function refusal(host: string): NodeJS.ErrnoException {
   return Object.assign(
-    new Error(`${host} resolves to a private or local address: only the operator may allow that for a webhook (omnitrail webhook allow-private <id>)`),
+    new Error(
+      `${host} has no public address (it does not resolve, or resolves to a private or local one): only the operator may allow a private one for a webhook (omnitrail webhook allow-private <id>)`,
+    ),
     { code: PRIVATE_ADDRESS },
   );
 }
 
 /**
  * A `lookup` for `net.connect` / `tls.connect` that fails when the name resolves to any address
- * outside the public unicast space. Checking the address the socket is about to use, not a
+ * outside the public unicast space, or does not resolve. Checking the address the socket is about to use, not a
  * separate lookup before the request, leaves no gap for a DNS answer that changes in between
  * (DNS rebinding).
  *
@@ -37,7 +40,8 @@ function refusal(host: string): NodeJS.ErrnoException {
 export function publicOnlyLookup(resolve: Resolve = dnsLookup as unknown as Resolve): LookupFunction {
   return ((hostname: string, options: LookupOneOptions | LookupAllOptions, callback: (...a: unknown[]) => void) => {
     resolve(hostname, options, (err, address, family) => {
-      if (err) return callback(err, address, family);
+      // A failed lookup says no more than a refused one (see refusal()).
+      if (err) return callback(refusal(hostname), address, family);
       const list = Array.isArray(address) ? address.map((a) => a.address) : [address];
       const bad = list.find((a) => !isPublicAddress(a));
       if (bad !== undefined) return callback(refusal(hostname), address, family);
