@@ -120,9 +120,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) {
     throw new CliError(`--public-url must be an origin such as https://track.shop.example, got "${publicUrl}"`);
   }
-  const metricsToken = metricsTokenFlag(values['metrics-token']);
   const opts: Omit<StartServerOptions, 'store'> = {
-    ...(metricsToken ? { metricsToken } : {}),
+    metricsToken: metricsTokenFlag(values['metrics-token']),
     ...(publicUrl ? { publicUrl: publicUrl.replace(/\/$/, '') } : {}),
     port,
     host: values.host ?? process.env.HOST ?? '127.0.0.1',

@@ -96,7 +96,7 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
   const { port, host, dbPath } = o;
   const persons = o.persons ?? 1500;
   const say = o.quiet ? () => {} : io.out;
-  const srv = await listen({ port, host, dbPath, quiet: true, ...(o.metricsToken ? { metricsToken: o.metricsToken } : {}) }, o.quiet ? undefined : io);
+  const srv = await listen({ port, host, dbPath, quiet: true, metricsToken: o.metricsToken }, o.quiet ? undefined : io);
   const store = srv.store;
   // Browsers treat localhost and 127.0.0.1 as different origins; show the friendlier one.
   const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? `http://localhost:${srv.port}` : srv.url;

@@ -30,9 +30,9 @@ function refusal(host: string): NodeJS.ErrnoException {
 
 /**
  * A `lookup` for `net.connect` / `tls.connect` that fails when the name resolves to any address
- * outside the public unicast space, or does not resolve. Checking the address the socket is about to use, not a
- * separate lookup before the request, leaves no gap for a DNS answer that changes in between
- * (DNS rebinding).
+ * outside the public unicast space, or does not resolve. Checking the address the socket is
+ * about to use, not a separate lookup before the request, leaves no gap for a DNS answer that
+ * changes in between (DNS rebinding).
  *
  * @example
  * net.connect({ host: 'crm.example', port: 443, lookup: publicOnlyLookup() });
