@@ -80,6 +80,12 @@ export interface CollectorOptions {
    * (docs/deploy-subdomain.md). RFC 6750 token characters, at least 16.
    */
   metricsToken?: string;
+  /**
+   * `/healthz` answers 503 while the database's file system has less free space than this
+   * (bytes), as `metrics.diskFreeBytes` reads it (the Node adapter sets that): an uptime monitor
+   * hears of a filling disk before ingest starts failing. Default: no check.
+   */
+  minFreeDiskBytes?: number;
   /** Where unexpected (500) errors are reported. Default: console.error. */
   logError?: (err: unknown, c: Context) => void;
 }

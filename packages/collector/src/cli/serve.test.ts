@@ -109,6 +109,24 @@ test('serve: bad flags are refused with a clear message', async () => {
   await expect(run(['--port', 'eighty'], io)).rejects.toThrow(/--port must be a non-negative integer/);
   await expect(run(['--port', '70000'], io)).rejects.toThrow(/at most 65535/);
   await expect(run(['--metrics-token', 'short'], io)).rejects.toThrow(/--metrics-token: the metrics token needs at least 16 characters/);
+  await expect(run(['--min-free-disk', 'lots'], io)).rejects.toThrow(/--min-free-disk must be a non-negative integer/);
+});
+
+test('serve: /healthz says disk_low when the database disk has less free space than --min-free-disk', async () => {
+  const db = tempDbPath();
+  const fs = statfsSync(dirname(db));
+  // More than the disk has free: the check must fire (1 TB above what statfs reports).
+  const above = Math.ceil((fs.bavail * fs.bsize) / 1_048_576) + 1_048_576;
+  for (const [flag, status] of [[String(above), 503], ['0', 200]] as const) {
+    const lines: string[] = [];
+    const done = run(['--port', '0', '--db', db, '--min-free-disk', flag], { out: (l) => lines.push(l), err: (l) => lines.push('ERR ' + l) });
+    const url = await waitFor(() => lines.map((l) => /listening on (http:\/\/\S+)/.exec(l)?.[1]).find(Boolean), 'listening line');
+    const res = await fetch(url + '/healthz');
+    expect(res.status).toBe(status);
+    if (status === 503) expect(await res.json()).toMatchObject({ error: 'disk_low' });
+    process.emit('SIGINT');
+    expect(await done).toBe(0);
+  }
 });
 
 test('serve: --metrics-token (or OMNITRAIL_METRICS_TOKEN) puts /metrics behind a bearer token', async () => {

@@ -26,6 +26,9 @@ Options:
                       also makes the dashboard's cookies Secure
   --metrics-token <t> Require Authorization: Bearer <t> on /metrics (env OMNITRAIL_METRICS_TOKEN,
                       preferred: a flag shows in ps; ≥ 16 characters; default: /metrics open)
+  --min-free-disk <MB>
+                      /healthz answers 503 while the database's disk has less free space
+                      (env OMNITRAIL_MIN_FREE_DISK_MB; default 100; 0 = no check)
   --quiet             Print nothing but errors
   -h, --help          Show this help
 
@@ -50,6 +53,16 @@ export function metricsTokenFlag(v: string | undefined): string | undefined {
   const problem = metricsTokenProblem(token);
   if (problem) throw new CliError(`--metrics-token: ${problem}`);
   return token;
+}
+
+/**
+ * `--min-free-disk` (MB) or `OMNITRAIL_MIN_FREE_DISK_MB`, in bytes; 0 turns the check off.
+ *
+ * @example
+ * minFreeDiskFlag('250') // 262144000
+ */
+export function minFreeDiskFlag(v: string | undefined): number {
+  return intFlag('--min-free-disk', v ?? process.env.OMNITRAIL_MIN_FREE_DISK_MB, 100) * 1_048_576;
 }
 
 /** Name of the site `serve` creates on an empty database. */
@@ -101,6 +114,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       'rate-key': { type: 'string' },
       'public-url': { type: 'string' },
       'metrics-token': { type: 'string' },
+      'min-free-disk': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -122,6 +136,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const opts: Omit<StartServerOptions, 'store'> = {
     metricsToken: metricsTokenFlag(values['metrics-token']),
+    minFreeDiskBytes: minFreeDiskFlag(values['min-free-disk']),
     ...(publicUrl ? { publicUrl: publicUrl.replace(/\/$/, '') } : {}),
     port,
     host: values.host ?? process.env.HOST ?? '127.0.0.1',

@@ -7,7 +7,7 @@ import { setAdminPassword, ensureDashboardAuth } from '../dashboard/auth';
 import { findDemoSite } from '../routes/demo';
 import type { Store } from '../store/types';
 import { CliError, type CliIo } from './io';
-import { intFlag, metricsTokenFlag } from './serve';
+import { intFlag, metricsTokenFlag, minFreeDiskFlag } from './serve';
 import { seedDemo, createDemoSite, isInterruptedDemoSeed } from './demo-seed';
 
 export const summary = 'First run: collector + dashboard + demo shop with a seeded demo dataset';
@@ -28,6 +28,8 @@ Options:
   --reset-password      Set a new admin password (printed) and log out every dashboard session
   --password <pw>       Use this admin password instead of a generated one (env OMNITRAIL_ADMIN_PASSWORD)
   --metrics-token <t>   Require Authorization: Bearer <t> on /metrics (env OMNITRAIL_METRICS_TOKEN)
+  --min-free-disk <MB>  /healthz answers 503 below this much free disk (env OMNITRAIL_MIN_FREE_DISK_MB;
+                        default 100; 0 = no check)
   --quiet               Print only the URLs
   -h, --help            Show this help`;
 
@@ -81,6 +83,8 @@ export interface FirstRunOptions {
   password?: string;
   /** Bearer token for /metrics (CollectorOptions.metricsToken). */
   metricsToken?: string;
+  /** CollectorOptions.minFreeDiskBytes. */
+  minFreeDiskBytes?: number;
   quiet?: boolean;
 }
 
@@ -96,7 +100,7 @@ export async function startFirstRun(o: FirstRunOptions, io: CliIo): Promise<Runn
   const { port, host, dbPath } = o;
   const persons = o.persons ?? 1500;
   const say = o.quiet ? () => {} : io.out;
-  const srv = await listen({ port, host, dbPath, quiet: true, metricsToken: o.metricsToken }, o.quiet ? undefined : io);
+  const srv = await listen({ port, host, dbPath, quiet: true, metricsToken: o.metricsToken, minFreeDiskBytes: o.minFreeDiskBytes }, o.quiet ? undefined : io);
   const store = srv.store;
   // Browsers treat localhost and 127.0.0.1 as different origins; show the friendlier one.
   const shown = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? `http://localhost:${srv.port}` : srv.url;
@@ -160,6 +164,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       'reset-password': { type: 'boolean' },
       password: { type: 'string' },
       'metrics-token': { type: 'string' },
+      'min-free-disk': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -182,6 +187,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       resetPassword: values['reset-password'],
       password: values.password ?? process.env.OMNITRAIL_ADMIN_PASSWORD,
       metricsToken: metricsTokenFlag(values['metrics-token']),
+      minFreeDiskBytes: minFreeDiskFlag(values['min-free-disk']),
       quiet: values.quiet,
     },
     io,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { withCollector } from '../test-utils/harness';
+import { createMetrics } from '../ingest/metrics';
 
 describe('/healthz', () => {
   test('is 503 while the database cannot be written (read-only), and 200 again once it can', () =>
@@ -16,6 +17,28 @@ describe('/healthz', () => {
       expect((await fx.fetch('/healthz')).status).toBe(200);
       expect((await fx.post('/v1/track', ev)).status).toBe(200);
     }, { logError: () => {} }));
+});
+
+describe('/healthz and free disk space', () => {
+  test('503 disk_low while free space is below minFreeDiskBytes, 200 again above it; no check without the option', async () => {
+    let free: number | null = 50 * 1_048_576;
+    const metrics = createMetrics();
+    metrics.diskFreeBytes = () => free;
+    await withCollector(async (fx) => {
+      const low = await fx.fetch('/healthz');
+      expect(low.status).toBe(503);
+      expect(await low.json()).toEqual({ ok: false, error: 'disk_low', message: "The database's disk is nearly full: 50 MB free, below 100 MB; ingest fails once it is full" });
+      free = 101 * 1_048_576;
+      expect((await fx.fetch('/healthz')).status).toBe(200);
+      // A file system that cannot say (statfs failed): no verdict from the disk.
+      free = null;
+      expect((await fx.fetch('/healthz')).status).toBe(200);
+    }, { metrics, minFreeDiskBytes: 100 * 1_048_576 });
+    free = 1;
+    await withCollector(async (fx) => {
+      expect((await fx.fetch('/healthz')).status).toBe(200);
+    }, { metrics });
+  });
 });
 
 describe('/metrics', () => {

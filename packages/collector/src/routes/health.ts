@@ -35,7 +35,8 @@ function metricsAuth(token: string): MiddlewareHandler<AppEnv> {
 
 /**
  * `GET /healthz`: liveness — 200 `{ ok: true }` when the database takes a durable write
- * (`store.ping()`), 503 otherwise (closed, read-only, or too full for one page: ingest fails then).
+ * (`store.ping()`), 503 otherwise (closed, read-only, or too full for one page: ingest fails then),
+ * and 503 `disk_low` while free disk space is below `minFreeDiskBytes`.
  * `GET /metrics`: Prometheus text (events accepted / duplicate / rejected, refused requests
  * by status, commit-wait and flush latency histograms), behind a bearer token when the
  * `metricsToken` option is set.
@@ -53,7 +54,14 @@ export function healthRoutes(deps: CollectorDeps): Hono<AppEnv> {
       ok = false;
     }
     c.header('Cache-Control', 'no-store');
-    return ok ? c.json({ ok: true }) : c.json({ ok: false, error: 'unavailable', message: 'The database does not take writes (closed, read-only or full); ingest would fail' }, 503);
+    if (!ok) return c.json({ ok: false, error: 'unavailable', message: 'The database does not take writes (closed, read-only or full); ingest would fail' }, 503);
+    const min = deps.options.minFreeDiskBytes;
+    const free = min ? deps.metrics.diskFreeBytes?.() : null;
+    if (min && typeof free === 'number' && free < min) {
+      const mb = (n: number) => `${Math.floor(n / 1_048_576)} MB`;
+      return c.json({ ok: false, error: 'disk_low', message: `The database's disk is nearly full: ${mb(free)} free, below ${mb(min)}; ingest fails once it is full` }, 503);
+    }
+    return c.json({ ok: true });
   });
   const token = deps.options.metricsToken;
   if (token !== undefined) app.use('/metrics', metricsAuth(token));
