@@ -59,6 +59,11 @@ export interface Conversion {
   ts: number;
   value: number;
   currency?: string;
+  /**
+   * Set when a report converted the order into the site's reporting currency (reports/exchange.ts):
+   * the amount and currency as placed, and the fixed rate used. `value` and `currency` are then the converted ones.
+   */
+  exchanged?: { currency: string; value: number; rate: number };
   /** Sales channel of the order: web, store, phone, marketplace, … ; `goal` for goal events. */
   channel: string;
   status: OrderStatus;

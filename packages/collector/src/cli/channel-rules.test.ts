@@ -47,7 +47,7 @@ test('site update --channel-rules saves validated rules that reports use; bad fi
     const rules = [{ channel: 'Partners', when: { source: ['partner-a', 'partner-b'] }, name: 'our partners' }];
     const ok = await cli(['--channel-rules', file('rules.json', JSON.stringify(rules)), '--json']);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.io.stdout.join(''))).toEqual({ id: fx.site.id, name: fx.site.name, origins: fx.site.origins, timezone: 'UTC', defaultCountry: null, cookieless: false, channelRules: rules });
+    expect(JSON.parse(ok.io.stdout.join(''))).toEqual({ id: fx.site.id, name: fx.site.name, origins: fx.site.origins, timezone: 'UTC', defaultCountry: null, cookieless: false, currency: null, exchangeRates: {}, channelRules: rules });
     expect((await fx.store.getSite(fx.site.id))!.settings.channelRules).toEqual(rules);
     expect(await channels()).toContain('Partners');
 

@@ -3,15 +3,17 @@ import { openSqliteStore } from '../store/sqlite/index';
 import { normaliseOrigin } from '../ingest/cors';
 import { checkCountry, siteCountry } from '../pii/index';
 import { checkTimeZone, siteTimeZone } from '../reports/zone';
+import { describeRates, ExchangeError, siteExchange, withExchange, type Exchange } from '../reports/exchange';
 import { CliError, type CliIo } from './io';
 import { openExistingStore, resolveSite } from './store';
 import { describeChannelRules, readChannelRulesFile } from './channel-rules';
 
-export const summary = 'Create, update and list sites (keys, allowed origins, time zone, phone-number country, cookieless mode, channel rules)';
+export const summary = 'Create, update and list sites (keys, allowed origins, time zone, phone-number country, reporting currency, cookieless mode, channel rules)';
 
 const HELP = `Usage:
-  omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--json] [--db <file>]
-  omnitrail site update [--site <id>] [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--cookieless on|off] [--channel-rules <file.json>|none] [--json] [--db <file>]
+  omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--currency <CODE> [--rate <CODE=rate> …]] [--json] [--db <file>]
+  omnitrail site update [--site <id>] [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--currency <CODE>|none] [--rate <CODE=rate> …|none]
+                        [--cookieless on|off] [--channel-rules <file.json>|none] [--json] [--db <file>]
   omnitrail site list [--json] [--db <file>]
 
 create  Prints the site id, the public write key and the secret key. The secret key is stored
@@ -21,20 +23,33 @@ create  Prints the site id, the public write key and the secret key. The secret 
         --timezone is the reporting time zone, e.g. Europe/Berlin (default UTC): where the
         shop's days begin and end in reports and the dashboard. --default-country (e.g. DE) is
         where phone numbers written without their +code are read (imports, orders, lookups).
-update  Changes a site's allowed origins, time zone, default country, cookieless mode and/or
+        --currency (e.g. EUR) is the reporting currency: reports, the dashboard and the order
+        form convert orders in another currency with a fixed --rate into it, e.g. --rate
+        USD=0.92 (one USD is worth 0.92 EUR; repeatable). Orders in a currency without a rate
+        are added as they are, and every sum says so.
+update  Changes a site's allowed origins, time zone, default country, currency, cookieless mode and/or
         custom channel rules (--site: default the only site); keys and data stay. --origin
         (repeatable) replaces the whole list of origins, e.g. to add www. beside the bare domain
         or to narrow the "*" of the first site. --cookieless on accepts the SDK's cookieless page views
         (consent denied, no ID: a daily visitor hash, counted, never stitched; PRIVACY.md); off
         refuses them. --channel-rules reads a JSON array of rules (the language of
         docs/attribution-models.md), checked before the default channel table; it is validated
-        first and refused with the failing rule's path; "none" clears the rules. Reports and a
+        first and refused with the failing rule's path; "none" clears the rules. --rate
+        (repeatable) replaces the whole list of rates ("none": no rates); a new --currency
+        without --rate drops the old rates, which were into the old currency; --currency none
+        converts nothing. Reports and a
         running collector use the changes within 0.25 s. --json prints the site's settings.
 list    Prints every site (never secret keys). --json prints a JSON array.
 
 Options:
   --db <file>   SQLite database file (env OMNITRAIL_DB, default ./omnitrail.db)
   -h, --help    Show this help`;
+
+/** A reporting currency and its rates as one line of output. */
+function describeExchange(x: Exchange | null): string {
+  if (!x) return 'none (orders are added in the currency they were placed in)';
+  return Object.keys(x.rates).length ? `${x.currency}, fixed rates ${describeRates(x)}` : `${x.currency}, no rates (orders in other currencies are added as they are)`;
+}
 
 /** `--origin` values, normalised and deduplicated; a value that is not an origin is a usage error. */
 function parseOrigins(raw: string[]): string[] {
@@ -63,6 +78,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       'default-country': { type: 'string' },
       cookieless: { type: 'string' },
       'channel-rules': { type: 'string' },
+      currency: { type: 'string' },
+      rate: { type: 'string', multiple: true },
       site: { type: 'string' },
       json: { type: 'boolean' },
       db: { type: 'string' },
@@ -91,20 +108,31 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (cookieless === null) throw new CliError(`--cookieless "${values.cookieless}" must be "on" or "off"`);
   if (cookieless !== undefined && action !== 'update') throw new CliError('--cookieless belongs to "site update"');
   const settings = { ...(timezone ? { timezone } : {}), ...(country ? { defaultCountry: country } : {}), ...(cookieless !== undefined ? { cookieless } : {}) };
+  const rates = values.rate?.length === 1 && values.rate[0].trim().toLowerCase() === 'none' ? 'none' : values.rate;
+  const exchange = values.currency === undefined && rates === undefined ? undefined : { currency: values.currency, rates };
+  // Applied to the settings before anything is written: a bad rate changes nothing.
+  const exchanged = (base: Record<string, unknown>) => {
+    try {
+      return exchange ? withExchange(base, exchange) : base;
+    } catch (e) {
+      if (e instanceof ExchangeError) throw new CliError(`--currency/--rate: ${e.message}`);
+      throw e;
+    }
+  };
   const origins = values.origin === undefined ? undefined : parseOrigins(values.origin);
 
   if (action === 'update') {
     if (values.name) throw new CliError('--name belongs to "site create"');
     const rulesFile = values['channel-rules'];
-    if (!origins && !timezone && !country && cookieless === undefined && rulesFile === undefined) {
-      throw new CliError('nothing to update: give --origin <url> …, --timezone <IANA>, --default-country <CC>, --cookieless on|off and/or --channel-rules <file.json>|none');
+    if (!origins && !timezone && !country && cookieless === undefined && rulesFile === undefined && !exchange) {
+      throw new CliError('nothing to update: give --origin <url> …, --timezone <IANA>, --default-country <CC>, --currency <CODE> / --rate <CODE=rate> …, --cookieless on|off and/or --channel-rules <file.json>|none');
     }
     // Validated before the database is opened: a bad file changes nothing.
     const rules = rulesFile === undefined ? undefined : readChannelRulesFile(rulesFile);
     const store = openExistingStore(dbPath);
     try {
       const site = await resolveSite(store, values.site);
-      const next: Record<string, unknown> = { ...site.settings, ...settings };
+      const next: Record<string, unknown> = exchanged({ ...site.settings, ...settings });
       if (rules === null) delete next.channelRules;
       else if (rules) next.channelRules = rules;
       if (origins) await store.updateSiteOrigins(site.id, origins);
@@ -118,12 +146,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
             timezone: siteTimeZone(next),
             defaultCountry: siteCountry(next) ?? null,
             cookieless: next.cookieless === true,
+            currency: siteExchange(next)?.currency ?? null,
+            exchangeRates: siteExchange(next)?.rates ?? {},
             channelRules: next.channelRules ?? [],
           }),
         );
       } else {
         io.out(`Site "${site.name}" (${site.id}): time zone ${siteTimeZone(next)}, default country ${siteCountry(next) ?? 'none'}, cookieless ${next.cookieless === true ? 'on' : 'off'}`);
         if (origins) io.out(`  origins: ${origins.join(' ')}`);
+        if (exchange || siteExchange(next)) io.out(`  currency: ${describeExchange(siteExchange(next))}`);
         io.out(`  channel rules: ${describeChannelRules(next)}`);
       }
     } finally {
@@ -140,7 +171,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (!origins) throw new CliError('at least one --origin is required (e.g. --origin https://shop.example, or --origin "*")');
     const store = openSqliteStore(dbPath);
     try {
-      const { site, secretKey } = await store.createSite({ name, origins, settings });
+      const { site, secretKey } = await store.createSite({ name, origins, settings: exchanged(settings) });
       if (values.json) io.out(JSON.stringify({ id: site.id, writeKey: site.writeKey, secretKey }));
       else {
         io.out(`Created site "${site.name}"`);
@@ -150,6 +181,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         io.out(`  origins     ${site.origins.join(' ')}`);
         if (timezone) io.out(`  time zone   ${timezone}`);
         if (country) io.out(`  country     ${country}`);
+        if (exchange) io.out(`  currency    ${describeExchange(siteExchange(site.settings))}`);
       }
     } finally {
       await store.close();
@@ -157,14 +189,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
-  if (values.name || values.origin || values.timezone || values['default-country'] || values.site || values['channel-rules']) {
-    throw new CliError('--name, --origin, --timezone, --default-country, --channel-rules and --site belong to "site create" / "site update"');
+  if (values.name || values.origin || values.timezone || values['default-country'] || values.site || values['channel-rules'] || exchange) {
+    throw new CliError('--name, --origin, --timezone, --default-country, --currency, --rate, --channel-rules and --site belong to "site create" / "site update"');
   }
   const store = openExistingStore(dbPath);
   try {
     const sites = await store.listSites();
     if (values.json) {
-      io.out(JSON.stringify(sites.map((s) => ({ id: s.id, name: s.name, writeKey: s.writeKey, origins: s.origins, timezone: siteTimeZone(s.settings), cookieless: s.settings.cookieless === true, createdAt: new Date(s.createdAt).toISOString() }))));
+      io.out(JSON.stringify(sites.map((s) => ({ id: s.id, name: s.name, writeKey: s.writeKey, origins: s.origins, timezone: siteTimeZone(s.settings), currency: siteExchange(s.settings)?.currency ?? null, cookieless: s.settings.cookieless === true, createdAt: new Date(s.createdAt).toISOString() }))));
     } else if (sites.length === 0) {
       io.out('No sites yet. Create one with: omnitrail site create --name <name> --origin <url>');
     } else {

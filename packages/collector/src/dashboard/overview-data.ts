@@ -7,7 +7,7 @@ import type { PersonJourney } from '../attribution/journey';
 import type { Classifier } from '../attribution/channels';
 import { converts } from '../attribution/paths';
 import { currencyTally } from '../reports/currencies';
-
+import { convert, type Exchange } from '../reports/exchange';
 
 /** Per-day figures for the overview page. */
 export interface Overview {
@@ -20,10 +20,12 @@ export interface Overview {
   ordersByChannel: Map<string, number[]>;
   revenueByChannel: Map<string, number[]>;
   totals: { visitors: number; sessions: number; orders: number; revenue: number; qrScans: number; offlineTouches: number };
-  /** Every currency of the range's orders, most frequent first: revenue adds their amounts unconverted. */
+  /** Every currency of the range's orders after the site's fixed-rate conversion, most frequent first: revenue adds these amounts. */
   currencies: string[];
   /** Orders of the range without a currency. */
   withoutCurrency: number;
+  /** What to say beside the revenue: mixed currencies, or orders converted at the site's fixed rates (reports/currencies.ts). */
+  currencyNotice: string | null;
 }
 
 function bump(m: Map<string, number[]>, key: string, i: number, n: number, by: number) {
@@ -58,6 +60,7 @@ export async function computeOverview(
   persons: AsyncIterable<PersonJourney> | Iterable<PersonJourney>,
   range: { days: string[]; starts: number[] },
   classify: Classifier,
+  exchange: Exchange | null = null,
 ): Promise<Overview> {
   const { days, starts } = range;
   const n = days.length;
@@ -68,7 +71,7 @@ export async function computeOverview(
   const ordersByChannel = new Map<string, number[]>();
   const revenueByChannel = new Map<string, number[]>();
   const totals = { visitors: 0, sessions: 0, orders: 0, revenue: 0, qrScans: 0, offlineTouches: 0 };
-  const currencies = currencyTally();
+  const currencies = currencyTally(exchange);
   for await (const p of persons) {
     const seenDays = new Set<number>();
     for (const t of p.touches) {
@@ -83,9 +86,10 @@ export async function computeOverview(
     }
     for (const i of seenDays) visitors[i]++;
     if (seenDays.size) totals.visitors++;
-    for (const c of p.conversions) {
+    for (const raw of p.conversions) {
       // A partly refunded order counts with what remains, as in every report (paths.ts, converts).
-      if (c.ts < from || c.ts >= to || !converts(c) || c.channel === 'goal') continue;
+      if (raw.ts < from || raw.ts >= to || !converts(raw) || raw.channel === 'goal') continue;
+      const c = exchange ? convert(raw, exchange) : raw;
       const i = dayIndex(starts, c.ts);
       bump(ordersByChannel, c.channel, i, n, 1);
       bump(revenueByChannel, c.channel, i, n, c.value);
@@ -95,7 +99,7 @@ export async function computeOverview(
     }
   }
   const byCount = currencies.currencies();
-  return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currencies: byCount, withoutCurrency: currencies.withoutCurrency() };
+  return { days, visitors, sessionsByChannel, ordersByChannel, revenueByChannel, totals, currencies: byCount, withoutCurrency: currencies.withoutCurrency(), currencyNotice: currencies.notice() };
 }
 
 /**

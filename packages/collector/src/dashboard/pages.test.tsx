@@ -394,6 +394,46 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('Settings → Currency converts revenue everywhere at fixed rates; a bad rate is refused and kept for editing', async () => {
+    await withCollector(async (fx) => {
+      const t = new Date(Date.now() - 3600_000).toISOString();
+      const post = (o: Record<string, unknown>) => fx.post('/v1/orders', { channel: 'store', timestamp: t, loyaltyId: 'L-1', ...o }, { auth: 'secret' });
+      expect((await post({ order_id: 'E-1', revenue: 100, currency: 'EUR' })).status).toBe(200);
+      expect((await post({ order_id: 'U-1', revenue: 30, currency: 'USD' })).status).toBe(200);
+      const { b, csrf } = await login(fx);
+      const url = `/dashboard/settings/currency?site=${fx.site.id}`;
+      const bad = await b.post(url, { _csrf: csrf, currency: 'EUR', rates: 'USD=0.5\nCHF=zero' });
+      expect(bad.status).toBe(400);
+      const badHtml = await bad.text();
+      expect(badHtml).toContain('Currency not saved: CHF: &quot;zero&quot; is not a rate');
+      expect(badHtml).toContain('USD=0.5\nCHF=zero</textarea>'); // the draft stays
+      expect((await fx.store.getSite(fx.site.id))!.settings.currency).toBeUndefined();
+
+      const saved = await b.post(url, { _csrf: csrf, currency: 'eur', rates: 'USD=0,5\r\n' });
+      expect(saved.status).toBe(303);
+      expect((await fx.store.getSite(fx.site.id))!.settings).toMatchObject({ currency: 'EUR', exchangeRates: { USD: 0.5 } });
+      const form = await (await b.get(saved.headers.get('location')!)).text();
+      expect(form).toContain('name="currency" value="EUR"');
+      expect(form).toContain('>USD=0.5</textarea>');
+
+      const notice = "Revenue is in EUR: 1 order in USD was converted at the site&#39;s fixed rate (1 USD = 0.5 EUR).";
+      const overview = await (await b.get(`/dashboard?site=${fx.site.id}`)).text();
+      expect(overview).toContain('<div class="v">€115</div><div class="l">Revenue</div>');
+      expect(overview).toContain(notice);
+      const attribution = await (await b.get(`/dashboard/attribution?site=${fx.site.id}`)).text();
+      expect(attribution).toContain('<td class="num">€115</td>');
+      expect(attribution).toContain(notice);
+      const explained = await (await b.get(`/dashboard/explain?site=${fx.site.id}&order=U-1`)).text();
+      expect(explained).toContain('<div class="v">€15.00</div><div class="l">Order value (US$30.00 at 0.5)</div>');
+      const person = await (await b.get(`/dashboard/person?site=${fx.site.id}&kind=loyaltyId&value=L-1`)).text();
+      expect(person).toContain('<div class="v">€115.00</div><div class="l">Revenue</div>');
+      expect(person).toContain("Revenue is in EUR: 1 order in USD was converted");
+      // Staff record orders in the reporting currency by default.
+      await fx.store.updateSiteSettings(fx.site.id, { ...(await fx.store.getSite(fx.site.id))!.settings, currency: 'CHF', exchangeRates: {} });
+      expect(await (await b.get(`/dashboard/record?site=${fx.site.id}`)).text()).toContain('name="currency" value="CHF"');
+    }, { origins: [ORIGIN], rateLimit: false });
+  });
+
   it('webhooks: a site session adds one (secret shown once), cannot aim at a private network, tests and removes it; forms need the CSRF token', async () => {
     await withCollector(async (fx) => {
       const { b, csrf } = await login(fx);

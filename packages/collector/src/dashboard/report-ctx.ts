@@ -7,6 +7,7 @@ import { parseChannelRules, type ChannelRule } from '../attribution/rules';
 import { parseReportParams, ReportParamError, type ReportParams } from '../reports/params';
 import type { ReportSite, ReportSource } from '../reports/source';
 import { siteTimeZone } from '../reports/zone';
+import { siteExchange } from '../reports/exchange';
 import type { Site, Store } from '../store/types';
 import type { DashEnv } from './index';
 import { parseRange, type Range } from './range';
@@ -70,7 +71,7 @@ export function reportCtx(c: Context<DashEnv>, extra: Record<string, string | un
     range,
     params,
     error,
-    site: p.site ? { id: p.site.id, rules: siteRules(p.site) } : null,
+    site: p.site ? { id: p.site.id, rules: siteRules(p.site), exchange: siteExchange(p.site.settings) } : null,
     src: reportSource(p.store),
     query,
   };

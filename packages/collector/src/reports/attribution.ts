@@ -5,10 +5,12 @@
 import { apportion, MICROS } from '../attribution/apportion';
 import { attribute, type AttributionResult } from '../attribution/engine';
 import type { ModelName } from '../attribution/models';
+import type { PersonJourney } from '../attribution/journey';
 import type { PathTouch } from '../attribution/paths';
 import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
-import { currencyTally, mixedCurrencyNotice } from './currencies';
+import { currencyTally, reportCurrencies, type ReportCurrencies } from './currencies';
+import { convertJourneys, type Exchange } from './exchange';
 
 export interface AttributionRow {
   key: string;
@@ -18,7 +20,7 @@ export interface AttributionRow {
   revenue: Partial<Record<ModelName, number>>;
 }
 
-export interface AttributionReport extends ReportSpan {
+export interface AttributionReport extends ReportSpan, ReportCurrencies {
   report: 'attribution';
   siteId: string;
   dimension: ReportParams['dimension'];
@@ -30,12 +32,6 @@ export interface AttributionReport extends ReportSpan {
   channelRules: string;
   /** `conversions` counts orders and goal conversions; `goals` the goal conversions among them, which bring no revenue. */
   totals: { conversions: number; goals: number; revenue: number; persons: number };
-  /** Currencies of the credited orders, most frequent first: revenue adds their amounts unconverted. */
-  currencies: string[];
-  /** Credited orders without a currency. */
-  ordersWithoutCurrency: number;
-  /** Present when revenue adds several currencies (or amounts with and without one): say so beside any sum. */
-  currencyNotice?: string;
   rows: AttributionRow[];
   markov?: {
     conversionProbability: number;
@@ -75,6 +71,16 @@ export function journeyQuery(p: ReportParams, extra: { events?: boolean; eventNa
   };
 }
 
+/**
+ * The site's journeys for a report, orders converted into its reporting currency (exchange.ts).
+ *
+ * @example
+ * await attribute(siteJourneys(src, site, p), engineOptions(p, site))
+ */
+export function siteJourneys(src: ReportSource, site: ReportSite, p: ReportParams, extra?: Parameters<typeof journeyQuery>[1]): AsyncIterable<PersonJourney> {
+  return convertJourneys(src.journeys(site.id, journeyQuery(p, extra)), site.exchange) as AsyncIterable<PersonJourney>;
+}
+
 /** Options for the attribution engine from report params. */
 export function engineOptions(p: ReportParams, site: ReportSite, models = p.models) {
   return {
@@ -95,11 +101,11 @@ export function engineOptions(p: ReportParams, site: ReportSite, models = p.mode
  * @example
  * summarise(await attribute(journeys, opts), params, 'site_1')
  */
-export function summarise(res: AttributionResult, p: ReportParams, siteId: string): AttributionReport {
+export function summarise(res: AttributionResult, p: ReportParams, siteId: string, exchange?: Exchange | null): AttributionReport {
   const rev = new Map<string, Map<ModelName, number>>();
   const conv = new Map<string, Map<ModelName, number>>();
   let total = 0;
-  const tally = currencyTally();
+  const tally = currencyTally(exchange);
   for (const o of res.orders) {
     total += o.valueMicros;
     tally.add(o.path.conversion);
@@ -147,12 +153,9 @@ export function summarise(res: AttributionResult, p: ReportParams, siteId: strin
     directOnlyIfNothingElse: p.directOnlyIfNothingElse,
     channelRules: res.channelRulesVersion,
     totals: { conversions: res.orders.length, goals: res.orders.filter((o) => o.path.conversion.channel === 'goal').length, revenue: totalCents / 100, persons: res.persons },
-    currencies: tally.currencies(),
-    ordersWithoutCurrency: tally.withoutCurrency(),
+    ...reportCurrencies(tally),
     rows,
   };
-  const notice = mixedCurrencyNotice(report.currencies, report.ordersWithoutCurrency);
-  if (notice) report.currencyNotice = notice;
   if (res.models.includes('markov')) {
     report.markov = {
       conversionProbability: res.conversionProbability,
@@ -175,6 +178,6 @@ export function summarise(res: AttributionResult, p: ReportParams, siteId: strin
  * r.rows[0] // { key: 'spring-sale', conversions: { linear: 12.5, … }, revenue: { linear: 1520.4, … } }
  */
 export async function attributionReport(src: ReportSource, site: ReportSite, p: ReportParams): Promise<AttributionReport> {
-  const res = await attribute(src.journeys(site.id, journeyQuery(p)), engineOptions(p, site));
-  return summarise(res, p, site.id);
+  const res = await attribute(siteJourneys(src, site, p), engineOptions(p, site));
+  return summarise(res, p, site.id, site.exchange);
 }

@@ -7,7 +7,7 @@ import { attribute } from '../attribution/engine';
 import type { Conversion } from '../attribution/journey';
 import type { ModelName } from '../attribution/models';
 import { converts } from '../attribution/paths';
-import { engineOptions, journeyQuery } from './attribution';
+import { engineOptions, siteJourneys } from './attribution';
 import { ReportParamError, type ReportParams } from './params';
 import type { ReportSite, ReportSource } from './source';
 import { dayIn, dayStart, nextDay, timeIn } from './zone';
@@ -15,7 +15,8 @@ import { dayIn, dayStart, nextDay, timeIn } from './zone';
 export interface ExplainReport {
   report: 'explain';
   siteId: string;
-  order: { id: string; time: string; value: number; currency?: string; salesChannel: string; location?: string };
+  /** `value`/`currency` in the site's reporting currency when it was converted; `exchanged` then holds the amount as placed and the fixed rate. */
+  order: { id: string; time: string; value: number; currency?: string; exchanged?: { currency: string; value: number; rate: number }; salesChannel: string; location?: string };
   personId: string;
   /** The site's reporting time zone: the zone a reader shows the times in. */
   timeZone: string;
@@ -65,7 +66,7 @@ export async function explainReport(src: ReportSource, site: ReportSite, p: Repo
     }
   }
   let seen: Conversion | undefined;
-  const res = await attribute(src.journeys(site.id, journeyQuery(p)), {
+  const res = await attribute(siteJourneys(src, site, p), {
     ...engineOptions(p, site),
     onPerson: (_pp, j) => {
       seen ??= j.conversions.find((c) => c.id === p.order);
@@ -91,7 +92,7 @@ export async function explainReport(src: ReportSource, site: ReportSite, p: Repo
   return {
     report: 'explain',
     siteId: site.id,
-    order: { id: c.id, time: new Date(c.ts).toISOString(), value: fromMicros(o.valueMicros), currency: c.currency, salesChannel: c.channel, location: c.location },
+    order: { id: c.id, time: new Date(c.ts).toISOString(), value: fromMicros(o.valueMicros), currency: c.currency, ...(c.exchanged ? { exchanged: c.exchanged } : {}), salesChannel: c.channel, location: c.location },
     personId: o.path.personId,
     timeZone: p.timeZone,
     lookbackDays: p.lookbackMs / 864e5,

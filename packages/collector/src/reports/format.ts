@@ -66,7 +66,7 @@ function attribution(r: AttributionReport): string {
 function explain(r: ExplainReport): string {
   const o = r.order;
   return [
-    `Order ${o.id} · ${timeIn(Date.parse(o.time), r.timeZone)} · ${o.value.toFixed(2)}${o.currency ? ` ${o.currency}` : ''} · sold via ${o.salesChannel}${o.location ? ` (${o.location})` : ''} · person ${r.personId}`,
+    `Order ${o.id} · ${timeIn(Date.parse(o.time), r.timeZone)} · ${o.value.toFixed(2)}${o.currency ? ` ${o.currency}` : ''}${o.exchanged ? ` (${o.exchanged.value.toFixed(2)} ${o.exchanged.currency} at ${o.exchanged.rate})` : ''} · sold via ${o.salesChannel}${o.location ? ` (${o.location})` : ''} · person ${r.personId}`,
     '',
     table(['Time', 'Channel', 'Source / medium', 'Campaign', 'Rule', ...r.models.map((m) => MODEL_LABELS[m])], r.path.map((t) => [timeIn(Date.parse(t.time), r.timeZone), t.channel, `${t.source} / ${t.medium}`, t.campaign || '–', t.rule, ...r.models.map((m) => t.credits[m] ?? 0)])),
     '',

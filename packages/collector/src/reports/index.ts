@@ -3,6 +3,7 @@
  * (`GET /v1/reports/<name>`), the CLI (`omnitrail report <name>`) and the dashboard.
  */
 import { parseChannelRules } from '../attribution/rules';
+import { siteExchange } from './exchange';
 import { attributionReport } from './attribution';
 import { channelsReport } from './channels';
 import { cookielessReport } from './cookieless';
@@ -41,14 +42,14 @@ export function isReportName(name: string): name is ReportName {
 }
 
 /**
- * The report view of a site: its id and its custom channel rules (`settings.channelRules`,
- * validated; invalid rules throw `RuleError` naming the rule).
+ * The report view of a site: its id, its custom channel rules (`settings.channelRules`,
+ * validated; invalid rules throw `RuleError` naming the rule) and its fixed exchange rates.
  *
  * @example
  * reportSite({ id: 's1', settings: { channelRules: [{ channel: 'Partners', when: { source: 'partner' } }] } })
  */
 export function reportSite(site: { id: string; settings?: Record<string, unknown> }): ReportSite {
-  return { id: site.id, rules: parseChannelRules(site.settings?.channelRules) };
+  return { id: site.id, rules: parseChannelRules(site.settings?.channelRules), exchange: siteExchange(site.settings) };
 }
 
 /**

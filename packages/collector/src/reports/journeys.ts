@@ -10,6 +10,7 @@ import { journeyQuery } from './attribution';
 import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
 import { currencyTally, reportCurrencies, type ReportCurrencies } from './currencies';
+import { convertJourneys } from './exchange';
 
 export interface JourneysReport extends ReportSpan, ReportCurrencies {
   report: 'journeys';
@@ -42,7 +43,7 @@ export async function journeys(stream: AsyncIterable<PersonJourney> | Iterable<P
   let paths = 0;
   let conversions = 0;
   // Currencies of every counted order, not only of the rows shown (`limit`): the total is over all paths.
-  const tally = currencyTally();
+  const tally = currencyTally(site.exchange);
   const add = (chs: string[], converted: boolean, value: number) => {
     const key = collapse(chs).join('\u0001');
     let e = acc.get(key);
@@ -55,7 +56,7 @@ export async function journeys(stream: AsyncIterable<PersonJourney> | Iterable<P
       conversions++;
     }
   };
-  for await (const j of stream as AsyncIterable<PersonJourney>) {
+  for await (const j of convertJourneys(stream, site.exchange) as AsyncIterable<PersonJourney>) {
     const pp = personPaths(j, classify, { from: p.from, to: p.to, lookbackMs: p.lookbackMs, directOnlyIfNothingElse: p.directOnlyIfNothingElse });
     // Goal conversions count as conversions but bring no revenue, as in the attribution report.
     for (const path of pp.paths) {

@@ -13,6 +13,7 @@ import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import { ONLINE_SALES } from './ropo';
 import type { ReportSite, ReportSource } from './source';
 import { currencyTally, reportCurrencies, type ReportCurrencies } from './currencies';
+import { convertJourneys } from './exchange';
 
 /** A landing session this soon after a scan is the scan's visit (the redirect lands at once; allow slow phones). */
 export const VISIT_WINDOW_MS = 60 * 60 * 1000;
@@ -47,11 +48,12 @@ const empty = (): QrRow & { micros: number; attributedMicros: number } => ({ sca
  * (await qr(store.journeys(siteId, range), site, params)).codes[0] // { code: 'K7M2QX', scans: 120, … }
  */
 export async function qr(stream: AsyncIterable<PersonJourney> | Iterable<PersonJourney>, site: ReportSite, p: ReportParams): Promise<QrReport> {
+  stream = convertJourneys(stream, site.exchange);
   const byCode = new Map<string, ReturnType<typeof empty> & { campaignId: string; personalised: boolean }>();
   const byCampaign = new Map<string, ReturnType<typeof empty> & { campaignName: string; personalised: boolean }>();
 
   // Currencies of the orders after a scan: the orders every revenue column of the report adds up.
-  const tally = currencyTally();
+  const tally = currencyTally(site.exchange);
   const onPerson = (pp: PersonPaths, j: PersonJourney) => {
     const scans = pp.touchesInRange.filter((t) => t.kind === 'qr' && t.qr);
     if (scans.length === 0) return;

@@ -10,6 +10,7 @@ import { journeyQuery } from './attribution';
 import { reportSpan, type ReportParams, type ReportSpan } from './params';
 import type { ReportSite, ReportSource } from './source';
 import { currencyTally, reportCurrencies, type ReportCurrencies } from './currencies';
+import { convertJourneys } from './exchange';
 
 /** Touch kinds that happen online (the handoff code is issued on the website). */
 const ONLINE_TOUCH = new Set(['session', 'email']);
@@ -58,8 +59,8 @@ export async function ropo(journeys: AsyncIterable<PersonJourney> | Iterable<Per
   const sales = new Map<string, { orders: number; revenue: number; withOnlineTouch: number; days: number[] }>();
   const byOnline = new Map<string, { offlineOrders: number; revenue: number }>();
   const byOffline = new Map<string, { onlineOrders: number; revenue: number }>();
-  const tally = currencyTally();
-  for await (const j of journeys as AsyncIterable<PersonJourney>) {
+  const tally = currencyTally(site.exchange);
+  for await (const j of convertJourneys(journeys, site.exchange) as AsyncIterable<PersonJourney>) {
     const { paths } = personPaths(j, classify, { from: p.from, to: p.to, lookbackMs: p.lookbackMs });
     for (const path of paths) {
       const c = path.conversion;

@@ -6,6 +6,7 @@
 import type { PersonJourney } from '../attribution/journey';
 import type { ChannelRule } from '../attribution/rules';
 import type { CookielessCounts, VitalsSample } from '../store/reports';
+import type { Exchange } from './exchange';
 
 export interface ReportSource {
   /**
@@ -28,4 +29,6 @@ export interface ReportSite {
   rules: ChannelRule[];
   /** Where `rules` came from, as report headers name it (default 'site rules'; the CLI's `--rules` file name). */
   rulesSource?: string;
+  /** The site's reporting currency and fixed rates (`settings.currency`, `settings.exchangeRates`): reports convert orders with them. */
+  exchange?: Exchange | null;
 }

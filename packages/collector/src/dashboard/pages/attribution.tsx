@@ -187,7 +187,10 @@ export async function explainPage(c: Context<DashEnv>) {
   return frame(
     <>
       <section class="kpis" aria-label="Order">
-        <div class="card kpi"><div class="v">{money(rep.order.value, rep.order.currency ?? null)}</div><div class="l">Order value</div></div>
+        <div class="card kpi">
+          <div class="v">{money(rep.order.value, rep.order.currency ?? null)}</div>
+          <div class="l">{rep.order.exchanged ? `Order value (${money(rep.order.exchanged.value, rep.order.exchanged.currency)} at ${rep.order.exchanged.rate})` : 'Order value'}</div>
+        </div>
         <div class="card kpi"><div class="v">{rep.order.salesChannel}</div><div class="l">Sales channel</div></div>
         <div class="card kpi"><div class="v">{dayIn(Date.parse(rep.order.time), tz)}</div><div class="l">Date</div></div>
         <div class="card kpi"><div class="v">{rep.path.length}</div><div class="l">Touchpoints in the lookback</div></div>

@@ -11,7 +11,8 @@ import { Empty, Layout, NotWired, siteQuery } from '../layout';
 import { computeOverview, topSeries } from '../overview-data';
 import { dayIn, nextDay, siteTimeZone } from '../../reports/zone';
 import { channelLabel, dayLabel, int, money0, parseRange, RangeForm, type Range } from '../range';
-import { displayCurrency, mixedCurrencyNotice } from '../../reports/currencies';
+import { displayCurrency } from '../../reports/currencies';
+import { siteExchange } from '../../reports/exchange';
 
 /**
  * Why the overview has nothing to show: a site that never received an event learns how to start;
@@ -91,12 +92,12 @@ export async function overviewPage(c: Context<DashEnv>) {
   );
   if (!p.site) return c.html(frame(<Empty>No site yet. Create one with <code>omnitrail site create</code>.</Empty>));
   if (!journeys) return c.html(frame(<NotWired what="The overview (stitched persons, store.journeys)" />));
-  const o = await computeOverview(journeys(p.site.id, { from: range.from, to: range.to, lookbackMs: 0 }), range, siteClassifier(p.site.settings));
+  const o = await computeOverview(journeys(p.site.id, { from: range.from, to: range.to, lookbackMs: 0 }), range, siteClassifier(p.site.settings), siteExchange(p.site.settings));
   const x = o.days.map(dayLabel);
   // A sign only for one currency: a sum of USD and EUR (or of amounts without one) is in neither,
   // and a range without orders has none to show (a € there would be wrong for a dollar shop).
   const cur = (v: number) => money0(v, displayCurrency(o.currencies, o.withoutCurrency));
-  const notice = mixedCurrencyNotice(o.currencies, o.withoutCurrency);
+  const notice = o.currencyNotice;
   return c.html(
     frame(
       <>

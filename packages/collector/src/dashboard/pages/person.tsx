@@ -14,8 +14,10 @@ import type { Store } from '../../store/types';
 import type { DashEnv } from '../index';
 import { Layout, NotWired } from '../layout';
 import { int, money } from '../range';
+import type { Conversion } from '../../attribution/journey';
 import { converts } from '../../attribution/paths';
-import { currencyTally, displayCurrency, mixedCurrencyNotice } from '../../reports/currencies';
+import { currencyTally, displayCurrency } from '../../reports/currencies';
+import { convert, siteExchange } from '../../reports/exchange';
 
 /** Lookup fields of the form, in display order: query name, identifier kind, label. */
 export const LOOKUPS: [string, IdentifierKind, string][] = [
@@ -236,14 +238,19 @@ async function renderPerson(c: Context<DashEnv>, query: Record<string, string>) 
   const kinds = new Map<string, number>();
   for (const i of person.identifiers) kinds.set(i.kind, (kinds.get(i.kind) ?? 0) + 1);
   // Orders that count, by the reports' rule: a partly refunded order with what remains.
-  const completed = orders.filter((o) => converts({ id: o.orderId, ts: o.ts, value: o.revenue, channel: o.channel, status: o.status }));
-  const revenue = completed.reduce((a, o) => a + o.revenue, 0);
-  const tally = currencyTally();
-  for (const o of completed) tally.add(o);
+  // Converted into the site's reporting currency where it has a fixed rate, as in every report.
+  const exchange = siteExchange(p.site.settings);
+  const completed = orders
+    .map((o): Conversion => ({ id: o.orderId, ts: o.ts, value: o.revenue, channel: o.channel, status: o.status, ...(o.currency ? { currency: o.currency } : {}) }))
+    .filter(converts)
+    .map((c) => (exchange ? convert(c, exchange) : c));
+  const revenue = completed.reduce((a, c) => a + c.value, 0);
+  const tally = currencyTally(exchange);
+  for (const c of completed) tally.add(c);
   const tz = siteTimeZone(p.site.settings);
   // Events the timeline does not draw (web vitals) still say when the person was seen.
-  // The revenue above adds amounts as they are: say so when they are not all in one currency.
-  const notice = mixedCurrencyNotice(tally.currencies(), tally.withoutCurrency(), "This person's orders");
+  // Say so when the revenue above adds several currencies or converted some.
+  const notice = tally.notice("This person's orders");
   const firstSeen = Math.min(items[0]?.ts ?? Infinity, events[0]?.timestamp ?? Infinity);
   return frame(
     <>

@@ -13,6 +13,7 @@ import type { DashEnv } from '../index';
 import { Layout, NoSite } from '../layout';
 import { personQuery } from './person';
 import { currencyTally } from '../../reports/currencies';
+import { siteExchange } from '../../reports/exchange';
 import type { Store } from '../../store/types';
 
 /** How staff can identify a customer: form value, OrderInput/TouchpointInput field, label, person-lookup field. */
@@ -63,11 +64,14 @@ function IdentifyFields(props: { prefix: string; values: Record<string, string> 
 type Outcome = { kind: 'order' | 'touchpoint'; ok: boolean; message: string; lookup?: string };
 
 /**
- * The currency staff most likely take: the most frequent one of the site's orders of the last
- * 90 days (EUR for a site without any). A fixed EUR made a dollar shop's staff record euro
- * orders unless they noticed the field, mixing currencies in every sum.
+ * The currency staff most likely take: the site's reporting currency when it has one, else the
+ * most frequent one of the site's orders of the last 90 days (EUR for a site without any). A
+ * fixed EUR made a dollar shop's staff record euro orders unless they noticed the field, mixing
+ * currencies in every sum.
  */
-export async function shopCurrency(store: Store, siteId: string, now = Date.now()): Promise<string> {
+export async function shopCurrency(store: Store, siteId: string, now = Date.now(), settings?: Record<string, unknown>): Promise<string> {
+  const own = siteExchange(settings)?.currency;
+  if (own) return own;
   const tally = currencyTally();
   for (const o of await store.listOrders(siteId, { from: now - 90 * 86_400_000, limit: 200 })) tally.add(o);
   return tally.currencies()[0] ?? 'EUR';
@@ -75,7 +79,7 @@ export async function shopCurrency(store: Store, siteId: string, now = Date.now(
 
 async function page(c: Context<DashEnv>, outcome: Outcome | null, values: Record<string, string>, status: 200 | 400 = 200) {
   const p = c.get('page');
-  const currency = p.site ? await shopCurrency(p.store, p.site.id) : 'EUR';
+  const currency = p.site ? await shopCurrency(p.store, p.site.id, Date.now(), p.site.settings) : 'EUR';
   const q = p.site ? `?site=${encodeURIComponent(p.site.id)}` : '';
   const vals = (k: 'order' | 'touchpoint') => (outcome?.kind === k && !outcome.ok ? values : {});
   const Result = (props: { k: 'order' | 'touchpoint' }): Child =>

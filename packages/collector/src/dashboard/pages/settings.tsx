@@ -1,6 +1,7 @@
 /**
  * Settings: the site's install snippet, reporting time zone, phone-number country and cookieless
- * mode (`settings.cookieless`, as `omnitrail site update --cookieless`), its custom channel rules
+ * mode (`settings.cookieless`, as `omnitrail site update --cookieless`), its reporting currency
+ * and fixed exchange rates (`withExchange`, the rule of `--currency`/`--rate`), its custom channel rules
  * (JSON, validated by the rule parser before they are saved), and the admin password (admin
  * sessions only). Changing the password rotates the cookie secret, so every other session ends;
  * this one is renewed.
@@ -11,6 +12,7 @@ import type { DashEnv } from '../index';
 import { checkCountry, siteCountry } from '../../pii/index';
 import { checkTimeZone, siteTimeZone } from '../../reports/zone';
 import { parseChannelRules, RuleError } from '../../attribution/rules';
+import { ExchangeError, siteExchange, withExchange } from '../../reports/exchange';
 import { Layout, siteQuery } from '../layout';
 
 /** The zones the runtime knows, UTC first (for the time zone field's suggestions). */
@@ -39,7 +41,20 @@ function rulesText(settings: Record<string, unknown>): string {
   return Array.isArray(r) && r.length ? JSON.stringify(r, null, 2) : '';
 }
 
-function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, status: 200 | 400 | 403 = 200, rulesDraft?: string) {
+/** The site's rates as the textarea shows them: one `USD=0.92` per line. */
+function ratesText(settings: Record<string, unknown>): string {
+  return Object.entries(siteExchange(settings)?.rates ?? {})
+    .map(([c, r]) => `${c}=${r}`)
+    .join('\n');
+}
+
+/** What the forms keep after a refused save, so the mistake can be fixed in place. */
+interface Drafts {
+  rules?: string;
+  currency?: { currency: string; rates: string };
+}
+
+function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, status: 200 | 400 | 403 = 200, drafts: Drafts = {}) {
   const p = c.get('page');
   const admin = p.session.scope === 'admin';
   return c.html(
@@ -100,6 +115,31 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
       ) : null}
       {p.site ? (
         <section class="card">
+          <h2>Currency</h2>
+          <form method="post" action={`/dashboard/settings/currency${siteQuery(p.site)}`} class="stack">
+            <input type="hidden" name="_csrf" value={p.csrf} />
+            <div class="field">
+              <label for="currency">Reporting currency</label>
+              <p class="hint" id="currency-hint">
+                Three letters, e.g. EUR. Revenue in reports and on the dashboard is shown in it, and the order form suggests it. Empty: orders are added in the currency they were placed in.
+              </p>
+              <input id="currency" name="currency" value={drafts.currency?.currency ?? siteExchange(p.site.settings)?.currency ?? ''} maxlength={3} autocomplete="off" aria-describedby="currency-hint" />
+            </div>
+            <div class="field">
+              <label for="rates">Fixed exchange rates</label>
+              <p class="hint" id="rates-hint">
+                One per line, what one unit of another currency is worth in the reporting currency, e.g. USD=0.92. Orders in those currencies are converted before they are added; orders in a currency without a rate are added as they are, and the sums say so. Fixed rates keep a report the same when it is run again.
+              </p>
+              <textarea id="rates" name="rates" rows={4} spellcheck={false} aria-describedby="rates-hint">
+                {drafts.currency?.rates ?? ratesText(p.site.settings)}
+              </textarea>
+            </div>
+            <button type="submit">Save currency</button>
+          </form>
+        </section>
+      ) : null}
+      {p.site ? (
+        <section class="card">
           <h2>Channel rules</h2>
           <form method="post" action={`/dashboard/settings/channel-rules${siteQuery(p.site)}`} class="stack">
             <input type="hidden" name="_csrf" value={p.csrf} />
@@ -111,7 +151,7 @@ function page(c: Context<DashEnv>, msg: { ok: boolean; text: string } | null, st
                 }
               </p>
               <textarea id="channelRules" name="channelRules" rows={10} spellcheck={false} aria-describedby="rules-hint">
-                {rulesDraft ?? rulesText(p.site.settings)}
+                {drafts.rules ?? rulesText(p.site.settings)}
               </textarea>
             </div>
             <button type="submit">Save channel rules</button>
@@ -175,6 +215,23 @@ export function registerSettingsPages(app: Hono<DashEnv>): void {
     await p.store.updateSiteSettings(p.site.id, { ...rest, timezone: tz, ...(country ? { defaultCountry: country } : {}), cookieless: b.cookieless === 'on' });
     return c.redirect(`/dashboard/settings${siteQuery(p.site)}&saved=1`, 303);
   });
+  app.post('/settings/currency', async (c) => {
+    const p = c.get('page');
+    if (!p.site) return page(c, { ok: false, text: 'No site.' }, 400);
+    const b = await c.req.parseBody();
+    const currency = typeof b.currency === 'string' ? b.currency : '';
+    const rates = typeof b.rates === 'string' ? b.rates : '';
+    let next;
+    try {
+      // The form always holds the whole list: an emptied box means no rates.
+      next = withExchange(p.site.settings, { currency, rates: rates.split(/\r?\n/) });
+    } catch (e) {
+      if (!(e instanceof ExchangeError)) throw e;
+      return page(c, { ok: false, text: `Currency not saved: ${e.message}` }, 400, { currency: { currency, rates } });
+    }
+    await p.store.updateSiteSettings(p.site.id, next);
+    return c.redirect(`/dashboard/settings${siteQuery(p.site)}&saved=1`, 303);
+  });
   app.post('/settings/channel-rules', async (c) => {
     const p = c.get('page');
     if (!p.site) return page(c, { ok: false, text: 'No site.' }, 400);
@@ -191,7 +248,7 @@ export function registerSettingsPages(app: Hono<DashEnv>): void {
     } catch (e) {
       // The form keeps what was typed, so the mistake can be fixed in place.
       const why = e instanceof RuleError ? e.message : `not valid JSON: ${(e as Error).message}`;
-      return page(c, { ok: false, text: `Channel rules not saved: ${why}` }, 400, text);
+      return page(c, { ok: false, text: `Channel rules not saved: ${why}` }, 400, { rules: text });
     }
     await p.store.updateSiteSettings(p.site.id, rules.length ? { ...rest, channelRules: rules } : rest);
     return c.redirect(`/dashboard/settings${siteQuery(p.site)}&saved=1`, 303);
