@@ -19,6 +19,7 @@ export function describe(msg) {
     const s = msg.data.scan;
     return `${who}: scanned ${s.personalised ? `their personal code (recipient ${s.recipientRef})` : `code ${s.code}`} of "${s.campaignName}"`;
   }
+  if (msg.type === 'person.identified') return `${who}: signed in on the web in a new browser (${msg.data.identify.anonymousId})`;
   if (msg.type === 'webhook.test') return 'test message from Omnitrail';
   // A type this receiver does not know yet (a newer collector): file nothing, but say so.
   if (!msg.type.startsWith('order.')) return `${msg.type} (not handled here)`;

@@ -1,13 +1,15 @@
 import type { StoredEvent } from './core';
 
 /** What a webhook can subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['order.created', 'order.updated', 'touchpoint.created', 'qr.scanned'] as const;
+export const WEBHOOK_EVENT_TYPES = ['order.created', 'order.updated', 'touchpoint.created', 'qr.scanned', 'person.identified'] as const;
 
 /**
  * A webhook event type: `order.created` (a new order from any channel), `order.updated` (its
  * status, value, products or identifiers changed), `touchpoint.created` (an offline touchpoint:
  * store visit, phone call, consultation, appointment), `qr.scanned` (a person scanned a printed QR
- * code: a flyer's, or a letter's personal code, whose recipient the shop knows).
+ * code: a flyer's, or a letter's personal code, whose recipient the shop knows), `person.identified`
+ * (an `identify` call named a browser's visitor — customer ID, e-mail or phone — and joined
+ * identifiers that were not one person yet: a login or sign-up in a new browser, not a repeat).
  */
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -48,7 +50,7 @@ export interface WebhookMessage {
   /** Position in the site's outbox: increasing in commit order, so it is also the message's stable ID. */
   seq: number;
   type: WebhookEventType;
-  /** The order ID for order events; the event's row ID for touchpoints. */
+  /** The order ID for order events; the event's row ID for touchpoints, scans and identify calls. */
   ref: string;
   /** When the change was committed (ms since epoch). */
   at: number;

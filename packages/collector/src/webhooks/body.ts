@@ -27,19 +27,26 @@ async function personOf(store: Store, siteId: string, ids: Identifier[]) {
  *   person for a personal code (the scan token is linked to the recipient at the scan), null for
  *   a flyer's code.
  *   The scan token itself is not sent: it is a live credential of the visitor's landing session.
+ * - `person.identified`: `data.identify` is the identify call (`messageId`, `timestamp`,
+ *   `userId`, `anonymousId`, `traits` as stored, contact data hashed); `data.person` the person
+ *   it joined.
  *
  * @example
  * const body = await webhookBody(store, site.id, { seq: 7, type: 'order.created', ref: 'A-1001', at: Date.now() });
  */
 export async function webhookBody(store: Store, siteId: string, msg: WebhookMessage): Promise<string | null> {
   let data: Record<string, unknown>;
-  if (msg.type === 'touchpoint.created' || msg.type === 'qr.scanned') {
+  if (msg.type === 'touchpoint.created' || msg.type === 'qr.scanned' || msg.type === 'person.identified') {
     const ev = await store.webhookEvent(siteId, msg.ref);
     if (!ev) return null;
     const who = eventIdentity(ev);
     const person = () => personOf(store, siteId, [...who.register, ...who.sets.flatMap((s) => s.ids)]);
     const head = { messageId: ev.messageId, timestamp: new Date(ev.timestamp).toISOString() };
     if (msg.type === 'touchpoint.created') data = { touchpoint: { ...head, ...ev.properties }, person: await person() };
+    else if (msg.type === 'person.identified') {
+      // Traits as stored: e-mail and phone only as SHA-256 hashes (ingest hashed them).
+      data = { identify: { ...head, userId: ev.userId ?? null, anonymousId: ev.anonymousId ?? null, traits: ev.traits ?? {} }, person: await person() };
+    }
     else {
       const p = ev.properties;
       // A flyer's scan names nobody: whoever later lands and logs in with its token is the

@@ -142,6 +142,41 @@ describe('webhook delivery', () => {
       }
     }));
 
+  it('an identify call that joins a new browser to a customer reaches the endpoint once; repeats, anonymous and bot calls do not', () =>
+    withCollector(async (fx) => {
+      const rx = await receiver();
+      try {
+        const { secret } = await addWebhook(fx, rx.url, ['person.identified']);
+        const headers = { origin: 'https://shop.example' };
+        const ctx = { omnitrail: { v: 1, consent: 'granted' } };
+        const identify = (id: string, anon: string, extra: Record<string, unknown>) => fx.post('/v1/batch', { batch: [{ type: 'identify', messageId: id, anonymousId: anon, timestamp: iso(T), context: ctx, ...extra }] }, { headers });
+        // The customer logs in in a new browser: one message.
+        expect((await identify('i-1', 'a-1', { userId: 'C-1', traits: { email: 'jane@shop.example', plan: 'gold' } })).status).toBe(200);
+        // Stitched (every read waits for the background pass), the same login again is no news…
+        expect((await fx.store.personOf(fx.site.id, { kind: 'user', value: 'C-1' }))?.identifiers.some((i) => i.value === 'a-1')).toBe(true);
+        await identify('i-2', 'a-1', { userId: 'C-1' });
+        // …an identify without a name, or from a bot, is none either…
+        await identify('i-3', 'a-2', { traits: { plan: 'free' } });
+        await fx.post('/v1/batch', { batch: [{ type: 'identify', messageId: 'i-4', anonymousId: 'a-3', userId: 'C-3', timestamp: iso(T), context: { ...ctx, userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } }] }, { headers: { ...headers, 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } });
+        // …but the same customer in a second browser (an e-mail trait alone names them too) is.
+        await identify('i-5', 'a-4', { traits: { email: 'jane@shop.example' } });
+        deliver(fx.store);
+        await rx.until(2);
+        await new Promise((r) => setTimeout(r, 150));
+        expect(rx.got).toHaveLength(2);
+        type Identified = { type: string; data: { identify: Record<string, unknown>; person: { personId: string; userIds: string[] } } };
+        const [a, b] = rx.got.map((g) => new Webhook(secret).verify(g.body, g.headers as Record<string, string>) as Identified);
+        expect(a.type).toBe('person.identified');
+        expect(a.data.identify).toMatchObject({ messageId: 'i-1', userId: 'C-1', anonymousId: 'a-1', traits: { plan: 'gold' } });
+        expect(a.data.person.userIds).toEqual(['C-1']);
+        expect(b.data.identify).toMatchObject({ messageId: 'i-5', userId: null, anonymousId: 'a-4' });
+        expect(b.data.person).toEqual(a.data.person);
+        expect(rx.got.map((g) => g.body).join('')).not.toContain('jane@shop.example');
+      } finally {
+        await cleanup(rx);
+      }
+    }));
+
   it('a failing endpoint is retried until it answers 2xx: nothing lost, nothing overtakes, the same webhook-id each time', () =>
     withCollector(async (fx) => {
       const rx = await receiver([500, 503]);

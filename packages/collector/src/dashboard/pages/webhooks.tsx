@@ -17,6 +17,7 @@ const EVENT_LABELS: Record<WebhookEventType, string> = {
   'order.updated': 'Order changes (refunds, cancellations, corrections)',
   'touchpoint.created': 'Offline touchpoints (store visits, calls, consultations)',
   'qr.scanned': 'QR code scans (flyers, personal codes on letters)',
+  'person.identified': 'Visitors identified on the web (a login or sign-up in a new browser)',
 };
 
 const when = (ms: number | null) => (ms === null ? '–' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC');

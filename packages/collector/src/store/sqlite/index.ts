@@ -14,7 +14,7 @@ import { identityDeriver } from './identity';
 import { identityStore } from './identity-read';
 import { ordersDeriver, ordersStore } from './orders';
 import { reportsStore } from './reports';
-import { webhookTouchpointDeriver, webhooksStore } from './webhooks';
+import { webhookIdentifyDeriver, webhookTouchpointDeriver, webhooksStore } from './webhooks';
 import { touchFieldsDeriver } from './touch-fields';
 import { cookielessViewsDeriver } from './cookieless-views';
 import { createStitcher, type StitcherOptions } from './stitcher';
@@ -32,7 +32,7 @@ export { EVENT_COLUMNS, rowToEvent, eventsOfId, hashSecret, type EventRow } from
  * Derivers run for every newly inserted event, inside its transaction, in this order.
  * Each domain adds its function here (one line), e.g. `qrScanDeriver, ordersDeriver`.
  */
-const derivers: readonly Deriver[] = [qrScanDeriver, ordersDeriver, touchFieldsDeriver, webhookTouchpointDeriver, cookielessViewsDeriver];
+const derivers: readonly Deriver[] = [qrScanDeriver, ordersDeriver, touchFieldsDeriver, webhookTouchpointDeriver, webhookIdentifyDeriver, cookielessViewsDeriver];
 
 /**
  * Derivers run by the background pass (`stitcher.ts`) shortly after the events committed, many

@@ -5,6 +5,8 @@ import type { Deriver, SqliteContext } from './context';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './core';
 import type { Db } from './db';
 import { isPrivateUrl } from '../../webhooks/options';
+import { eventIdentity } from '../../stitch/derive';
+import { findIdentifierSync } from './identity';
 
 /**
  * Migration 18: webhook endpoints and the outbox of changes they are told of.
@@ -87,6 +89,7 @@ function prepare(db: Db) {
       `INSERT INTO webhook_outbox (site_id, type, ref, at) SELECT @site, @type, @ref, @at
        WHERE EXISTS (SELECT 1 FROM webhooks w, json_each(w.events) e WHERE w.site_id = @site AND e.value = @type)`,
     ),
+    wants: db.prepare('SELECT 1 FROM webhooks w, json_each(w.events) e WHERE w.site_id = @site AND e.value = @type LIMIT 1'),
     next: db.prepare(`SELECT seq, type, ref, at FROM webhook_outbox WHERE ${subscribed} ORDER BY seq LIMIT @limit`),
     events: db.prepare('SELECT site_id, events FROM webhooks WHERE id = ?'),
     pending: db.prepare(`SELECT COUNT(*) FROM webhook_outbox WHERE ${subscribed}`).pluck(),
@@ -145,6 +148,34 @@ export function forgetWebhookMessages(db: Db, siteId: string, refs: Iterable<str
 export const webhookTouchpointDeriver: Deriver = (db, ev, rowid) => {
   if (ev.event === OFFLINE_TOUCHPOINT && ev.type === 'track') enqueueWebhookMessage(db, ev.siteId, 'touchpoint.created', String(rowid), ev.receivedAt);
 };
+
+/** The identifier kinds that name a customer (an anonymous browser ID alone names nobody). */
+const NAMING = new Set(['user', 'email', 'phone']);
+
+/**
+ * Deriver: an `identify` call that names its visitor (customer ID, or an e-mail / phone trait)
+ * becomes a `person.identified` message — unless every identifier it carries is already one
+ * person (a returning customer logging in again in the same browser), so a shop that calls
+ * `identify` on every page view sends one message per new browser, not one per page. The graph
+ * is read as the background stitcher left it (it lags ingest by ~50 ms): two identify calls
+ * of a new pair that close together may both send. Ref: the event's row ID, as for touchpoints.
+ * Costs nothing for other events, and one indexed lookup for an identify call on a site
+ * without such a webhook.
+ */
+export const webhookIdentifyDeriver: Deriver = (db, ev, rowid) => {
+  if (ev.type !== 'identify' || !wantsWebhook(db, ev.siteId, 'person.identified')) return;
+  const who = eventIdentity(ev);
+  const ids = [...who.register, ...who.sets.flatMap((s) => s.ids)];
+  if (!ids.some((i) => NAMING.has(i.kind))) return;
+  const persons = new Set(ids.map((i) => findIdentifierSync(db, ev.siteId, i)?.person ?? -1));
+  if (persons.size === 1 && !persons.has(-1)) return;
+  enqueueWebhookMessage(db, ev.siteId, 'person.identified', String(rowid), ev.receivedAt);
+};
+
+/** Whether one of the site's webhooks subscribes to `type`. */
+function wantsWebhook(db: Db, siteId: string, type: WebhookEventType): boolean {
+  return stmts(db).wants.get({ site: siteId, type }) !== undefined;
+}
 
 function nextMessage(db: Db, r: WebhookRow): WebhookMessage | null {
   return (stmts(db).next.get({ site: r.site_id, cursor: r.cursor, events: r.events, limit: 1 }) as WebhookMessage | undefined) ?? null;
