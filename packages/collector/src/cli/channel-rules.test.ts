@@ -2,14 +2,8 @@ import { expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { main } from './main';
-import type { CliIo } from './io';
+import { captureIo } from '../test-utils/cli-io';
 import { withCollector } from '../test-utils/harness';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
 
 const T0 = Date.UTC(2026, 2, 10, 12);
 const iso = (t: number) => new Date(t).toISOString();
@@ -30,7 +24,7 @@ test('site update --channel-rules saves validated rules that reports use; bad fi
     };
     expect(await channels()).not.toContain('Partners');
 
-    const cli = (args: string[], io = capture()) => main(['site', 'update', ...args, '--db', fx.dbPath], io).then((code) => ({ code, io }));
+    const cli = (args: string[], io = captureIo()) => main(['site', 'update', ...args, '--db', fx.dbPath], io).then((code) => ({ code, io }));
     // Refused before anything is written, each with a clear message.
     for (const [name, text, why] of [
       ['bad-field.json', '[{"channel": "Partners", "when": {"sauce": "partner-a"}}]', /--channel-rules .*bad-field\.json: rules\[0\]\.when: unknown field "sauce"/],

@@ -2,14 +2,8 @@ import { expect, test } from 'vitest';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { main } from './main';
-import type { CliIo } from './io';
+import { captureIo } from '../test-utils/cli-io';
 import { tempDbPath } from '../test-utils/harness';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
 
 test('commands that read or change existing data refuse a missing database file instead of creating an empty one', async () => {
   const typo = join(dirname(tempDbPath()), 'typo.db');
@@ -24,16 +18,16 @@ test('commands that read or change existing data refuse a missing database file 
     ['qr', 'campaign', 'list'],
     ['demo', 'remove'],
   ]) {
-    const io = capture();
+    const io = captureIo();
     expect(await main([...argv, '--db', typo], io), argv.join(' ')).toBe(1);
     expect(io.stderr.join('\n'), argv.join(' ')).toContain(`no database at ${typo}; start the collector first`);
     expect(existsSync(typo), argv.join(' ')).toBe(false);
   }
-  const imp = capture();
+  const imp = captureIo();
   expect(await main(['import', 'orders', join(dirname(typo), 'none.csv'), '--db', typo], imp)).not.toBe(0);
   expect(existsSync(typo)).toBe(false);
   // Creating commands still create it.
-  expect(await main(['site', 'create', '--name', 'Shop', '--origin', '*', '--db', typo], capture())).toBe(0);
+  expect(await main(['site', 'create', '--name', 'Shop', '--origin', '*', '--db', typo], captureIo())).toBe(0);
   expect(existsSync(typo)).toBe(true);
-  expect(await main(['site', 'list', '--db', typo], capture())).toBe(0);
+  expect(await main(['site', 'list', '--db', typo], captureIo())).toBe(0);
 });

@@ -7,12 +7,13 @@ import { ExplainNotFound, REPORTS, ReportParamError, formatReport, isReportName,
 import { siteTimeZone } from '../reports/zone';
 import { CliError, type CliIo } from './io';
 import { roomForReports } from './report-heap';
+import { reportCsv, TABLE_NAMES, UnknownTableError } from '../reports/tables';
 import { openExistingStore, resolveSite } from './store';
 
-export const summary = 'Reports: attribution, explain, ropo, funnel, journeys, qr, vitals, channels, cookieless (tables or --json)';
+export const summary = 'Reports: attribution, explain, ropo, funnel, journeys, qr, vitals, channels, cookieless (tables, --json or --csv)';
 
 const HELP = `Usage:
-  omnitrail report <name> [--site <id>] [--from <date>] [--to <date>] [options] [--json] [--db <file>]
+  omnitrail report <name> [--site <id>] [--from <date>] [--to <date>] [options] [--json | --csv [--table <t>]] [--db <file>]
 
 Reports:
   attribution  Conversions and revenue credited per channel / campaign / source, models side by side
@@ -43,6 +44,9 @@ Options:
   --rules <file.json>    Custom channel rules to try instead of the site's (settings.channelRules),
                          e.g. [{"channel":"Partners","when":{"source":["partner-a","partner-b"]}}]
   --json                 Print the JSON report (same as GET /v1/reports/<name>)
+  --csv                  Print one table as CSV (same as ?format=csv): numbers unformatted,
+                         shares as fractions; --table picks it (default the first):
+                         ${Object.entries(TABLE_NAMES).map(([k, v]) => `${k}: ${v.join(', ')}`).join('\n                         ')}
   --db <file>            SQLite database file (env OMNITRAIL_DB, default ./omnitrail.db)
   -h, --help             Show this help`;
 
@@ -71,6 +75,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       order: { type: 'string' },
       rules: { type: 'string' },
       json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+      table: { type: 'string' },
       db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -84,6 +90,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const [name, ...extra] = positionals;
   if (!name) throw new CliError(`missing report name (${Object.keys(REPORTS).join(', ')}); see --help`);
   if (!isReportName(name)) throw new CliError(`unknown report "${name}" (${Object.keys(REPORTS).join(', ')})`);
+  if (values.json && values.csv) throw new CliError('--json and --csv: pick one');
+  if (values.table !== undefined && !values.csv) throw new CliError('--table goes with --csv');
   if (extra.length) throw new CliError(`unexpected argument "${extra[0]}"`);
   const dbPath = values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db';
 
@@ -135,9 +143,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       }
       roomForReports();
       const report = await runReport(name, src as ReportSource, rs, params);
-      io.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+      // A trailing newline is io.out's: the CSV's last CRLF is dropped so lines end alike.
+      io.out(values.csv ? reportCsv(report, values.table).replace(/\r\n$/, '') : values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     } catch (e) {
-      if (e instanceof ReportParamError) throw new CliError(e.message);
+      if (e instanceof ReportParamError || e instanceof UnknownTableError) throw new CliError(e.message);
       if (e instanceof RuleError) throw new CliError(`${values.rules ? `--rules ${values.rules}` : "the site's channel rules"} are invalid: ${e.message}`);
       if (e instanceof ExplainNotFound) throw new CliError(e.message, 1);
       throw e;

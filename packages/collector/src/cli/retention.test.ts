@@ -1,18 +1,12 @@
 import { expect, test } from 'vitest';
 import { main } from './main';
-import type { CliIo } from './io';
+import { captureIo } from '../test-utils/cli-io';
 import { tempDbPath } from '../test-utils/harness';
 import { openSqliteStore } from '../store/sqlite/index';
 import { storedEvents } from '../test-utils/stored-event';
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
-
 test('retention help states the adaptive batch sizes the purge really uses; --batch fixes the size', async () => {
-  const help = capture();
+  const help = captureIo();
   expect(await main(['retention', '--help'], help)).toBe(0);
   const text = help.stdout.join('\n');
   expect(text).not.toContain('2000 rows');
@@ -25,7 +19,7 @@ test('retention help states the adaptive batch sizes the purge really uses; --ba
   const ev = storedEvents({ prefix: 'old-', t0: Date.now() - 400 * 86_400_000, anonymousId: 'a1' });
   await store.appendEvents(Array.from({ length: 7 }, () => ev(site.id)));
   await store.close();
-  const run = capture();
+  const run = captureIo();
   expect(await main(['retention', 'run', '--days', '30', '--batch', '3', '--json', '--db', db], run)).toBe(0);
   const r = JSON.parse(run.stdout.join(''));
   expect(r.deleted).toBe(7);

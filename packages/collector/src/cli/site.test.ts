@@ -1,20 +1,14 @@
 import { expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { main } from './main';
-import type { CliIo } from './io';
+import { captureIo } from '../test-utils/cli-io';
 import { tempDbPath } from '../test-utils/harness';
 import { openSqliteStore } from '../store/sqlite/index';
 import { withCollector } from '../test-utils/harness';
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
-
 test('site create --json prints exactly {id, writeKey, secretKey}; the secret key is stored hashed and works', async () => {
   const db = tempDbPath();
-  const io = capture();
+  const io = captureIo();
   const code = await main(['site', 'create', '--name', 'Shop', '--origin', 'https://Shop.example/', '--origin', 'http://localhost:3000', '--json', '--db', db], io);
   expect(code).toBe(0);
   expect(io.stderr).toEqual([]);
@@ -34,15 +28,15 @@ test('site create --json prints exactly {id, writeKey, secretKey}; the secret ke
 
 test('site list shows sites (never secret keys), as a table or --json', async () => {
   const db = tempDbPath();
-  const a = capture();
+  const a = captureIo();
   await main(['site', 'create', '--name', 'A shop', '--origin', '*', '--db', db], a);
   expect(a.stdout.join('\n')).toMatch(/secret key\s+sk_/);
   const secret = /secret key\s+(\S+)/.exec(a.stdout.join('\n'))![1];
-  const t = capture();
+  const t = captureIo();
   expect(await main(['site', 'list', '--db', db], t)).toBe(0);
   expect(t.stdout[0]).toMatch(/^ID\s+NAME\s+WRITE KEY\s+ORIGINS\s+TIME ZONE\s+CREATED$/);
   expect(t.stdout[1]).toContain('A shop');
-  const j = capture();
+  const j = captureIo();
   expect(await main(['site', 'list', '--json', '--db', db], j)).toBe(0);
   const list = JSON.parse(j.stdout.join(''));
   expect(list).toHaveLength(1);
@@ -52,25 +46,25 @@ test('site list shows sites (never secret keys), as a table or --json', async ()
 
 test('a site has a reporting time zone: set at create, changed by update, used by reports', async () => {
   const db = tempDbPath();
-  const a = capture();
+  const a = captureIo();
   expect(await main(['site', 'create', '--name', 'Berlin shop', '--origin', '*', '--timezone', 'europe/berlin', '--default-country', 'de', '--json', '--db', db], a)).toBe(0);
   const { id, secretKey } = JSON.parse(a.stdout.join(''));
   const list = async () => {
-    const j = capture();
+    const j = captureIo();
     await main(['site', 'list', '--json', '--db', db], j);
     return JSON.parse(j.stdout.join(''))[0].timezone;
   };
   expect(await list()).toBe('Europe/Berlin');
   const report = async () => {
-    const r = capture();
+    const r = captureIo();
     expect(await main(['report', 'ropo', '--from', '2025-06-15', '--to', '2025-06-15', '--json', '--db', db], r)).toBe(0);
     return JSON.parse(r.stdout.join('')).from;
   };
   expect(await report()).toBe('2025-06-14T22:00:00.000Z');
-  const text = capture();
+  const text = captureIo();
   expect(await main(['report', 'ropo', '--from', '2025-06-15', '--to', '2025-06-15', '--db', db], text)).toBe(0);
   expect(text.stdout[0]).toMatch(/^ROPO, 2025-06-15 – 2025-06-15 /);
-  const u = capture();
+  const u = captureIo();
   expect(await main(['site', 'update', '--site', id, '--timezone', 'America/New_York', '--db', db], u)).toBe(0);
   expect(u.stdout[0]).toBe(`Site "Berlin shop" (${id}): time zone America/New_York, default country DE, cookieless off`);
   expect(await list()).toBe('America/New_York');
@@ -83,7 +77,7 @@ test('a site has a reporting time zone: set at create, changed by update, used b
 
 test('site update --cookieless on|off sets settings.cookieless (what ingest checks), keeping the other settings', async () => {
   const db = tempDbPath();
-  const a = capture();
+  const a = captureIo();
   expect(await main(['site', 'create', '--name', 'Shop', '--origin', '*', '--timezone', 'Europe/Berlin', '--json', '--db', db], a)).toBe(0);
   const { id } = JSON.parse(a.stdout.join(''));
   const settings = async () => {
@@ -94,14 +88,14 @@ test('site update --cookieless on|off sets settings.cookieless (what ingest chec
       await store.close();
     }
   };
-  const on = capture();
+  const on = captureIo();
   expect(await main(['site', 'update', '--cookieless', 'ON', '--db', db], on)).toBe(0);
   expect(on.stdout).toEqual([`Site "Shop" (${id}): time zone Europe/Berlin, default country none, cookieless on`, "  channel rules: none (the default channel table only)"]);
   expect(await settings()).toMatchObject({ cookieless: true, timezone: 'Europe/Berlin' });
-  const j = capture();
+  const j = captureIo();
   await main(['site', 'list', '--json', '--db', db], j);
   expect(JSON.parse(j.stdout.join(''))[0]).toMatchObject({ cookieless: true });
-  const off = capture();
+  const off = captureIo();
   expect(await main(['site', 'update', '--site', id, '--cookieless', 'off', '--db', db], off)).toBe(0);
   expect(off.stdout[0]).toMatch(/cookieless off$/);
   expect(await settings()).toMatchObject({ cookieless: false, timezone: 'Europe/Berlin' });
@@ -121,7 +115,7 @@ test('site update --origin replaces the allowed origins of a running collector\'
       // The refusal names the command that fixes it (not "site create", which makes a new site with new keys).
       expect((await refused.json()).message).toContain('omnitrail site update --origin');
 
-      const io = capture();
+      const io = captureIo();
       const argv = ['site', 'update', '--origin', 'https://shop.example', '--origin', 'https://WWW.shop.example/', '--json', '--db', fx.dbPath];
       expect(await main(argv, io)).toBe(0);
       expect(io.stderr).toEqual([]);
@@ -142,7 +136,7 @@ test('site update --origin replaces the allowed origins of a running collector\'
       expect(await fx.store.countEvents(fx.site.id)).toBe(2);
 
       // A value that is not an origin changes nothing.
-      const bad = capture();
+      const bad = captureIo();
       expect(await main(['site', 'update', '--origin', 'www.shop.example', '--db', fx.dbPath], bad)).toBe(2);
       expect(bad.stderr.join('')).toMatch(/is not an origin like https:\/\/shop.example/);
       expect((await fx.store.getSite(fx.site.id))!.origins).toEqual(['https://shop.example', 'https://www.shop.example']);
@@ -165,7 +159,7 @@ test.each([
   [['site', 'list', '--bogus'], /Unknown option '--bogus'/],
   [['nope'], /unknown command "nope"/],
 ])('errors go to stderr with a non-zero exit: %j', async (argv, msg) => {
-  const io = capture();
+  const io = captureIo();
   const code = await main([...argv, '--db', tempDbPath()], io);
   expect(code).not.toBe(0);
   expect(io.stdout).toEqual([]);
@@ -173,12 +167,12 @@ test.each([
 });
 
 test('every command has --help (exit 0, usage on stdout)', async () => {
-  const top = capture();
+  const top = captureIo();
   expect(await main(['--help'], top)).toBe(0);
   const names = top.stdout.join('\n').match(/^ {2}(\S+)/gm)!.map((s) => s.trim());
   expect(names).toEqual(expect.arrayContaining(['serve', 'site']));
   for (const name of names) {
-    const io = capture();
+    const io = captureIo();
     expect(await main([name, '--help'], io), name).toBe(0);
     expect(io.stdout.join('\n'), name).toMatch(/Usage/i);
     expect(io.stderr, name).toEqual([]);
@@ -192,7 +186,7 @@ test('a --db that cannot be opened is one clear line on stderr (path and reason)
     ['/nonexistent-dir/omnitrail.db', /directory does not exist/],
     [notSqlite, /not a database/],
   ] as const) {
-    const io = capture();
+    const io = captureIo();
     expect(await main(['site', 'list', '--db', db], io)).toBe(1);
     expect(io.stderr).toHaveLength(1);
     expect(io.stderr[0]).toContain(`omnitrail site: cannot open the database ${db}: `);

@@ -434,6 +434,32 @@ describe('dashboard pages on real data', () => {
     }, { origins: [ORIGIN], rateLimit: false });
   });
 
+  it('report pages link their tables as CSV, with the page\'s filters; the download is the API\'s CSV', async () => {
+    await withCollector(
+      async (fx) => {
+        const q = await scanThenOrders(fx, [{ order_id: 'E1', revenue: 100, currency: 'EUR' }]);
+        const { b } = await login(fx);
+        const from = new URLSearchParams(q).get('from')!.slice(0, 10);
+        const page = await (await b.get(`/dashboard/ropo?site=${fx.site.id}&from=${from}`)).text();
+        const href = page.match(/href="(\/dashboard\/csv\/ropo\?[^"]*table=sales-channels)"/)![1].replaceAll('&amp;', '&');
+        expect(new URL(href, fx.url).searchParams.get('from')).toBe(from);
+        const res = await b.get(href);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+        const api = await fx.get(`/v1/reports/ropo?site=${fx.site.id}&from=${from}&to=${new URL(href, fx.url).searchParams.get('to')}&format=csv`);
+        expect(await res.text()).toBe(await api.text());
+        // The funnel's link carries its steps.
+        const funnel = await (await b.get(`/dashboard/funnel?site=${fx.site.id}&steps=A,B`)).text();
+        expect(funnel).toMatch(/href="\/dashboard\/csv\/funnel\?steps=A%2CB&amp;/);
+        expect((await b.get(`/dashboard/csv/channels?site=${fx.site.id}`)).status).toBe(404);
+        expect((await b.get(`/dashboard/csv/ropo?site=${fx.site.id}&table=nope`)).status).toBe(400);
+        // Signed out, no data.
+        expect((await browser(fx).get(href)).status).not.toBe(200);
+      },
+      { now: () => Date.now() - 3600_000, origins: [ORIGIN], rateLimit: false },
+    );
+  });
+
   it('webhooks: a site session adds one (secret shown once), cannot aim at a private network, tests and removes it; forms need the CSRF token', async () => {
     await withCollector(async (fx) => {
       const { b, csrf } = await login(fx);

@@ -47,6 +47,8 @@ export interface ReportCtx {
   site: ReportSite | null;
   src: ReportSource | null;
   query: Record<string, string>;
+  /** The page-specific report parameters the page passed (they go into its CSV links). */
+  extra: Record<string, string>;
 }
 
 /**
@@ -74,5 +76,18 @@ export function reportCtx(c: Context<DashEnv>, extra: Record<string, string | un
     site: p.site ? { id: p.site.id, rules: siteRules(p.site), exchange: siteExchange(p.site.settings) } : null,
     src: reportSource(p.store),
     query,
+    extra: Object.fromEntries(Object.entries(extra).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')),
   };
+}
+
+/**
+ * The link to one of the page's report tables as a CSV download (`/dashboard/csv/<report>`),
+ * with the page's range and parameters.
+ *
+ * @example
+ * <a href={csvHref(r, 'ropo', 'sales-channels')}>Download CSV</a>
+ */
+export function csvHref(r: ReportCtx, report: string, table: string): string {
+  const q = new URLSearchParams({ ...r.extra, ...(r.site ? { site: r.site.id } : {}), from: r.range.fromStr, to: r.range.toStr, table });
+  return `/dashboard/csv/${report}?${q}`;
 }

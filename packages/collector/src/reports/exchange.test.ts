@@ -3,7 +3,7 @@ import type { Conversion, PersonJourney } from '../attribution/journey';
 import { withCollector } from '../test-utils/harness';
 import { scanThenOrders } from '../test-utils/qr-orders';
 import { main } from '../cli/main';
-import type { CliIo } from '../cli/io';
+import { captureIo } from '../test-utils/cli-io';
 import { currencyNotice, currencyTally } from './currencies';
 import { checkCurrency, convert, convertJourneys, ExchangeError, MAX_RATES, parseRates, siteExchange, withExchange } from './exchange';
 import { formatReport } from './format';
@@ -166,18 +166,12 @@ describe('reports in the site\'s reporting currency', () => {
     ));
 });
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
-}
-
 describe('omnitrail site --currency / --rate', () => {
   it('sets, replaces and clears the reporting currency and its rates; mistakes change nothing', () =>
     withCollector(async (fx) => {
       const db = fx.dbPath;
       const run = async (...args: string[]) => {
-        const io = capture();
+        const io = captureIo();
         const code = await main(['site', 'update', ...args, '--db', db], io);
         return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
       };
@@ -202,7 +196,7 @@ describe('omnitrail site --currency / --rate', () => {
       expect(await json('--timezone', 'UTC')).toMatchObject({ currency: 'EUR', exchangeRates: { USD: 0.9 } }); // other changes keep them
       expect(await json('--currency', 'USD')).toMatchObject({ currency: 'USD', exchangeRates: {} }); // rates into EUR are gone
       expect(await json('--currency', 'none')).toMatchObject({ currency: null, exchangeRates: {} });
-      const list = capture();
+      const list = captureIo();
       await main(['site', 'list', '--json', '--db', db], list);
       expect(JSON.parse(list.stdout.join(''))[0].currency).toBeNull();
     }));

@@ -13,7 +13,9 @@ import {
   type ReportSource,
 } from '../reports';
 import { siteTimeZone } from '../reports/zone';
+import { csvResponse } from '../reports/csv-response';
 import { requireSecretKey, type AppEnv } from './auth';
+import { UnknownTableError } from '../reports/tables';
 
 /**
  * The storage a report needs, or a 503 naming what is missing (a store without the
@@ -36,6 +38,8 @@ function reportSource(store: unknown, name: string): ReportSource {
  * days), `model` / `models`, `dimension` (channel|campaign|source), `lookbackDays`,
  * `halfLifeDays`, `directOnlyIfNothingElse`, `goals`, `steps`, `windowDays`, `limit`,
  * `order` (explain; without from/to the range around the order). Bots are excluded and persons stitched by the store's `journeys`.
+ * `format=csv` answers one of the report's tables as a CSV download instead (`table=<name>`,
+ * default the first; tables.ts names them).
  *
  * @example
  * app.route('/', reportsRoutes(deps));
@@ -52,9 +56,12 @@ export function reportsRoutes(deps: CollectorDeps): Hono<AppEnv> {
     try {
       const params = parseReportParams(c.req.query(), deps.now(), siteTimeZone(c.get('site').settings));
       const site = reportSite(c.get('site'));
-      return c.json(await runReport(name, reportSource(deps.store, name), site, params));
+      const format = c.req.query('format');
+      if (format !== undefined && format !== 'json' && format !== 'csv') throw new ReportParamError(`format must be json or csv, got "${format}"`);
+      const report = await runReport(name, reportSource(deps.store, name), site, params);
+      return format === 'csv' ? csvResponse(report, params, c.req.query('table')) : c.json(report);
     } catch (e) {
-      if (e instanceof ReportParamError) throw new HTTPException(400, { message: e.message });
+      if (e instanceof ReportParamError || e instanceof UnknownTableError) throw new HTTPException(400, { message: e.message });
       if (e instanceof RuleError) throw new HTTPException(422, { message: `The site's channel rules are invalid: ${e.message}` });
       if (e instanceof ExplainNotFound) throw new HTTPException(404, { message: e.message });
       throw e;

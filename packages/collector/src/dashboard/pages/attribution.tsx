@@ -10,6 +10,7 @@ import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
 import { int, money, money0, parseRange, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
+import { CsvLinks } from '../csv-links';
 import { displayCurrency } from '../../reports/currencies';
 
 const DIMENSIONS = [
@@ -92,7 +93,7 @@ export async function attributionPage(c: Context<DashEnv>) {
               <h2>All models side by side</h2>
               <p class="muted">Revenue credited to each {label.toLowerCase()} under every model; each order's credits sum to its value under every model.</p>
               {rows.length > TABLE_ROWS ? (
-                <p class="notice">{`Showing the ${int(TABLE_ROWS)} ${DIMENSION_PLURAL[dimension]} with the most revenue under ${MODEL_LABELS[model]} of ${int(rows.length)}; the API (/v1/reports/attribution) and "omnitrail report attribution" list them all.`}</p>
+                <p class="notice">{`Showing the ${int(TABLE_ROWS)} ${DIMENSION_PLURAL[dimension]} with the most revenue under ${MODEL_LABELS[model]} of ${int(rows.length)}; the CSV below, the API (/v1/reports/attribution) and "omnitrail report attribution" list them all.`}</p>
               ) : null}
               <div class="table-wrap">
                 <table>
@@ -119,6 +120,7 @@ export async function attributionPage(c: Context<DashEnv>) {
                 </table>
               </div>
               <p class="muted">{`Channel rules: ${rep.channelRules}.`}</p>
+              <CsvLinks r={r} report="attribution" tables={[['revenue', 'revenue by model'], ['conversions', 'conversions by model'], ['markov', 'Markov removal effects']]} />
             </section>
           </>
         )}

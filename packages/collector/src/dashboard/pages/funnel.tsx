@@ -7,6 +7,7 @@ import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
 import { int, pct, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
+import { CsvLinks } from '../csv-links';
 
 export const DEFAULT_STEPS = 'Product Viewed, Product Added, Checkout Started, Order Completed';
 
@@ -87,6 +88,7 @@ export async function funnelPage(c: Context<DashEnv>) {
             <StepTable s={b.steps} />
           </details>
         ))}
+        <CsvLinks r={r} report="funnel" tables={[['steps', 'steps'], ['steps-by-channel', 'steps by first channel (all channels)']]} />
       </section>
     </>,
   );

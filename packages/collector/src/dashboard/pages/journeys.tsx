@@ -7,6 +7,7 @@ import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
 import { int, money0, pct, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
+import { CsvLinks } from '../csv-links';
 
 /** A channel path as text with arrows (screen readers hear "then"). */
 export function Path(props: { path: string[] }) {
@@ -108,6 +109,7 @@ export async function journeysPage(c: Context<DashEnv>) {
             {'. The API (GET /v1/reports/journeys?limit=) returns up to 1000.'}
           </p>
         ) : null}
+        <CsvLinks r={r} report="journeys" tables={[['paths', 'these paths']]} />
       </section>,
     ),
   );

@@ -15,6 +15,7 @@ import { dayIn, siteTimeZone } from '../../reports/zone';
 import { displayCurrency } from '../../reports/currencies';
 import { int, money0, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
+import { CsvLinks } from '../csv-links';
 
 const DONE: Record<string, string> = {
   created: 'Campaign created with one shared code. Download it below or add more codes.',
@@ -161,6 +162,7 @@ export async function listPage(c: Context<DashEnv>, error?: string) {
           </div>
         )}
         <p class="muted">{`Figures for the date range; orders and revenue are by scanners after their scan (lookback ${rep?.lookbackDays ?? 30} days).`}</p>
+        {rep ? <CsvLinks r={r} report="qr" tables={[['campaigns', 'campaigns'], ['codes', 'codes']]} /> : null}
       </section>
       <section class="card">
         <h2>New campaign</h2>

@@ -10,6 +10,7 @@ import { ropoPage } from './ropo';
 import { funnelPage } from './funnel';
 import { journeysPage } from './journeys';
 import { vitalsPage } from './vitals';
+import { csvDownload } from './csv';
 import { personLookupPost, personPage } from './person';
 import { registerQrPages } from './qr-routes';
 import { registerRecordPages } from './record';
@@ -31,6 +32,7 @@ export function registerPages(app: Hono<DashEnv>, opts: { publicUrl?: string; we
   app.get('/funnel', funnelPage);
   app.get('/journeys', journeysPage);
   app.get('/vitals', vitalsPage);
+  app.get('/csv/:name', csvDownload);
   registerQrPages(app, opts);
   app.get('/person', personPage);
   app.post('/person', personLookupPost);

@@ -8,6 +8,7 @@ import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
 import { channelLabel, int, money0, pct, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
+import { CsvLinks } from '../csv-links';
 
 /** GET /dashboard/ropo */
 export async function ropoPage(c: Context<DashEnv>) {
@@ -84,6 +85,7 @@ export async function ropoPage(c: Context<DashEnv>) {
             )}
           </section>
         </div>
+        <CsvLinks r={r} report="ropo" tables={[['sales-channels', 'offline orders by sales channel'], ['online-before-offline', 'online channels before offline orders'], ['offline-before-online', 'offline touches before online orders']]} />
       </>,
     ),
   );

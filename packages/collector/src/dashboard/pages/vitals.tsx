@@ -6,6 +6,7 @@ import type { DashEnv } from '../index';
 import { Empty, Layout, NotWired } from '../layout';
 import { int, pct, RangeForm } from '../range';
 import { reportCtx } from '../report-ctx';
+import { CsvLinks } from '../csv-links';
 
 /** Rows shown: "*" (all pages) and the pages with the most samples; a shop with thousands of paths would make an unreadable page. */
 const ROWS = 30;
@@ -75,6 +76,7 @@ export async function vitalsPage(c: Context<DashEnv>) {
               </tbody>
             </table>
           </div>
+          <CsvLinks r={r} report="vitals" tables={[['paths', 'p75 and shares per path']]} />
         </section>
       ),
     ),
