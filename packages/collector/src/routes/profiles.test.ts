@@ -47,6 +47,7 @@ describe('GET /v1/profiles', () => {
     expect(p.firstSeen).toBe(at(0));
     expect(p.lastSeen).toBe(at(60 * 24));
     expect(p.summary).toMatchObject({ sessions: 1, pageViews: 1, orders: 2, offlineTouchpoints: 1, revenue: { EUR: 70 } });
+    expect(p.summary.revenueInReportingCurrency).toBeUndefined(); // the site sets no reporting currency
     // Every link explains itself: evidence, time, rule.
     expect(p.links.find((l) => l.source.rule === 'identify')).toMatchObject({ status: 'linked', source: { type: 'event', ref: 'i1', at: at(1) } });
 
@@ -75,6 +76,16 @@ describe('GET /v1/profiles', () => {
     const erased = await fx.fetch(`/v1/persons?phone_sha256=${phone}`, { method: 'DELETE', headers: { authorization: fx.secretAuth } });
     expect((await erased.json()).erased).toBeTruthy();
     expect((await fx.get('/v1/profiles?email=jane@example.com')).status).toBe(404);
+  });
+
+  eachTransport('with a reporting currency, the summary adds the revenue in it at the fixed rates and keeps what has no rate apart', async (fx) => {
+    const order = (id: string, revenue: number, currency?: string) => ({ order_id: id, channel: 'store', timestamp: at(0), revenue, ...(currency ? { currency } : {}), loyaltyId: 'L-1' });
+    const res = await fx.post('/v1/orders', { orders: [order('E', 100, 'EUR'), order('U', 30, 'USD'), order('G', 10, 'GBP'), order('N', 5)] }, { auth: 'secret' });
+    expect(res.status).toBe(200);
+    await fx.store.updateSiteSettings(fx.site.id, { ...fx.site.settings, currency: 'EUR', exchangeRates: { USD: 0.5 } });
+    const p: Profile = await (await fx.get('/v1/profiles?loyaltyId=L-1')).json();
+    expect(p.summary.revenue).toEqual({ EUR: 100, USD: 30, GBP: 10, XXX: 5 });
+    expect(p.summary.revenueInReportingCurrency).toEqual({ currency: 'EUR', value: 115, unconverted: { GBP: 10, XXX: 5 } });
   });
 
   eachTransport('answers 404 for unknown identifiers, 400 for bad queries and 401 without the secret key', async (fx) => {

@@ -11,6 +11,7 @@ import type { StoredEvent } from '../store/core';
 import type { LinkExplanation, PersonIdentity } from '../store/identity';
 import type { StoredOrder } from '../store/orders';
 import { requireSecretKey, type AppEnv } from './auth';
+import { siteExchange, type Exchange } from '../reports/exchange';
 import { identifierFromQuery } from './identifier-query';
 
 /** One touchpoint of a profile, classified into its channel. */
@@ -38,6 +39,20 @@ export interface ProfileProduct {
   orderIds: string[];
 }
 
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/** Revenue per currency in the site's reporting currency (see `Profile.summary.revenueInReportingCurrency`). */
+function inReportingCurrency(revenue: Record<string, number>, x: Exchange): { currency: string; value: number; unconverted: Record<string, number> } {
+  let value = 0;
+  const unconverted: Record<string, number> = {};
+  for (const [cur, v] of Object.entries(revenue)) {
+    const rate = cur === x.currency ? 1 : Object.prototype.hasOwnProperty.call(x.rates, cur) ? x.rates[cur] : undefined;
+    if (rate === undefined) unconverted[cur] = v;
+    else value += v * rate;
+  }
+  return { currency: x.currency, value: round2(value), unconverted };
+}
+
 /** The unified person `GET /v1/profiles` answers with. */
 export interface Profile {
   personId: string;
@@ -45,7 +60,23 @@ export interface Profile {
   identifiers: Identifier[];
   firstSeen: string | null;
   lastSeen: string | null;
-  summary: { sessions: number; pageViews: number; events: number; qrScans: number; offlineTouchpoints: number; orders: number; revenue: Record<string, number>; channels: string[] };
+  summary: {
+    sessions: number;
+    pageViews: number;
+    events: number;
+    qrScans: number;
+    offlineTouchpoints: number;
+    orders: number;
+    /** Completed orders' revenue per currency, as placed (`XXX`: orders without a currency). */
+    revenue: Record<string, number>;
+    /**
+     * Present when the site has a reporting currency (`settings.currency`): that revenue in it, each
+     * currency converted at the site's fixed rate (`settings.exchangeRates`); `unconverted` keeps the
+     * amounts of currencies without a rate (and without a currency), which `value` leaves out.
+     */
+    revenueInReportingCurrency?: { currency: string; value: number; unconverted: Record<string, number> };
+    channels: string[];
+  };
   /** All touchpoints in time order. */
   touchpoints: ProfileTouchpoint[];
   /** The same touchpoints grouped by channel (each in time order). */
@@ -71,7 +102,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * @example
  * const profile = buildProfile(person, await store.personEvents(siteId, id), await store.ordersByIds(siteId, orderIds), createClassifier());
  */
-export function buildProfile(person: PersonIdentity, events: StoredEvent[], orders: StoredOrder[], classify: Classifier): Profile {
+export function buildProfile(person: PersonIdentity, events: StoredEvent[], orders: StoredOrder[], classify: Classifier, exchange: Exchange | null = null): Profile {
   const touchpoints: ProfileTouchpoint[] = [];
   const qrScans: Profile['qrScans'] = [];
   const pages: Profile['recentPages'] = [];
@@ -111,7 +142,7 @@ export function buildProfile(person: PersonIdentity, events: StoredEvent[], orde
     last = Math.max(last, o.ts);
     if (o.status !== 'completed') continue;
     const cur = o.currency ?? 'XXX';
-    revenue[cur] = Math.round(((revenue[cur] ?? 0) + o.revenue) * 100) / 100;
+    revenue[cur] = round2((revenue[cur] ?? 0) + o.revenue);
     for (const p of o.products) {
       const key = p.id ?? p.sku ?? p.name ?? '?';
       const e = products.get(key) ?? { id: p.id ?? null, sku: p.sku ?? null, name: p.name ?? null, quantity: 0, lastPurchasedAt: '', lastTs: 0, channels: [], orderIds: [] };
@@ -135,6 +166,7 @@ export function buildProfile(person: PersonIdentity, events: StoredEvent[], orde
       offlineTouchpoints: offline,
       orders: orders.length,
       revenue,
+      ...(exchange ? { revenueInReportingCurrency: inReportingCurrency(revenue, exchange) } : {}),
       channels: [...new Set([...touchpoints.map((t) => t.channel), ...orders.map((o) => o.channel)])],
     },
     touchpoints,
@@ -182,6 +214,6 @@ export function profilesRoutes(deps: CollectorDeps): Hono<AppEnv> {
     const events = await deps.store.personEvents(site.id, id, { limit: 5000 });
     const orderIds = person.identifiers.filter((i) => i.kind === 'order').map((i) => i.value);
     const orders = orderIds.length ? await deps.store.ordersByIds(site.id, orderIds) : [];
-    return c.json(buildProfile(person, events, orders, classifierOf(site.settings ?? {})));
+    return c.json(buildProfile(person, events, orders, classifierOf(site.settings ?? {}), siteExchange(site.settings)));
   });
 }
