@@ -58,7 +58,7 @@ async function page(c: Context<DashEnv>, flash: Flash | null, status: 200 | 400 
       <section class="card">
         <h2>Endpoints</h2>
         <p class="muted">
-          Your CRM or ERP hears of each order, offline touchpoint and QR scan, from every channel, as a signed POST (Standard Webhooks headers), one at a time in the order they were committed, retried
+          Your CRM or ERP hears of each order, offline touchpoint, QR scan and web login in a new browser, from every channel, as a signed POST (Standard Webhooks headers), one at a time in the order they were committed, retried
           until it answers 2xx. Also with <code>omnitrail webhook</code> and <code>/v1/webhooks</code>; see docs/webhooks.md.
         </p>
         {list.length === 0 ? (
