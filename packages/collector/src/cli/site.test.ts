@@ -144,6 +144,57 @@ test('site update --origin replaces the allowed origins of a running collector\'
     { transport: 'http' },
   ));
 
+test('site remove deletes one site and all its data beside a running collector; another site keeps everything; --yes is required', () =>
+  withCollector(
+    async (fx) => {
+      const { site: other, secretKey: otherSecret } = await fx.store.createSite({ name: 'Other shop', origins: ['*'] });
+      const batch = (writeKey: string, n: number, prefix: string) =>
+        fetch(`${fx.url}/v1/batch?writeKey=${writeKey}`, {
+          method: 'POST',
+          headers: { origin: 'https://shop.example', 'content-type': 'application/json' },
+          body: JSON.stringify({ batch: Array.from({ length: n }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: `${prefix}-a${i % 7}`, userId: i % 10 ? undefined : `${prefix}-u${i}`, messageId: `${prefix}-${i}` })) }),
+        });
+      expect((await batch(fx.writeKey, 600, 'x')).status).toBe(200);
+      expect((await batch(other.writeKey, 30, 'y')).status).toBe(200);
+      const order = (secret: string, id: string) => fetch(`${fx.url}/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ order_id: id, channel: 'store', revenue: 5, userId: 'C-1' }) });
+      expect((await order(fx.secretKey, 'O-1')).status).toBe(200);
+      expect((await order(otherSecret, 'O-2')).status).toBe(200);
+      await fx.store.personOf(other.id, { kind: 'user', value: 'C-1' }); // stitched
+
+      const run = async (...args: string[]) => {
+        const io = captureIo();
+        const code = await main(['site', 'remove', ...args, '--db', fx.dbPath], io);
+        return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+      };
+      expect((await run()).err).toContain('--site <id> is required');
+      const dry = await run('--site', fx.site.id);
+      expect(dry.code).toBe(2);
+      expect(dry.err).toMatch(/this deletes site ".*" \(st_[\w-]+\) and all its data: 600 events, 1 orders, \d+ identifiers, 0 QR campaigns, 0 webhooks\. It cannot be undone: run again with --yes/);
+      expect(await fx.store.countEvents(fx.site.id)).toBe(600);
+
+      // Ingest of the other site goes on while the events go in batches.
+      const during = batch(other.writeKey, 20, 'z');
+      const done = await run('--site', fx.site.id, '--yes', '--json');
+      expect((await during).status).toBe(200);
+      expect(done.code).toBe(0);
+      const { removed } = JSON.parse(done.out) as { removed: Record<string, number> };
+      expect(removed).toMatchObject({ events: 600, orders: 1, sites: 1 });
+
+      expect(await fx.store.getSite(fx.site.id)).toBeNull();
+      for (const table of ['events', 'orders', 'identity_ids']) {
+        expect(fx.store.db.prepare(`SELECT COUNT(*) FROM ${table} WHERE site_id = ?`).pluck().get(fx.site.id), table).toBe(0);
+      }
+      // Its keys stop working (the running collector's cache sees the removal within 0.25 s, and
+      // a second sweep took what it accepted meanwhile); the other site keeps every row.
+      expect((await batch(fx.writeKey, 1, 'after')).status).toBe(401);
+      expect(await fx.store.countEvents(other.id)).toBe(50);
+      expect(await fx.store.getOrder(other.id, 'O-2')).toMatchObject({ orderId: 'O-2' });
+      expect((await fx.store.personOf(other.id, { kind: 'user', value: 'C-1' }))?.identifiers.length).toBeGreaterThan(0);
+      expect((await run('--site', fx.site.id, '--yes')).err).toContain('not found');
+    },
+    { transport: 'http' },
+  ));
+
 test.each([
   [['site', 'update', '--cookieless', 'yes'], /--cookieless "yes" must be "on" or "off"/],
   [['site', 'create', '--name', 'X', '--origin', '*', '--cookieless', 'on'], /--cookieless belongs to "site update"/],

@@ -8,13 +8,14 @@ import { CliError, type CliIo } from './io';
 import { openExistingStore, resolveSite } from './store';
 import { describeChannelRules, readChannelRulesFile } from './channel-rules';
 
-export const summary = 'Create, update and list sites (keys, allowed origins, time zone, phone-number country, reporting currency, cookieless mode, channel rules)';
+export const summary = 'Create, update, list and remove sites (keys, allowed origins, time zone, phone-number country, reporting currency, cookieless mode, channel rules)';
 
 const HELP = `Usage:
   omnitrail site create --name <name> --origin <url> [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--currency <CODE> [--rate <CODE=rate> …]] [--json] [--db <file>]
   omnitrail site update [--site <id>] [--origin <url> …] [--timezone <IANA>] [--default-country <CC>] [--currency <CODE>|none] [--rate <CODE=rate> …|none]
                         [--cookieless on|off] [--channel-rules <file.json>|none] [--json] [--db <file>]
   omnitrail site list [--json] [--db <file>]
+  omnitrail site remove --site <id> [--yes] [--json] [--db <file>]
 
 create  Prints the site id, the public write key and the secret key. The secret key is stored
         hashed and shown only this once. --origin is a page origin allowed to send events from
@@ -40,6 +41,9 @@ update  Changes a site's allowed origins, time zone, default country, currency, 
         converts nothing. Reports and a
         running collector use the changes within 0.25 s. --json prints the site's settings.
 list    Prints every site (never secret keys). --json prints a JSON array.
+remove  Deletes a site and all its data: events, orders, persons, QR campaigns, webhooks, keys.
+        Without --yes it only says what would go. The events are deleted in short batches beside
+        a running collector's ingest; the rest in one transaction at the end. Cannot be undone.
 
 Options:
   --db <file>   SQLite database file (env OMNITRAIL_DB, default ./omnitrail.db)
@@ -78,6 +82,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       'default-country': { type: 'string' },
       cookieless: { type: 'string' },
       'channel-rules': { type: 'string' },
+      yes: { type: 'boolean' },
       currency: { type: 'string' },
       rate: { type: 'string', multiple: true },
       site: { type: 'string' },
@@ -93,9 +98,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [action, ...extra] = positionals;
-  if (action !== 'create' && action !== 'list' && action !== 'update') {
-    throw new CliError(action ? `unknown action "${action}": use "create", "update" or "list"` : 'missing action: use "create", "update" or "list" (see --help)');
+  if (action !== 'create' && action !== 'list' && action !== 'update' && action !== 'remove') {
+    throw new CliError(action ? `unknown action "${action}": use "create", "update", "list" or "remove"` : 'missing action: use "create", "update", "list" or "remove" (see --help)');
   }
+  if (values.yes && action !== 'remove') throw new CliError('--yes belongs to "site remove"');
   if (extra.length) throw new CliError(`unexpected argument "${extra[0]}"`);
   const dbPath = values.db ?? process.env.OMNITRAIL_DB ?? './omnitrail.db';
   const timezone = values.timezone === undefined ? undefined : checkTimeZone(values.timezone.trim());
@@ -120,6 +126,38 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
   };
   const origins = values.origin === undefined ? undefined : parseOrigins(values.origin);
+
+  if (action === 'remove') {
+    if (values.name || values.origin || timezone || country || cookieless !== undefined || values['channel-rules'] !== undefined || exchange) {
+      throw new CliError('"site remove" takes only --site, --yes, --json and --db');
+    }
+    // No default site here: deleting must name what it deletes.
+    if (!values.site) throw new CliError('--site <id> is required (see "omnitrail site list")');
+    const store = openExistingStore(dbPath);
+    try {
+      const site = await resolveSite(store, values.site);
+      if (!values.yes) {
+        const count = (table: string) => store.db.prepare(`SELECT COUNT(*) FROM ${table} WHERE site_id = ?`).pluck().get(site.id) as number;
+        throw new CliError(
+          `this deletes site "${site.name}" (${site.id}) and all its data: ${count('events')} events, ${count('orders')} orders, ` +
+            `${count('identity_ids')} identifiers, ${count('qr_campaigns')} QR campaigns, ${count('webhooks')} webhooks. It cannot be undone: run again with --yes`,
+        );
+      }
+      let said = Date.now();
+      const progress = (n: number) => {
+        if (Date.now() - said < 1000) return; // a line a second, not one per batch
+        said = Date.now();
+        io.err(`  ${n} events deleted…`);
+      };
+      const removed = await store.removeSite(site.id, { onProgress: progress });
+      const rows = Object.values(removed).reduce((a, b) => a + b, 0);
+      if (values.json) io.out(JSON.stringify({ id: site.id, name: site.name, removed }));
+      else io.out(`Removed site "${site.name}" (${site.id}): ${rows} rows (${Object.entries(removed).map(([t, n]) => `${t} ${n}`).join(', ')}).`);
+    } finally {
+      await store.close();
+    }
+    return 0;
+  }
 
   if (action === 'update') {
     if (values.name) throw new CliError('--name belongs to "site create"');

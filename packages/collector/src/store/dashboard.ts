@@ -27,8 +27,9 @@ export interface DashboardStore {
   dashboardSessionEnded(sid: string): Promise<boolean>;
   /**
    * Delete a site and every row of every domain that belongs to it (events, orders, identity
-   * graph, QR campaigns, …) in one transaction. Used by `omnitrail demo remove`.
-   * Returns the number of rows deleted per table.
+   * graph, QR campaigns, …): the events in short batches beside ingest (`onProgress` hears the
+   * count so far), then the rest in one transaction. Used by `omnitrail site remove` and
+   * `demo remove`. Returns the number of rows deleted per table.
    */
-  removeSite(siteId: string): Promise<Record<string, number>>;
+  removeSite(siteId: string, opts?: { onProgress?: (eventsDeleted: number) => void }): Promise<Record<string, number>>;
 }

@@ -1,7 +1,8 @@
 import type { DashboardAuth, DashboardStore } from '../dashboard';
 import type { SqliteContext } from './context';
 import type { Db } from './db';
-import { sitesChanged } from './site-version';
+import { DATA_VERSION_CHECK_MS, sitesChanged } from './site-version';
+import { purgeEvents } from './purge';
 
 /** Columns of a table (PRAGMA table_info). */
 function columnsOf(db: Db, table: string): Set<string> {
@@ -98,8 +99,22 @@ export function dashboardStore(ctx: SqliteContext): DashboardStore {
     async dashboardSessionEnded(sid: string) {
       return ended.get(sid) !== undefined;
     },
-    removeSite(siteId: string) {
-      return ctx.commit((db) => removeSiteRows(db, siteId));
+    async removeSite(siteId, opts = {}) {
+      const removed: Record<string, number> = {};
+      const add = (r: Record<string, number>) => {
+        for (const [t, n] of Object.entries(r)) removed[t] = (removed[t] ?? 0) + n;
+      };
+      // Twice: a collector on the same database takes the site's requests until its key cache
+      // sees the removal (within DATA_VERSION_CHECK_MS); the second sweep deletes what they wrote.
+      for (let sweep = 0; sweep < 2; sweep++) {
+        if (sweep) await new Promise((r) => setTimeout(r, 2 * DATA_VERSION_CHECK_MS));
+        await ctx.stitched(); // as retention: the background stitcher is done with the events to delete
+        // The events in short batches beside ingest (a large site's would hold the write lock
+        // for minutes in one transaction); then the rest of the site in one.
+        add((await purgeEvents(ctx, siteId, Infinity, { onBatch: opts.onProgress })).removed);
+        add(await ctx.commit((db) => removeSiteRows(db, siteId)));
+      }
+      return removed;
     },
   };
 }

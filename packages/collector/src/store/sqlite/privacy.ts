@@ -9,6 +9,7 @@ import { tombstoneSync } from './dedup';
 import { eraseIdentifiersSync } from './identity';
 import { resolvePerson, type Member, type Ownership } from './person-scope';
 import { forgetWebhookMessages } from './webhooks';
+import { purgeEvents } from './purge';
 import { retentionDays } from '../../privacy/retention-policy';
 
 /** Migration: the audit log (no personal data) and the suppression list (hashed anonymous IDs). */
@@ -35,8 +36,6 @@ const DAY = 86_400_000;
 export { DEFAULT_RETENTION_DAYS } from '../../privacy/retention-policy';
 /** Expired handoff codes are kept this long for late imports, then deleted by retention. */
 const HANDOFF_GRACE_DAYS = 30;
-/** Retention batches aim at this duration (ms): short enough not to stall the acks they share a flush with. */
-const TARGET_BATCH_MS = 8;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -297,38 +296,7 @@ export function privacyStore(ctx: SqliteContext, core: Pick<CoreStore, 'appendEv
       const days = opts.retentionDays ?? retentionDays(JSON.parse(site.settings) as Record<string, unknown>);
       const cutoff = (opts.now ?? Date.now()) - days * DAY;
       await ctx.stitched();
-      // Batches share group commits with ingest, so a long batch delays every ack in its flush.
-      // Unless a size is given, the size adapts to keep each batch near TARGET_BATCH_MS, and the
-      // purge pauses as long as its last batch took: it uses at most about half of the time.
-      const fixed = opts.batchSize !== undefined ? Math.max(1, opts.batchSize) : null;
-      let size = fixed ?? 256;
-      const pick = db.prepare('SELECT id FROM events WHERE site_id = ? AND ts < ? ORDER BY ts LIMIT ?').pluck();
-      let deleted = 0;
-      let batches = 0;
-      for (;;) {
-        const limit = size;
-        let ms = 0;
-        const n = await ctx.commit((d) => {
-          // Timed inside the transaction: the delete work itself, not the wait for the flush.
-          const t0 = performance.now();
-          const ids = pick.all(siteId, cutoff, limit) as number[];
-          const refs = d.prepare('DELETE FROM identity_refs WHERE event_id = ?');
-          const scans = d.prepare('DELETE FROM qr_scans WHERE event_rowid = ?');
-          const ev = d.prepare('DELETE FROM events WHERE id = ?');
-          for (const id of ids) {
-            refs.run(id);
-            scans.run(id);
-            ev.run(id);
-          }
-          ms = performance.now() - t0;
-          return ids.length;
-        }, limit);
-        deleted += n;
-        if (n > 0) batches++;
-        if (n < limit) break;
-        if (fixed === null) size = Math.max(32, Math.min(4096, Math.round(size * (ms > TARGET_BATCH_MS ? 0.5 : ms < TARGET_BATCH_MS / 2 ? 2 : 1))));
-        await new Promise((r) => setTimeout(r, Math.min(50, Math.ceil(ms))));
-      }
+      const { deleted, batches } = await purgeEvents(ctx, siteId, cutoff, { batchSize: opts.batchSize });
       // Handoff codes are useless once expired; keep them 30 days more so a late import that
       // quotes one (validated at the record's own time) still resolves.
       const handoffCodes = await ctx.commit((d) => {
