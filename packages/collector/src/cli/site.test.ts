@@ -190,7 +190,9 @@ test('site remove deletes one site and all its data beside a running collector; 
       expect(await fx.store.countEvents(other.id)).toBe(50);
       expect(await fx.store.getOrder(other.id, 'O-2')).toMatchObject({ orderId: 'O-2' });
       expect((await fx.store.personOf(other.id, { kind: 'user', value: 'C-1' }))?.identifiers.length).toBeGreaterThan(0);
-      expect((await run('--site', fx.site.id, '--yes')).err).toContain('not found');
+      expect((await run('--site', fx.site.id, '--yes')).err).toContain(`no site with the id "${fx.site.id}"`);
+      expect((await run('--site', 'Other shop', '--yes')).err).toContain('remove takes the id, not the name');
+      expect(await fx.store.getSite(other.id)).not.toBeNull();
     },
     { transport: 'http' },
   ));

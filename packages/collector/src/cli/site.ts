@@ -135,7 +135,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (!values.site) throw new CliError('--site <id> is required (see "omnitrail site list")');
     const store = openExistingStore(dbPath);
     try {
-      const site = await resolveSite(store, values.site);
+      // The id only, not a name as elsewhere: two sites may share a name.
+      const site = await store.getSite(values.site);
+      if (!site) throw new CliError(`no site with the id "${values.site}" (see "omnitrail site list"; remove takes the id, not the name)`);
       if (!values.yes) {
         const count = (table: string) => store.db.prepare(`SELECT COUNT(*) FROM ${table} WHERE site_id = ?`).pluck().get(site.id) as number;
         throw new CliError(
