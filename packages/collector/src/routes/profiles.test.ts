@@ -78,14 +78,17 @@ describe('GET /v1/profiles', () => {
     expect((await fx.get('/v1/profiles?email=jane@example.com')).status).toBe(404);
   });
 
-  eachTransport('with a reporting currency, the summary adds the revenue in it at the fixed rates and keeps what has no rate apart', async (fx) => {
+  eachTransport('revenue counts a partly refunded order with what remains; with a reporting currency the summary adds it in that currency and keeps what has no rate apart', async (fx) => {
     const order = (id: string, revenue: number, currency?: string) => ({ order_id: id, channel: 'store', timestamp: at(0), revenue, ...(currency ? { currency } : {}), loyaltyId: 'L-1' });
-    const res = await fx.post('/v1/orders', { orders: [order('E', 100, 'EUR'), order('U', 30, 'USD'), order('G', 10, 'GBP'), order('N', 5)] }, { auth: 'secret' });
+    const res = await fx.post('/v1/orders', { orders: [order('E', 100, 'EUR'), order('U', 30, 'USD'), order('G', 10, 'GBP'), order('N', 5), order('R', 60, 'EUR'), order('C', 70, 'EUR')] }, { auth: 'secret' });
     expect(res.status).toBe(200);
+    // A partial refund keeps 40 of R; C is refunded in full: as in the reports, 40 counts, C nothing.
+    const later = { channel: 'store', timestamp: at(60), loyaltyId: 'L-1' };
+    expect((await fx.post('/v1/orders', { orders: [{ ...later, order_id: 'R', status: 'refunded', revenue: 40 }, { ...later, order_id: 'C', status: 'refunded', revenue: 0 }] }, { auth: 'secret' })).status).toBe(200);
     await fx.store.updateSiteSettings(fx.site.id, { ...fx.site.settings, currency: 'EUR', exchangeRates: { USD: 0.5 } });
     const p: Profile = await (await fx.get('/v1/profiles?loyaltyId=L-1')).json();
-    expect(p.summary.revenue).toEqual({ EUR: 100, USD: 30, GBP: 10, XXX: 5 });
-    expect(p.summary.revenueInReportingCurrency).toEqual({ currency: 'EUR', value: 115, unconverted: { GBP: 10, XXX: 5 } });
+    expect(p.summary.revenue).toEqual({ EUR: 140, USD: 30, GBP: 10, XXX: 5 });
+    expect(p.summary.revenueInReportingCurrency).toEqual({ currency: 'EUR', value: 155, unconverted: { GBP: 10, XXX: 5 } });
   });
 
   eachTransport('answers 404 for unknown identifiers, 400 for bad queries and 401 without the secret key', async (fx) => {

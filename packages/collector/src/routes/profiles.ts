@@ -4,6 +4,7 @@ import type { CollectorDeps } from '../app';
 import { createClassifier, type Classifier } from '../attribution/channels';
 import type { TouchKind } from '../attribution/journey';
 import { parseChannelRules } from '../attribution/rules';
+import { converts } from '../attribution/paths';
 import { serverSessions } from '../stitch/sessions';
 import { eventTouch } from '../stitch/touch';
 import type { Identifier } from '../stitch/types';
@@ -67,7 +68,7 @@ export interface Profile {
     qrScans: number;
     offlineTouchpoints: number;
     orders: number;
-    /** Completed orders' revenue per currency, as placed (`XXX`: orders without a currency). */
+    /** Revenue per currency, as placed (`XXX`: orders without a currency): completed orders, and partly refunded ones with what remains, as in the reports. */
     revenue: Record<string, number>;
     /**
      * Present when the site has a reporting currency (`settings.currency`): that revenue in it, each
@@ -140,9 +141,13 @@ export function buildProfile(person: PersonIdentity, events: StoredEvent[], orde
   for (const o of orders) {
     first = Math.min(first, o.ts);
     last = Math.max(last, o.ts);
+    // Revenue by the reports' rule: a partly refunded order counts with what remains.
+    if (converts({ id: o.orderId, ts: o.ts, value: o.revenue, channel: o.channel, status: o.status })) {
+      const cur = o.currency ?? 'XXX';
+      revenue[cur] = round2((revenue[cur] ?? 0) + o.revenue);
+    }
+    // Products of completed orders only: which items a partial refund took back is not recorded.
     if (o.status !== 'completed') continue;
-    const cur = o.currency ?? 'XXX';
-    revenue[cur] = round2((revenue[cur] ?? 0) + o.revenue);
     for (const p of o.products) {
       const key = p.id ?? p.sku ?? p.name ?? '?';
       const e = products.get(key) ?? { id: p.id ?? null, sku: p.sku ?? null, name: p.name ?? null, quantity: 0, lastPurchasedAt: '', lastTs: 0, channels: [], orderIds: [] };
