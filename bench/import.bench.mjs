@@ -7,11 +7,11 @@
 // The rows look like a real export: ";" separated with decimal commas, a loyalty card on most
 // orders (a customer buys ~3 times), an e-mail on half, a phone on a third, every 5th order
 // with two line items (two rows), and one bad row per thousand (rejected with its line number).
-import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runCli } from './lib/cli.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = process.env.OMNITRAIL_DIST ?? join(root, 'packages/collector/dist');
@@ -41,29 +41,6 @@ async function writeCsv(file, rows) {
   }
   await new Promise((r) => out.end(r));
   return { orders: order, bad };
-}
-
-function runCli(args) {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    // CPU time of the child too: on a shared machine wall time depends on the neighbours,
-    // CPU seconds much less.
-    const cpuHook = `data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\n@cpu '+((u.user+u.system)/1e6))})`;
-    const child = spawn(process.execPath, ['--import', cpuHook, join(dist, 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code !== 0 && code !== 3) reject(new Error(`omnitrail ${args.join(' ')} exited ${code}: ${err}`));
-      else {
-        const cpu = Number(/@cpu ([\d.]+)/.exec(err)?.[1] ?? NaN);
-        resolve({ ms, cpu, out: out.trim(), err: err.replace(/\n?@cpu [\d.]+/, '').trim() });
-      }
-    });
-  });
 }
 
 export async function run() {

@@ -23,7 +23,7 @@ export interface RejectedRow {
 
 /** Result of {@link importCsv}. */
 export interface ImportSummary {
-  kind: ImportKind;
+  kind: ImportKind | 'events';
   rows: number;
   records: number;
   accepted: number;
@@ -88,46 +88,147 @@ export function httpSink(url: string, secretKey: string, kind: ImportKind, opts:
   const endpoint = new URL(`/v1/${kind}`, url);
   if (opts.defaultCountry) endpoint.searchParams.set('defaultCountry', opts.defaultCountry);
   return async (inputs, lines) => {
-    for (let attempt = 0; ; attempt++) {
-      let res: Response | null = null;
-      try {
-        res = await fetch(endpoint, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ [kind]: inputs }),
-        });
-      } catch (e) {
-        if (attempt >= 5) throw new Error(`cannot reach ${endpoint.origin}: ${(e as Error).message}`);
-      }
-      if (res && res.ok) {
-        const body = (await res.json()) as {
-          accepted: number;
-          duplicates: number;
-          rejected: { index: number; order_id?: string; touchpoint_id?: string; reason: string }[];
-          warnings?: RecordWarning[];
-        };
-        return {
-          accepted: body.accepted,
-          duplicates: body.duplicates,
-          rejected: body.rejected.map((x) => ({ line: lines[x.index], id: x.order_id ?? x.touchpoint_id, reason: x.reason })),
-          warnings: (body.warnings ?? []).map((w) => ({ ...w, index: lines[w.index] })),
-        };
-      }
-      if (res && res.status !== 429 && res.status < 500) {
-        const text = await res.text();
-        let msg = text;
-        try {
-          msg = (JSON.parse(text) as { message?: string }).message ?? text;
-        } catch {
-          /* not JSON */
-        }
-        throw new Error(`${endpoint.pathname} answered ${res.status}: ${msg}`);
-      }
-      if (attempt >= 5) throw new Error(`${endpoint.pathname} answered ${res?.status} after ${attempt + 1} attempts`);
-      const retryAfter = Number(res?.headers.get('retry-after'));
-      const wait = retryAfter > 0 ? retryAfter * 1000 : Math.min(10_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
-      await new Promise((r) => setTimeout(r, wait));
+    const body = (await postWithRetry(endpoint, `Bearer ${secretKey}`, { [kind]: inputs })) as {
+      accepted: number;
+      duplicates: number;
+      rejected: { index: number; order_id?: string; touchpoint_id?: string; reason: string }[];
+      warnings?: RecordWarning[];
+    };
+    return {
+      accepted: body.accepted,
+      duplicates: body.duplicates,
+      rejected: body.rejected.map((x) => ({ line: lines[x.index], id: x.order_id ?? x.touchpoint_id, reason: x.reason })),
+      warnings: (body.warnings ?? []).map((w) => ({ ...w, index: lines[w.index] })),
+    };
+  };
+}
+
+/**
+ * POSTs `body` as JSON and returns the parsed 2xx answer. Network errors, 429 and 5xx are
+ * retried (Retry-After honoured, else backoff with jitter) up to six attempts; any other status
+ * throws with the collector's message. Shared by every import sink that talks HTTP.
+ *
+ * @example
+ * const res = await postWithRetry(new URL('/v1/orders', url), `Bearer ${secretKey}`, { orders });
+ */
+export async function postWithRetry(endpoint: URL, authorization: string, body: unknown): Promise<unknown> {
+  const text = JSON.stringify(body);
+  for (let attempt = 0; ; attempt++) {
+    let res: Response | null = null;
+    try {
+      res = await fetch(endpoint, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: text });
+    } catch (e) {
+      if (attempt >= 5) throw new Error(`cannot reach ${endpoint.origin}: ${(e as Error).message}`);
     }
+    if (res && res.ok) return res.json();
+    if (res && res.status !== 429 && res.status < 500) {
+      const answer = await res.text();
+      let msg = answer;
+      try {
+        msg = (JSON.parse(answer) as { message?: string }).message ?? answer;
+      } catch {
+        /* not JSON */
+      }
+      throw new Error(`${endpoint.pathname} answered ${res.status}: ${msg}`);
+    }
+    if (attempt >= 5) throw new Error(`${endpoint.pathname} answered ${res?.status} after ${attempt + 1} attempts`);
+    const retryAfter = Number(res?.headers.get('retry-after'));
+    const wait = retryAfter > 0 ? retryAfter * 1000 : Math.min(10_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/** The import progress bar over a file's bytes (rows, rate and rejections beside it). */
+export interface ImportBar {
+  update(bytes: number, rows: number, rejected: number): void;
+  stop(rows: number, rejected: number): void;
+}
+
+/**
+ * A progress bar on `stream` labelled `label`, over `total` bytes; null without a stream.
+ *
+ * @example
+ * const bar = importBar(process.stderr, 'events', statSync(file).size);
+ */
+export function importBar(stream: ImportOptions['progress'], label: string, total: number): ImportBar | null {
+  if (!stream) return null;
+  const started = Date.now();
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: stream as NodeJS.WritableStream,
+      format: `${label} |{bar}| {percentage}% | {rows} rows | {rate} rows/s | {rejected} rejected | ETA {eta_formatted}`,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+      fps: 5,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const size = Math.max(total, 1);
+  const payload = (rows: number, rejected: number) => ({ rows, rate: Math.round(rows / Math.max((Date.now() - started) / 1000, 0.001)), rejected });
+  bar.start(size, 0, payload(0, 0));
+  return {
+    update: (bytes, rows, rejected) => bar.update(Math.min(bytes, size), payload(rows, rejected)),
+    stop(rows, rejected) {
+      bar.update(size, payload(rows, rejected));
+      bar.stop();
+    },
+  };
+}
+
+/** Batches records for a sink; see {@link batchWriter}. */
+export interface BatchWriter {
+  /** Adds a record (from `line` of the file); writes a full batch, waiting for the one before. */
+  push(input: Record<string, unknown>, line: number): Promise<void>;
+  /** Writes what is left and waits for every write. */
+  finish(): Promise<void>;
+  /** After a failure: waits for the write in flight, ignoring its outcome. */
+  settle(): Promise<void>;
+}
+
+/**
+ * Collects records into batches of `batchSize` and writes them through `sink`, one batch in
+ * flight while the next fills (reading the file overlaps with the database or network),
+ * counting the outcome into `summary` and passing rejections to `reject`.
+ *
+ * @example
+ * const writer = batchWriter(sink, 1000, summary, reject);
+ * for (const [i, r] of records.entries()) await writer.push(r, i + 2);
+ * await writer.finish();
+ */
+export function batchWriter(sink: ImportSink, batchSize: number, summary: ImportSummary, reject: (r: RejectedRow) => void): BatchWriter {
+  let batch: Record<string, unknown>[] = [];
+  let lines: number[] = [];
+  let inFlight: Promise<void> | null = null;
+  const send = async (inputs: Record<string, unknown>[], ls: number[]) => {
+    const r = await sink(inputs, ls);
+    summary.accepted += r.accepted;
+    summary.duplicates += r.duplicates;
+    r.rejected.forEach(reject);
+    summary.warnings.push(...r.warnings);
+  };
+  return {
+    async push(input, line) {
+      batch.push(input);
+      lines.push(line);
+      if (batch.length < batchSize) return;
+      const [b, l] = [batch, lines];
+      batch = [];
+      lines = [];
+      if (inFlight) await inFlight;
+      inFlight = send(b, l);
+    },
+    async finish() {
+      if (inFlight) await inFlight;
+      inFlight = null;
+      const [b, l] = [batch, lines];
+      batch = [];
+      lines = [];
+      if (b.length) await send(b, l);
+    },
+    async settle() {
+      if (inFlight) await inFlight.catch(() => {});
+    },
   };
 }
 
@@ -184,49 +285,19 @@ export async function importCsv(opts: ImportOptions): Promise<ImportSummary> {
     opts.onReject?.(r);
   };
 
-  const bar = opts.progress
-    ? new cliProgress.SingleBar(
-        {
-          stream: opts.progress as NodeJS.WritableStream,
-          format: `${opts.kind} |{bar}| {percentage}% | {rows} rows | {rate} rows/s | {rejected} rejected | ETA {eta_formatted}`,
-          noTTYOutput: true,
-          notTTYSchedule: 2000,
-          fps: 5,
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
-  bar?.start(Math.max(size, 1), 0, { rows: 0, rate: 0, rejected: 0 });
+  const bar = importBar(opts.progress, opts.kind, size);
 
   let columns: Record<string, number> | null = null;
-  let batch: Record<string, unknown>[] = [];
-  let lines: number[] = [];
-  let inFlight: Promise<void> | null = null;
+  const writer = batchWriter(opts.sink, batchSize, summary, reject);
   const grouper = opts.kind === 'orders' ? new OrderGrouper() : null;
 
-  const send = async (inputs: Record<string, unknown>[], ls: number[]) => {
-    const r = await opts.sink(inputs, ls);
-    summary.accepted += r.accepted;
-    summary.duplicates += r.duplicates;
-    r.rejected.forEach(reject);
-    summary.warnings.push(...r.warnings);
-  };
   const enqueue = async (rec: { input: Record<string, unknown>; line: number; error?: string }) => {
     summary.records++;
     if (rec.error) return reject({ line: rec.line, id: rec.input.order_id as string | undefined, reason: rec.error });
     if (opts.channel && rec.input.channel === undefined && opts.kind === 'orders') rec.input.channel = opts.channel;
     // An empty currency cell counts as none: the till wrote no currency for that row either.
     if (opts.currency && opts.kind === 'orders' && isBlank(rec.input.currency)) rec.input.currency = opts.currency;
-    batch.push(rec.input);
-    lines.push(rec.line);
-    if (batch.length >= batchSize) {
-      const [b, l] = [batch, lines];
-      batch = [];
-      lines = [];
-      if (inFlight) await inFlight;
-      inFlight = send(b, l);
-    }
+    await writer.push(rec.input, rec.line);
   };
 
   try {
@@ -247,23 +318,14 @@ export async function importCsv(opts: ImportOptions): Promise<ImportSummary> {
         const done = grouper.push(fields, info.lines);
         if (done) await enqueue(done);
       } else await enqueue({ input: fields, line: info.lines });
-      if (bar && (summary.rows & 1023) === 0) {
-        const secs = (Date.now() - started) / 1000;
-        bar.update(input.bytesRead, { rows: summary.rows, rate: Math.round(summary.rows / Math.max(secs, 0.001)), rejected: summary.rejected.length });
-      }
+      if (bar && (summary.rows & 1023) === 0) bar.update(input.bytesRead, summary.rows, summary.rejected.length);
     }
     const last = grouper?.flush();
     if (last) await enqueue(last);
-    if (inFlight) await inFlight;
-    inFlight = null;
-    if (batch.length) await send(batch, lines);
+    await writer.finish();
   } finally {
-    if (inFlight) await (inFlight as Promise<void>).catch(() => {});
-    if (bar) {
-      const secs = (Date.now() - started) / 1000;
-      bar.update(Math.max(size, 1), { rows: summary.rows, rate: Math.round(summary.rows / Math.max(secs, 0.001)), rejected: summary.rejected.length });
-      bar.stop();
-    }
+    await writer.settle();
+    bar?.stop(summary.rows, summary.rejected.length);
     input.destroy();
   }
   if (!columns) throw new Error('the file is empty (a header row is required)');

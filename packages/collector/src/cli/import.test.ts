@@ -176,7 +176,7 @@ describe('omnitrail import orders', () => {
     const { db, file } = await setup('a,b\n1,2\n');
     const cases: [string[], RegExp][] = [
       [['orders'], /exactly one CSV file/],
-      [['people', file], /"orders" or "touchpoints"/],
+      [['people', file], /"orders", "touchpoints" or "events"/],
       [['orders', file, '--db', db, '--map', 'nonsense=X'], /unknown field "nonsense"/],
       [['orders', file, '--db', db, '--map', 'order_id=Nope'], /not in the header: order_id=Nope/],
       [['orders', file, '--db', db], /no order_id column/],

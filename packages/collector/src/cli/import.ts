@@ -2,12 +2,14 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { csvEncoding } from '../orders/csv-encoding';
 import { siteCountry } from '../pii/index';
-import { httpSink, importCsv, storeSink, type ImportSink, type RejectedRow } from './import-csv';
+import { httpSink, importCsv, storeSink, type ImportSink, type ImportSummary, type RejectedRow } from './import-csv';
+import { eventHttpSink, eventStoreSink, importEvents } from './import-events';
 import { parseMappings, type ImportKind } from './import-rows';
 import { CliError, stdio, type CliIo } from './io';
 import { openExistingStore } from './store';
 
 export const IMPORT_HELP = `Usage: omnitrail import <orders|touchpoints> <file.csv> [options]
+       omnitrail import events <file.ndjson|file.json|file.gz> [options]
 
 Import offline orders or touchpoints from a CSV file (header row required). Re-running the
 same file is safe: orders are idempotent per order_id, touchpoints per touchpoint_id (or a
@@ -46,10 +48,24 @@ Options:
 Times: ISO-8601 (2026-03-01 10:15, 2026-03-01T10:15:00+01:00), day-first dotted dates
 (01.03.2026 10:15) or ms since epoch; without a zone they are read as UTC. Slashed dates
 (01/03/2026: March 1 or January 3?) are rejected, never guessed.
+
+Events (backfill history from Segment, RudderStack or your own export): one Segment-format event
+per line (NDJSON, as Segment's S3/GCS archives hold them; gzip recognised), or one JSON array
+(rejections then give the item's position as its "line").
+Each event goes through the same checks, PII hashing and dedup by messageId as live ingest, so
+re-running a file or overlapping exports stores nothing twice. Every event needs its time:
+"timestamp" is kept as is (an export's timestamp is already clock-corrected), else
+"originalTimestamp" is corrected by the export's own sentAt/receivedAt. Events older than the
+site's retention are rejected. Targets: --db/--site as above, or --url with --write-key (the
+site's public write key; $OMNITRAIL_WRITE_KEY), which posts to /v1/batch in requests under its
+limits (so --batch may exceed 1000 there). Only --batch, --rejects and --progress apply.
+Derived data is as for live events: orders from "Order Completed", QR scans, touchpoints, and
+the webhooks that follow them (remove a webhook first if its receiver must not get history).
+
 Exit status: 0 all rows imported; 3 some rows rejected (the rest was imported); 2 usage error; 1 other error.`;
 
 /** One line for `omnitrail --help`. */
-export const summary = 'import offline orders or touchpoints from a CSV file';
+export const summary = 'import offline orders or touchpoints from a CSV file, or backfill events';
 
 /** The CLI's io, plus where the progress bar goes (default: process.stderr). */
 export type ImportIo = CliIo & { progress?: { write(s: string): unknown; isTTY?: boolean }; env?: Record<string, string | undefined> };
@@ -86,6 +102,7 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
         site: { type: 'string' },
         url: { type: 'string' },
         'secret-key': { type: 'string' },
+        'write-key': { type: 'string' },
         map: { type: 'string', multiple: true },
         'default-country': { type: 'string' },
         channel: { type: 'string' },
@@ -114,22 +131,28 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
     io.err(`omnitrail import: ${msg}`);
     return code;
   };
-  if (kindArg !== 'orders' && kindArg !== 'touchpoints') return fail(`expected "orders" or "touchpoints", got ${JSON.stringify(kindArg ?? '')} (see --help)`);
-  if (!file || extra.length) return fail('expected exactly one CSV file (see --help)');
-  const kind: ImportKind = kindArg;
+  if (kindArg !== 'orders' && kindArg !== 'touchpoints' && kindArg !== 'events') {
+    return fail(`expected "orders", "touchpoints" or "events", got ${JSON.stringify(kindArg ?? '')} (see --help)`);
+  }
+  const events = kindArg === 'events';
+  if (!file || extra.length) return fail(`expected exactly one ${events ? 'NDJSON or JSON' : 'CSV'} file (see --help)`);
+  if (events) {
+    const csvOnly = (['map', 'default-country', 'channel', 'currency', 'delimiter', 'encoding', 'dry-run', 'secret-key'] as const).find((k) => v[k] !== undefined);
+    if (csvOnly) return fail(`--${csvOnly} applies to orders and touchpoints, not events (see --help)`);
+  } else if (v['write-key'] !== undefined) return fail('--write-key applies to events; orders and touchpoints use --secret-key');
   const country = v['default-country'];
   if (country !== undefined && !/^[A-Za-z]{2}$/.test(country)) return fail('--default-country must be a two-letter country code such as DE');
   const currency = v.currency === undefined ? undefined : isoCurrency(v.currency);
   if (currency === null) return fail(`--currency must be an ISO 4217 currency code such as EUR, got ${JSON.stringify(v.currency)}`);
-  if (currency && kind !== 'orders') return fail('--currency applies to orders only');
+  if (currency && kindArg !== 'orders') return fail('--currency applies to orders only');
   const batchSize = v.batch === undefined ? 1000 : Number(v.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) return fail('--batch must be 1–10000');
   if (v.delimiter !== undefined && v.delimiter.replace('\\t', '\t').length !== 1) return fail('--delimiter must be one character');
   const encoding = csvEncoding(v.encoding);
   if (!encoding) return fail('--encoding must be auto, utf8 or windows-1252 (latin1)');
-  let mappings: Record<string, string>;
+  let mappings: Record<string, string> = {};
   try {
-    mappings = parseMappings(v.map ?? [], kind);
+    if (!events) mappings = parseMappings(v.map ?? [], kindArg);
   } catch (e) {
     return fail((e as Error).message);
   }
@@ -138,11 +161,17 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
   let close = async () => {};
   const url = v.url ?? env.OMNITRAIL_URL;
   if (url) {
-    const key = v['secret-key'] ?? env.OMNITRAIL_SECRET_KEY;
-    if (!key) return fail('--url needs --secret-key (or $OMNITRAIL_SECRET_KEY)');
-    if (batchSize > 1000) return fail('--batch over HTTP is at most 1000');
-    if (v['dry-run']) return fail('--dry-run works on a database (--db), not over HTTP');
-    sink = httpSink(url!, key, kind, { defaultCountry: country?.toUpperCase() });
+    if (events) {
+      const key = v['write-key'] ?? env.OMNITRAIL_WRITE_KEY;
+      if (!key) return fail('--url needs --write-key (or $OMNITRAIL_WRITE_KEY) for events');
+      sink = eventHttpSink(url, key);
+    } else {
+      const key = v['secret-key'] ?? env.OMNITRAIL_SECRET_KEY;
+      if (!key) return fail('--url needs --secret-key (or $OMNITRAIL_SECRET_KEY)');
+      if (batchSize > 1000) return fail('--batch over HTTP is at most 1000');
+      if (v['dry-run']) return fail('--dry-run works on a database (--db), not over HTTP');
+      sink = httpSink(url!, key, kindArg, { defaultCountry: country?.toUpperCase() });
+    }
   } else {
     const dbPath = v.db ?? env.OMNITRAIL_DB ?? './omnitrail.db';
     let store;
@@ -162,7 +191,9 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
       const list = sites.map((s) => `${s.id} (${s.name})`).join(', ') || 'none — create one with "omnitrail site create"';
       return fail(v.site ? `no site ${v.site} in ${dbPath}; sites: ${list}` : `choose a site with --site; sites in ${dbPath}: ${list}`);
     }
-    sink = storeSink(store, site.id, kind, { defaultCountry: country?.toUpperCase() ?? siteCountry(site.settings), dryRun: v['dry-run'] });
+    sink = events
+      ? eventStoreSink(store, site)
+      : storeSink(store, site.id, kindArg, { defaultCountry: country?.toUpperCase() ?? siteCountry(site.settings), dryRun: v['dry-run'] });
   }
 
   const rejectsOut = v.rejects ? createWriteStream(v.rejects) : null;
@@ -178,26 +209,31 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
   const showProgress = v['no-progress'] ? false : (v.progress ?? !!progressStream.isTTY);
 
   try {
-    const s = await importCsv({
-      kind,
-      file,
-      sink,
-      mappings,
-      channel: kind === 'orders' ? v.channel : undefined,
-      currency,
-      delimiter: v.delimiter?.replace('\\t', '\t'),
-      encoding,
-      batchSize,
-      progress: showProgress ? progressStream : null,
-      onReject,
-    });
+    const progress = showProgress ? progressStream : null;
+    const s: ImportSummary = events
+      ? await importEvents({ file, sink, batchSize, progress, onReject })
+      : await importCsv({
+          kind: kindArg,
+          file,
+          sink,
+          mappings,
+          channel: kindArg === 'orders' ? v.channel : undefined,
+          currency,
+          delimiter: v.delimiter?.replace('\\t', '\t'),
+          encoding,
+          batchSize,
+          progress,
+          onReject,
+        });
     const secs = s.ms / 1000;
     const rate = Math.round(s.rows / Math.max(secs, 0.001));
     const warned = s.warnings.length ? `, ${s.warnings.length} warnings (e.g. line ${s.warnings[0].index}: ${s.warnings[0].warning})` : '';
     io.out(
       v['dry-run']
-        ? `${kind} (dry run, nothing written): ${s.rows} rows → ${s.records} ${kind}: ${s.accepted} valid, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s`
-        : `${kind}: ${s.rows} rows → ${s.records} ${kind}: ${s.accepted} imported, ${s.duplicates} unchanged, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s (${rate} rows/s)`,
+        ? `${kindArg} (dry run, nothing written): ${s.rows} rows → ${s.records} ${kindArg}: ${s.accepted} valid, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s`
+        : events
+          ? `events: ${s.records} events: ${s.accepted} imported, ${s.duplicates} already stored, ${s.rejected.length} rejected in ${secs.toFixed(1)} s (${rate} events/s)`
+          : `${kindArg}: ${s.rows} rows → ${s.records} ${kindArg}: ${s.accepted} imported, ${s.duplicates} unchanged, ${s.rejected.length} rejected${warned} in ${secs.toFixed(1)} s (${rate} rows/s)`,
     );
     return s.rejected.length ? 3 : 0;
   } catch (e) {

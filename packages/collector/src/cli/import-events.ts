@@ -1,0 +1,242 @@
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { createUaCache } from '../ingest/enrich';
+import { LIMITS } from '../ingest/limits';
+import { createMetrics } from '../ingest/metrics';
+import { ingestEvents } from '../ingest/pipeline';
+import { parseIsoTime } from '../ingest/time';
+import type { Envelope } from '../ingest/validate';
+import { siteCountry } from '../pii/index';
+import { retentionDays } from '../privacy/retention-policy';
+import type { Site, Store } from '../store/types';
+import { batchWriter, importBar, postWithRetry, type ImportSink, type ImportSummary, type RejectedRow } from './import-csv';
+
+/**
+ * The event backfill behind `omnitrail import events`: Segment-format events from an export
+ * (NDJSON, gzip or not, as Segment and RudderStack archive them; or one JSON array) stored with
+ * the time they happened, through the same validation, PII hashing and dedup as live ingest.
+ */
+
+/** Options of {@link importEvents}. */
+export interface EventImportOptions {
+  file: string;
+  sink: ImportSink;
+  /** Events per write (default 1000). */
+  batchSize?: number;
+  progress?: { write(s: string): unknown; isTTY?: boolean } | null;
+  onReject?: (r: RejectedRow) => void;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Makes an exported event say when it happened, for an ingest whose "now" is today. Live ingest
+ * corrects `timestamp` by (receivedAt − sentAt) for the device's clock skew; for an event sent
+ * months ago that "skew" would be months and the event would land today. So:
+ * - `timestamp` is kept as is: in Segment's and RudderStack's exports it is already the corrected
+ *   time (`receivedAt − (sentAt − originalTimestamp)`);
+ * - without it, `originalTimestamp` is corrected with the export's own `sentAt` and `receivedAt`
+ *   when both are there (the same formula), else kept;
+ * - `sentAt` is then dropped, so ingest corrects nothing more.
+ * Returns a reason when the event has no time at all: a history without dates would pile up on
+ * the day of the import. Mutates `raw` (a freshly parsed object).
+ *
+ * @example
+ * const ev = { timestamp: '2026-03-01T10:00:00Z', sentAt: '2026-03-01T10:00:05Z' };
+ * historicEvent(ev) // null; ev is now { timestamp: '2026-03-01T10:00:00Z' }
+ */
+export function historicEvent(raw: Record<string, unknown>): string | null {
+  if (raw.timestamp === undefined || raw.timestamp === null) {
+    const orig = raw.originalTimestamp;
+    if (orig === undefined || orig === null) return 'no "timestamp" or "originalTimestamp": an imported event needs the time it happened';
+    const o = typeof orig === 'string' ? parseIsoTime(orig) : NaN;
+    const sent = typeof raw.sentAt === 'string' ? parseIsoTime(raw.sentAt) : NaN;
+    const received = typeof raw.receivedAt === 'string' ? parseIsoTime(raw.receivedAt) : NaN;
+    // An unreadable originalTimestamp is left for validation, which names the field.
+    if (!Number.isNaN(o) && !Number.isNaN(sent) && !Number.isNaN(received)) raw.timestamp = new Date(o + (received - sent)).toISOString();
+  }
+  delete raw.sentAt;
+  return null;
+}
+
+/**
+ * A sink storing events straight into a store, as `POST /v1/batch` would (no request context:
+ * the events' own `context.userAgent` classifies them; no IP, so no country).
+ *
+ * @example
+ * const sink = eventStoreSink(store, site);
+ */
+export function eventStoreSink(store: Store, site: Site, opts: { now?: () => number } = {}): ImportSink {
+  const uaOf = createUaCache();
+  const metrics = createMetrics();
+  const defaultCountry = siteCountry(site.settings);
+  return async (inputs, lines) => {
+    const receivedAt = (opts.now ?? Date.now)();
+    const env: Envelope = {
+      siteId: site.id,
+      receivedAt,
+      sentAt: null,
+      sentAtRaw: null,
+      context: null,
+      contextBytes: 0,
+      endpointType: null,
+      requestUa: null,
+      uaOf,
+      country: null,
+      oldest: receivedAt - retentionDays(site.settings) * 86_400_000,
+      contextPii: false,
+    };
+    const r = await ingestEvents(inputs, env, store, metrics, { defaultCountry });
+    return { accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected.map((x) => ({ line: lines[x.index], id: x.messageId, reason: x.reason })), warnings: [] };
+  };
+}
+
+/** Request body budget of one HTTP batch: under the collector's 500 KB, with room for the envelope. */
+const HTTP_BATCH_BYTES = LIMITS.maxBodyBytes - 8 * 1024;
+
+/**
+ * A sink posting to a running collector's `POST /v1/batch` with the site's write key, in
+ * requests under its body and count limits; 429/5xx/network errors are retried.
+ *
+ * @example
+ * const sink = eventHttpSink('https://collector.shop.example', 'wk_…');
+ */
+export function eventHttpSink(url: string, writeKey: string): ImportSink {
+  const endpoint = new URL('/v1/batch', url);
+  const auth = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
+  return async (inputs, lines) => {
+    const out = { accepted: 0, duplicates: 0, rejected: [] as RejectedRow[], warnings: [] };
+    let chunk: unknown[] = [];
+    let chunkLines: number[] = [];
+    let bytes = 0;
+    const post = async () => {
+      if (!chunk.length) return;
+      const res = (await postWithRetry(endpoint, auth, { batch: chunk })) as { accepted: number; duplicates: number; rejected: { index: number; messageId?: string; reason: string }[] };
+      out.accepted += res.accepted;
+      out.duplicates += res.duplicates;
+      for (const x of res.rejected) out.rejected.push({ line: chunkLines[x.index], id: x.messageId, reason: x.reason });
+      chunk = [];
+      chunkLines = [];
+      bytes = 0;
+    };
+    for (let i = 0; i < inputs.length; i++) {
+      const size = Buffer.byteLength(JSON.stringify(inputs[i])) + 1;
+      if (size > LIMITS.maxEventBytes) {
+        // Alone it could still push a request over 500 KB, and the collector refuses it anyway.
+        const id = inputs[i].messageId;
+        out.rejected.push({ line: lines[i], id: typeof id === 'string' ? id : undefined, reason: `event is larger than ${LIMITS.maxEventBytes / 1024} KB` });
+        continue;
+      }
+      if (bytes + size > HTTP_BATCH_BYTES || chunk.length >= LIMITS.maxBatchEvents) await post();
+      chunk.push(inputs[i]);
+      chunkLines.push(lines[i]);
+      bytes += size;
+    }
+    await post();
+    out.rejected.sort((a, b) => a.line - b.line);
+    return out;
+  };
+}
+
+function startsWithGzip(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first non-blank character of the (decompressed) file: `[` means one JSON array. */
+async function firstChar(stream: Readable): Promise<string> {
+  for await (const chunk of stream) {
+    const m = /[^\s\uFEFF]/.exec(String(chunk));
+    if (m) return m[0];
+  }
+  return '';
+}
+
+/**
+ * Imports every event of `file` through `sink`, in batches, one batch in flight while the next
+ * is read. NDJSON is streamed (line numbers in rejections); a file holding one JSON array is read
+ * whole (item numbers in rejections). Gzip is recognised by its magic bytes.
+ *
+ * @example
+ * const summary = await importEvents({ file: 'segment-export.json.gz', sink: eventStoreSink(store, site) });
+ */
+export async function importEvents(opts: EventImportOptions): Promise<ImportSummary> {
+  const started = Date.now();
+  const batchSize = Math.max(1, Math.min(opts.batchSize ?? 1000, 10_000));
+  const size = statSync(opts.file).size;
+  const gzip = startsWithGzip(opts.file);
+  const open = () => {
+    const raw = createReadStream(opts.file);
+    return { raw, text: (gzip ? raw.pipe(createGunzip()) : raw).setEncoding('utf8') as Readable };
+  };
+  const summary: ImportSummary = { kind: 'events', rows: 0, records: 0, accepted: 0, duplicates: 0, rejected: [], warnings: [], ms: 0 };
+  const reject = (r: RejectedRow) => {
+    summary.rejected.push(r);
+    opts.onReject?.(r);
+  };
+  const bar = importBar(opts.progress, 'events', size);
+
+  const writer = batchWriter(opts.sink, batchSize, summary, reject);
+  const add = async (v: unknown, line: number) => {
+    summary.records++;
+    if (!isObject(v)) return reject({ line, reason: 'not a JSON object (one event per line)' });
+    if (Array.isArray(v.batch) && v.type === undefined) return reject({ line, reason: 'a {"batch": […]} request body: write one event per line' });
+    const why = historicEvent(v);
+    if (why) return reject({ line, id: typeof v.messageId === 'string' ? v.messageId : undefined, reason: why });
+    await writer.push(v, line);
+  };
+
+  const probe = open();
+  const first = await firstChar(probe.text).finally(() => probe.raw.destroy());
+  let raw: Readable | null = null;
+  try {
+    if (first === '[') {
+      // One JSON array: exports of a few thousand events. Big histories come as NDJSON.
+      const all = gzip ? gunzipSync(readFileSync(opts.file)).toString('utf8') : readFileSync(opts.file, 'utf8');
+      let items: unknown;
+      try {
+        items = JSON.parse(all.replace(/^\uFEFF/, ''));
+      } catch (e) {
+        throw new Error(`the file starts with "[" but is not a valid JSON array (${(e as Error).message.slice(0, 200)}); big exports are easier as NDJSON, one event per line`);
+      }
+      for (const [i, item] of (items as unknown[]).entries()) {
+        summary.rows++;
+        await add(item, i + 1);
+      }
+    } else {
+      const input = open();
+      raw = input.raw;
+      let line = 0;
+      for await (const l of createInterface({ input: input.text, crlfDelay: Infinity })) {
+        line++;
+        const s = line === 1 ? l.replace(/^\uFEFF/, '').trim() : l.trim();
+        if (!s) continue;
+        summary.rows++;
+        let v: unknown;
+        try {
+          v = JSON.parse(s);
+        } catch (e) {
+          reject({ line, reason: `not valid JSON (${(e as Error).message.slice(0, 120)})` });
+          summary.records++;
+          continue;
+        }
+        await add(v, line);
+        if (bar && (summary.rows & 1023) === 0) bar.update(input.raw.bytesRead, summary.rows, summary.rejected.length);
+      }
+    }
+    await writer.finish();
+  } finally {
+    await writer.settle();
+    bar?.stop(summary.rows, summary.rejected.length);
+    raw?.destroy();
+  }
+  summary.ms = Date.now() - started;
+  return summary;
+}
