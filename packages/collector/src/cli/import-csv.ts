@@ -16,6 +16,8 @@ import { OrderGrouper, resolveColumns, rowToFields, sniffDelimiter, type ImportK
 
 /** A rejected CSV row. */
 export interface RejectedRow {
+  /** The file, when an import reads several. */
+  file?: string;
   line: number;
   id?: string;
   reason: string;

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -140,6 +140,28 @@ describe('omnitrail import events', () => {
       await server.close();
       await store.close();
     }
+  });
+
+  it('reads every file of an archive directory in name order, and names the file of each rejection', async () => {
+    const ev = (mid: string, t: number) => JSON.stringify({ type: 'track', messageId: mid, anonymousId: 'a-1', event: 'Viewed', timestamp: iso(t) });
+    const { db, file: single } = await setup(JSON.stringify({ type: 'track', event: 'x', timestamp: iso(T) }), 'one.ndjson');
+    const root = join(dirname(db), 'archive');
+    mkdirSync(join(root, '2026', '03', '02'), { recursive: true });
+    mkdirSync(join(root, '2026', '03', '01'), { recursive: true });
+    writeFileSync(join(root, '2026', '03', '01', 'h10.gz'), gzipSync([ev('d-1', T), 'nope'].join('\n')));
+    writeFileSync(join(root, '2026', '03', '02', 'h09.json'), [ev('d-2', T + 1000), ev('d-1', T)].join('\n'));
+    writeFileSync(join(root, '.DS_Store'), 'not an export');
+    const rejects = join(dirname(db), 'rejects.csv');
+    const c = capture();
+    expect(await run(['events', root, single, '--db', db, '--rejects', rejects], c.io)).toBe(3);
+    const h10 = join(root, '2026', '03', '01', 'h10.gz');
+    expect(c.err).toEqual([expect.stringMatching(new RegExp(`^${h10.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 2: not valid JSON`)), `${single} line 1: anonymousId or userId is required`]);
+    expect(c.out[0]).toMatch(/^events: 5 events: 2 imported, 1 already stored, 2 rejected/);
+    expect(readFileSync(rejects, 'utf8').split('\n')[0]).toBe('file,line,id,reason');
+    expect(readFileSync(rejects, 'utf8')).toContain(`${single},1,,anonymousId or userId is required`);
+    const missing = capture();
+    expect(await run(['events', join(root, 'nope'), '--db', db], missing.io)).toBe(1);
+    expect(missing.err[0]).toContain('no such file or directory');
   });
 
   it('refuses options that belong to the CSV imports, and keys of the wrong kind', async () => {

@@ -21,7 +21,8 @@ import { batchWriter, importBar, postWithRetry, type ImportSink, type ImportSumm
 
 /** Options of {@link importEvents}. */
 export interface EventImportOptions {
-  file: string;
+  /** Read in this order. */
+  files: string[];
   sink: ImportSink;
   /** Events per write (default 1000). */
   batchSize?: number;
@@ -159,60 +160,66 @@ async function firstChar(stream: Readable): Promise<string> {
   return '';
 }
 
+/** Rejection refs of file `i` start at `i * FILE_REF` (refs are `FILE_REF * file + line`). */
+const FILE_REF = 2 ** 32;
+
 /**
- * Imports every event of `file` through `sink`, in batches, one batch in flight while the next
- * is read. NDJSON is streamed (line numbers in rejections); a file holding one JSON array is read
- * whole (item numbers in rejections). Gzip is recognised by its magic bytes.
+ * Imports every event of `files` (in order) through `sink`, in batches, one batch in flight while
+ * the next is read. NDJSON is streamed (line numbers in rejections); a file holding one JSON
+ * array is read whole (item numbers in rejections). Gzip is recognised by its magic bytes. With
+ * several files (a Segment archive is one file per hour), each rejection names its file.
  *
  * @example
- * const summary = await importEvents({ file: 'segment-export.json.gz', sink: eventStoreSink(store, site) });
+ * const summary = await importEvents({ files: ['segment-export.json.gz'], sink: eventStoreSink(store, site) });
  */
 export async function importEvents(opts: EventImportOptions): Promise<ImportSummary> {
   const started = Date.now();
   const batchSize = Math.max(1, Math.min(opts.batchSize ?? 1000, 10_000));
-  const size = statSync(opts.file).size;
-  const gzip = startsWithGzip(opts.file);
-  const open = () => {
-    const raw = createReadStream(opts.file);
-    return { raw, text: (gzip ? raw.pipe(createGunzip()) : raw).setEncoding('utf8') as Readable };
-  };
+  const sizes = opts.files.map((f) => statSync(f).size);
   const summary: ImportSummary = { kind: 'events', rows: 0, records: 0, accepted: 0, duplicates: 0, rejected: [], warnings: [], ms: 0 };
+  const many = opts.files.length > 1;
   const reject = (r: RejectedRow) => {
-    summary.rejected.push(r);
-    opts.onReject?.(r);
+    const named = many ? { ...r, file: opts.files[Math.floor(r.line / FILE_REF)], line: r.line % FILE_REF } : r;
+    summary.rejected.push(named);
+    opts.onReject?.(named);
   };
-  const bar = importBar(opts.progress, 'events', size);
-
+  const bar = importBar(opts.progress, 'events', sizes.reduce((a, b) => a + b, 0));
   const writer = batchWriter(opts.sink, batchSize, summary, reject);
-  const add = async (v: unknown, line: number) => {
+  const add = async (v: unknown, ref: number) => {
     summary.records++;
-    if (!isObject(v)) return reject({ line, reason: 'not a JSON object (one event per line)' });
-    if (Array.isArray(v.batch) && v.type === undefined) return reject({ line, reason: 'a {"batch": […]} request body: write one event per line' });
+    if (!isObject(v)) return reject({ line: ref, reason: 'not a JSON object (one event per line)' });
+    if (Array.isArray(v.batch) && v.type === undefined) return reject({ line: ref, reason: 'a {"batch": […]} request body: write one event per line' });
     const why = historicEvent(v);
-    if (why) return reject({ line, id: typeof v.messageId === 'string' ? v.messageId : undefined, reason: why });
-    await writer.push(v, line);
+    if (why) return reject({ line: ref, id: typeof v.messageId === 'string' ? v.messageId : undefined, reason: why });
+    await writer.push(v, ref);
   };
 
-  const probe = open();
-  const first = await firstChar(probe.text).finally(() => probe.raw.destroy());
-  let raw: Readable | null = null;
-  try {
+  let before = 0; // bytes of the files already read
+  const readFile = async (file: string, base: number) => {
+    const gzip = startsWithGzip(file);
+    const open = () => {
+      const raw = createReadStream(file);
+      return { raw, text: (gzip ? raw.pipe(createGunzip()) : raw).setEncoding('utf8') as Readable };
+    };
+    const probe = open();
+    const first = await firstChar(probe.text).finally(() => probe.raw.destroy());
     if (first === '[') {
       // One JSON array: exports of a few thousand events. Big histories come as NDJSON.
-      const all = gzip ? gunzipSync(readFileSync(opts.file)).toString('utf8') : readFileSync(opts.file, 'utf8');
+      const all = gzip ? gunzipSync(readFileSync(file)).toString('utf8') : readFileSync(file, 'utf8');
       let items: unknown;
       try {
         items = JSON.parse(all.replace(/^\uFEFF/, ''));
       } catch (e) {
-        throw new Error(`the file starts with "[" but is not a valid JSON array (${(e as Error).message.slice(0, 200)}); big exports are easier as NDJSON, one event per line`);
+        throw new Error(`${file} starts with "[" but is not a valid JSON array (${(e as Error).message.slice(0, 200)}); big exports are easier as NDJSON, one event per line`);
       }
       for (const [i, item] of (items as unknown[]).entries()) {
         summary.rows++;
-        await add(item, i + 1);
+        await add(item, base + i + 1);
       }
-    } else {
-      const input = open();
-      raw = input.raw;
+      return;
+    }
+    const input = open();
+    try {
       let line = 0;
       for await (const l of createInterface({ input: input.text, crlfDelay: Infinity })) {
         line++;
@@ -223,19 +230,27 @@ export async function importEvents(opts: EventImportOptions): Promise<ImportSumm
         try {
           v = JSON.parse(s);
         } catch (e) {
-          reject({ line, reason: `not valid JSON (${(e as Error).message.slice(0, 120)})` });
           summary.records++;
+          reject({ line: base + line, reason: `not valid JSON (${(e as Error).message.slice(0, 120)})` });
           continue;
         }
-        await add(v, line);
-        if (bar && (summary.rows & 1023) === 0) bar.update(input.raw.bytesRead, summary.rows, summary.rejected.length);
+        await add(v, base + line);
+        if (bar && (summary.rows & 1023) === 0) bar.update(before + input.raw.bytesRead, summary.rows, summary.rejected.length);
       }
+    } finally {
+      input.raw.destroy();
+    }
+  };
+
+  try {
+    for (const [i, file] of opts.files.entries()) {
+      await readFile(file, i * FILE_REF);
+      before += sizes[i];
     }
     await writer.finish();
   } finally {
     await writer.settle();
     bar?.stop(summary.rows, summary.rejected.length);
-    raw?.destroy();
   }
   summary.ms = Date.now() - started;
   return summary;

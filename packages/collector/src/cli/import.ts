@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { csvEncoding } from '../orders/csv-encoding';
 import { siteCountry } from '../pii/index';
@@ -9,7 +10,7 @@ import { CliError, stdio, type CliIo } from './io';
 import { openExistingStore } from './store';
 
 export const IMPORT_HELP = `Usage: omnitrail import <orders|touchpoints> <file.csv> [options]
-       omnitrail import events <file.ndjson|file.json|file.gz> [options]
+       omnitrail import events <file.ndjson|file.json|file.gz|directory>… [options]
 
 Import offline orders or touchpoints from a CSV file (header row required). Re-running the
 same file is safe: orders are idempotent per order_id, touchpoints per touchpoint_id (or a
@@ -51,7 +52,8 @@ Times: ISO-8601 (2026-03-01 10:15, 2026-03-01T10:15:00+01:00), day-first dotted 
 
 Events (backfill history from Segment, RudderStack or your own export): one Segment-format event
 per line (NDJSON, as Segment's S3/GCS archives hold them; gzip recognised), or one JSON array
-(rejections then give the item's position as its "line").
+(rejections then give the item's position as its "line"). Several files, or directories (every
+file below them, in name order), are read one after the other; rejections then name the file.
 Each event goes through the same checks, PII hashing and dedup by messageId as live ingest, so
 re-running a file or overlapping exports stores nothing twice. Every event needs its time:
 "timestamp" is kept as is (an export's timestamp is already clock-corrected), else
@@ -63,6 +65,28 @@ Derived data is as for live events: orders from "Order Completed", QR scans, tou
 the webhooks that follow them (remove a webhook first if its receiver must not get history).
 
 Exit status: 0 all rows imported; 3 some rows rejected (the rest was imported); 2 usage error; 1 other error.`;
+
+/**
+ * The files of an event import: each path as given, a directory as every file below it (a
+ * Segment S3 archive copied down: one file per hour, in nested date folders), in name order,
+ * hidden files skipped. Throws when a path does not exist.
+ */
+function eventFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!statSync(p, { throwIfNoEntry: false })) throw new Error(`no such file or directory: ${p}`);
+    if (!statSync(p).isDirectory()) {
+      out.push(p);
+      continue;
+    }
+    const below = readdirSync(p, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile() && !relative(p, join(d.parentPath ?? d.path, d.name)).split(sep).some((part) => part.startsWith('.')))
+      .map((d) => join(d.parentPath ?? d.path, d.name))
+      .sort();
+    out.push(...below);
+  }
+  return out;
+}
 
 /** One line for `omnitrail --help`. */
 export const summary = 'import offline orders or touchpoints from a CSV file, or backfill events';
@@ -135,7 +159,17 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
     return fail(`expected "orders", "touchpoints" or "events", got ${JSON.stringify(kindArg ?? '')} (see --help)`);
   }
   const events = kindArg === 'events';
-  if (!file || extra.length) return fail(`expected exactly one ${events ? 'NDJSON or JSON' : 'CSV'} file (see --help)`);
+  if (!events && (!file || extra.length)) return fail('expected exactly one CSV file (see --help)');
+  if (!file) return fail('expected an NDJSON or JSON file, several, or a directory (see --help)');
+  let files: string[] = [];
+  if (events) {
+    try {
+      files = eventFiles([file, ...extra]);
+    } catch (e) {
+      return fail((e as Error).message, 1);
+    }
+    if (!files.length) return fail(`no files in ${[file, ...extra].join(', ')}`, 1);
+  }
   if (events) {
     const csvOnly = (['map', 'default-country', 'channel', 'currency', 'delimiter', 'encoding', 'dry-run', 'secret-key'] as const).find((k) => v[k] !== undefined);
     if (csvOnly) return fail(`--${csvOnly} applies to orders and touchpoints, not events (see --help)`);
@@ -197,11 +231,12 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
   }
 
   const rejectsOut = v.rejects ? createWriteStream(v.rejects) : null;
-  rejectsOut?.write('line,id,reason\n');
+  const named = files.length > 1; // rejections name their file
+  rejectsOut?.write(named ? 'file,line,id,reason\n' : 'line,id,reason\n');
   let printed = 0;
   const onReject = (r: RejectedRow) => {
-    rejectsOut?.write(`${r.line},${csvCell(r.id ?? '')},${csvCell(r.reason)}\n`);
-    if (printed < PRINT_REJECTS) io.err(`line ${r.line}${r.id ? ` (${r.id})` : ''}: ${r.reason}`);
+    rejectsOut?.write(`${named ? csvCell(r.file ?? '') + ',' : ''}${r.line},${csvCell(r.id ?? '')},${csvCell(r.reason)}\n`);
+    if (printed < PRINT_REJECTS) io.err(`${r.file ? `${r.file} ` : ''}line ${r.line}${r.id ? ` (${r.id})` : ''}: ${r.reason}`);
     else if (printed === PRINT_REJECTS) io.err(`… more rejected rows${v.rejects ? ` in ${v.rejects}` : '; use --rejects <file> to list them all'}`);
     printed++;
   };
@@ -211,7 +246,7 @@ export async function run(argv: string[], io: ImportIo = stdio): Promise<number>
   try {
     const progress = showProgress ? progressStream : null;
     const s: ImportSummary = events
-      ? await importEvents({ file, sink, batchSize, progress, onReject })
+      ? await importEvents({ files, sink, batchSize, progress, onReject })
       : await importCsv({
           kind: kindArg,
           file,
