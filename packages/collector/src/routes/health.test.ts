@@ -89,3 +89,19 @@ describe('/metrics with a metrics token', () => {
     }
   });
 });
+
+describe('/metrics and webhooks', () => {
+  test("each webhook's backlog and failures are gauges; none without webhooks", () =>
+    withCollector(async (fx) => {
+      expect(await (await fx.fetch('/metrics')).text()).not.toContain('omnitrail_webhook_');
+      // A receiver that is down: nothing delivers in this test, so the message stays pending.
+      const { webhook } = await fx.store.createWebhook(fx.site.id, { url: 'http://127.0.0.1:1/hooks', events: ['order.created'], privateOk: true });
+      const order = { order_id: 'S-1', channel: 'store', revenue: 50, currency: 'EUR', timestamp: new Date().toISOString() };
+      expect((await fx.post('/v1/orders', order, { auth: 'secret' })).status).toBe(200);
+      const text = await (await fx.fetch('/metrics')).text();
+      const series = `{site="${fx.site.id}",webhook="${webhook.id}"}`;
+      expect(text).toContain(`# TYPE omnitrail_webhook_pending_messages gauge\nomnitrail_webhook_pending_messages${series} 1\n`);
+      expect(text).toContain(`omnitrail_webhook_consecutive_failures${series} 0\n`);
+      expect(text).toContain(`omnitrail_webhook_last_success_timestamp_seconds${series} 0\n`);
+    }));
+});

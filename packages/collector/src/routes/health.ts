@@ -3,6 +3,7 @@ import { bearerAuth } from 'hono/bearer-auth';
 import type { AppEnv } from './auth';
 import type { CollectorDeps } from '../app';
 import { renderMetrics } from '../ingest/metrics';
+import { renderWebhookMetrics } from '../webhooks/metrics';
 
 /** RFC 6750 `b64token`, what hono's bearerAuth accepts in the header. */
 const TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
@@ -38,7 +39,7 @@ function metricsAuth(token: string): MiddlewareHandler<AppEnv> {
  * (`store.ping()`), 503 otherwise (closed, read-only, or too full for one page: ingest fails then),
  * and 503 `disk_low` while free disk space is below `minFreeDiskBytes`.
  * `GET /metrics`: Prometheus text (events accepted / duplicate / rejected, refused requests
- * by status, commit-wait and flush latency histograms), behind a bearer token when the
+ * by status, commit-wait and flush latency histograms, each webhook's backlog and failures), behind a bearer token when the
  * `metricsToken` option is set.
  *
  * @example
@@ -65,8 +66,11 @@ export function healthRoutes(deps: CollectorDeps): Hono<AppEnv> {
   });
   const token = deps.options.metricsToken;
   if (token !== undefined) app.use('/metrics', metricsAuth(token));
-  app.get('/metrics', (c) =>
-    c.body(renderMetrics(deps.metrics), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' }),
+  app.get('/metrics', async (c) =>
+    c.body(renderMetrics(deps.metrics) + renderWebhookMetrics(await deps.store.listWebhooks()), 200, {
+      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+      'Cache-Control': 'no-store',
+    }),
   );
   return app;
 }
