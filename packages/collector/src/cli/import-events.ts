@@ -123,8 +123,8 @@ export function eventHttpSink(url: string, writeKey: string): ImportSink {
       bytes = 0;
     };
     for (let i = 0; i < inputs.length; i++) {
-      const size = Buffer.byteLength(JSON.stringify(inputs[i])) + 1;
-      if (size > LIMITS.maxEventBytes) {
+      const size = Buffer.byteLength(JSON.stringify(inputs[i])) + 1; // with its comma in the batch
+      if (size - 1 > LIMITS.maxEventBytes) {
         // Alone it could still push a request over 500 KB, and the collector refuses it anyway.
         const id = inputs[i].messageId;
         out.rejected.push({ line: lines[i], id: typeof id === 'string' ? id : undefined, reason: `event is larger than ${LIMITS.maxEventBytes / 1024} KB` });
