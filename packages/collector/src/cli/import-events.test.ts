@@ -196,3 +196,19 @@ describe('historicEvent', () => {
     expect(historicEvent({ sentAt: '2026-03-01T10:00:05Z' })).toMatch(/needs the time/);
   });
 });
+
+describe('omnitrail import events: re-runs', () => {
+  it('stores an event without messageId once, however often its file is imported', async () => {
+    const ev = (t: number) => JSON.stringify({ type: 'track', anonymousId: 'a-1', event: 'Viewed', timestamp: iso(t) });
+    const { db, file } = await setup([ev(T), ev(T + 1000)].join('\n'), 'no-ids.ndjson');
+    const a = capture();
+    expect(await run(['events', file, '--db', db], a.io)).toBe(0);
+    expect(a.out[0]).toMatch(/^events: 2 events: 2 imported, 0 already stored/);
+    const b = capture();
+    expect(await run(['events', file, '--db', db], b.io)).toBe(0);
+    expect(b.out[0]).toMatch(/^events: 2 events: 0 imported, 2 already stored/);
+    const store = openSqliteStore(db);
+    expect(store.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(2);
+    await store.close();
+  });
+});

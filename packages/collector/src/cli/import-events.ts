@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -60,6 +61,25 @@ export function historicEvent(raw: Record<string, unknown>): string | null {
   }
   delete raw.sentAt;
   return null;
+}
+
+const IMPORT_ID_PREFIX = 'imp-';
+/** A messageId made by {@link contentMessageId}: not in the file, so rejections do not show it. */
+const MADE_ID = /^imp-[\w-]{43}$/;
+
+/**
+ * Gives an exported event without `messageId` one made from its content, so importing the file
+ * again (or an overlapping export) finds it stored: live ingest would make a random one, and every
+ * re-run would store the event once more. Two lines with the very same content are one event.
+ * Mutates `raw`; call it before anything else changes the event.
+ *
+ * @example
+ * const ev = { type: 'track', event: 'Viewed', anonymousId: 'a', timestamp: '2026-03-01T10:00:00Z' };
+ * contentMessageId(ev) // ev.messageId is now 'imp-…', the same for every run
+ */
+export function contentMessageId(raw: Record<string, unknown>): void {
+  if (raw.messageId !== undefined && raw.messageId !== null) return;
+  raw.messageId = IMPORT_ID_PREFIX + createHash('sha256').update(JSON.stringify(raw)).digest('base64url');
 }
 
 /**
@@ -178,7 +198,8 @@ export async function importEvents(opts: EventImportOptions): Promise<ImportSumm
   const sizes = opts.files.map((f) => statSync(f).size);
   const summary: ImportSummary = { kind: 'events', rows: 0, records: 0, accepted: 0, duplicates: 0, rejected: [], warnings: [], ms: 0 };
   const many = opts.files.length > 1;
-  const reject = (r: RejectedRow) => {
+  const reject = (r0: RejectedRow) => {
+    const r = r0.id !== undefined && MADE_ID.test(r0.id) ? { ...r0, id: undefined } : r0;
     const named = many ? { ...r, file: opts.files[Math.floor(r.line / FILE_REF)], line: r.line % FILE_REF } : r;
     summary.rejected.push(named);
     opts.onReject?.(named);
@@ -189,6 +210,7 @@ export async function importEvents(opts: EventImportOptions): Promise<ImportSumm
     summary.records++;
     if (!isObject(v)) return reject({ line: ref, reason: 'not a JSON object (one event per line)' });
     if (Array.isArray(v.batch) && v.type === undefined) return reject({ line: ref, reason: 'a {"batch": […]} request body: write one event per line' });
+    contentMessageId(v);
     const why = historicEvent(v);
     if (why) return reject({ line: ref, id: typeof v.messageId === 'string' ? v.messageId : undefined, reason: why });
     await writer.push(v, ref);
