@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -210,5 +210,24 @@ describe('omnitrail import events: re-runs', () => {
     const store = openSqliteStore(db);
     expect(store.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(2);
     await store.close();
+  });
+});
+
+describe('omnitrail import events: archive directories', () => {
+  it('follows symbolic links below a directory (to files and to folders) instead of skipping them silently', async () => {
+    const ev = (mid: string) => JSON.stringify({ type: 'track', messageId: mid, anonymousId: 'a-1', event: 'Viewed', timestamp: iso(T) });
+    const { db, file: elsewhere } = await setup(ev('s-file'), 'elsewhere.ndjson');
+    const root = join(dirname(db), 'archive');
+    const other = join(dirname(db), 'other-disk');
+    mkdirSync(root, { recursive: true });
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(root, 'h01.ndjson'), ev('s-own'));
+    writeFileSync(join(other, 'h03.ndjson'), ev('s-dir'));
+    symlinkSync(elsewhere, join(root, 'h02.ndjson'));
+    symlinkSync(other, join(root, 'more'));
+    symlinkSync(root, join(other, 'loop')); // a cycle must not make it read forever
+    const c = capture();
+    expect(await run(['events', root, '--db', db], c.io)).toBe(0);
+    expect(c.out[0]).toMatch(/^events: 3 events: 3 imported/);
   });
 });

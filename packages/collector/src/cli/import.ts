@@ -1,5 +1,5 @@
-import { createWriteStream, readdirSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { createWriteStream, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { csvEncoding } from '../orders/csv-encoding';
 import { siteCountry } from '../pii/index';
@@ -67,9 +67,29 @@ the webhooks that follow them (remove a webhook first if its receiver must not g
 Exit status: 0 all rows imported; 3 some rows rejected (the rest was imported); 2 usage error; 1 other error.`;
 
 /**
+ * Every file below `dir`, hidden ones (and hidden folders) skipped. Symbolic links are followed,
+ * to files and to folders: an archive assembled from several disks is often links, and skipping
+ * them would import part of the history without a word. `seen` holds the real paths of the
+ * folders walked, so a link back up the tree is read once.
+ */
+function filesBelow(dir: string, seen: Set<string>, out: string[]): void {
+  const real = realpathSync(dir);
+  if (seen.has(real)) return;
+  seen.add(real);
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    if (d.name.startsWith('.')) continue;
+    const path = join(dir, d.name);
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) throw new Error(`no such file or directory: ${path} (a broken link?)`);
+    if (st.isDirectory()) filesBelow(path, seen, out);
+    else if (st.isFile()) out.push(path);
+  }
+}
+
+/**
  * The files of an event import: each path as given, a directory as every file below it (a
  * Segment S3 archive copied down: one file per hour, in nested date folders), in name order,
- * hidden files skipped. Throws when a path does not exist.
+ * hidden files skipped, links followed. Throws when a path does not exist.
  */
 function eventFiles(paths: string[]): string[] {
   const out: string[] = [];
@@ -79,11 +99,9 @@ function eventFiles(paths: string[]): string[] {
       out.push(p);
       continue;
     }
-    const below = readdirSync(p, { recursive: true, withFileTypes: true })
-      .filter((d) => d.isFile() && !relative(p, join(d.parentPath ?? d.path, d.name)).split(sep).some((part) => part.startsWith('.')))
-      .map((d) => join(d.parentPath ?? d.path, d.name))
-      .sort();
-    out.push(...below);
+    const below: string[] = [];
+    filesBelow(p, new Set(), below);
+    out.push(...below.sort());
   }
   return out;
 }
