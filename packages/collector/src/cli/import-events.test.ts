@@ -231,3 +231,18 @@ describe('omnitrail import events: archive directories', () => {
     expect(c.out[0]).toMatch(/^events: 3 events: 3 imported/);
   });
 });
+
+describe('omnitrail import events: broken files', () => {
+  it('names the file that cannot be read (a truncated gzip in an archive)', async () => {
+    const ev = (mid: string) => JSON.stringify({ type: 'track', messageId: mid, anonymousId: 'a-1', event: 'Viewed', timestamp: iso(T) });
+    const whole = gzipSync(Array.from({ length: 200 }, (_, i) => ev(`t-${i}`)).join('\n'));
+    const { db } = await setup('', 'unused.ndjson');
+    const root = join(dirname(db), 'archive');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'h01.ndjson'), ev('ok-1'));
+    writeFileSync(join(root, 'h02.gz'), whole.subarray(0, whole.length - 40)); // an interrupted download
+    const c = capture();
+    expect(await run(['events', root, '--db', db], c.io)).toBe(1);
+    expect(c.err).toEqual([expect.stringContaining(`${join(root, 'h02.gz')}: unexpected end of file`)]);
+  });
+});

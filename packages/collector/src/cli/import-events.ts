@@ -266,7 +266,11 @@ export async function importEvents(opts: EventImportOptions): Promise<ImportSumm
 
   try {
     for (const [i, file] of opts.files.entries()) {
-      await readFile(file, i * FILE_REF);
+      await readFile(file, i * FILE_REF).catch((e: Error) => {
+        // A gunzip or read error says nothing of where: in an archive of thousands of files,
+        // the user must know which one to fetch again.
+        throw e.message.startsWith(file) ? e : new Error(`${file}: ${e.message}`);
+      });
       before += sizes[i];
     }
     await writer.finish();
