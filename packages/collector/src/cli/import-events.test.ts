@@ -233,6 +233,20 @@ describe('omnitrail import events: archive directories', () => {
 });
 
 describe('omnitrail import events: broken files', () => {
+  it('rejects a line that is not UTF-8 instead of storing it with U+FFFD in place of its letters', async () => {
+    const ev = (mid: string, name: string) => JSON.stringify({ type: 'track', messageId: mid, anonymousId: 'a-1', event: name, timestamp: iso(T) });
+    // A Latin-1 "é" (0xE9) in line 2, as a hand-made export from a Windows tool holds it.
+    const latin1 = Buffer.from(ev('u-2', 'Caf\u00e9 Viewed'), 'latin1');
+    const content = Buffer.concat([Buffer.from(ev('u-1', 'Caf\u00e9 Viewed') + '\n'), latin1, Buffer.from('\n' + ev('u-3', '\u2603 Viewed'))]);
+    const { db, file } = await setup(content, 'latin1.ndjson');
+    const c = capture();
+    expect(await run(['events', file, '--db', db], c.io)).toBe(3);
+    expect(c.err).toEqual(['line 2: not valid UTF-8 (an export is UTF-8 JSON; re-encode the file)']);
+    const store = openSqliteStore(db);
+    expect(store.db.prepare('SELECT event FROM events ORDER BY message_id').pluck().all()).toEqual(['Caf\u00e9 Viewed', '\u2603 Viewed']);
+    await store.close();
+  });
+
   it('names the file that cannot be read (a truncated gzip in an archive)', async () => {
     const ev = (mid: string) => JSON.stringify({ type: 'track', messageId: mid, anonymousId: 'a-1', event: 'Viewed', timestamp: iso(T) });
     const whole = gzipSync(Array.from({ length: 200 }, (_, i) => ev(`t-${i}`)).join('\n'));

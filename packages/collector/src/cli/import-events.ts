@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { createUaCache } from '../ingest/enrich';
@@ -180,6 +179,28 @@ async function firstChar(stream: Readable): Promise<string> {
   return '';
 }
 
+/**
+ * The lines of a byte stream, as bytes (without the `\n`). Split before decoding so that each
+ * line can be decoded strictly: a decoding stream would put U+FFFD in place of every byte that is
+ * not UTF-8, and the event would be stored with its letters (or its ids) silently changed.
+ */
+async function* byteLines(stream: Readable): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
+      parts.push(chunk.subarray(from, nl));
+      yield parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      parts = [];
+      from = nl + 1;
+    }
+    if (from < chunk.length) parts.push(chunk.subarray(from));
+  }
+  if (parts.length) yield Buffer.concat(parts);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Rejection refs of file `i` start at `i * FILE_REF` (refs are `FILE_REF * file + line`). */
 const FILE_REF = 2 ** 32;
 
@@ -221,10 +242,11 @@ export async function importEvents(opts: EventImportOptions): Promise<ImportSumm
     const gzip = startsWithGzip(file);
     const open = () => {
       const raw = createReadStream(file);
-      return { raw, text: (gzip ? raw.pipe(createGunzip()) : raw).setEncoding('utf8') as Readable };
+      const bytes = (gzip ? raw.pipe(createGunzip()) : raw) as Readable;
+      return { raw, bytes };
     };
     const probe = open();
-    const first = await firstChar(probe.text).finally(() => probe.raw.destroy());
+    const first = await firstChar(probe.bytes.setEncoding('utf8')).finally(() => probe.raw.destroy());
     if (first === '[') {
       // One JSON array: exports of a few thousand events. Big histories come as NDJSON.
       const all = gzip ? gunzipSync(readFileSync(file)).toString('utf8') : readFileSync(file, 'utf8');
@@ -243,8 +265,17 @@ export async function importEvents(opts: EventImportOptions): Promise<ImportSumm
     const input = open();
     try {
       let line = 0;
-      for await (const l of createInterface({ input: input.text, crlfDelay: Infinity })) {
+      for await (const bytes of byteLines(input.bytes)) {
         line++;
+        let l: string;
+        try {
+          l = strictUtf8.decode(bytes);
+        } catch {
+          summary.rows++;
+          summary.records++;
+          reject({ line: base + line, reason: 'not valid UTF-8 (an export is UTF-8 JSON; re-encode the file)' });
+          continue;
+        }
         const s = line === 1 ? l.replace(/^\uFEFF/, '').trim() : l.trim();
         if (!s) continue;
         summary.rows++;
