@@ -87,7 +87,7 @@ export function storeSink(
 
 /** A sink posting to a running collector (`POST /v1/orders` / `/v1/touchpoints`), retrying 429/5xx/network errors. */
 export function httpSink(url: string, secretKey: string, kind: ImportKind, opts: { defaultCountry?: string } = {}): ImportSink {
-  const endpoint = new URL(`/v1/${kind}`, url);
+  const endpoint = collectorEndpoint(url, `/v1/${kind}`);
   if (opts.defaultCountry) endpoint.searchParams.set('defaultCountry', opts.defaultCountry);
   return async (inputs, lines) => {
     const body = (await postWithRetry(endpoint, `Bearer ${secretKey}`, { [kind]: inputs })) as {
@@ -103,6 +103,22 @@ export function httpSink(url: string, secretKey: string, kind: ImportKind, opts:
       warnings: (body.warnings ?? []).map((w) => ({ ...w, index: lines[w.index] })),
     };
   };
+}
+
+/**
+ * The URL of `path` (`/v1/…`) on the collector at `base`, under its path when it has one: a
+ * collector behind a reverse proxy at `https://shop.example/omnitrail` takes its API there, and
+ * `new URL('/v1/batch', base)` would post to the shop's own root instead.
+ *
+ * @example
+ * collectorEndpoint('https://shop.example/omnitrail', '/v1/batch').href // 'https://shop.example/omnitrail/v1/batch'
+ */
+export function collectorEndpoint(base: string, path: string): URL {
+  const u = new URL(base);
+  u.pathname = u.pathname.replace(/\/+$/, '') + path;
+  u.search = '';
+  u.hash = '';
+  return u;
 }
 
 /**

@@ -260,3 +260,21 @@ describe('omnitrail import events: broken files', () => {
     expect(c.err).toEqual([expect.stringContaining(`${join(root, 'h02.gz')}: unexpected end of file`)]);
   });
 });
+
+describe('omnitrail import events --url', () => {
+  it('posts to a collector served under a path prefix (behind a reverse proxy), not to the host root', async () => {
+    const { file, writeKey } = await setup(JSON.stringify({ type: 'track', messageId: 'p-1', anonymousId: 'a-1', event: 'Viewed', timestamp: iso(T) }), 'one.ndjson');
+    const urls: string[] = [];
+    const origFetch = globalThis.fetch;
+    globalThis.fetch = async (input) => (urls.push(String(input)), Response.json({ accepted: 1, duplicates: 0, rejected: [] }));
+    try {
+      for (const base of ['https://shop.example/omnitrail', 'https://shop.example/omnitrail/', 'https://t.shop.example']) {
+        const c = capture();
+        expect(await run(['events', file, '--url', base, '--write-key', writeKey], c.io)).toBe(0);
+      }
+    } finally {
+      globalThis.fetch = origFetch;
+    }
+    expect(urls).toEqual(['https://shop.example/omnitrail/v1/batch', 'https://shop.example/omnitrail/v1/batch', 'https://t.shop.example/v1/batch']);
+  });
+});

@@ -11,7 +11,7 @@ import type { Envelope } from '../ingest/validate';
 import { siteCountry } from '../pii/index';
 import { retentionDays } from '../privacy/retention-policy';
 import type { Site, Store } from '../store/types';
-import { batchWriter, importBar, postWithRetry, type ImportSink, type ImportSummary, type RejectedRow } from './import-csv';
+import { batchWriter, collectorEndpoint, importBar, postWithRetry, type ImportSink, type ImportSummary, type RejectedRow } from './import-csv';
 
 /**
  * The event backfill behind `omnitrail import events`: Segment-format events from an export
@@ -124,7 +124,7 @@ const HTTP_BATCH_BYTES = LIMITS.maxBodyBytes - 8 * 1024;
  * const sink = eventHttpSink('https://collector.shop.example', 'wk_…');
  */
 export function eventHttpSink(url: string, writeKey: string): ImportSink {
-  const endpoint = new URL('/v1/batch', url);
+  const endpoint = collectorEndpoint(url, '/v1/batch');
   const auth = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return async (inputs, lines) => {
     const out = { accepted: 0, duplicates: 0, rejected: [] as RejectedRow[], warnings: [] };
