@@ -233,6 +233,14 @@ describe('omnitrail import events: archive directories', () => {
 });
 
 describe('omnitrail import events: broken files', () => {
+  it('refuses a JSON array file that is not UTF-8, naming it', async () => {
+    const arr = JSON.stringify([{ type: 'track', messageId: 'x-1', anonymousId: 'a-1', event: 'Caf\u00e9 Viewed', timestamp: iso(T) }]);
+    const { db, file } = await setup(Buffer.from(arr, 'latin1'), 'latin1.json');
+    const c = capture();
+    expect(await run(['events', file, '--db', db], c.io)).toBe(1);
+    expect(c.err).toEqual([`omnitrail import: ${file} is not valid UTF-8: an export is UTF-8 JSON; re-encode the file`]);
+  });
+
   it('rejects a line that is not UTF-8 instead of storing it with U+FFFD in place of its letters', async () => {
     const ev = (mid: string, name: string) => JSON.stringify({ type: 'track', messageId: mid, anonymousId: 'a-1', event: name, timestamp: iso(T) });
     // A Latin-1 "é" (0xE9) in line 2, as a hand-made export from a Windows tool holds it.

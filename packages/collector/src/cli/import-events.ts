@@ -249,7 +249,13 @@ export async function importEvents(opts: EventImportOptions): Promise<ImportSumm
     const first = await firstChar(probe.bytes.setEncoding('utf8')).finally(() => probe.raw.destroy());
     if (first === '[') {
       // One JSON array: exports of a few thousand events. Big histories come as NDJSON.
-      const all = gzip ? gunzipSync(readFileSync(file)).toString('utf8') : readFileSync(file, 'utf8');
+      const buf = gzip ? gunzipSync(readFileSync(file)) : readFileSync(file);
+      let all: string;
+      try {
+        all = strictUtf8.decode(buf); // as for NDJSON lines: never store U+FFFD in place of letters
+      } catch {
+        throw new Error(`${file} is not valid UTF-8: an export is UTF-8 JSON; re-encode the file`);
+      }
       let items: unknown;
       try {
         items = JSON.parse(all.replace(/^\uFEFF/, ''));
