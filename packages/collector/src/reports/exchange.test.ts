@@ -40,6 +40,11 @@ describe('fixed exchange rates', () => {
     expect(refused(Array.from({ length: MAX_RATES + 1 }, (_, i) => `X${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26))}=1`))).toBe(`${MAX_RATES + 1} rates: at most ${MAX_RATES}`);
   });
 
+  it('accept a rate written without its leading zero (.92, ,92), as people and spreadsheets write it', () => {
+    expect(parseRates('EUR', ['USD=.92', 'CHF=,5'])).toEqual({ USD: 0.92, CHF: 0.5 });
+    expect(parseRates('EUR', { USD: '.92' })).toEqual({ USD: 0.92 });
+  });
+
   it('read a site\'s settings leniently: no currency is no conversion, unreadable rates are none', () => {
     expect(siteExchange({})).toBeNull();
     expect(siteExchange(undefined)).toBeNull();

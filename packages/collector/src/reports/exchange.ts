@@ -64,8 +64,9 @@ export function parseRates(currency: string, entries: Iterable<string> | Record<
     if (!code) throw new ExchangeError(`"${rawCode.trim()}" is not a three-letter ISO 4217 currency code`);
     if (code === currency) throw new ExchangeError(`${code} is the reporting currency: it needs no rate`);
     if (code in rates) throw new ExchangeError(`${code} has two rates`);
-    // Strings come from people: "0,92" is the decimal comma of half of Europe.
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+([.,]\d+)?$/.test(raw) ? Number(raw.replace(',', '.')) : NaN;
+    // Strings come from people: "0,92" is the decimal comma of half of Europe, and ".92" how a
+    // spreadsheet or a hurried person writes a rate below one.
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^(\d+([.,]\d+)?|[.,]\d+)$/.test(raw) ? Number(raw.replace(',', '.')) : NaN;
     if (!(n > 0 && n < 1_000_000)) throw new ExchangeError(`${code}: ${JSON.stringify(raw)} is not a rate (a number > 0: what one ${code} is worth in ${currency})`);
     rates[code] = n;
   }
